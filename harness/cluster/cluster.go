@@ -1,0 +1,343 @@
+// Package cluster starts Kafka clusters in Docker for the lab's checks: the topologies of
+// DESIGN.md, waited on until Kafka itself answers, reset between scenarios, and removed at the
+// end. It knows nothing of godog.
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"kafka-lab/harness/container"
+	"kafka-lab/harness/wait"
+)
+
+// Topology names a shape of cluster.
+type Topology string
+
+const (
+	// Single is one KRaft node that is both broker and controller (lab sections 1-6).
+	Single Topology = "single"
+	// ZooKeeper is ZooKeeper plus one broker, as lab section 1 starts Kafka 3.x.
+	ZooKeeper Topology = "zookeeper"
+)
+
+// LabPort is where every broker answers inside its own network namespace, as in the lab.
+const LabPort = 9092
+
+// hostListenerPort is the container port of the listener the harness reaches from the host.
+const hostListenerPort = 19092
+
+// Options tune a cluster; the zero value is sized for a 2-core machine.
+type Options struct {
+	// StartTimeout bounds the wait for the cluster to be ready (default 90 s).
+	StartTimeout time.Duration
+	// BrokerHeap is the broker JVM's KAFKA_HEAP_OPTS (default "-Xms256m -Xmx512m").
+	BrokerHeap string
+}
+
+func (o Options) withDefaults() Options {
+	if o.StartTimeout == 0 {
+		o.StartTimeout = 90 * time.Second
+	}
+	if o.BrokerHeap == "" {
+		o.BrokerHeap = "-Xms256m -Xmx512m"
+	}
+	return o
+}
+
+// Node is one Kafka process in its container.
+type Node struct {
+	ID        int
+	Role      string // "broker,controller", "broker", "controller" or "zookeeper"
+	Container *container.Container
+	// HostPort is the 127.0.0.1 port where the harness reaches this broker (0 if not a broker).
+	HostPort int
+	// netns is the container whose network namespace the node lives in: clients join it.
+	netns *container.Container
+}
+
+// Cluster is a started cluster.
+type Cluster struct {
+	Topology Topology
+	Image    Image
+
+	rt      *container.Runtime
+	opts    Options
+	nodes   []*Node // every container, in start order
+	brokers []*Node
+	clients atomic.Int64
+
+	client sarama.Client
+	admin  sarama.ClusterAdmin
+}
+
+// Start starts a cluster of the topology from the image and waits until it is ready. If it
+// cannot, it removes what it started and says why, with the last lines of each node's log.
+func Start(ctx context.Context, rt *container.Runtime, topology Topology, image Image, opts Options) (*Cluster, error) {
+	c := &Cluster{Topology: topology, Image: image, rt: rt, opts: opts.withDefaults()}
+	var err error
+	switch topology {
+	case Single:
+		err = c.startSingle(ctx)
+	case ZooKeeper:
+		if !image.HasZooKeeper {
+			return nil, fmt.Errorf("topology zookeeper: Kafka %s in %s has no ZooKeeper mode (removed in 4.0, KIP-833)", image.KafkaVersion, image.Ref)
+		}
+		err = c.startZooKeeper(ctx)
+	default:
+		return nil, fmt.Errorf("unknown topology %q (known: %s, %s)", topology, Single, ZooKeeper)
+	}
+	if err == nil {
+		err = c.Ready(ctx)
+	}
+	if err != nil {
+		logs := c.logTails(context.WithoutCancel(ctx), 30)
+		return nil, errors.Join(fmt.Errorf("start %s cluster of %s: %w%s", topology, image.Ref, err, logs), c.Close(context.WithoutCancel(ctx)))
+	}
+	return c, nil
+}
+
+// brokerSettings are the test-broker settings every topology shares, as server properties:
+// a single replica for internal topics, no initial rebalance delay, few threads for 2 cores.
+func brokerSettings() map[string]string {
+	return map[string]string{
+		"offsets.topic.replication.factor":                 "1",
+		"offsets.topic.num.partitions":                     "10",
+		"transaction.state.log.replication.factor":         "1",
+		"transaction.state.log.min.isr":                    "1",
+		"transaction.state.log.num.partitions":             "10",
+		"share.coordinator.state.topic.replication.factor": "1",
+		"share.coordinator.state.topic.min.isr":            "1",
+		"group.initial.rebalance.delay.ms":                 "0",
+		"num.network.threads":                              "2",
+		"num.io.threads":                                   "2",
+		"num.recovery.threads.per.data.dir":                "1",
+		"background.threads":                               "4",
+		"log.cleaner.threads":                              "1",
+		"log.cleaner.dedupe.buffer.size":                   "8388608",
+	}
+}
+
+// jvmOpts: serial GC and fewer compiler threads suit a 2-core machine and a small heap.
+const jvmOpts = "-XX:+UseSerialGC -XX:CICompilerCount=2 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
+
+// envName maps a server property to the image contract's variable: a.b_c-d -> KAFKA_A_B__C___D.
+func envName(prop string) string {
+	r := strings.NewReplacer("-", "___", "_", "__", ".", "_")
+	return "KAFKA_" + strings.ToUpper(r.Replace(prop))
+}
+
+func (c *Cluster) startSingle(ctx context.Context) error {
+	props := brokerSettings()
+	hostPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	for k, v := range map[string]string{
+		"node.id":                        "1",
+		"process.roles":                  "broker,controller",
+		"controller.quorum.voters":       "1@localhost:9093",
+		"controller.listener.names":      "CONTROLLER",
+		"inter.broker.listener.name":     "PLAINTEXT",
+		"listeners":                      fmt.Sprintf("PLAINTEXT://:%d,CONTROLLER://:9093,HOST://:%d", LabPort, hostListenerPort),
+		"advertised.listeners":           fmt.Sprintf("PLAINTEXT://localhost:%d,HOST://127.0.0.1:%d", LabPort, hostPort),
+		"listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT",
+		"log.dirs":                       "/var/lib/kafka/data",
+	} {
+		props[k] = v
+	}
+	env := []string{"KAFKA_HEAP_OPTS=" + c.opts.BrokerHeap, "KAFKA_JVM_PERFORMANCE_OPTS=" + jvmOpts}
+	for k, v := range props {
+		env = append(env, envName(k)+"="+v)
+	}
+	ctr, err := c.rt.Start(ctx, container.Spec{
+		Name:  "broker-1",
+		Image: c.Image.Ref,
+		Env:   env,
+		Ports: map[int]int{hostListenerPort: hostPort},
+	})
+	if err != nil {
+		return err
+	}
+	n := &Node{ID: 1, Role: "broker,controller", Container: ctr, HostPort: hostPort, netns: ctr}
+	c.nodes = append(c.nodes, n)
+	c.brokers = append(c.brokers, n)
+	return nil
+}
+
+// startZooKeeper starts the lab's two processes, each in its own container but in one network
+// namespace, with the lab's commands and files; only a listener for the harness is added.
+func (c *Cluster) startZooKeeper(ctx context.Context) error {
+	hostPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	zk, err := c.rt.Start(ctx, container.Spec{
+		Name:       "zookeeper",
+		Image:      c.Image.Ref,
+		WorkingDir: "/opt/kafka",
+		Env:        []string{"KAFKA_HEAP_OPTS=-Xms64m -Xmx256m", "KAFKA_JVM_PERFORMANCE_OPTS=" + jvmOpts},
+		Cmd:        []string{"bin/zookeeper-server-start.sh", "config/zookeeper.properties"},
+		Ports:      map[int]int{hostListenerPort: hostPort},
+	})
+	if err != nil {
+		return err
+	}
+	c.nodes = append(c.nodes, &Node{ID: 0, Role: "zookeeper", Container: zk, netns: zk})
+	props := brokerSettings()
+	props["listeners"] = fmt.Sprintf("PLAINTEXT://:%d,HOST://:%d", LabPort, hostListenerPort)
+	props["advertised.listeners"] = fmt.Sprintf("PLAINTEXT://localhost:%d,HOST://127.0.0.1:%d", LabPort, hostPort)
+	props["listener.security.protocol.map"] = "PLAINTEXT:PLAINTEXT,HOST:PLAINTEXT"
+	props["inter.broker.listener.name"] = "PLAINTEXT"
+	cmd := []string{"bin/kafka-server-start.sh", "config/server.properties"}
+	for k, v := range props {
+		cmd = append(cmd, "--override", k+"="+v)
+	}
+	broker, err := c.rt.Start(ctx, container.Spec{
+		Name:       "broker-0",
+		Image:      c.Image.Ref,
+		WorkingDir: "/opt/kafka",
+		Env:        []string{"KAFKA_HEAP_OPTS=" + c.opts.BrokerHeap, "KAFKA_JVM_PERFORMANCE_OPTS=" + jvmOpts},
+		Cmd:        cmd,
+		NetworkOf:  zk,
+	})
+	if err != nil {
+		return err
+	}
+	n := &Node{ID: 0, Role: "broker", Container: broker, HostPort: hostPort, netns: zk}
+	c.nodes = append(c.nodes, n)
+	c.brokers = append(c.brokers, n)
+	return nil
+}
+
+// Bootstrap returns the host addresses of the brokers.
+func (c *Cluster) Bootstrap() []string {
+	addrs := make([]string, 0, len(c.brokers))
+	for _, b := range c.brokers {
+		addrs = append(addrs, net.JoinHostPort("127.0.0.1", strconv.Itoa(b.HostPort)))
+	}
+	return addrs
+}
+
+// Brokers returns the broker nodes.
+func (c *Cluster) Brokers() []*Node { return c.brokers }
+
+// SaramaConfig is the harness's client configuration: versions every supported broker speaks
+// (4.0 dropped protocol versions older than 2.1), short timeouts so waits stay responsive.
+func SaramaConfig() *sarama.Config {
+	cfg := sarama.NewConfig()
+	cfg.ClientID = "kafka-lab-harness"
+	cfg.Version = sarama.V3_6_0_0
+	cfg.Net.DialTimeout = 2 * time.Second
+	cfg.Net.ReadTimeout = 10 * time.Second
+	cfg.Net.WriteTimeout = 10 * time.Second
+	cfg.Metadata.Retry.Max = 0
+	cfg.Metadata.Full = false
+	cfg.Admin.Timeout = 15 * time.Second
+	return cfg
+}
+
+// Ready waits until every broker container runs and a metadata request through the host
+// listeners lists all brokers. It gives up at once if a node's container exits.
+func (c *Cluster) Ready(ctx context.Context) error {
+	want := len(c.brokers)
+	return wait.Until(ctx, fmt.Sprintf("%d broker(s) in a metadata response", want), c.opts.StartTimeout, 100*time.Millisecond,
+		func(ctx context.Context) (bool, string, error) {
+			for _, n := range c.nodes {
+				st, err := n.Container.State(ctx)
+				if err != nil {
+					return false, "", err
+				}
+				if !st.Running {
+					return false, "", fmt.Errorf("%w: %s %s", wait.ErrStop, n.Container.Name, st)
+				}
+			}
+			if c.client == nil {
+				cl, err := sarama.NewClient(c.Bootstrap(), SaramaConfig())
+				if err != nil {
+					return false, "no metadata answer", err
+				}
+				c.client = cl
+			}
+			if err := c.client.RefreshMetadata(); err != nil {
+				return false, "no metadata answer", err
+			}
+			got := len(c.client.Brokers())
+			return got == want, fmt.Sprintf("%d broker(s)", got), nil
+		})
+}
+
+// Client returns the harness's sarama client of this cluster.
+func (c *Cluster) Client() sarama.Client { return c.client }
+
+// Admin returns the harness's sarama cluster admin.
+func (c *Cluster) Admin() (sarama.ClusterAdmin, error) {
+	if c.admin == nil {
+		a, err := sarama.NewClusterAdminFromClient(c.client)
+		if err != nil {
+			return nil, fmt.Errorf("cluster admin: %w", err)
+		}
+		c.admin = a
+	}
+	return c.admin, nil
+}
+
+// RunTool runs one command in a fresh client container from the cluster's image, in the first
+// broker's network namespace (so localhost:9092 is that broker) and in /opt/kafka, as the lab
+// types it. Never inside a broker's own container.
+func (c *Cluster) RunTool(ctx context.Context, cmd ...string) (container.Result, error) {
+	return c.rt.RunOnce(ctx, c.ClientSpec(cmd...))
+}
+
+// ClientSpec is the container spec of a lab client command (see RunTool).
+func (c *Cluster) ClientSpec(cmd ...string) container.Spec {
+	return container.Spec{
+		Name:        fmt.Sprintf("client-%d", c.clients.Add(1)),
+		Image:       c.Image.Ref,
+		WorkingDir:  "/opt/kafka",
+		Cmd:         cmd,
+		NetworkOf:   c.brokers[0].netns,
+		MemoryBytes: 768 << 20,
+		PidsLimit:   256,
+	}
+}
+
+// Close removes the cluster's containers.
+func (c *Cluster) Close(ctx context.Context) error {
+	var errs []error
+	if c.admin != nil {
+		_ = c.admin.Close() // also closes the client
+	} else if c.client != nil {
+		_ = c.client.Close()
+	}
+	for i := len(c.nodes) - 1; i >= 0; i-- {
+		errs = append(errs, c.nodes[i].Container.Remove(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Cluster) logTails(ctx context.Context, lines int) string {
+	var b strings.Builder
+	for _, n := range c.nodes {
+		fmt.Fprintf(&b, "\n--- last %d log lines of %s:\n%s", lines, n.Container.Name, strings.TrimRight(n.Container.Logs(ctx, lines), "\n"))
+	}
+	return b.String()
+}
+
+// freePort asks the kernel for a free port on 127.0.0.1.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,182 @@
+package cluster_test
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+	"kafka-lab/harness/wait"
+)
+
+// These tests run real Kafka in real Docker (make image first).
+
+func runtime(t *testing.T) *container.Runtime {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rt, err := container.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := rt.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return rt
+}
+
+func image(t *testing.T, rt *container.Runtime) cluster.Image {
+	t.Helper()
+	img, err := cluster.InspectImage(context.Background(), rt, cluster.ImageFromEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func TestInspectImage(t *testing.T) {
+	rt := runtime(t)
+	img := image(t, rt)
+	if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(img.KafkaVersion) {
+		t.Errorf("KafkaVersion = %q, want x.y.z", img.KafkaVersion)
+	}
+	if img.HasZooKeeper != (img.Major < 4) {
+		t.Errorf("Kafka %s: HasZooKeeper = %v, want %v", img.KafkaVersion, img.HasZooKeeper, img.Major < 4)
+	}
+}
+
+func TestSingleStartResetStop(t *testing.T) {
+	rt := runtime(t)
+	img := image(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLabPort(t, ctx, c)
+
+	// A topic and a consumer group, made by the lab's own tools, then Reset.
+	res, err := c.RunTool(ctx, "bin/kafka-topics.sh", "--create", "--topic", "t1", "--partitions", "3", "--bootstrap-server", "localhost:9092")
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("create topic: %v %+v", err, res)
+	}
+	admin, err := c.Admin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.CreateTopic("t2", &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); err != nil {
+		t.Fatal(err)
+	}
+	commitOffset(t, c, "g1", "t2")
+	if err := c.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	topics, err := admin.ListTopics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range topics {
+		if !strings.HasPrefix(name, "__") {
+			t.Errorf("topic %s survived Reset", name)
+		}
+	}
+	groups, err := admin.ListConsumerGroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 0 {
+		t.Errorf("groups survived Reset: %v", groups)
+	}
+	// The same name can be made again at once.
+	if err := admin.CreateTopic("t1", &sarama.TopicDetail{NumPartitions: 10, ReplicationFactor: 1}, false); err != nil {
+		t.Fatalf("recreate after reset: %v", err)
+	}
+
+	name := c.Brokers()[0].Container.Name
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertNoContainer(t, rt, name)
+}
+
+func TestZooKeeperStartStop(t *testing.T) {
+	rt := runtime(t)
+	img := image(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := cluster.Start(ctx, rt, cluster.ZooKeeper, img, cluster.Options{})
+	if !img.HasZooKeeper {
+		if err == nil || !strings.Contains(err.Error(), "no ZooKeeper mode") {
+			t.Fatalf("Kafka %s: want a 'no ZooKeeper mode' error, got %v", img.KafkaVersion, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLabPort(t, ctx, c)
+	if err := c.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkLabPort: inside the broker's network namespace, the lab's address answers with 1 broker.
+func checkLabPort(t *testing.T, ctx context.Context, c *cluster.Cluster) {
+	t.Helper()
+	res, err := c.RunTool(ctx, "bin/kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9092")
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("kafka-broker-api-versions: %v exit %d\n%s\n%s", err, res.ExitCode, res.Stdout, res.Stderr)
+	}
+	if n := len(regexp.MustCompile(`(?m)^localhost:9092 \(id: \d+ rack:`).FindAllString(res.Stdout, -1)); n != 1 {
+		t.Fatalf("want localhost:9092 listed once, got %d:\n%s", n, res.Stdout)
+	}
+}
+
+// commitOffset commits an offset for group, retrying while the new __consumer_offsets topic
+// gets its coordinator.
+func commitOffset(t *testing.T, c *cluster.Cluster, group, topic string) {
+	t.Helper()
+	err := wait.Until(context.Background(), "an offset commit of group "+group, 30*time.Second, 100*time.Millisecond,
+		func(context.Context) (bool, string, error) {
+			req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: group, ConsumerGroupGeneration: -1, RetentionTime: -1}
+			req.AddBlock(topic, 0, 0, 0, "")
+			coord, err := c.Client().Coordinator(group)
+			if err != nil {
+				return false, "", err
+			}
+			resp, err := coord.CommitOffset(req)
+			if err != nil {
+				return false, "", err
+			}
+			if kerr := resp.Errors[topic][0]; kerr != sarama.ErrNoError {
+				return false, "", kerr
+			}
+			return true, "", nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func assertNoContainer(t *testing.T, rt *container.Runtime, name string) {
+	t.Helper()
+	if _, err := rt.Pool.Client.InspectContainer(name); err == nil {
+		t.Errorf("container %s still exists", name)
+	}
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}

@@ -1,0 +1,138 @@
+package container
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	dc "github.com/ory/dockertest/v3/docker"
+)
+
+func newRunID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// processStart returns the start time of a process in clock ticks since boot (field 22 of
+// /proc/PID/stat), or "" where there is no /proc.
+func processStart(pid int) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// The command name (field 2) may hold spaces; fields after it are plain.
+	s := string(data)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		fields := strings.Fields(s[i+1:])
+		if len(fields) > 19 {
+			return fields[19]
+		}
+	}
+	return ""
+}
+
+// ownerAlive reports whether the process named by a container's labels still runs.
+func ownerAlive(labels map[string]string) bool {
+	pid, err := strconv.Atoi(labels[LabelPID])
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	want := labels[LabelPIDStart]
+	return want == "" || processStart(pid) == "" || processStart(pid) == want
+}
+
+// Sweep removes the containers and networks of earlier runs on this machine whose process is
+// gone (killed before it could clean up). Runs of live processes are left alone, so two runs
+// can share an engine. It returns how many containers it removed.
+func (rt *Runtime) Sweep(ctx context.Context) (int, error) {
+	host := rt.labels[LabelHost]
+	return rt.removeWhere(ctx, func(labels map[string]string) bool {
+		return labels[LabelHost] == host && labels[LabelRun] != rt.RunID && !ownerAlive(labels)
+	})
+}
+
+// removeWhere force-removes every labelled container, then network, whose labels match.
+func (rt *Runtime) removeWhere(ctx context.Context, match func(map[string]string) bool) (int, error) {
+	filter := map[string][]string{"label": {LabelApp + "=1"}}
+	list, err := rt.Pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: filter, Context: ctx})
+	if err != nil {
+		return 0, fmt.Errorf("list kafka-lab containers: %w", err)
+	}
+	var errs []error
+	removed := 0
+	for _, c := range list {
+		if !match(c.Labels) {
+			continue
+		}
+		err := rt.Pool.Client.RemoveContainer(dc.RemoveContainerOptions{ID: c.ID, Force: true, RemoveVolumes: true, Context: ctx})
+		if err != nil && !gone(err) {
+			errs = append(errs, fmt.Errorf("remove container %s: %w", c.ID[:12], err))
+			continue
+		}
+		removed++
+	}
+	nets, err := rt.Pool.Client.FilteredListNetworks(dc.NetworkFilterOpts{"label": {LabelApp + "=1": true}})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("list kafka-lab networks: %w", err))
+	}
+	for _, n := range nets {
+		if match(n.Labels) {
+			if err := rt.Pool.Client.RemoveNetwork(n.ID); err != nil && !strings.Contains(err.Error(), "No such network") {
+				errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
+			}
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// CreateNetwork makes a user-defined bridge network of this run; Close removes it.
+func (rt *Runtime) CreateNetwork(ctx context.Context, name string) (string, error) {
+	n, err := rt.Pool.Client.CreateNetwork(dc.CreateNetworkOptions{
+		Name: fmt.Sprintf("kafka-lab-%s-%s", rt.RunID, name), Driver: "bridge", Labels: rt.Labels(), Context: ctx,
+	})
+	if err != nil {
+		return "", fmt.Errorf("create network %s: %w", name, err)
+	}
+	return n.Name, nil
+}
+
+// CloseOnSignal removes this run's containers when the process gets SIGINT or SIGTERM, then
+// exits with 128+signal, as a shell would report it. The returned function stops listening.
+func (rt *Runtime) CloseOnSignal() (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			fmt.Fprintf(os.Stderr, "\nkafka-lab: %v: removing the containers of run %s\n", sig, rt.RunID)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if err := rt.Close(ctx); err != nil {
+				fmt.Fprintf(os.Stderr, "kafka-lab: %v\n", err)
+			}
+			cancel()
+			code := 130
+			if sig == syscall.SIGTERM {
+				code = 143
+			}
+			os.Exit(code)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
