@@ -240,7 +240,6 @@ func SaramaConfig() *sarama.Config {
 	cfg.Net.ReadTimeout = 10 * time.Second
 	cfg.Net.WriteTimeout = 10 * time.Second
 	cfg.Metadata.Retry.Max = 0
-	cfg.Metadata.Full = false
 	cfg.Admin.Timeout = 15 * time.Second
 	return cfg
 }

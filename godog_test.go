@@ -1,0 +1,53 @@
+package kafkalab
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/cucumber/godog"
+	"github.com/cucumber/godog/colors"
+
+	"kafka-lab/steps"
+)
+
+// suite is shared by the scenarios of one run: it holds the run's clusters, one per topology.
+var suite = steps.NewSuite()
+
+// InitializeTestSuite and InitializeScenario are what the godog CLI looks for (`go tool godog`).
+func InitializeTestSuite(tsc *godog.TestSuiteContext) { suite.InitializeTestSuite(tsc) }
+
+func InitializeScenario(sc *godog.ScenarioContext) { suite.InitializeScenario(sc) }
+
+var opts = godog.Options{
+	Output: colors.Colored(os.Stdout),
+	Format: "pretty",
+	Paths:  []string{"features"},
+	Strict: true, // an undefined or pending step fails the run
+}
+
+func init() {
+	godog.BindCommandLineFlags("godog.", &opts)
+}
+
+// TestFeatures runs the spec; each scenario is a subtest (-run 'TestFeatures/<scenario name>').
+// Flags: -godog.tags=@section-1, -godog.format=cucumber, ...
+func TestFeatures(t *testing.T) {
+	o := opts
+	o.TestingT = t
+	o.Strict = true
+	status := godog.TestSuite{
+		Name:                 "kafka-lab",
+		TestSuiteInitializer: InitializeTestSuite,
+		ScenarioInitializer:  InitializeScenario,
+		Options:              &o,
+	}.Run()
+	if status != 0 {
+		t.Fatalf("the spec failed (godog status %d)", status)
+	}
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(m.Run())
+}

@@ -1,0 +1,82 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"kafka-lab/harness/container"
+)
+
+// Endpoint is a broker as a client sees it: its id and the address it advertises.
+type Endpoint struct {
+	ID   int
+	Addr string
+}
+
+// "localhost:9092 (id: 1 rack: null) -> (" in 3.x; 4.x adds "isFenced: false" after the rack.
+var apiVersionsBroker = regexp.MustCompile(`(?m)^(\S+) \(id: (-?\d+) rack: [^)]*\) -> \(`)
+
+// LabBrokers asks localhost:9092 which brokers answer, from a client container in the broker's
+// network namespace, with the lab's own tool (kafka-broker-api-versions.sh).
+func (c *Cluster) LabBrokers(ctx context.Context) ([]Endpoint, container.Result, error) {
+	res, err := c.RunTool(ctx, "bin/kafka-broker-api-versions.sh", "--bootstrap-server", fmt.Sprintf("localhost:%d", LabPort))
+	if err != nil {
+		return nil, res, err
+	}
+	if res.ExitCode != 0 {
+		return nil, res, fmt.Errorf("kafka-broker-api-versions.sh exited with code %d: %s", res.ExitCode, lastLine(res.Stderr))
+	}
+	var out []Endpoint
+	for _, m := range apiVersionsBroker.FindAllStringSubmatch(res.Stdout, -1) {
+		id, _ := strconv.Atoi(m[2])
+		out = append(out, Endpoint{ID: id, Addr: m[1]})
+	}
+	return out, res, nil
+}
+
+// QuorumStatus is the KRaft controller quorum as kafka-metadata-quorum.sh describes it.
+type QuorumStatus struct {
+	LeaderID int
+	Voters   string
+}
+
+var quorumField = regexp.MustCompile(`(?m)^(LeaderId|CurrentVoters):\s*(.*)$`)
+
+// Quorum describes the KRaft controller quorum through localhost:9092 with the lab's tools.
+func (c *Cluster) Quorum(ctx context.Context) (QuorumStatus, container.Result, error) {
+	res, err := c.RunTool(ctx, "bin/kafka-metadata-quorum.sh", "--bootstrap-server", fmt.Sprintf("localhost:%d", LabPort), "describe", "--status")
+	if err != nil {
+		return QuorumStatus{}, res, err
+	}
+	if res.ExitCode != 0 {
+		return QuorumStatus{}, res, fmt.Errorf("kafka-metadata-quorum.sh exited with code %d: %s", res.ExitCode, lastLine(res.Stderr))
+	}
+	st := QuorumStatus{LeaderID: -1}
+	for _, m := range quorumField.FindAllStringSubmatch(res.Stdout, -1) {
+		switch m[1] {
+		case "LeaderId":
+			st.LeaderID, _ = strconv.Atoi(strings.TrimSpace(m[2]))
+		case "CurrentVoters":
+			st.Voters = strings.TrimSpace(m[2])
+		}
+	}
+	return st, res, nil
+}
+
+// ControllerID is the active controller's id in the harness's metadata (the ZooKeeper-elected
+// broker in ZooKeeper mode; in KRaft brokers report a broker here, not a controller).
+func (c *Cluster) ControllerID() (int32, error) {
+	b, err := c.client.RefreshController()
+	if err != nil {
+		return -1, fmt.Errorf("find the controller: %w", err)
+	}
+	return b.ID(), nil
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

@@ -1,0 +1,199 @@
+package container_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	dc "github.com/ory/dockertest/v3/docker"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+)
+
+// helperEnv makes the test binary act as a harness run that starts one container and holds it
+// until it is signalled, so tests can kill a run from outside as a user or CI would.
+const helperEnv = "KAFKA_LAB_CONTAINER_HELPER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == "hold" {
+		os.Exit(holdContainer())
+	}
+	os.Exit(m.Run())
+}
+
+func holdContainer() int {
+	ctx := context.Background()
+	rt, err := container.New(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	rt.CloseOnSignal()
+	if _, err := rt.Start(ctx, container.Spec{Name: "held", Image: cluster.ImageFromEnv(), Entrypoint: []string{"sleep", "600"}}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	fmt.Println("run", rt.RunID)
+	select {}
+}
+
+// holder is a helper run in another process.
+type holder struct {
+	cmd    *exec.Cmd
+	runID  string
+	exited chan struct{} // closed when the process has exited and been waited for
+}
+
+// waitExit waits up to d for the process to exit and returns its exit code.
+func (h *holder) waitExit(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-h.exited:
+		return h.cmd.ProcessState.ExitCode()
+	case <-time.After(d):
+		t.Fatalf("helper run %s did not exit within %s", h.runID, d)
+		return -1
+	}
+}
+
+// startHolder starts a helper run and returns it once its container runs.
+func startHolder(t *testing.T) *holder {
+	t.Helper()
+	h := &holder{cmd: exec.Command(os.Args[0], "-test.run=^$"), exited: make(chan struct{})}
+	h.cmd.Env = append(os.Environ(), helperEnv+"=hold")
+	h.cmd.Stderr = os.Stderr
+	out, err := h.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	go func() { _ = h.cmd.Wait(); close(h.exited) }()
+	t.Cleanup(func() {
+		// SIGTERM lets a still-running helper remove its container.
+		_ = h.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-h.exited:
+		case <-time.After(30 * time.Second):
+			_ = h.cmd.Process.Kill()
+		}
+	})
+	if err != nil {
+		t.Fatalf("helper run gave no run id: %v", err)
+	}
+	id, ok := strings.CutPrefix(strings.TrimSpace(line), "run ")
+	if !ok {
+		t.Fatalf("helper run printed %q", line)
+	}
+	h.runID = id
+	return h
+}
+
+func containersOfRun(t *testing.T, rt *container.Runtime, id string) []dc.APIContainers {
+	t.Helper()
+	list, err := rt.Pool.Client.ListContainers(dc.ListContainersOptions{
+		All: true, Filters: map[string][]string{"label": {container.LabelRun + "=" + id}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+func newRuntime(t *testing.T) *container.Runtime {
+	t.Helper()
+	rt, err := container.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	return rt
+}
+
+func TestSweepRemovesContainersOfAKilledRun(t *testing.T) {
+	observer := newRuntime(t)
+	h := startHolder(t)
+	id := h.runID
+	_ = h.cmd.Process.Signal(syscall.SIGKILL) // no chance to clean up
+	h.waitExit(t, 30*time.Second)
+	if n := len(containersOfRun(t, observer, id)); n != 1 {
+		t.Fatalf("a killed run should have left its container behind, found %d", n)
+	}
+	// The next run sweeps it.
+	next := newRuntime(t)
+	if n := len(containersOfRun(t, next, id)); n != 0 {
+		t.Fatalf("the next run did not sweep %d container(s) of killed run %s", n, id)
+	}
+}
+
+func TestSweepLeavesLiveRunsAlone(t *testing.T) {
+	id := startHolder(t).runID
+	rt := newRuntime(t)
+	if n := len(containersOfRun(t, rt, id)); n != 1 {
+		t.Fatalf("a live run's container was swept: %d left", n)
+	}
+}
+
+func TestInterruptRemovesTheRunsContainers(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			rt := newRuntime(t)
+			h := startHolder(t)
+			id := h.runID
+			if err := h.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if code, want := h.waitExit(t, 30*time.Second), 128+int(sig); code != want {
+				t.Errorf("exit code %d, want %d", code, want)
+			}
+			if n := len(containersOfRun(t, rt, id)); n != 0 {
+				t.Fatalf("%v left %d container(s) of run %s", sig, n, id)
+			}
+		})
+	}
+}
+
+func TestRunOnceCollectsOutputAndRemoves(t *testing.T) {
+	rt := newRuntime(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := rt.RunOnce(ctx, container.Spec{
+		Name: "once", Image: cluster.ImageFromEnv(),
+		Entrypoint: []string{"/bin/sh", "-c"}, Cmd: []string{"echo out; echo err >&2; exit 3"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stdout != "out\n" || res.Stderr != "err\n" || res.ExitCode != 3 {
+		t.Errorf("got %+v, want stdout out, stderr err, exit 3", res)
+	}
+	if n := len(containersOfRun(t, rt, rt.RunID)); n != 0 {
+		t.Errorf("RunOnce left %d container(s)", n)
+	}
+}
+
+func TestRunOnceStopsAtTheDeadline(t *testing.T) {
+	rt := newRuntime(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := rt.RunOnce(ctx, container.Spec{Name: "hang", Image: cluster.ImageFromEnv(), Entrypoint: []string{"sleep", "600"}})
+	if err == nil || !strings.Contains(err.Error(), "did not finish") {
+		t.Fatalf("want a 'did not finish' error, got %v", err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("took %s to give up", d)
+	}
+	if n := len(containersOfRun(t, rt, rt.RunID)); n != 0 {
+		t.Errorf("a hung one-shot left %d container(s)", n)
+	}
+}

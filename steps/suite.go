@@ -1,0 +1,123 @@
+// Package steps holds the godog step definitions of the lab's spec. The steps are thin: they
+// parse their arguments, make one harness call and compare. Each domain's file registers its
+// own steps; scenario state lives in a Scenario carried by the context.
+package steps
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+)
+
+// Suite is what scenarios of one run share: the Docker runtime and one cluster per topology,
+// started when a scenario first needs it and reset after every scenario that used it.
+type Suite struct {
+	// Image is the Kafka image reference (KAFKA_LAB_IMAGE, else the one `make image` builds).
+	Image string
+	// Out receives notes for the reader, such as why a scenario was skipped.
+	Out io.Writer
+
+	mu       sync.Mutex
+	rt       *container.Runtime
+	image    cluster.Image
+	setupErr error
+	clusters map[cluster.Topology]*startedCluster
+}
+
+type startedCluster struct {
+	c   *cluster.Cluster
+	err error // a failed start is not retried: every scenario needing it fails with this
+}
+
+// NewSuite returns a suite for the image named by the environment.
+func NewSuite() *Suite {
+	return &Suite{Image: cluster.ImageFromEnv(), Out: os.Stderr, clusters: map[cluster.Topology]*startedCluster{}}
+}
+
+// InitializeTestSuite closes the clusters when the run ends.
+func (s *Suite) InitializeTestSuite(tsc *godog.TestSuiteContext) {
+	tsc.AfterSuite(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			fmt.Fprintf(s.Out, "kafka-lab: %v\n", err)
+		}
+	})
+}
+
+// InitializeScenario gives each scenario its state and registers every domain's steps.
+func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return withScenario(ctx, &Scenario{suite: s}), nil
+	})
+	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
+		st, ok := ctx.Value(scenarioKey{}).(*Scenario)
+		if !ok || st.cluster == nil {
+			return ctx, nil
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if rerr := st.cluster.Reset(rctx); rerr != nil {
+			return ctx, fmt.Errorf("after the scenario, resetting the %s cluster failed: %w", st.cluster.Topology, rerr)
+		}
+		return ctx, nil
+	})
+	addStartingSteps(sc)
+}
+
+// runtime connects to Docker and learns the image once per run.
+func (s *Suite) runtime(ctx context.Context) (*container.Runtime, cluster.Image, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rt == nil && s.setupErr == nil {
+		rt, err := container.New(ctx)
+		if err == nil {
+			rt.CloseOnSignal()
+			s.rt = rt
+			s.image, err = cluster.InspectImage(ctx, rt, s.Image)
+		}
+		s.setupErr = err
+	}
+	return s.rt, s.image, s.setupErr
+}
+
+// Cluster returns the run's cluster of the topology, starting it on first use.
+func (s *Suite) Cluster(ctx context.Context, t cluster.Topology) (*cluster.Cluster, error) {
+	rt, img, err := s.runtime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sc, ok := s.clusters[t]
+	if !ok {
+		c, err := cluster.Start(ctx, rt, t, img, cluster.Options{})
+		sc = &startedCluster{c: c, err: err}
+		s.clusters[t] = sc
+	}
+	return sc.c, sc.err
+}
+
+// KafkaImage returns what the harness knows of the image under test.
+func (s *Suite) KafkaImage(ctx context.Context) (cluster.Image, error) {
+	_, img, err := s.runtime(ctx)
+	return img, err
+}
+
+// Close removes the clusters and whatever else the run started.
+func (s *Suite) Close(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rt == nil {
+		return nil
+	}
+	return s.rt.Close(ctx)
+}
