@@ -1,0 +1,44 @@
+# kafka-lab: `make spec` runs the lab's spec, `make test` runs every test.
+# Both set up what they need first (Docker engine, Kafka image), so they work on a fresh machine.
+
+KAFKA_VERSION ?= 3.9.1
+export KAFKA_VERSION
+# The image the harness runs; point it at apache/kafka:3.9.1 (or any image with that contract)
+# to skip the local build.
+KAFKA_LAB_IMAGE ?= kafka-lab/kafka:$(KAFKA_VERSION)
+export KAFKA_LAB_IMAGE
+
+GO ?= go
+# One package at a time: each starts its own Kafka, and the machine has 2 cores.
+GOTEST = $(GO) test -p 1 -count=1
+
+.PHONY: all setup docker image spec test vet bench sweep clean
+
+all: spec
+
+setup docker:
+	bash harness/setup.sh
+
+# Builds the image unless KAFKA_LAB_IMAGE names another one (which dockertest pulls if needed).
+image: setup
+	@case "$(KAFKA_LAB_IMAGE)" in kafka-lab/*) IMAGE=$(KAFKA_LAB_IMAGE) harness/image/build.sh ;; *) echo "image: using $(KAFKA_LAB_IMAGE)" ;; esac
+
+# The main job: the lab's executable spec (features/) against real Kafka.
+spec: image
+	$(GOTEST) -run '^TestFeatures$$' . $(if $(TAGS),-godog.tags='$(TAGS)')
+
+vet:
+	$(GO) vet ./...
+
+# Every test: the harness's own tests (real Docker) and the spec.
+test: image vet
+	$(GOTEST) ./...
+
+# Speed and memory against the budgets, as ratios measured in one run.
+bench: image
+	$(GO) run ./cmd/bench
+
+# Removes every container and network of kafka-lab on this machine, of any run.
+sweep:
+	-docker rm -f $$(docker ps -aq --filter label=kafka-lab=1) 2>/dev/null
+	-docker network rm $$(docker network ls -q --filter label=kafka-lab=1) 2>/dev/null

@@ -1,0 +1,229 @@
+// Command bench measures the harness against its budgets, as ratios taken in one run on this
+// machine (make bench). It is not a test: it prints numbers and never fails on them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/IBM/sarama"
+	dc "github.com/ory/dockertest/v3/docker"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+	"kafka-lab/harness/wait"
+)
+
+func main() {
+	reps := flag.Int("reps", 3, "repetitions of each timing; the median is reported")
+	flag.Parse()
+	if err := run(*reps); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type row struct {
+	name, value, budget string
+	ok                  bool
+}
+
+func run(reps int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	rt, err := container.New(ctx)
+	if err != nil {
+		return err
+	}
+	defer rt.Close(context.Background())
+	stop := rt.CloseOnSignal()
+	defer stop()
+	img, err := cluster.InspectImage(ctx, rt, cluster.ImageFromEnv())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("image %s (Kafka %s), %d repetitions, medians\n\n", img.Ref, img.KafkaVersion, reps)
+
+	var bare, ready, reset []time.Duration
+	var peak uint64
+	for i := 0; i < reps; i++ {
+		d, err := bareDockerRun(ctx, img.Ref)
+		if err != nil {
+			return fmt.Errorf("bare docker run: %w", err)
+		}
+		bare = append(bare, d)
+
+		start := time.Now()
+		c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+		if err != nil {
+			return err
+		}
+		ready = append(ready, time.Since(start))
+		if err := workload(ctx, c); err != nil {
+			return err
+		}
+		start = time.Now()
+		if err := c.Reset(ctx); err != nil {
+			return err
+		}
+		reset = append(reset, time.Since(start))
+		if p, err := peakMemory(ctx, rt, c.Brokers()[0].Container.ID); err == nil && p > peak {
+			peak = p
+		} else if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: memory:", err)
+		}
+		if err := c.Close(ctx); err != nil {
+			return err
+		}
+	}
+
+	// The first build brings the image up to date; the second is the cached rebuild measured.
+	var cached time.Duration
+	for i := 0; i < 2; i++ {
+		start := time.Now()
+		build := exec.CommandContext(ctx, "harness/image/build.sh")
+		build.Env = append(os.Environ(), "KAFKA_VERSION="+img.KafkaVersion)
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("image build: %w\n%s", err, out)
+		}
+		cached = time.Since(start)
+	}
+
+	mb, mr, ms := median(bare), median(ready), median(reset)
+	rows := []row{
+		{"bare docker run until Kafka answers", mb.Round(time.Millisecond).String(), "", true},
+		{"single cluster ready", mr.Round(time.Millisecond).String(), "", true},
+		{"  ready / bare docker run", ratio(mr, mb), "<= 1.3", float64(mr) <= 1.3*float64(mb)},
+		{"reset (3 topics, 1 group)", ms.Round(time.Millisecond).String(), "", true},
+		{"  reset / fresh cluster start", ratio(ms, mr), "<= 0.1", float64(ms) <= 0.1*float64(mr)},
+		{"cached make image", cached.Round(time.Millisecond).String(), "< 10s", cached < 10*time.Second},
+		{"broker container peak memory", mib(peak), "< 1 GiB", peak > 0 && peak < 1<<30},
+	}
+	for _, r := range rows {
+		verdict := ""
+		if r.budget != "" {
+			verdict = "within budget " + r.budget
+			if !r.ok {
+				verdict = "OVER budget " + r.budget
+			}
+		}
+		fmt.Printf("%-38s %12s   %s\n", r.name, r.value, verdict)
+	}
+	return nil
+}
+
+// bareDockerRun times `docker run` of the image, as a user would type it, until the broker
+// answers a Kafka request on the published port (docker's proxy accepts connections at once, so
+// a TCP connect proves nothing).
+func bareDockerRun(ctx context.Context, image string) (time.Duration, error) {
+	port, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	name := fmt.Sprintf("kafka-lab-bench-bare-%d", os.Getpid())
+	start := time.Now()
+	out, err := exec.CommandContext(ctx, "docker", "run", "-d", "--name", name,
+		"--label", container.LabelApp+"=1", "--label", container.LabelHost+"="+hostname(),
+		"-p", fmt.Sprintf("127.0.0.1:%d:9092", port), image).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s", err, out)
+	}
+	defer exec.Command("docker", "rm", "-f", name).Run()
+	err = wait.Until(ctx, "an ApiVersions answer on the published port", time.Minute, 20*time.Millisecond,
+		func(context.Context) (bool, string, error) {
+			b := sarama.NewBroker(fmt.Sprintf("127.0.0.1:%d", port))
+			if err := b.Open(cluster.SaramaConfig()); err != nil {
+				return false, "", err
+			}
+			defer b.Close()
+			_, err := b.ApiVersions(&sarama.ApiVersionsRequest{Version: 0})
+			return err == nil, "", err
+		})
+	return time.Since(start), err
+}
+
+// workload gives Reset something to delete: three topics and a committed consumer group.
+func workload(ctx context.Context, c *cluster.Cluster) error {
+	admin, err := c.Admin()
+	if err != nil {
+		return err
+	}
+	for _, t := range []string{"my_first_topic", "transactions", "balance"} {
+		if err := admin.CreateTopic(t, &sarama.TopicDetail{NumPartitions: 10, ReplicationFactor: 1}, false); err != nil {
+			return fmt.Errorf("create %s: %w", t, err)
+		}
+	}
+	return wait.Until(ctx, "an offset commit of group my_group", 30*time.Second, 100*time.Millisecond,
+		func(context.Context) (bool, string, error) {
+			coord, err := c.Client().Coordinator("my_group")
+			if err != nil {
+				return false, "", err
+			}
+			req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: "my_group", ConsumerGroupGeneration: -1, RetentionTime: -1}
+			req.AddBlock("my_first_topic", 0, 0, 0, "")
+			resp, err := coord.CommitOffset(req)
+			if err != nil {
+				return false, "", err
+			}
+			if kerr := resp.Errors["my_first_topic"][0]; kerr != sarama.ErrNoError {
+				return false, "", kerr
+			}
+			return true, "", nil
+		})
+}
+
+// peakMemory reads the container's peak memory use from its cgroup (v1: max_usage; v2 reports
+// no peak through the stats API, so the current usage stands in).
+func peakMemory(ctx context.Context, rt *container.Runtime, id string) (uint64, error) {
+	stats := make(chan *dc.Stats, 1)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- rt.Pool.Client.Stats(dc.StatsOptions{ID: id, Stats: stats, Stream: false, Context: ctx, Timeout: 10 * time.Second})
+	}()
+	s, ok := <-stats
+	if err := <-errc; err != nil {
+		return 0, err
+	}
+	if !ok || s == nil {
+		return 0, errors.New("no stats")
+	}
+	if s.MemoryStats.MaxUsage > 0 {
+		return s.MemoryStats.MaxUsage, nil
+	}
+	return s.MemoryStats.Usage, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func ratio(a, b time.Duration) string {
+	return strconv.FormatFloat(float64(a)/float64(b), 'f', 2, 64) + "x"
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%d MiB", b>>20) }
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return strings.TrimSpace(h)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
