@@ -1,7 +1,6 @@
 package kafkalab
 
 import (
-	"flag"
 	"os"
 	"testing"
 
@@ -45,9 +44,4 @@ func TestFeatures(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("the spec failed (godog status %d)", status)
 	}
-}
-
-func TestMain(m *testing.M) {
-	flag.Parse()
-	os.Exit(m.Run())
 }

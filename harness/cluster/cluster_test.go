@@ -2,13 +2,13 @@ package cluster_test
 
 import (
 	"context"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
+	dc "github.com/ory/dockertest/v3/docker"
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
@@ -101,11 +101,44 @@ func TestSingleStartResetStop(t *testing.T) {
 		t.Fatalf("recreate after reset: %v", err)
 	}
 
-	name := c.Brokers()[0].Container.Name
+	// docker stop reaches the JVM (the image's scripts exec it), which shuts down on SIGTERM:
+	// exit code 143, not the 137 of a kill after the stop timeout.
+	broker := c.Brokers()[0].Container
+	if err := broker.Stop(ctx, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := broker.State(ctx); err != nil || st.Running || st.ExitCode == 137 {
+		t.Errorf("after docker stop the broker %v (err %v), want a clean exit on SIGTERM", st, err)
+	}
+
+	name := broker.Name
 	if err := c.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	assertNoContainer(t, rt, name)
+}
+
+func TestFailedStartSaysWhyAndLeavesNothing(t *testing.T) {
+	rt := runtime(t)
+	img := image(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{BrokerHeap: "-Xmx1k"})
+	if err == nil {
+		t.Fatal("a broker whose JVM cannot start gave no error")
+	}
+	for _, want := range []string{"broker-1 exited with code", "last 30 log lines of"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	list, lerr := rt.Pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {container.LabelRun + "=" + rt.RunID}}})
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if len(list) != 0 {
+		t.Errorf("a failed start left %d container(s)", len(list))
+	}
 }
 
 func TestZooKeeperStartStop(t *testing.T) {
@@ -175,8 +208,4 @@ func assertNoContainer(t *testing.T, rt *container.Runtime, name string) {
 	if _, err := rt.Pool.Client.InspectContainer(name); err == nil {
 		t.Errorf("container %s still exists", name)
 	}
-}
-
-func TestMain(m *testing.M) {
-	os.Exit(m.Run())
 }
