@@ -46,11 +46,7 @@ func kafkaStartedZooKeeper(ctx context.Context) error {
 }
 
 func clientAsksForBrokers(ctx context.Context) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	c, err := s.requireCluster()
+	s, c, err := scenarioCluster(ctx)
 	if err != nil {
 		return err
 	}
@@ -87,11 +83,7 @@ func answeredByBrokers(ctx context.Context, want int) error {
 }
 
 func quorumHasLeader(ctx context.Context) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	c, err := s.requireCluster()
+	_, c, err := scenarioCluster(ctx)
 	if err != nil {
 		return err
 	}
@@ -106,11 +98,7 @@ func quorumHasLeader(ctx context.Context) error {
 }
 
 func brokerIsController(ctx context.Context, want int) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	c, err := s.requireCluster()
+	_, c, err := scenarioCluster(ctx)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,16 @@ func (s *Scenario) requireCluster() (*cluster.Cluster, error) {
 	return s.cluster, nil
 }
 
+// scenarioCluster returns the scenario and its cluster, or says which step gives one.
+func scenarioCluster(ctx context.Context) (*Scenario, *cluster.Cluster, error) {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.requireCluster()
+	return s, c, err
+}
+
 // skip ends the scenario as skipped and tells the reader why.
 func (s *Scenario) skip(ctx context.Context, reason string) error {
 	fmt.Fprintf(s.suite.Out, "skipped: %s\n", reason)

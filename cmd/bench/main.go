@@ -162,23 +162,7 @@ func workload(ctx context.Context, c *cluster.Cluster) error {
 			return fmt.Errorf("create %s: %w", t, err)
 		}
 	}
-	return wait.Until(ctx, "an offset commit of group my_group", 30*time.Second, 100*time.Millisecond,
-		func(context.Context) (bool, string, error) {
-			coord, err := c.Client().Coordinator("my_group")
-			if err != nil {
-				return false, "", err
-			}
-			req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: "my_group", ConsumerGroupGeneration: -1, RetentionTime: -1}
-			req.AddBlock("my_first_topic", 0, 0, 0, "")
-			resp, err := coord.CommitOffset(req)
-			if err != nil {
-				return false, "", err
-			}
-			if kerr := resp.Errors["my_first_topic"][0]; kerr != sarama.ErrNoError {
-				return false, "", kerr
-			}
-			return true, "", nil
-		})
+	return c.CommitOffset(ctx, "my_group", "my_first_topic", 0, 0)
 }
 
 // peakMemory reads the container's peak memory use from its cgroup (v1: max_usage; v2 reports

@@ -12,7 +12,6 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
-	"kafka-lab/harness/wait"
 )
 
 // These tests run real Kafka in real Docker (make image first).
@@ -76,7 +75,9 @@ func TestSingleStartResetStop(t *testing.T) {
 	if err := admin.CreateTopic("t2", &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); err != nil {
 		t.Fatal(err)
 	}
-	commitOffset(t, c, "g1", "t2")
+	if err := c.CommitOffset(ctx, "g1", "t2", 0, 0); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -174,32 +175,6 @@ func checkLabPort(t *testing.T, ctx context.Context, c *cluster.Cluster) {
 	}
 	if n := len(regexp.MustCompile(`(?m)^localhost:9092 \(id: \d+ rack:`).FindAllString(res.Stdout, -1)); n != 1 {
 		t.Fatalf("want localhost:9092 listed once, got %d:\n%s", n, res.Stdout)
-	}
-}
-
-// commitOffset commits an offset for group, retrying while the new __consumer_offsets topic
-// gets its coordinator.
-func commitOffset(t *testing.T, c *cluster.Cluster, group, topic string) {
-	t.Helper()
-	err := wait.Until(context.Background(), "an offset commit of group "+group, 30*time.Second, 100*time.Millisecond,
-		func(context.Context) (bool, string, error) {
-			req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: group, ConsumerGroupGeneration: -1, RetentionTime: -1}
-			req.AddBlock(topic, 0, 0, 0, "")
-			coord, err := c.Client().Coordinator(group)
-			if err != nil {
-				return false, "", err
-			}
-			resp, err := coord.CommitOffset(req)
-			if err != nil {
-				return false, "", err
-			}
-			if kerr := resp.Errors[topic][0]; kerr != sarama.ErrNoError {
-				return false, "", kerr
-			}
-			return true, "", nil
-		})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

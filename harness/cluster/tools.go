@@ -6,8 +6,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/IBM/sarama"
 
 	"kafka-lab/harness/container"
+	"kafka-lab/harness/wait"
 )
 
 // Endpoint is a broker as a client sees it: its id and the address it advertises.
@@ -79,4 +83,27 @@ func (c *Cluster) ControllerID() (int32, error) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// CommitOffset commits offset for a group's partition with the harness's own client, waiting
+// while the group coordinator is not yet available (a new cluster creates __consumer_offsets on
+// the first group request).
+func (c *Cluster) CommitOffset(ctx context.Context, group, topic string, partition int32, offset int64) error {
+	return wait.Until(ctx, fmt.Sprintf("an offset commit of group %s", group), 30*time.Second, 100*time.Millisecond,
+		func(context.Context) (bool, string, error) {
+			coord, err := c.client.Coordinator(group)
+			if err != nil {
+				return false, "no coordinator", err
+			}
+			req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: group, ConsumerGroupGeneration: -1, RetentionTime: -1}
+			req.AddBlock(topic, partition, offset, 0, "")
+			resp, err := coord.CommitOffset(req)
+			if err != nil {
+				return false, "", err
+			}
+			if kerr := resp.Errors[topic][partition]; kerr != sarama.ErrNoError {
+				return false, kerr.Error(), kerr
+			}
+			return true, "", nil
+		})
 }
