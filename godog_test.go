@@ -1,6 +1,7 @@
 package kafkalab
 
 import (
+	"flag"
 	"os"
 	"testing"
 
@@ -26,7 +27,8 @@ var opts = godog.Options{
 }
 
 func init() {
-	godog.BindCommandLineFlags("godog.", &opts)
+	// The standard flag set, which go test parses (BindCommandLineFlags binds pflag's instead).
+	godog.BindFlags("godog.", flag.CommandLine, &opts) //nolint:staticcheck
 }
 
 // TestFeatures runs the spec; each scenario is a subtest (-run 'TestFeatures/<scenario name>').
@@ -43,5 +45,8 @@ func TestFeatures(t *testing.T) {
 	}.Run()
 	if status != 0 {
 		t.Fatalf("the spec failed (godog status %d)", status)
+	}
+	if suite.ScenariosRun() == 0 {
+		t.Fatalf("no scenario ran: do the tags %q match any scenario in %v?", o.Tags, o.Paths)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -30,6 +31,7 @@ type Suite struct {
 	image    cluster.Image
 	setupErr error
 	clusters map[cluster.Topology]*startedCluster
+	ran      atomic.Int64
 }
 
 type startedCluster struct {
@@ -56,6 +58,7 @@ func (s *Suite) InitializeTestSuite(tsc *godog.TestSuiteContext) {
 // InitializeScenario gives each scenario its state and registers every domain's steps.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		s.ran.Add(1)
 		return withScenario(ctx, &Scenario{suite: s}), nil
 	})
 	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
@@ -72,6 +75,10 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	})
 	addStartingSteps(sc)
 }
+
+// ScenariosRun counts the scenarios started so far, so a run whose tag filter matched nothing
+// can say so instead of passing silently.
+func (s *Suite) ScenariosRun() int64 { return s.ran.Load() }
 
 // runtime connects to Docker and learns the image once per run.
 func (s *Suite) runtime(ctx context.Context) (*container.Runtime, cluster.Image, error) {
