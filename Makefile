@@ -25,7 +25,7 @@ image: setup
 
 # The main job: the lab's executable spec (features/) against real Kafka.
 spec: image
-	$(GOTEST) -run '^TestFeatures$$' . $(if $(TAGS),-godog.tags='$(TAGS)')
+	$(GOTEST) -v -run '^TestFeatures$$' . $(if $(TAGS),-godog.tags='$(TAGS)')
 
 vet:
 	$(GO) vet ./...
