@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -56,7 +55,7 @@ func run(reps int) error {
 	var bare, ready, reset []time.Duration
 	var peak uint64
 	for i := 0; i < reps; i++ {
-		d, err := bareDockerRun(ctx, img.Ref)
+		d, err := bareDockerRun(ctx, rt, img.Ref)
 		if err != nil {
 			return fmt.Errorf("bare docker run: %w", err)
 		}
@@ -124,16 +123,19 @@ func run(reps int) error {
 // bareDockerRun times `docker run` of the image, as a user would type it, until the broker
 // answers a Kafka request on the published port (docker's proxy accepts connections at once, so
 // a TCP connect proves nothing).
-func bareDockerRun(ctx context.Context, image string) (time.Duration, error) {
+func bareDockerRun(ctx context.Context, rt *container.Runtime, image string) (time.Duration, error) {
 	port, err := freePort()
 	if err != nil {
 		return 0, err
 	}
-	name := fmt.Sprintf("kafka-lab-bench-bare-%d", os.Getpid())
+	name := fmt.Sprintf("kafka-lab-%s-bare", rt.RunID)
+	// The run's labels, so that a Ctrl-C or the next run's sweep removes it like the others.
+	args := []string{"run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:9092", port)}
+	for k, v := range rt.Labels() {
+		args = append(args, "--label", k+"="+v)
+	}
 	start := time.Now()
-	out, err := exec.CommandContext(ctx, "docker", "run", "-d", "--name", name,
-		"--label", container.LabelApp+"=1", "--label", container.LabelHost+"="+hostname(),
-		"-p", fmt.Sprintf("127.0.0.1:%d:9092", port), image).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "docker", append(args, image)...).CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("%w: %s", err, out)
 	}
@@ -197,11 +199,6 @@ func ratio(a, b time.Duration) string {
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%d MiB", b>>20) }
-
-func hostname() string {
-	h, _ := os.Hostname()
-	return strings.TrimSpace(h)
-}
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
