@@ -100,11 +100,7 @@ type Spec struct {
 	Ports map[int]int
 	// Limits; zero means none.
 	MemoryBytes int64
-	CPUs        float64
 	PidsLimit   int64
-	Binds       []string
-	Tmpfs       map[string]string
-	OpenStdin   bool
 }
 
 // Container is a running (or exited) container of this run.
@@ -118,8 +114,6 @@ type Container struct {
 func (rt *Runtime) Start(ctx context.Context, spec Spec) (*Container, error) {
 	name := fmt.Sprintf("kafka-lab-%s-%s", rt.RunID, spec.Name)
 	hc := &dc.HostConfig{
-		Binds:     spec.Binds,
-		Tmpfs:     spec.Tmpfs,
 		Memory:    spec.MemoryBytes,
 		PidsLimit: spec.PidsLimit,
 		LogConfig: dc.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "20m"}},
@@ -127,22 +121,15 @@ func (rt *Runtime) Start(ctx context.Context, spec Spec) (*Container, error) {
 	if spec.MemoryBytes > 0 {
 		hc.MemorySwap = spec.MemoryBytes // no swap beyond the limit
 	}
-	if spec.CPUs > 0 {
-		hc.CPUPeriod = 100000
-		hc.CPUQuota = int64(spec.CPUs * 100000)
-	}
 	cfg := &dc.Config{
-		Image:       spec.Image,
-		Env:         spec.Env,
-		Cmd:         spec.Cmd,
-		Entrypoint:  spec.Entrypoint,
-		WorkingDir:  spec.WorkingDir,
-		Labels:      rt.Labels(),
-		StopSignal:  "SIGTERM",
-		Hostname:    spec.Hostname,
-		OpenStdin:   spec.OpenStdin,
-		StdinOnce:   spec.OpenStdin,
-		AttachStdin: spec.OpenStdin,
+		Image:      spec.Image,
+		Env:        spec.Env,
+		Cmd:        spec.Cmd,
+		Entrypoint: spec.Entrypoint,
+		WorkingDir: spec.WorkingDir,
+		Labels:     rt.Labels(),
+		StopSignal: "SIGTERM",
+		Hostname:   spec.Hostname,
 	}
 	var netCfg *dc.NetworkingConfig
 	switch {

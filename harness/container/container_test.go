@@ -197,3 +197,31 @@ func TestRunOnceStopsAtTheDeadline(t *testing.T) {
 		t.Errorf("a hung one-shot left %d container(s)", n)
 	}
 }
+
+// Containers on a network of the run find each other by host name (the ha topology's brokers
+// and controller will), and the network goes with the run.
+func TestNetworkJoinsByHostname(t *testing.T) {
+	rt, err := container.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	net, err := rt.CreateNetwork(ctx, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Start(ctx, container.Spec{Name: "a", Image: cluster.ImageFromEnv(), Entrypoint: []string{"sleep", "60"}, Network: net, Hostname: "controller"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := rt.RunOnce(ctx, container.Spec{Name: "b", Image: cluster.ImageFromEnv(), Entrypoint: []string{"getent", "hosts", "controller"}, Network: net, Hostname: "broker-1"})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("controller not found by name: %v %+v", err, res)
+	}
+	if err := rt.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Pool.Client.NetworkInfo(net); err == nil {
+		t.Errorf("network %s outlived the run", net)
+	}
+}
