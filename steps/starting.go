@@ -87,11 +87,11 @@ func quorumHasLeader(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q, res, err := c.Quorum(ctx)
+	leader, res, err := c.QuorumLeader(ctx)
 	if err != nil {
 		return err
 	}
-	if q.LeaderID < 0 {
+	if leader < 0 {
 		return fmt.Errorf("expected a quorum leader, observed none:\n%s", res.Stdout)
 	}
 	return nil

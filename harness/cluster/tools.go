@@ -26,12 +26,9 @@ var apiVersionsBroker = regexp.MustCompile(`(?m)^(\S+) \(id: (-?\d+) rack: [^)]*
 // LabBrokers asks localhost:9092 which brokers answer, from a client container in the broker's
 // network namespace, with the lab's own tool (kafka-broker-api-versions.sh).
 func (c *Cluster) LabBrokers(ctx context.Context) ([]Endpoint, container.Result, error) {
-	res, err := c.RunTool(ctx, "bin/kafka-broker-api-versions.sh", "--bootstrap-server", fmt.Sprintf("localhost:%d", LabPort))
+	res, err := c.runLabTool(ctx, "kafka-broker-api-versions.sh")
 	if err != nil {
 		return nil, res, err
-	}
-	if res.ExitCode != 0 {
-		return nil, res, fmt.Errorf("kafka-broker-api-versions.sh exited with code %d: %s", res.ExitCode, lastLine(res.Stderr))
 	}
 	var out []Endpoint
 	for _, m := range apiVersionsBroker.FindAllStringSubmatch(res.Stdout, -1) {
@@ -41,33 +38,32 @@ func (c *Cluster) LabBrokers(ctx context.Context) ([]Endpoint, container.Result,
 	return out, res, nil
 }
 
-// QuorumStatus is the KRaft controller quorum as kafka-metadata-quorum.sh describes it.
-type QuorumStatus struct {
-	LeaderID int
-	Voters   string
+var quorumLeader = regexp.MustCompile(`(?m)^LeaderId:\s*(-?\d+)\s*$`)
+
+// QuorumLeader returns the KRaft controller quorum's leader id (-1 if none) as
+// kafka-metadata-quorum.sh describes it through localhost:9092.
+func (c *Cluster) QuorumLeader(ctx context.Context) (int, container.Result, error) {
+	res, err := c.runLabTool(ctx, "kafka-metadata-quorum.sh", "describe", "--status")
+	if err != nil {
+		return -1, res, err
+	}
+	m := quorumLeader.FindStringSubmatch(res.Stdout)
+	if m == nil {
+		return -1, res, nil
+	}
+	id, _ := strconv.Atoi(m[1])
+	return id, res, nil
 }
 
-var quorumField = regexp.MustCompile(`(?m)^(LeaderId|CurrentVoters):\s*(.*)$`)
-
-// Quorum describes the KRaft controller quorum through localhost:9092 with the lab's tools.
-func (c *Cluster) Quorum(ctx context.Context) (QuorumStatus, container.Result, error) {
-	res, err := c.RunTool(ctx, "bin/kafka-metadata-quorum.sh", "--bootstrap-server", fmt.Sprintf("localhost:%d", LabPort), "describe", "--status")
-	if err != nil {
-		return QuorumStatus{}, res, err
+// runLabTool runs bin/SCRIPT --bootstrap-server localhost:9092 ARGS... (see RunTool); a
+// non-zero exit is an error naming the script and its last line on stderr.
+func (c *Cluster) runLabTool(ctx context.Context, script string, args ...string) (container.Result, error) {
+	cmd := append([]string{"bin/" + script, "--bootstrap-server", fmt.Sprintf("localhost:%d", LabPort)}, args...)
+	res, err := c.RunTool(ctx, cmd...)
+	if err == nil && res.ExitCode != 0 {
+		err = fmt.Errorf("%s exited with code %d: %s", script, res.ExitCode, lastLine(res.Stderr))
 	}
-	if res.ExitCode != 0 {
-		return QuorumStatus{}, res, fmt.Errorf("kafka-metadata-quorum.sh exited with code %d: %s", res.ExitCode, lastLine(res.Stderr))
-	}
-	st := QuorumStatus{LeaderID: -1}
-	for _, m := range quorumField.FindAllStringSubmatch(res.Stdout, -1) {
-		switch m[1] {
-		case "LeaderId":
-			st.LeaderID, _ = strconv.Atoi(strings.TrimSpace(m[2]))
-		case "CurrentVoters":
-			st.Voters = strings.TrimSpace(m[2])
-		}
-	}
-	return st, res, nil
+	return res, err
 }
 
 // ControllerID is the active controller's id in the harness's metadata (the ZooKeeper-elected
