@@ -101,6 +101,8 @@ type Spec struct {
 	// Limits; zero means none.
 	MemoryBytes int64
 	PidsLimit   int64
+	// Stdin keeps the container's standard input open for StartProcess to write to.
+	Stdin bool
 }
 
 // Container is a running (or exited) container of this run.
@@ -112,6 +114,18 @@ type Container struct {
 
 // Start creates and starts a container. On an error after creation the container is removed.
 func (rt *Runtime) Start(ctx context.Context, spec Spec) (*Container, error) {
+	c, err := rt.create(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := rt.Pool.Client.StartContainerWithContext(c.ID, nil, ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("start container %s: %w", c.Name, err), c.Remove(context.WithoutCancel(ctx)))
+	}
+	return c, nil
+}
+
+// create creates the container of spec and makes it the run's, so Close removes it.
+func (rt *Runtime) create(ctx context.Context, spec Spec) (*Container, error) {
 	name := fmt.Sprintf("kafka-lab-%s-%s", rt.RunID, spec.Name)
 	hc := &dc.HostConfig{
 		Memory:    spec.MemoryBytes,
@@ -122,14 +136,17 @@ func (rt *Runtime) Start(ctx context.Context, spec Spec) (*Container, error) {
 		hc.MemorySwap = spec.MemoryBytes // no swap beyond the limit
 	}
 	cfg := &dc.Config{
-		Image:      spec.Image,
-		Env:        spec.Env,
-		Cmd:        spec.Cmd,
-		Entrypoint: spec.Entrypoint,
-		WorkingDir: spec.WorkingDir,
-		Labels:     rt.Labels(),
-		StopSignal: "SIGTERM",
-		Hostname:   spec.Hostname,
+		Image:       spec.Image,
+		Env:         spec.Env,
+		Cmd:         spec.Cmd,
+		Entrypoint:  spec.Entrypoint,
+		WorkingDir:  spec.WorkingDir,
+		Labels:      rt.Labels(),
+		StopSignal:  "SIGTERM",
+		Hostname:    spec.Hostname,
+		OpenStdin:   spec.Stdin,
+		StdinOnce:   spec.Stdin, // the input ends when the attached writer closes it
+		AttachStdin: spec.Stdin,
 	}
 	var netCfg *dc.NetworkingConfig
 	switch {
@@ -161,9 +178,6 @@ func (rt *Runtime) Start(ctx context.Context, spec Spec) (*Container, error) {
 	rt.mu.Lock()
 	rt.owned[c.ID] = name
 	rt.mu.Unlock()
-	if err := rt.Pool.Client.StartContainerWithContext(c.ID, nil, ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("start container %s: %w", name, err), c.Remove(context.WithoutCancel(ctx)))
-	}
 	return c, nil
 }
 
@@ -266,28 +280,21 @@ type Result struct {
 // RunOnce starts a container, waits for it to exit (killing it when ctx ends first), collects
 // its output and removes it.
 func (rt *Runtime) RunOnce(ctx context.Context, spec Spec) (Result, error) {
-	c, err := rt.Start(ctx, spec)
+	p, err := rt.StartProcess(ctx, spec)
 	if err != nil {
 		return Result{}, err
 	}
-	defer c.Remove(context.WithoutCancel(ctx))
-	code, werr := rt.Pool.Client.WaitContainerWithContext(c.ID, ctx)
+	defer p.Remove(context.WithoutCancel(ctx))
+	st, werr := p.Wait(ctx)
 	if werr != nil {
-		_ = c.Kill(context.WithoutCancel(ctx), "")
+		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = p.Kill(kctx, "")
+		st, _ = p.Wait(kctx)
 	}
-	var res Result
-	var stdout, stderr bytes.Buffer
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	_ = rt.Pool.Client.Logs(dc.LogsOptions{
-		Context: lctx, Container: c.ID, OutputStream: &stdout, ErrorStream: &stderr, Stdout: true, Stderr: true,
-	})
-	res.Stdout, res.Stderr, res.ExitCode = stdout.String(), stderr.String(), code
-	if st, err := c.State(lctx); err == nil {
-		res.State = st
-	}
+	res := Result{Stdout: p.Stdout.String(), Stderr: p.Stderr.String(), ExitCode: st.ExitCode, State: st}
 	if werr != nil {
-		return res, fmt.Errorf("%s did not finish: %w", strings.Join(spec.Cmd, " "), errors.Join(werr, ctx.Err()))
+		return res, fmt.Errorf("%s did not finish: %w", strings.Join(spec.Cmd, " "), werr)
 	}
 	return res, nil
 }

@@ -1,0 +1,106 @@
+package container_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+	"kafka-lab/harness/wait"
+)
+
+// A process's stdin reaches it line by line while it runs, its output comes back as lines
+// before it exits, and closing stdin ends it as Ctrl-D would.
+func TestProcessStdinAndLines(t *testing.T) {
+	rt := newRuntime(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := rt.StartProcess(ctx, container.Spec{
+		Name: "cat", Image: cluster.ImageFromEnv(), Stdin: true,
+		Entrypoint: []string{"/bin/sh", "-c", "echo ready >&2; while read l; do echo \"got $l\"; done; echo bye"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Remove(context.Background())
+	for i := 1; i <= 3; i++ {
+		if err := p.WriteLine(fmt.Sprintf("line %d", i)); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("got line %d", i)
+		if err := wait.Until(ctx, want, 10*time.Second, 20*time.Millisecond, func(context.Context) (bool, string, error) {
+			l := p.Stdout.Lines()
+			return len(l) == i && l[i-1] == want, strings.Join(l, "|"), nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !p.Running() {
+		t.Fatal("exited before its input ended")
+	}
+	if err := p.CloseStdin(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := p.Wait(ctx)
+	if err != nil || st.Running || st.ExitCode != 0 {
+		t.Fatalf("after stdin closed: %v, %v", st, err)
+	}
+	if got := p.Stdout.Lines(); got[len(got)-1] != "bye" {
+		t.Errorf("stdout %q does not end with bye", got)
+	}
+	if got := p.Stderr.String(); got != "ready\n" {
+		t.Errorf("stderr %q, want ready", got)
+	}
+}
+
+// A flood of output is cut at OutputLimit and counted; the process is not blocked by it.
+func TestProcessOutputIsBounded(t *testing.T) {
+	rt := newRuntime(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	p, err := rt.StartProcess(ctx, container.Spec{
+		Name: "flood", Image: cluster.ImageFromEnv(),
+		Entrypoint: []string{"/bin/sh", "-c", fmt.Sprintf("head -c %d /dev/zero | tr '\\0' 'x' | fold -w 1000", 3*container.OutputLimit/2)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Remove(context.Background())
+	if st, err := p.Wait(ctx); err != nil || st.ExitCode != 0 {
+		t.Fatalf("flood: %v %v", st, err)
+	}
+	if d := p.Stdout.Dropped(); d < container.OutputLimit/3 {
+		t.Errorf("dropped %d bytes, want about %d", d, container.OutputLimit/2)
+	}
+	if tail := p.Stdout.Tail(2); !strings.Contains(tail, "bytes dropped") {
+		t.Errorf("tail does not say output was dropped: %q", tail[len(tail)-80:])
+	}
+}
+
+// Stop is Ctrl-C: the process ends and its state stays readable until Remove.
+func TestProcessStop(t *testing.T) {
+	rt := newRuntime(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := rt.StartProcess(ctx, container.Spec{Name: "sleeper", Image: cluster.ImageFromEnv(),
+		Entrypoint: []string{"/bin/sh", "-c", "trap 'echo stopping; exit 0' TERM; echo ready; while :; do sleep 0.1; done"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Remove(context.Background())
+	if err := wait.Until(ctx, "the trap to be set", 10*time.Second, 20*time.Millisecond, func(context.Context) (bool, string, error) {
+		return len(p.Stdout.Lines()) > 0, "", nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := p.Stop(ctx, 5*time.Second)
+	if err != nil || st.Running {
+		t.Fatalf("stop: %v %v", st, err)
+	}
+	if got := p.Stdout.String(); got != "ready\nstopping\n" {
+		t.Errorf("stdout %q: the process did not get SIGTERM", got)
+	}
+}
