@@ -75,8 +75,9 @@ type Cluster struct {
 	brokers []*Node
 	clients atomic.Int64
 
-	client sarama.Client
-	admin  sarama.ClusterAdmin
+	client   sarama.Client
+	admin    sarama.ClusterAdmin
+	producer sarama.SyncProducer
 }
 
 // Start starts a cluster of the topology from the image and waits until it is ready. If it
@@ -296,6 +297,12 @@ func (c *Cluster) RunTool(ctx context.Context, cmd ...string) (container.Result,
 	return c.rt.RunOnce(ctx, c.ClientSpec(cmd...))
 }
 
+// StartClient starts a long-running client container (see ClientSpec) whose output the caller
+// reads as it comes and, with spec.Stdin, whose input it writes.
+func (c *Cluster) StartClient(ctx context.Context, spec container.Spec) (*container.Process, error) {
+	return c.rt.StartProcess(ctx, spec)
+}
+
 // ClientSpec is the container spec of a lab client command (see RunTool).
 func (c *Cluster) ClientSpec(cmd ...string) container.Spec {
 	return container.Spec{
@@ -312,6 +319,9 @@ func (c *Cluster) ClientSpec(cmd ...string) container.Spec {
 // Close removes the cluster's containers.
 func (c *Cluster) Close(ctx context.Context) error {
 	var errs []error
+	if c.producer != nil {
+		_ = c.producer.Close()
+	}
 	if c.admin != nil {
 		_ = c.admin.Close() // also closes the client
 	} else if c.client != nil {
