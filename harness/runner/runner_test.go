@@ -1,0 +1,208 @@
+package runner_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+	"kafka-lab/harness/runner"
+	"kafka-lab/harness/submission"
+)
+
+// These tests run the lab's tools against real Kafka in real Docker (make image first). They
+// share one cluster, reset between tests, as the spec does.
+
+var (
+	once    sync.Once
+	shared  *cluster.Cluster
+	rt      *container.Runtime
+	initErr error
+)
+
+func lab(t *testing.T) *cluster.Cluster {
+	t.Helper()
+	once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if rt, initErr = container.New(ctx); initErr != nil {
+			return
+		}
+		var img cluster.Image
+		if img, initErr = cluster.InspectImage(ctx, rt, cluster.ImageFromEnv()); initErr != nil {
+			return
+		}
+		shared, initErr = cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+	})
+	if initErr != nil {
+		t.Fatal(initErr)
+	}
+	t.Cleanup(func() {
+		if err := shared.Reset(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return shared
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if rt != nil {
+		_ = rt.Close(context.Background())
+	}
+	os.Exit(code)
+}
+
+func command(t *testing.T, key submission.Key, text string) submission.Command {
+	t.Helper()
+	c, err := submission.ParseCommand(key, 1, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestRunOneShot(t *testing.T) {
+	c := lab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r := runner.Runner{Cluster: c}
+	if _, err := r.Run(ctx, command(t, submission.CreateTopic, "./bin/kafka-topics.sh --create --topic t1 --partitions 3 --bootstrap-server localhost:9092")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(ctx, command(t, submission.ListTopics, "kafka-topics.sh --list --bootstrap-server localhost:9092"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Stdout, "t1\n") {
+		t.Errorf("--list printed %q, want t1", res.Stdout)
+	}
+	topics, err := c.Topics(ctx)
+	if err != nil || topics["t1"] != 3 {
+		t.Errorf("topics %v (%v), want t1 with 3 partitions", topics, err)
+	}
+}
+
+func TestRunReportsFailures(t *testing.T) {
+	c := lab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, tc := range []struct {
+		key        submission.Key
+		name, text string
+		limit      time.Duration
+		want       []string
+		maxTime    time.Duration
+	}{
+		{submission.DescribeTopic, "non-zero exit", "bin/kafka-topics.sh --describe --topic nowhere --bootstrap-server localhost:9092", 0,
+			[]string{"exited with code 1", "nowhere"}, 20 * time.Second},
+		{submission.ListTopics, "nothing listens", "bin/kafka-topics.sh --list --bootstrap-server localhost:9094", 0,
+			[]string{"could not connect to Kafka at localhost:9094", "answers on localhost:9092"}, 20 * time.Second},
+		{submission.ConsoleConsumer, "too long", "bin/kafka-console-consumer.sh --topic t --bootstrap-server localhost:9092", 2 * time.Second,
+			[]string{"still running after 2s"}, 20 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := runner.Runner{Cluster: c, Limit: tc.limit}.Run(ctx, command(t, tc.key, tc.text))
+			var f *runner.Failure
+			if !errors.As(err, &f) {
+				t.Fatalf("want a *runner.Failure, got %v", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message does not say %q:\n%v", w, err)
+				}
+			}
+			if d := time.Since(start); d > tc.maxTime {
+				t.Errorf("took %s to report", d)
+			}
+		})
+	}
+}
+
+// A producer fed through stdin sends each line as a message; a consumer started afterwards is
+// ready once it shows the readiness messages, and then shows what is sent next.
+func TestProducerAndConsumer(t *testing.T) {
+	c := lab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := c.CreateTopic(ctx, "lab", 4, 1); err != nil {
+		t.Fatal(err)
+	}
+	r := runner.Runner{Cluster: c}
+	prod, err := r.Start(ctx, command(t, submission.ConsoleProducer, "bin/kafka-console-producer.sh --topic lab --bootstrap-server localhost:9092"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Stop(context.Background())
+	for _, l := range []string{"one", "two"} {
+		if err := prod.WriteLine(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := prod.Finish(ctx, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := c.ReadAll(ctx, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	for _, m := range msgs {
+		values = append(values, m.Value)
+	}
+	if !slices.Equal(values, []string{"one", "two"}) {
+		t.Fatalf("topic holds %q, want one, two", values)
+	}
+
+	cons, err := r.Start(ctx, command(t, submission.ConsoleConsumer, "bin/kafka-console-consumer.sh --topic lab --bootstrap-server localhost:9092 --property print.partition=true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Stop(context.Background())
+	if err := runner.AwaitReady(ctx, c, "lab", 4, []*runner.Process{cons}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := runner.Probes(cons.Stdout.Lines()); len(got) < 4 {
+		t.Errorf("readiness messages from partitions %v, want all 4", got)
+	}
+	if err := c.Send(ctx, "lab", cluster.Message{Partition: 2, Value: "three"}); err != nil {
+		t.Fatal(err)
+	}
+	err = cons.Await(ctx, "three", 20*time.Second, func(lines []string) (bool, string) {
+		return slices.Equal(runner.Shown(lines), []string{"three"}), strings.Join(lines, "|")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := c.Groups(ctx)
+	if err != nil || len(groups) != 1 || len(groups[0].Members) != 1 || len(groups[0].Members[0].Assigned["lab"]) != 4 {
+		t.Errorf("groups %+v (%v), want one console-consumer group with one member on 4 partitions", groups, err)
+	}
+}
+
+// A consumer that exits is reported at once, not after a timeout.
+func TestAwaitStopsWhenTheProcessExits(t *testing.T) {
+	c := lab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := runner.Runner{Cluster: c}.Start(ctx, command(t, submission.ConsoleConsumer, "bin/kafka-console-consumer.sh --bootstrap-server localhost:9092"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop(context.Background())
+	start := time.Now()
+	err = p.Await(ctx, "anything", 40*time.Second, func([]string) (bool, string) { return false, "" })
+	if err == nil || !strings.Contains(err.Error(), "should keep running") {
+		t.Fatalf("want an exited-early failure, got %v", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %s to notice the exit", d)
+	}
+}
