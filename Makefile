@@ -23,9 +23,10 @@ setup docker:
 image: setup
 	@case "$(KAFKA_LAB_IMAGE)" in kafka-lab/*) IMAGE=$(KAFKA_LAB_IMAGE) harness/image/build.sh ;; *) echo "image: using $(KAFKA_LAB_IMAGE)" ;; esac
 
-# The main job: the lab's executable spec (features/) against real Kafka.
+# The main job: the lab's executable spec (features/) against real Kafka, grading the bundled
+# reference submission or SUBMISSION=<folder>; TAGS=@section-3 runs one section.
 spec: image
-	$(GOTEST) -v -run '^TestFeatures$$' . $(if $(TAGS),-godog.tags='$(TAGS)')
+	$(GOTEST) -v -run '^TestFeatures$$' . $(if $(TAGS),-godog.tags='$(TAGS)') $(if $(SUBMISSION),-submission='$(abspath $(SUBMISSION))')
 
 vet:
 	$(GO) vet ./...

@@ -29,6 +29,8 @@ var opts = godog.Options{
 func init() {
 	// The standard flag set, which go test parses (BindCommandLineFlags binds pflag's instead).
 	godog.BindFlags("godog.", flag.CommandLine, &opts) //nolint:staticcheck
+	flag.StringVar(&suite.SubmissionDir, "submission", suite.SubmissionDir,
+		"the student's submission folder, with answers.yaml (env KAFKA_LAB_SUBMISSION)")
 }
 
 // TestFeatures runs the spec; each scenario is a subtest (-run 'TestFeatures/<scenario name>').

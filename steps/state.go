@@ -9,6 +9,8 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
+	"kafka-lab/harness/runner"
+	"kafka-lab/harness/submission"
 )
 
 // Scenario is one scenario's state.
@@ -19,6 +21,19 @@ type Scenario struct {
 	lastTool *container.Result
 	// labBrokers are the brokers that answered on localhost:9092.
 	labBrokers []cluster.Endpoint
+
+	// answers is the student's submission, once a step has asked for it.
+	answers *submission.Submission
+	// ran is the last one-shot student command and what it printed.
+	ran *runner.Result
+	// processes are the long-running commands the scenario started, stopped after it.
+	processes []*runner.Process
+	// consumers are the console consumers whose output the scenario checks.
+	consumers []*runner.Process
+	// before and after are the messages sent before and after the consumers started.
+	before, after []string
+	// groups are the consumer groups the consumers joined, as Kafka described them.
+	groups []cluster.Group
 }
 
 type scenarioKey struct{}
@@ -58,4 +73,14 @@ func (s *Scenario) skip(ctx context.Context, reason string) error {
 	fmt.Fprintf(s.suite.Out, "skipped: %s\n", reason)
 	godog.Logf(ctx, "skipped: %s", reason)
 	return fmt.Errorf("%w: %s", godog.ErrSkip, reason)
+}
+
+// stopProcesses stops every command the scenario started, as Ctrl-C would.
+func (s *Scenario) stopProcesses(ctx context.Context) error {
+	var errs []error
+	for _, p := range s.processes {
+		errs = append(errs, p.Stop(ctx))
+	}
+	s.processes = nil
+	return errors.Join(errs...)
 }

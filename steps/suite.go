@@ -16,6 +16,7 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
+	"kafka-lab/harness/submission"
 )
 
 // Suite is what scenarios of one run share: the Docker runtime and one cluster per topology,
@@ -25,6 +26,8 @@ type Suite struct {
 	Image string
 	// Out receives notes for the reader, such as why a scenario was skipped.
 	Out io.Writer
+	// SubmissionDir is the student's folder (KAFKA_LAB_SUBMISSION, else the bundled reference).
+	SubmissionDir string
 
 	mu       sync.Mutex
 	rt       *container.Runtime
@@ -32,7 +35,23 @@ type Suite struct {
 	setupErr error
 	clusters map[cluster.Topology]*startedCluster
 	ran      atomic.Int64
+
+	submissionOnce sync.Once
+	submission     *submission.Submission
+
+	resultsMu sync.Mutex
+	results   []Result
 }
+
+// Result is how one scenario ended.
+type Result struct {
+	Name string
+	Tags []string
+	Err  error // nil when it passed
+}
+
+// DefaultSubmission is the bundled reference submission, relative to the project root.
+const DefaultSubmission = "testdata/submissions/reference"
 
 type startedCluster struct {
 	c   *cluster.Cluster
@@ -41,7 +60,11 @@ type startedCluster struct {
 
 // NewSuite returns a suite for the image named by the environment.
 func NewSuite() *Suite {
-	return &Suite{Image: cluster.ImageFromEnv(), Out: os.Stderr, clusters: map[cluster.Topology]*startedCluster{}}
+	dir := os.Getenv("KAFKA_LAB_SUBMISSION")
+	if dir == "" {
+		dir = DefaultSubmission
+	}
+	return &Suite{Image: cluster.ImageFromEnv(), Out: os.Stderr, SubmissionDir: dir, clusters: map[cluster.Topology]*startedCluster{}}
 }
 
 // InitializeTestSuite closes the clusters when the run ends.
@@ -61,19 +84,75 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 		s.ran.Add(1)
 		return withScenario(ctx, &Scenario{suite: s}), nil
 	})
-	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
+	sc.After(func(ctx context.Context, gs *godog.Scenario, err error) (context.Context, error) {
+		s.record(gs, err)
 		st, ok := ctx.Value(scenarioKey{}).(*Scenario)
-		if !ok || st.cluster == nil {
+		if !ok {
 			return ctx, nil
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
+		// The scenario's clients go first: a consumer still in its group would keep the group
+		// from being deleted.
+		if perr := st.stopProcesses(rctx); perr != nil {
+			fmt.Fprintf(s.Out, "kafka-lab: after the scenario: %v\n", perr)
+		}
+		if st.cluster == nil {
+			return ctx, nil
+		}
 		if rerr := st.cluster.Reset(rctx); rerr != nil {
 			return ctx, fmt.Errorf("after the scenario, resetting the %s cluster failed: %w", st.cluster.Topology, rerr)
 		}
 		return ctx, nil
 	})
 	addStartingSteps(sc)
+	addSubmissionSteps(sc)
+	addTopicSteps(sc)
+	addConsoleSteps(sc)
+	addGroupSteps(sc)
+}
+
+func (s *Suite) record(gs *godog.Scenario, err error) {
+	var tags []string
+	for _, t := range gs.Tags {
+		tags = append(tags, t.Name)
+	}
+	s.resultsMu.Lock()
+	defer s.resultsMu.Unlock()
+	s.results = append(s.results, Result{Name: gs.Name, Tags: tags, Err: err})
+}
+
+// Results returns how each scenario run so far ended, in the order they ran.
+func (s *Suite) Results() []Result {
+	s.resultsMu.Lock()
+	defer s.resultsMu.Unlock()
+	return append([]Result(nil), s.results...)
+}
+
+// ResetResults forgets the results, for a caller that runs the suite again (another submission).
+func (s *Suite) ResetResults() {
+	s.resultsMu.Lock()
+	defer s.resultsMu.Unlock()
+	s.results = nil
+}
+
+// SetSubmission grades another submission from now on, with the same clusters; results start
+// afresh.
+func (s *Suite) SetSubmission(dir string) {
+	s.SubmissionDir = dir
+	s.submissionOnce = sync.Once{}
+	s.ResetResults()
+}
+
+// Submission loads the student's submission once per run and prints its warnings.
+func (s *Suite) Submission() *submission.Submission {
+	s.submissionOnce.Do(func() {
+		s.submission = submission.Load(s.SubmissionDir)
+		for _, w := range s.submission.Warnings {
+			fmt.Fprintf(s.Out, "warning: %s\n", w)
+		}
+	})
+	return s.submission
 }
 
 // ScenariosRun counts the scenarios started so far, so a run whose tag filter matched nothing

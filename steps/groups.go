@@ -1,0 +1,428 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/cucumber/godog"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/labout"
+	"kafka-lab/harness/runner"
+	"kafka-lab/harness/submission"
+)
+
+// Lab sections 4 and 5: consumer groups, their offsets and lag.
+func addGroupSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^the student's (\w+) is started twice$`, studentConsumerStartedTwice)
+	sc.Step(`^both consumers are members of the consumer group (\S+)$`, bothConsumersInGroup)
+	sc.Step(`^each of them is assigned (\d+) of the (\d+) partitions of (\S+)$`, eachAssignedPartitions)
+	sc.Step(`^(\d+) messages are sent to (\S+), one to each partition$`, messagesOnePerPartition)
+	sc.Step(`^every message is shown by exactly one of the consumers$`, everyMessageShownOnce)
+	sc.Step(`^each consumer shows the messages of its own (\d+) partitions$`, eachConsumerShowsItsPartitions)
+
+	sc.Step(`^the consumer group (\S+) has read (\d+) messages of (\S+) and its consumers have stopped$`, groupHasRead)
+	sc.Step(`^(\d+) more messages were sent to (\S+)$`, moreMessagesSent)
+	sc.Step(`^two consumers of (\S+) are running$`, twoHarnessConsumersRunning)
+	sc.Step(`^its output says that (\S+) has no active members$`, outputSaysNoActiveMembers)
+	sc.Step(`^it shows, for each of the (\d+) partitions, the offsets and LAG that Kafka has for (\S+)$`, outputShowsOffsets)
+	sc.Step(`^it shows a total LAG of (\d+) for (\S+)$`, outputShowsTotalLag)
+	sc.Step(`^it shows (\d+) consumers, each the owner of (\d+) of the (\d+) partitions, as Kafka assigned them$`, outputShowsOwners)
+}
+
+func studentConsumerStartedTwice(ctx context.Context, key string) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	for range 2 {
+		p, err := s.start(ctx, key)
+		if err != nil {
+			return err
+		}
+		s.consumers = append(s.consumers, p)
+	}
+	return s.awaitGroupConsumers(ctx, c, key)
+}
+
+// awaitGroupConsumers waits until the scenario's consumers have joined their groups and read
+// every partition: together when they share one group, each by itself otherwise.
+func (s *Scenario) awaitGroupConsumers(ctx context.Context, c *cluster.Cluster, key string) error {
+	groups, err := runner.AwaitMembers(ctx, c, len(s.consumers), s.consumers)
+	if err != nil {
+		return readyCheck(key, err)
+	}
+	s.groups = groups
+	parts, err := c.Client().Partitions(labTopic)
+	if err != nil {
+		return fmt.Errorf("partitions of %s: %w", labTopic, err)
+	}
+	return readyCheck(key, runner.AwaitReady(ctx, c, labTopic, int32(len(parts)), s.consumers, len(groups) == 1))
+}
+
+func bothConsumersInGroup(ctx context.Context, group string) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	var where []string
+	inGroup := 0
+	for _, g := range s.groups {
+		for range g.Members {
+			where = append(where, g.Name)
+			if g.Name == group {
+				inGroup++
+			}
+		}
+	}
+	if inGroup == len(s.consumers) && len(s.consumers) > 0 {
+		return nil
+	}
+	fail := check{key: string(submission.GroupConsumer), expected: fmt.Sprintf("%d consumers in the consumer group %s", len(s.consumers), group),
+		observed: "consumers in the groups " + strings.Join(where, ", "),
+		hint:     fmt.Sprintf("start the consumer with --group %s", group)}
+	if slices.ContainsFunc(where, func(g string) bool { return strings.HasPrefix(g, "console-consumer-") }) {
+		fail.hint += ": without --group, each console consumer makes a group of its own (console-consumer-<number>)"
+	}
+	return fail
+}
+
+// member returns the members of the scenario's group of that name.
+func (s *Scenario) members(group string) []cluster.Member {
+	for _, g := range s.groups {
+		if g.Name == group {
+			return g.Members
+		}
+	}
+	return nil
+}
+
+func eachAssignedPartitions(ctx context.Context, each, total int, topic string) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	var observed []string
+	owners := map[int32]int{}
+	ok := len(s.groups) == 1
+	for _, g := range s.groups {
+		for _, m := range g.Members {
+			ps := m.Assigned[topic]
+			observed = append(observed, fmt.Sprintf("%s: %v", m.ID, ps))
+			if len(ps) != each {
+				ok = false
+			}
+			for _, p := range ps {
+				owners[p]++
+			}
+		}
+	}
+	for p := range int32(total) {
+		if owners[p] != 1 {
+			ok = false
+		}
+	}
+	if ok {
+		return nil
+	}
+	return check{key: string(submission.GroupConsumer), expected: fmt.Sprintf("each consumer assigned %d of the %d partitions of %s, each partition to one of them", each, total, topic),
+		observed: strings.Join(observed, "; "), hint: "both consumers must read --topic " + topic + " in the same --group"}
+}
+
+func messagesOnePerPartition(ctx context.Context, n int, topic string) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	var msgs []cluster.Message
+	for i := range n {
+		msgs = append(msgs, cluster.Message{Partition: int32(i), Value: fmt.Sprintf("message %d", i+1)})
+		s.after = append(s.after, fmt.Sprintf("message %d", i+1))
+	}
+	return c.Send(ctx, topic, msgs...)
+}
+
+// probePartitions returns the partitions a consumer has shown readiness messages from: the
+// partitions it reads.
+func probePartitions(p *runner.Process) []int32 {
+	var out []int32
+	for _, v := range runner.Probes(p.Stdout.Lines()) {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func everyMessageShownOnce(ctx context.Context) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	consumers, err := s.requireConsumers()
+	if err != nil {
+		return err
+	}
+	// Each consumer must show the message of every partition it reads (known from the
+	// readiness messages it showed); only then is a count final.
+	for i, p := range consumers {
+		var want []string
+		for _, part := range probePartitions(p) {
+			if int(part) < len(s.after) {
+				want = append(want, s.after[part])
+			}
+		}
+		err := p.Await(ctx, fmt.Sprintf("consumer %d to show the messages of its partitions", i+1), deliveryTimeout, func(lines []string) (bool, string) {
+			shown := runner.Shown(lines)
+			return len(onlyOf(want, shown)) == len(want), "shown: " + quoteAll(shown)
+		})
+		if err != nil {
+			return failed("each message shown by the consumer that reads its partition", err)
+		}
+	}
+	var problems []string
+	for _, m := range s.after {
+		n := 0
+		for _, p := range consumers {
+			n += len(onlyOf(runner.Shown(p.Stdout.Lines()), []string{m}))
+		}
+		if n != 1 {
+			problems = append(problems, fmt.Sprintf("%q shown %d times", m, n))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return check{key: string(submission.GroupConsumer), expected: fmt.Sprintf("each of the %d messages shown by exactly one consumer", len(s.after)),
+		observed: strings.Join(problems, ", "),
+		hint:     "consumers share the messages only when they are in the same consumer group: start both with --group my_group"}
+}
+
+func eachConsumerShowsItsPartitions(ctx context.Context, each int) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	var observed []string
+	ok := true
+	for i, p := range s.consumers {
+		got := onlyOf(runner.Shown(p.Stdout.Lines()), s.after)
+		observed = append(observed, fmt.Sprintf("consumer %d: %s", i+1, quoteAll(got)))
+		if len(got) != each {
+			ok = false
+		}
+	}
+	if ok {
+		return nil
+	}
+	return check{key: string(submission.GroupConsumer), expected: fmt.Sprintf("each consumer to show the %d messages of its own %d partitions", each, each),
+		observed: strings.Join(observed, "; "), hint: "start both consumers with the same --group my_group"}
+}
+
+func groupHasRead(ctx context.Context, group string, n int, topic string) error {
+	_, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	parts, err := c.Client().Partitions(topic)
+	if err != nil {
+		return fmt.Errorf("partitions of %s: %w", topic, err)
+	}
+	// Uneven on purpose, as in the lab's output: some partitions get several, some none.
+	var msgs []cluster.Message
+	for i := range n {
+		msgs = append(msgs, cluster.Message{Partition: int32(i*i) % int32(len(parts)), Value: fmt.Sprintf("message %d", i+1)})
+	}
+	if err := c.Send(ctx, topic, msgs...); err != nil {
+		return err
+	}
+	ends, err := c.EndOffsets(ctx, topic)
+	if err != nil {
+		return err
+	}
+	// What a consumer of the group commits when it has read everything and stops.
+	for _, p := range slices.Sorted(maps.Keys(ends)) {
+		if err := c.CommitOffset(ctx, group, topic, p, ends[p]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func moreMessagesSent(ctx context.Context, n int, topic string) error {
+	_, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	parts, err := c.Client().Partitions(topic)
+	if err != nil {
+		return fmt.Errorf("partitions of %s: %w", topic, err)
+	}
+	var msgs []cluster.Message
+	for i := range n {
+		msgs = append(msgs, cluster.Message{Partition: int32(3*i+1) % int32(len(parts)), Value: fmt.Sprintf("later message %d", i+1)})
+	}
+	return c.Send(ctx, topic, msgs...)
+}
+
+// twoHarnessConsumersRunning starts two consumers of the group with the lab's own command, not
+// the student's: section 5 checks the describe command, whatever section 4's answer.
+func twoHarnessConsumersRunning(ctx context.Context, group string) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	cmd, err := submission.ParseCommand(submission.GroupConsumer, 0,
+		fmt.Sprintf("bin/kafka-console-consumer.sh --topic %s --bootstrap-server %s --group %s", labTopic, runner.LabAddress, group))
+	if err != nil {
+		return err
+	}
+	for range 2 {
+		p, err := runner.Runner{Cluster: c}.Start(ctx, cmd)
+		if err != nil {
+			return err
+		}
+		s.processes = append(s.processes, p)
+		s.consumers = append(s.consumers, p)
+	}
+	groups, err := runner.AwaitMembers(ctx, c, 2, s.consumers)
+	s.groups = groups
+	return err
+}
+
+// describedGroup parses the last command's output as kafka-consumer-groups.sh --describe.
+func (s *Scenario) describedGroup() (labout.GroupDescription, error) {
+	ran, err := s.requireRan()
+	if err != nil {
+		return labout.GroupDescription{}, err
+	}
+	d, err := labout.GroupOffsets(ran.Output())
+	if err != nil {
+		return d, check{key: string(ran.Command.Key), expected: "the offsets table of kafka-consumer-groups.sh --describe",
+			observed: err.Error(), hint: "describe the group: kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --group my_group",
+			output: s.printed()}
+	}
+	return d, nil
+}
+
+func outputSaysNoActiveMembers(ctx context.Context, group string) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := s.describedGroup()
+	if err != nil {
+		return err
+	}
+	if slices.Contains(d.NoActiveMembers, group) {
+		return nil
+	}
+	fail := check{key: string(s.ran.Command.Key), expected: fmt.Sprintf("Consumer group '%s' has no active members.", group),
+		observed: "no such line", hint: "describe the group with --describe --group " + group, output: s.printed()}
+	if len(d.Missing) > 0 {
+		fail.observed = fmt.Sprintf("it says group '%s' does not exist", strings.Join(d.Missing, "', '"))
+		fail.hint = "the group's name is " + group + ": --group " + group
+	}
+	return fail
+}
+
+// groupRows returns the described rows of group and topic by partition.
+func groupRows(d labout.GroupDescription, group, topic string) map[int32]labout.OffsetRow {
+	out := map[int32]labout.OffsetRow{}
+	for _, r := range d.Rows {
+		if r.Group == group && r.Topic == topic {
+			out[r.Partition] = r
+		}
+	}
+	return out
+}
+
+func outputShowsOffsets(ctx context.Context, partitions int, group string) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := s.describedGroup()
+	if err != nil {
+		return err
+	}
+	committed, err := c.CommittedOffsets(ctx, group, labTopic)
+	if err != nil {
+		return err
+	}
+	ends, err := c.EndOffsets(ctx, labTopic)
+	if err != nil {
+		return err
+	}
+	rows := groupRows(d, group, labTopic)
+	var problems []string
+	for p := range int32(partitions) {
+		r, ok := rows[p]
+		want := fmt.Sprintf("CURRENT-OFFSET %d, LOG-END-OFFSET %d, LAG %d", committed[p], ends[p], ends[p]-committed[p])
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("partition %d: no row (Kafka has %s)", p, want))
+		case r.CurrentOffset != committed[p] || r.LogEndOffset != ends[p] || r.Lag != ends[p]-committed[p]:
+			problems = append(problems, fmt.Sprintf("partition %d: CURRENT-OFFSET %d, LOG-END-OFFSET %d, LAG %d (Kafka has %s)", p, r.CurrentOffset, r.LogEndOffset, r.Lag, want))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return check{key: string(s.ran.Command.Key), expected: fmt.Sprintf("a row for each of the %d partitions of %s in group %s, with Kafka's offsets", partitions, labTopic, group),
+		observed: strings.Join(problems, "; "), hint: "describe the group my_group itself, on the lab's cluster: --describe --group " + group, output: s.printed()}
+}
+
+func outputShowsTotalLag(ctx context.Context, lag int64, topic string) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := s.describedGroup()
+	if err != nil {
+		return err
+	}
+	if got := d.Lag(topic); got != lag {
+		return check{key: string(s.ran.Command.Key), expected: fmt.Sprintf("a total LAG of %d for %s", lag, topic),
+			observed: fmt.Sprintf("a total LAG of %d", got), hint: "LAG is LOG-END-OFFSET minus CURRENT-OFFSET, summed over the partitions", output: s.printed()}
+	}
+	return nil
+}
+
+func outputShowsOwners(ctx context.Context, consumers, each, total int) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := s.describedGroup()
+	if err != nil {
+		return err
+	}
+	shown := d.PartitionsByConsumer()
+	var problems []string
+	for _, g := range s.groups {
+		for _, m := range g.Members {
+			if got := shown[m.ID]; !slices.Equal(got, m.Assigned[labTopic]) {
+				problems = append(problems, fmt.Sprintf("%s: shown with partitions %v, Kafka assigned %v", m.ID, got, m.Assigned[labTopic]))
+			}
+		}
+	}
+	if len(shown) == consumers && len(problems) == 0 {
+		for _, ps := range shown {
+			if len(ps) != each {
+				problems = append(problems, fmt.Sprintf("a consumer with %d partitions", len(ps)))
+			}
+		}
+		if len(problems) == 0 {
+			return nil
+		}
+	}
+	return check{key: string(s.ran.Command.Key),
+		expected: fmt.Sprintf("%d consumers in the CONSUMER-ID column, each with %d of the %d partitions", consumers, each, total),
+		observed: fmt.Sprintf("%d consumer(s): %s", len(shown), strings.Join(problems, "; ")),
+		hint:     "describe the group while its consumers run: --describe --group my_group", output: s.printed()}
+}

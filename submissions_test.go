@@ -1,0 +1,112 @@
+package kafkalab
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"kafka-lab/steps"
+)
+
+// Scenario names of sections 2 to 5, as the features spell them.
+const (
+	createTopic    = "create_topic creates my_first_topic with 10 partitions"
+	listTopics     = "list_topics lists the topics of the cluster"
+	describeTopic  = "describe_topic describes my_first_topic and each of its partitions"
+	producer       = "console_producer sends each line as a separate message"
+	newOnly        = "console_consumer shows only the messages sent after it started"
+	fromBeginning  = "console_consumer_from_beginning shows every message, in order"
+	twoConsumers   = "two console consumers running side by side both receive every new message"
+	groupSplit     = "two consumers in my_group split the partitions and each message is read once"
+	noActive       = "describe_group shows the offsets of a group whose consumers have stopped"
+	owners         = "describe_group shows which consumer owns each partition"
+	lagAfterStop   = "the LAG counts the messages sent after the consumers stopped"
+	sections2to5   = "@section-2,@section-3,@section-4,@section-5"
+	submissionsDir = "testdata/submissions"
+)
+
+var section5 = []string{noActive, owners, lagAfterStop}
+
+// TestSubmissions grades the bundled submissions: the reference passes every scenario of
+// sections 2-5, and each deliberately broken one fails exactly the scenarios of its mistake,
+// with a message that names what to fix.
+func TestSubmissions(t *testing.T) {
+	cases := []struct {
+		dir  string
+		fail []string
+		// say is what the first failure's message must contain, to teach the fix.
+		say []string
+	}{
+		{dir: "reference"},
+		{dir: "wrong-partitions", fail: []string{createTopic}, say: []string{"--partitions 10", "lab section 2", "create_topic"}},
+		{dir: "wrong-topic-name", fail: []string{createTopic}, say: []string{"my-first-topic", "--topic my_first_topic"}},
+		{dir: "wrong-port", fail: []string{listTopics}, say: []string{"localhost:9094", "localhost:9092"}},
+		{dir: "missing-key", fail: []string{describeTopic}, say: []string{"answers.yaml has no `describe_topic`", "section 2"}},
+		{dir: "shell-pipe", fail: []string{describeTopic}, say: []string{"line 6", "pipes"}},
+		{dir: "always-from-beginning", fail: []string{newOnly}, say: []string{"This is my first message", "--from-beginning"}},
+		{dir: "no-from-beginning", fail: []string{fromBeginning}, say: []string{"--from-beginning", "lab section 3"}},
+		{dir: "no-group", fail: []string{groupSplit}, say: []string{"--group my_group", "console-consumer-"}},
+		{dir: "other-group", fail: []string{groupSplit}, say: []string{"my-group", "--group my_group"}},
+		{dir: "list-not-describe", fail: section5, say: []string{"CURRENT-OFFSET", "--describe"}},
+		{dir: "typo-key", fail: section5, say: []string{"answers.yaml has no `describe_group`", "did you mean"}},
+		{dir: "malformed", fail: []string{createTopic, listTopics, describeTopic, producer, newOnly, fromBeginning, twoConsumers, groupSplit, noActive, owners, lagAfterStop},
+			say: []string{"answers.yaml line 4"}},
+	}
+	if testing.Short() {
+		t.Skip("grades 13 submissions against real Kafka")
+	}
+	s := steps.NewSuite()
+	s.Out = io.Discard
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, tc := range cases {
+		t.Run(tc.dir, func(t *testing.T) {
+			s.SetSubmission(filepath.Join(submissionsDir, tc.dir))
+			status := godog.TestSuite{
+				Name:                tc.dir,
+				ScenarioInitializer: s.InitializeScenario,
+				Options: &godog.Options{Paths: []string{"features"}, Tags: sections2to5, Strict: true,
+					Format: "progress", Output: io.Discard, Concurrency: 1},
+			}.Run()
+			results := s.Results()
+			if len(results) != 11 {
+				t.Fatalf("%d scenarios ran, want the 11 of sections 2-5", len(results))
+			}
+			var failed []string
+			var first error
+			for _, r := range results {
+				if r.Err != nil {
+					failed = append(failed, r.Name)
+					if first == nil {
+						first = r.Err
+					}
+					t.Logf("%s failed:\n%v", r.Name, r.Err)
+				}
+			}
+			slices.Sort(failed)
+			want := slices.Sorted(slices.Values(tc.fail))
+			if !slices.Equal(failed, want) {
+				t.Fatalf("failed scenarios:\n  %s\nwant:\n  %s", strings.Join(failed, "\n  "), strings.Join(want, "\n  "))
+			}
+			if (status != 0) != (len(want) > 0) {
+				t.Errorf("godog status %d with %d failed scenario(s)", status, len(want))
+			}
+			for _, w := range tc.say {
+				if first == nil || !strings.Contains(first.Error(), w) {
+					t.Errorf("the failure message does not say %q:\n%v", w, first)
+				}
+			}
+		})
+	}
+}
