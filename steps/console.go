@@ -257,8 +257,12 @@ func consumerShowsOld(ctx context.Context) error {
 	}
 	for _, p := range consumers {
 		if got := onlyOf(runner.Shown(p.Stdout.Lines()), s.before); !slices.Equal(got, s.before) {
+			observed := "it showed " + quoteAll(got)
+			if len(got) == 0 {
+				observed = "it showed none of them, only what was sent after it started"
+			}
 			return check{key: string(p.Command.Key), expected: "the messages sent before the consumer started, in order: " + quoteAll(s.before),
-				observed: "shown: " + quoteAll(runner.Shown(p.Stdout.Lines())),
+				observed: observed,
 				hint:     "a consumer reads only new messages unless it is started with --from-beginning"}
 		}
 	}

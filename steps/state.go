@@ -32,6 +32,8 @@ type Scenario struct {
 	consumers []*runner.Process
 	// before and after are the messages sent before and after the consumers started.
 	before, after []string
+	// described is the topic whose description the last command printed.
+	described string
 	// groups are the consumer groups the consumers joined, as Kafka described them.
 	groups []cluster.Group
 }

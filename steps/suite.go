@@ -29,12 +29,14 @@ type Suite struct {
 	// SubmissionDir is the student's folder (KAFKA_LAB_SUBMISSION, else the bundled reference).
 	SubmissionDir string
 
-	mu       sync.Mutex
-	rt       *container.Runtime
-	image    cluster.Image
-	setupErr error
-	clusters map[cluster.Topology]*startedCluster
-	ran      atomic.Int64
+	mu            sync.Mutex
+	rt            *container.Runtime
+	stopSignals   func()
+	clientsClosed int64 // lab tool containers of clusters already closed
+	image         cluster.Image
+	setupErr      error
+	clusters      map[cluster.Topology]*startedCluster
+	ran           atomic.Int64
 
 	submissionOnce sync.Once
 	submission     *submission.Submission
@@ -166,7 +168,7 @@ func (s *Suite) runtime(ctx context.Context) (*container.Runtime, cluster.Image,
 	if s.rt == nil && s.setupErr == nil {
 		rt, err := container.New(ctx)
 		if err == nil {
-			rt.CloseOnSignal()
+			s.stopSignals = rt.CloseOnSignal()
 			s.rt = rt
 			s.image, err = cluster.InspectImage(ctx, rt, s.Image)
 		}
@@ -192,18 +194,41 @@ func (s *Suite) Cluster(ctx context.Context, t cluster.Topology) (*cluster.Clust
 	return sc.c, sc.err
 }
 
+// ClientsStarted counts the lab tool containers the run's clusters have started so far.
+func (s *Suite) ClientsStarted() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.clientsClosed
+	for _, sc := range s.clusters {
+		if sc.c != nil {
+			n += sc.c.ClientsStarted()
+		}
+	}
+	return n
+}
+
 // KafkaImage returns what the harness knows of the image under test.
 func (s *Suite) KafkaImage(ctx context.Context) (cluster.Image, error) {
 	_, img, err := s.runtime(ctx)
 	return img, err
 }
 
-// Close removes the clusters and whatever else the run started.
+// Close removes the clusters and whatever else the run started; a later scenario starts
+// afresh.
 func (s *Suite) Close(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rt == nil {
 		return nil
 	}
-	return s.rt.Close(ctx)
+	s.stopSignals()
+	for _, sc := range s.clusters {
+		if sc.c != nil {
+			s.clientsClosed += sc.c.ClientsStarted()
+		}
+	}
+	err := s.rt.Close(ctx)
+	s.rt, s.setupErr = nil, nil
+	s.clusters = map[cluster.Topology]*startedCluster{}
+	return err
 }

@@ -104,6 +104,7 @@ func (s *Scenario) describedTopic(name string) (*labout.Topic, error) {
 	}
 	for i := range topics {
 		if topics[i].Name == name {
+			s.described = name
 			return &topics[i], nil
 		}
 	}
@@ -138,14 +139,13 @@ func outputShowsPartitionLines(ctx context.Context, partitions int32) error {
 	if err != nil {
 		return err
 	}
-	if s.ran == nil {
-		return fmt.Errorf("no describe output to check: describe a topic first")
-	}
-	topics, _ := labout.Topics(s.ran.Stdout)
-	if len(topics) == 0 {
+	if s.described == "" {
 		return fmt.Errorf("no topic described: add `Then its output describes ...` before this step")
 	}
-	t := topics[0]
+	t, err := s.describedTopic(s.described)
+	if err != nil {
+		return err
+	}
 	var problems []string
 	seen := map[int32]int{}
 	for _, p := range t.Partitions {

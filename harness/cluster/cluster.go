@@ -297,6 +297,9 @@ func (c *Cluster) RunTool(ctx context.Context, cmd ...string) (container.Result,
 	return c.rt.RunOnce(ctx, c.ClientSpec(cmd...))
 }
 
+// ClientsStarted counts the client containers (one lab tool JVM each) started on this cluster.
+func (c *Cluster) ClientsStarted() int64 { return c.clients.Load() }
+
 // StartClient starts a long-running client container (see ClientSpec) whose output the caller
 // reads as it comes and, with spec.Stdin, whose input it writes.
 func (c *Cluster) StartClient(ctx context.Context, spec container.Spec) (*container.Process, error) {
