@@ -176,11 +176,16 @@ func readyCheck(key string, err error) error {
 		hint: fmt.Sprintf("read the whole topic: kafka-console-consumer.sh --topic %s --bootstrap-server localhost:9092", labTopic)}
 }
 
-func (s *Scenario) requireConsumers() ([]*runner.Process, error) {
-	if len(s.consumers) == 0 {
-		return nil, fmt.Errorf("no consumer runs in this scenario: add `When the student's console_consumer is running` before this step")
+// scenarioConsumers returns the scenario and its consumers, or says which step starts them.
+func scenarioConsumers(ctx context.Context) (*Scenario, []*runner.Process, error) {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	return s.consumers, nil
+	if len(s.consumers) == 0 {
+		return nil, nil, fmt.Errorf("no consumer runs in this scenario: add `When the student's console_consumer is running` before this step")
+	}
+	return s, s.consumers, nil
 }
 
 func consumersShowNew(ctx context.Context) error {
@@ -204,7 +209,7 @@ func eachConsumerShowsNew(ctx context.Context, n int) error {
 
 // consumersShow waits until every consumer has shown want, in order, exactly once each.
 func (s *Scenario) consumersShow(ctx context.Context, want []string, what string) error {
-	consumers, err := s.requireConsumers()
+	_, consumers, err := scenarioConsumers(ctx)
 	if err != nil {
 		return err
 	}
@@ -225,11 +230,7 @@ func (s *Scenario) consumersShow(ctx context.Context, want []string, what string
 }
 
 func consumerDoesNotShowOld(ctx context.Context) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	consumers, err := s.requireConsumers()
+	s, consumers, err := scenarioConsumers(ctx)
 	if err != nil {
 		return err
 	}
@@ -247,11 +248,7 @@ func consumerDoesNotShowOld(ctx context.Context) error {
 // readiness message that was sent after the old messages to the same partition, and a partition
 // is read in order.
 func consumerShowsOld(ctx context.Context) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	consumers, err := s.requireConsumers()
+	s, consumers, err := scenarioConsumers(ctx)
 	if err != nil {
 		return err
 	}

@@ -159,11 +159,7 @@ func probePartitions(p *runner.Process) []int32 {
 }
 
 func everyMessageShownOnce(ctx context.Context) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	consumers, err := s.requireConsumers()
+	s, consumers, err := scenarioConsumers(ctx)
 	if err != nil {
 		return err
 	}
@@ -228,16 +224,8 @@ func groupHasRead(ctx context.Context, group string, n int, topic string) error 
 	if err != nil {
 		return err
 	}
-	parts, err := c.Client().Partitions(topic)
-	if err != nil {
-		return fmt.Errorf("partitions of %s: %w", topic, err)
-	}
 	// Uneven on purpose, as in the lab's output: some partitions get several, some none.
-	var msgs []cluster.Message
-	for i := range n {
-		msgs = append(msgs, cluster.Message{Partition: int32(i*i) % int32(len(parts)), Value: fmt.Sprintf("message %d", i+1)})
-	}
-	if err := c.Send(ctx, topic, msgs...); err != nil {
+	if err := sendSpread(ctx, c, topic, n, "message", func(i int) int { return i * i }); err != nil {
 		return err
 	}
 	ends, err := c.EndOffsets(ctx, topic)
@@ -258,13 +246,18 @@ func moreMessagesSent(ctx context.Context, n int, topic string) error {
 	if err != nil {
 		return err
 	}
+	return sendSpread(ctx, c, topic, n, "later message", func(i int) int { return 3*i + 1 })
+}
+
+// sendSpread sends n numbered messages, the i-th to partition spread(i) modulo the partitions.
+func sendSpread(ctx context.Context, c *cluster.Cluster, topic string, n int, prefix string, spread func(i int) int) error {
 	parts, err := c.Client().Partitions(topic)
 	if err != nil {
 		return fmt.Errorf("partitions of %s: %w", topic, err)
 	}
 	var msgs []cluster.Message
 	for i := range n {
-		msgs = append(msgs, cluster.Message{Partition: int32(3*i+1) % int32(len(parts)), Value: fmt.Sprintf("later message %d", i+1)})
+		msgs = append(msgs, cluster.Message{Partition: int32(spread(i) % len(parts)), Value: fmt.Sprintf("%s %d", prefix, i+1)})
 	}
 	return c.Send(ctx, topic, msgs...)
 }
@@ -294,27 +287,28 @@ func twoHarnessConsumersRunning(ctx context.Context, group string) error {
 	return err
 }
 
-// describedGroup parses the last command's output as kafka-consumer-groups.sh --describe.
-func (s *Scenario) describedGroup() (labout.GroupDescription, error) {
+// scenarioDescribedGroup returns the scenario and its last command's output parsed as
+// kafka-consumer-groups.sh --describe.
+func scenarioDescribedGroup(ctx context.Context) (*Scenario, labout.GroupDescription, error) {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return nil, labout.GroupDescription{}, err
+	}
 	ran, err := s.requireRan()
 	if err != nil {
-		return labout.GroupDescription{}, err
+		return nil, labout.GroupDescription{}, err
 	}
 	d, err := labout.GroupOffsets(ran.Output())
 	if err != nil {
-		return d, check{key: string(ran.Command.Key), expected: "the offsets table of kafka-consumer-groups.sh --describe",
+		return nil, d, check{key: string(ran.Command.Key), expected: "the offsets table of kafka-consumer-groups.sh --describe",
 			observed: err.Error(), hint: "describe the group: kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --group my_group",
 			output: s.printed()}
 	}
-	return d, nil
+	return s, d, nil
 }
 
 func outputSaysNoActiveMembers(ctx context.Context, group string) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	d, err := s.describedGroup()
+	s, d, err := scenarioDescribedGroup(ctx)
 	if err != nil {
 		return err
 	}
@@ -342,11 +336,11 @@ func groupRows(d labout.GroupDescription, group, topic string) map[int32]labout.
 }
 
 func outputShowsOffsets(ctx context.Context, partitions int, group string) error {
-	s, c, err := scenarioCluster(ctx)
+	s, d, err := scenarioDescribedGroup(ctx)
 	if err != nil {
 		return err
 	}
-	d, err := s.describedGroup()
+	c, err := s.requireCluster()
 	if err != nil {
 		return err
 	}
@@ -378,11 +372,7 @@ func outputShowsOffsets(ctx context.Context, partitions int, group string) error
 }
 
 func outputShowsTotalLag(ctx context.Context, lag int64, topic string) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	d, err := s.describedGroup()
+	s, d, err := scenarioDescribedGroup(ctx)
 	if err != nil {
 		return err
 	}
@@ -394,11 +384,7 @@ func outputShowsTotalLag(ctx context.Context, lag int64, topic string) error {
 }
 
 func outputShowsOwners(ctx context.Context, consumers, each, total int) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	d, err := s.describedGroup()
+	s, d, err := scenarioDescribedGroup(ctx)
 	if err != nil {
 		return err
 	}

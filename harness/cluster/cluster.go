@@ -168,10 +168,13 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := &Node{ID: 1, Role: "broker,controller", Container: ctr, HostPort: hostPort, netns: ctr}
+	c.addBroker(&Node{ID: 1, Role: "broker,controller", Container: ctr, HostPort: hostPort, netns: ctr})
+	return nil
+}
+
+func (c *Cluster) addBroker(n *Node) {
 	c.nodes = append(c.nodes, n)
 	c.brokers = append(c.brokers, n)
-	return nil
 }
 
 // startZooKeeper starts the lab's two processes, each in its own container but in one network
@@ -213,9 +216,7 @@ func (c *Cluster) startZooKeeper(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := &Node{ID: 0, Role: "broker", Container: broker, HostPort: hostPort, netns: zk}
-	c.nodes = append(c.nodes, n)
-	c.brokers = append(c.brokers, n)
+	c.addBroker(&Node{ID: 0, Role: "broker", Container: broker, HostPort: hostPort, netns: zk})
 	return nil
 }
 
