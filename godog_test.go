@@ -39,6 +39,10 @@ func TestFeatures(t *testing.T) {
 	o := opts
 	o.TestingT = t
 	o.Strict = true
+	if o.Concurrency > 1 {
+		// Scenarios share one cluster per topology and reset it after each: they run one at a time.
+		t.Fatalf("-godog.concurrency=%d: the spec runs one scenario at a time", o.Concurrency)
+	}
 	status := godog.TestSuite{
 		Name:                 "kafka-lab",
 		TestSuiteInitializer: InitializeTestSuite,
