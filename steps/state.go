@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cucumber/godog"
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
 	"kafka-lab/harness/runner"
+	"kafka-lab/harness/sandbox"
 	"kafka-lab/harness/submission"
 )
 
@@ -34,6 +36,15 @@ type Scenario struct {
 	before, after []string
 	// described is the topic whose description the last command printed.
 	described string
+	// programs are the student's Python programs the scenario started, stopped after it.
+	programs []*sandbox.Program
+	// zeros counts the transactions worth 0 sent to each account while a calculator got ready.
+	zeros map[int32]int
+	// sent are the transactions the scenario sent to each account.
+	sent map[int32][]string
+	// window is when the generator ran: from its first transaction, for that long.
+	windowStart time.Time
+	window      time.Duration
 	// groups are the consumer groups the consumers joined, as Kafka described them.
 	groups []cluster.Group
 }
@@ -83,6 +94,9 @@ func (s *Scenario) stopProcesses(ctx context.Context) error {
 	for _, p := range s.processes {
 		errs = append(errs, p.Stop(ctx))
 	}
-	s.processes = nil
+	for _, p := range s.programs {
+		errs = append(errs, p.Stop(ctx))
+	}
+	s.processes, s.programs = nil, nil
 	return errors.Join(errs...)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"kafka-lab/harness/runner"
+	"kafka-lab/harness/sandbox"
 	"kafka-lab/harness/submission"
 )
 
@@ -57,6 +58,10 @@ func answerCheck(key string, err error) error {
 
 // failed turns a student's command that did not do its job into a check; other errors pass.
 func failed(expected string, err error) error {
+	var pf *sandbox.Failure
+	if errors.As(err, &pf) {
+		return check{program: pf.Script, expected: expected, observed: pf.Script + " " + pf.What, hint: pf.Hint, tail: pf.Output}
+	}
 	var f *runner.Failure
 	if !errors.As(err, &f) {
 		return err
@@ -123,6 +128,7 @@ func (s *Scenario) start(ctx context.Context, key string) (*runner.Process, erro
 // a hint naming the lab section and the answers.yaml key to look at.
 type check struct {
 	key      string // answers.yaml key whose command is checked
+	program  string // or the program checked, such as balance_calculator.py (lab section 6)
 	expected string
 	observed string
 	hint     string
@@ -135,6 +141,8 @@ func (c check) Error() string {
 	fmt.Fprintf(&b, "expected: %s\nobserved: %s", c.expected, c.observed)
 	if info, ok := submission.Info(submission.Key(c.key)); ok {
 		fmt.Fprintf(&b, "\nhint (lab section %d, answers.yaml `%s`): %s", info.Section, c.key, c.hint)
+	} else if c.program != "" {
+		fmt.Fprintf(&b, "\nhint (lab section 6, %s): %s", c.program, c.hint)
 	} else if c.hint != "" {
 		fmt.Fprintf(&b, "\nhint: %s", c.hint)
 	}

@@ -112,6 +112,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	addTopicSteps(sc)
 	addConsoleSteps(sc)
 	addGroupSteps(sc)
+	addPipelineSteps(sc)
 }
 
 func (s *Suite) record(gs *godog.Scenario, err error) {

@@ -2,11 +2,13 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -23,6 +25,7 @@ type Message struct {
 	Offset    int64 // when read
 	Key       string
 	Value     string
+	Timestamp time.Time // when read
 }
 
 // CreateTopic creates a topic with replication factor rf and waits until its partitions have
@@ -135,47 +138,98 @@ func (c *Cluster) EndOffsets(ctx context.Context, topic string) (map[int32]int64
 	return out, ctx.Err()
 }
 
-// ReadAll reads every message of the topic up to its current end, ordered by partition and
-// offset.
+// ReadAll reads every committed message of the topic, as a read_committed consumer sees it
+// (messages of aborted transactions left out), ordered by partition and offset.
 func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Message, error) {
 	ends, err := c.EndOffsets(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
-	consumer, err := sarama.NewConsumerFromClient(c.client)
+	cfg := SaramaConfig()
+	cfg.Consumer.IsolationLevel = sarama.ReadCommitted
+	// Short fetch waits: closing a partition consumer waits for its fetch in flight, and this
+	// reader only wants what is already there.
+	cfg.Consumer.MaxWaitTime = 20 * time.Millisecond
+	consumer, err := sarama.NewConsumer(c.Bootstrap(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("harness consumer: %w", err)
 	}
 	defer consumer.Close()
+	// Partitions are read side by side: each read ends with a fetch round trip.
+	parts := slices.Sorted(maps.Keys(ends))
+	read := make([][]Message, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Go(func() { read[i], errs[i] = c.readPartition(ctx, consumer, topic, p) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return slices.Concat(read...), nil
+}
+
+// readPartition reads a partition up to its last stable offset. Transaction markers take
+// offsets but are never delivered, so the last message may end before that offset: once the
+// consumer has been idle for several fetches, it has delivered everything there is.
+func (c *Cluster) readPartition(ctx context.Context, consumer sarama.Consumer, topic string, p int32) ([]Message, error) {
+	start, err := c.client.GetOffset(topic, p, sarama.OffsetOldest)
+	if err != nil {
+		return nil, fmt.Errorf("start offset of %s partition %d: %w", topic, p, err)
+	}
+	stable, err := c.lastStableOffset(topic, p)
+	if err != nil {
+		return nil, err
+	}
+	if start >= stable {
+		return nil, nil
+	}
+	pc, err := consumer.ConsumePartition(topic, p, start)
+	if err != nil {
+		return nil, fmt.Errorf("read %s partition %d: %w", topic, p, err)
+	}
+	defer pc.Close()
 	var out []Message
-	for _, p := range slices.Sorted(maps.Keys(ends)) {
-		start, err := c.client.GetOffset(topic, p, sarama.OffsetOldest)
-		if err != nil {
-			return nil, fmt.Errorf("start offset of %s partition %d: %w", topic, p, err)
+	idle := time.NewTimer(readIdle)
+	defer idle.Stop()
+	for next := start; next < stable; {
+		select {
+		case m := <-pc.Messages():
+			out = append(out, Message{Partition: m.Partition, Offset: m.Offset, Key: string(m.Key), Value: string(m.Value), Timestamp: m.Timestamp})
+			next = m.Offset + 1
+			idle.Reset(readIdle)
+		case cerr := <-pc.Errors():
+			return nil, fmt.Errorf("read %s partition %d: %w", topic, p, cerr)
+		case <-idle.C:
+			return out, nil
+		case <-ctx.Done():
+			return nil, fmt.Errorf("read %s partition %d up to offset %d: %w", topic, p, stable, ctx.Err())
 		}
-		if start >= ends[p] {
-			continue
-		}
-		pc, err := consumer.ConsumePartition(topic, p, start)
-		if err != nil {
-			return nil, fmt.Errorf("read %s partition %d: %w", topic, p, err)
-		}
-		for next := start; next < ends[p]; {
-			select {
-			case m := <-pc.Messages():
-				out = append(out, Message{Partition: m.Partition, Offset: m.Offset, Key: string(m.Key), Value: string(m.Value)})
-				next = m.Offset + 1
-			case cerr := <-pc.Errors():
-				pc.Close()
-				return nil, fmt.Errorf("read %s partition %d: %w", topic, p, cerr)
-			case <-ctx.Done():
-				pc.Close()
-				return nil, fmt.Errorf("read %s partition %d up to offset %d: %w", topic, p, ends[p], ctx.Err())
-			}
-		}
-		pc.Close()
 	}
 	return out, nil
+}
+
+// readIdle is how long a partition consumer may deliver nothing before a read ends.
+const readIdle = 300 * time.Millisecond
+
+// lastStableOffset is where a read_committed consumer stops: below any open transaction.
+func (c *Cluster) lastStableOffset(topic string, p int32) (int64, error) {
+	leader, err := c.client.Leader(topic, p)
+	if err != nil {
+		return 0, fmt.Errorf("leader of %s partition %d: %w", topic, p, err)
+	}
+	req := &sarama.OffsetRequest{Version: 2, IsolationLevel: sarama.ReadCommitted}
+	req.AddBlock(topic, p, sarama.OffsetNewest, 1)
+	resp, err := leader.GetAvailableOffsets(req)
+	if err != nil {
+		return 0, fmt.Errorf("last stable offset of %s partition %d: %w", topic, p, err)
+	}
+	b := resp.GetBlock(topic, p)
+	if b == nil || b.Err != sarama.ErrNoError {
+		return 0, fmt.Errorf("last stable offset of %s partition %d: %v", topic, p, b)
+	}
+	return b.Offset, nil
 }
 
 // CommittedOffsets returns the group's committed offset of each partition of topic (-1 where

@@ -103,6 +103,19 @@ type Spec struct {
 	PidsLimit   int64
 	// Stdin keeps the container's standard input open for StartProcess to write to.
 	Stdin bool
+	// NanoCPUs limits CPU time (1e9 is one core); zero means none.
+	NanoCPUs int64
+	// Mounts bind host folders into the container.
+	Mounts []Mount
+	// Untrusted runs the process as nobody, without capabilities or privilege gain, on a
+	// read-only root file system with a small writable /tmp: for student programs.
+	Untrusted bool
+}
+
+// Mount binds a host folder into a container.
+type Mount struct {
+	Source, Target string
+	ReadOnly       bool
 }
 
 // Container is a running (or exited) container of this run.
@@ -134,6 +147,24 @@ func (rt *Runtime) create(ctx context.Context, spec Spec) (*Container, error) {
 	}
 	if spec.MemoryBytes > 0 {
 		hc.MemorySwap = spec.MemoryBytes // no swap beyond the limit
+	}
+	if spec.NanoCPUs > 0 {
+		// The CFS quota per 100 ms period that NanoCPUs amounts to.
+		hc.CPUPeriod = 100_000
+		hc.CPUQuota = spec.NanoCPUs * hc.CPUPeriod / 1e9
+	}
+	for _, m := range spec.Mounts {
+		bind := m.Source + ":" + m.Target
+		if m.ReadOnly {
+			bind += ":ro"
+		}
+		hc.Binds = append(hc.Binds, bind)
+	}
+	if spec.Untrusted {
+		hc.ReadonlyRootfs = true
+		hc.Tmpfs = map[string]string{"/tmp": "rw,noexec,nosuid,size=16m"}
+		hc.CapDrop = []string{"ALL"}
+		hc.SecurityOpt = []string{"no-new-privileges"}
 	}
 	cfg := &dc.Config{
 		Image:       spec.Image,
@@ -212,7 +243,7 @@ func (c *Container) State(ctx context.Context) (State, error) {
 func (c *Container) Stop(ctx context.Context, grace time.Duration) error {
 	err := c.rt.Pool.Client.StopContainerWithContext(c.ID, uint(grace.Round(time.Second)/time.Second), ctx)
 	var notRunning *dc.ContainerNotRunning
-	if err != nil && !errors.As(err, &notRunning) {
+	if err != nil && !errors.As(err, &notRunning) && !gone(err) {
 		return fmt.Errorf("stop %s: %w", c.Name, err)
 	}
 	return nil

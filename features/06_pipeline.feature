@@ -1,0 +1,65 @@
+@section-6
+Feature: A data pipeline in Python: transactions and balances
+  Lab section 6 creates the topics transactions and balance, 10 partitions each, and writes two
+  programs with kafka-python. Each partition is a bank account. transaction_generator.py sends a
+  random integer from -10 to 10 to every partition of transactions once a second;
+  balance_calculator.py reads transactions and sends each account's current balance to the same
+  partition of balance.
+
+  The programs run as written, with python3 and the kafka-python the Kafka image ships, each in a
+  sandbox next to a fresh broker at localhost:9092. A calculator counts as running once it has
+  sent a balance for every account: until then the harness sends transactions worth 0 to the
+  accounts that have no balance yet, so no running sum depends on when the calculator started.
+
+  Background:
+    Given Kafka is started in KRaft mode with one broker
+
+  @points:1
+  Scenario: create_pipeline_topics creates transactions and balance with 10 partitions each
+    Given the student's answers.yaml
+    When the student's create_pipeline_topics commands run
+    Then the cluster has a topic transactions with 10 partitions
+    And the cluster has a topic balance with 10 partitions
+
+  @points:2
+  Scenario: the generator sends an integer from -10 to 10 to every account once a second
+    Given the topics transactions and balance with 10 partitions each
+    When the student's transaction_generator.py runs for 5 seconds
+    Then each partition of transactions got from 3 to 7 messages in those 5 seconds
+    And every message of transactions is an integer from -10 to 10, written as text
+
+  @points:2
+  Scenario: the calculator sends each account's running balance to its partition of balance
+    Given the topics transactions and balance with 10 partitions each
+    And the student's balance_calculator.py is running
+    When these transactions are sent:
+      | account | transactions |
+      | 0       | 5, -3, 10    |
+      | 1       | -10, -10, 2  |
+      | 2       | 0, 7, -7     |
+      | 3       | 1, 1, 1      |
+      | 4       | 10, 10, 10   |
+      | 5       | -1, 2, -3    |
+      | 6       | 9, -9, 9     |
+      | 7       | -5, -5, 10   |
+      | 8       | 3, 0, 4      |
+      | 9       | -2, 8, -6    |
+    Then balance holds these balances after them:
+      | account | balances     |
+      | 0       | 5, 2, 12     |
+      | 1       | -10, -20, -18 |
+      | 2       | 0, 7, 0      |
+      | 3       | 1, 2, 3      |
+      | 4       | 10, 20, 30   |
+      | 5       | -1, 1, -2    |
+      | 6       | 9, 0, 9      |
+      | 7       | -5, -10, 0   |
+      | 8       | 3, 3, 7      |
+      | 9       | -2, 6, 0     |
+
+  @points:2
+  Scenario: generator and calculator together keep every balance right
+    Given the topics transactions and balance with 10 partitions each
+    And the student's balance_calculator.py is running
+    When the student's transaction_generator.py runs for 5 seconds
+    Then for every account, balance holds one message per transaction the calculator read, the k-th being the sum of the first k

@@ -1,0 +1,167 @@
+// Package sandbox runs a student's Python program against a cluster, in a container of its
+// own: python3 and the kafka-python the Kafka image ships, the submission folder mounted
+// read-only, the broker's network namespace (so bootstrap_servers='localhost:9092' works and
+// nothing else is reachable that the broker does not reach), as nobody, without capabilities,
+// on a read-only root file system, with limits on memory, CPU, processes and output. Time is
+// bounded by the caller, which stops the program.
+//
+// What a program did wrong is said in a student's words: a syntax error, a missing module, no
+// Kafka at the address it used, a crash, too much memory or output.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+)
+
+// Limits of one program.
+const (
+	MemoryLimit = 256 << 20
+	CPULimit    = 0.5e9 // half a core, in nano-CPUs: two programs and a broker share 2 cores
+	PidsLimit   = 64
+	stopGrace   = 3 * time.Second
+	tailLines   = 20
+)
+
+// Program is a student's program running in its sandbox.
+type Program struct {
+	*container.Process
+	// Script is the program's file name in the submission, e.g. "balance_calculator.py".
+	Script string
+}
+
+// Start starts dir/script with python3. A missing file is an error that says what to add.
+func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Program, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("submission folder %s: %w", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(abs, script)); err != nil {
+		return nil, &Failure{Script: script, What: fmt.Sprintf("the submission has no %s", script),
+			Hint: fmt.Sprintf("add the %s you wrote in lab section 6 to the submission folder", script)}
+	}
+	spec := c.ClientSpec()
+	spec.Name = strings.TrimSuffix(script, ".py") + spec.Name[len("client"):]
+	spec.Entrypoint = []string{"python3", "/submission/" + script}
+	spec.WorkingDir = "/submission"
+	spec.Env = []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp"}
+	spec.Mounts = []container.Mount{{Source: abs, Target: "/submission", ReadOnly: true}}
+	spec.MemoryBytes, spec.NanoCPUs, spec.PidsLimit = MemoryLimit, CPULimit, PidsLimit
+	spec.Untrusted = true
+	p, err := c.StartClient(ctx, spec)
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", script, err)
+	}
+	return &Program{Process: p, Script: script}, nil
+}
+
+// Problem says what went wrong with a program that should keep running: it exited or was
+// killed, or it floods its output (then it is stopped). Nil while all is well.
+func (p *Program) Problem(ctx context.Context) error {
+	if p.Stdout.Dropped() > 0 || p.Stderr.Dropped() > 0 {
+		_ = p.Stop(ctx)
+		return p.failure(fmt.Sprintf("printed more than %d MiB, so it was stopped", container.OutputLimit>>20),
+			"print a line per message at most")
+	}
+	if p.Running() {
+		return nil
+	}
+	st, err := p.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	return p.exited(st)
+}
+
+// "  File "/submission/x.py", line 3" in a traceback.
+var tracebackLine = regexp.MustCompile(`File "/submission/([^"]+)", line (\d+)`)
+
+// exited explains an exit from the program's state and the end of its traceback.
+func (p *Program) exited(st container.State) *Failure {
+	if st.OOMKilled {
+		return p.failure(fmt.Sprintf("used more than its %d MiB of memory and was killed", MemoryLimit>>20),
+			"keep only what the program needs, such as one balance per account")
+	}
+	last := lastLine(p.Stderr.String())
+	where := ""
+	if m := tracebackLine.FindAllStringSubmatch(p.Stderr.String(), -1); m != nil {
+		where = fmt.Sprintf(" (%s line %s)", m[len(m)-1][1], m[len(m)-1][2])
+	}
+	switch {
+	case strings.HasPrefix(last, "SyntaxError") || strings.HasPrefix(last, "IndentationError"):
+		return p.failure("does not run: "+last+where, "python3 -m py_compile "+p.Script+" shows the error")
+	case strings.HasPrefix(last, "ModuleNotFoundError") || strings.HasPrefix(last, "ImportError"):
+		return p.failure("does not start: "+last+where, "only Python's standard library and kafka-python (import kafka) are installed")
+	case strings.Contains(last, "NoBrokersAvailable"):
+		return p.failure("could not connect to Kafka"+where, "connect with bootstrap_servers='localhost:9092' (lab section 1)")
+	case st.ExitCode == 0:
+		return p.failure("exited, but it should keep running until stopped", "loop forever, as the lab's programs do")
+	case last != "":
+		return p.failure(fmt.Sprintf("crashed (%s): %s%s", st, last, where), "")
+	}
+	return p.failure(fmt.Sprintf("stopped (%s)", st), "")
+}
+
+// Stop ends the program as Ctrl-C does and removes its container.
+func (p *Program) Stop(ctx context.Context) error {
+	_, err := p.Process.Stop(ctx, stopGrace)
+	return errors.Join(err, p.Remove(context.WithoutCancel(ctx)))
+}
+
+// Kill kills the program at once (SIGKILL), as a crash would, and removes its container.
+func (p *Program) Kill(ctx context.Context) error {
+	err := p.Process.Kill(ctx, "SIGKILL")
+	_, _ = p.Wait(ctx)
+	return errors.Join(err, p.Remove(context.WithoutCancel(ctx)))
+}
+
+// Failure is a program that did not do its job.
+type Failure struct {
+	Script string
+	What   string
+	Hint   string
+	Output string // the tails of its stdout and stderr
+}
+
+func (f *Failure) Error() string {
+	msg := f.Script + " " + f.What
+	if f.Hint != "" {
+		msg += "; hint: " + f.Hint
+	}
+	if f.Output != "" {
+		msg += "\n" + f.Output
+	}
+	return msg
+}
+
+func (p *Program) failure(what, hint string) *Failure {
+	return &Failure{Script: p.Script, What: what, Hint: hint, Output: p.Tail()}
+}
+
+// Tail is the end of what the program printed, each stream headed, to show under a failure.
+func (p *Program) Tail() string {
+	var b strings.Builder
+	for _, s := range []struct {
+		name string
+		out  *container.Output
+	}{{"stdout", p.Stdout}, {"stderr", p.Stderr}} {
+		if t := strings.TrimSpace(s.out.Tail(tailLines)); t != "" {
+			fmt.Fprintf(&b, "--- %s of %s:\n%s\n", s.name, p.Script, t)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}

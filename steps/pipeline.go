@@ -1,0 +1,401 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/ledger"
+	"kafka-lab/harness/sandbox"
+	"kafka-lab/harness/wait"
+)
+
+// Lab section 6: the student's Python programs, a transaction generator and a balance calculator.
+func addPipelineSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^the topics (\S+) and (\S+) with (\d+) partitions each$`, theTopicsWithPartitions)
+	sc.Step(`^the student's transaction_generator\.py runs for (\d+) seconds$`, generatorRunsFor)
+	sc.Step(`^each partition of (\S+) got from (\d+) to (\d+) messages in those (\d+) seconds$`, eachPartitionGot)
+	sc.Step(`^every message of (\S+) is an integer from (-?\d+) to (-?\d+), written as text$`, everyMessageIsAnInteger)
+	sc.Step(`^the student's balance_calculator\.py is running$`, calculatorRunning)
+	sc.Step(`^these transactions are sent:$`, transactionsSent)
+	sc.Step(`^balance holds these balances after them:$`, balanceHolds)
+	sc.Step(`^for every account, balance holds one message per transaction the calculator read, the k-th being the sum of the first k$`, everyBalanceRight)
+}
+
+const (
+	generator      = "transaction_generator.py"
+	calculator     = "balance_calculator.py"
+	transactions   = "transactions"
+	balances       = "balance"
+	programTimeout = 30 * time.Second // from start to its first message: python3, kafka-python, a connection
+	settleTimeout  = 20 * time.Second // for a running calculator to catch up with what was sent
+)
+
+func theTopicsWithPartitions(ctx context.Context, a, b string, partitions int32) error {
+	_, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.CreateTopic(ctx, a, partitions, 1); err != nil {
+		return err
+	}
+	return c.CreateTopic(ctx, b, partitions, 1)
+}
+
+// startProgram starts one of the student's programs; it is stopped after the scenario.
+func (s *Scenario) startProgram(ctx context.Context, script string) (*sandbox.Program, error) {
+	c, err := s.requireCluster()
+	if err != nil {
+		return nil, err
+	}
+	p, err := sandbox.Start(ctx, c, s.suite.SubmissionDir, script)
+	if err != nil {
+		return nil, failed(script+" to start", err)
+	}
+	s.programs = append(s.programs, p)
+	return p, nil
+}
+
+// programWait waits for a condition while the programs run, giving up at once, with their
+// own story, when one of them stops.
+func programWait(ctx context.Context, what string, timeout time.Duration, programs []*sandbox.Program, cond wait.Check) error {
+	err := wait.Until(ctx, what, timeout, 250*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+		for _, p := range programs {
+			if perr := p.Problem(ctx); perr != nil {
+				return false, "", fmt.Errorf("%w: %w", wait.ErrStop, perr)
+			}
+		}
+		return cond(ctx)
+	})
+	if err == nil {
+		return nil
+	}
+	if f := failed(what, err); f != err {
+		return f
+	}
+	var tails []string
+	for _, p := range programs {
+		tails = append(tails, p.Tail())
+	}
+	return check{program: programs[0].Script, expected: what, observed: err.Error(), tail: strings.Join(tails, "\n")}
+}
+
+func generatorRunsFor(ctx context.Context, seconds int) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := s.startProgram(ctx, generator)
+	if err != nil {
+		return err
+	}
+	s.window = time.Duration(seconds) * time.Second
+	err = programWait(ctx, "the first transaction", programTimeout, []*sandbox.Program{p}, func(ctx context.Context) (bool, string, error) {
+		first, _, err := timeSpan(ctx, c, transactions)
+		s.windowStart = first
+		return err == nil && !first.IsZero(), "no message in transactions yet", err
+	})
+	if err != nil {
+		return withHint(err, "send to the topic transactions with KafkaProducer(bootstrap_servers='localhost:9092')")
+	}
+	// The window is over once a message stamped after it arrives: time as Kafka saw it.
+	err = programWait(ctx, fmt.Sprintf("%d seconds of transactions", seconds), s.window+programTimeout, []*sandbox.Program{p}, func(ctx context.Context) (bool, string, error) {
+		_, last, err := timeSpan(ctx, c, transactions)
+		return err == nil && last.Sub(s.windowStart) >= s.window, fmt.Sprintf("transactions up to %s after the first", last.Sub(s.windowStart).Round(time.Millisecond)), err
+	})
+	if err != nil {
+		return withHint(err, "send a transaction to every account once a second, for as long as the program runs")
+	}
+	return s.stopProgram(ctx, p)
+}
+
+// stopProgram stops a program before the scenario ends, as Ctrl-C would.
+func (s *Scenario) stopProgram(ctx context.Context, p *sandbox.Program) error {
+	s.programs = slices.DeleteFunc(s.programs, func(q *sandbox.Program) bool { return q == p })
+	return p.Stop(ctx)
+}
+
+// timeSpan returns the timestamps of the first and last messages of a topic (zero if none).
+func timeSpan(ctx context.Context, c *cluster.Cluster, topic string) (first, last time.Time, err error) {
+	msgs, err := c.ReadAll(ctx, topic)
+	for _, m := range msgs {
+		if first.IsZero() || m.Timestamp.Before(first) {
+			first = m.Timestamp
+		}
+		if m.Timestamp.After(last) {
+			last = m.Timestamp
+		}
+	}
+	return first, last, err
+}
+
+func withHint(err error, hint string) error {
+	if c, ok := err.(check); ok && c.hint == "" {
+		c.hint = hint
+		return c
+	}
+	return err
+}
+
+func eachPartitionGot(ctx context.Context, topic string, lo, hi, seconds int) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	if s.windowStart.IsZero() {
+		return fmt.Errorf("no generator ran: add `When the student's transaction_generator.py runs for %d seconds`", seconds)
+	}
+	msgs, err := c.ReadAll(ctx, topic)
+	if err != nil {
+		return err
+	}
+	parts, err := c.Client().Partitions(topic)
+	if err != nil {
+		return err
+	}
+	counts := map[int32]int{}
+	for _, m := range msgs {
+		if d := m.Timestamp.Sub(s.windowStart); d >= 0 && d < time.Duration(seconds)*time.Second {
+			counts[m.Partition]++
+		}
+	}
+	var bad, all []string
+	for _, p := range parts {
+		all = append(all, fmt.Sprintf("%d: %d", p, counts[p]))
+		if counts[p] < lo || counts[p] > hi {
+			bad = append(bad, fmt.Sprintf("partition %d", p))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return check{program: generator, expected: fmt.Sprintf("from %d to %d messages in each partition of %s in %d seconds (one a second)", lo, hi, topic, seconds),
+		observed: fmt.Sprintf("%s out of range; messages per partition: %s", strings.Join(bad, ", "), strings.Join(all, ", ")),
+		hint:     "send one transaction to each partition (partition=account_number), then sleep a second, in a loop"}
+}
+
+var integer = regexp.MustCompile(`^-?\d+$`)
+
+func everyMessageIsAnInteger(ctx context.Context, topic string, lo, hi int64) error {
+	_, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	msgs, err := c.ReadAll(ctx, topic)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for _, m := range msgs {
+		v, err := strconv.ParseInt(m.Value, 10, 64)
+		if !integer.MatchString(m.Value) || err != nil || v < lo || v > hi {
+			bad = append(bad, fmt.Sprintf("%q (partition %d, offset %d)", m.Value, m.Partition, m.Offset))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	if len(bad) > 5 {
+		bad = append(bad[:5], fmt.Sprintf("and %d more", len(bad)-5))
+	}
+	return check{program: generator, expected: fmt.Sprintf("every message an integer from %d to %d, as text (b'%%d' %% value)", lo, hi),
+		observed: fmt.Sprintf("%d of %d messages are not: %s", len(bad), len(msgs), strings.Join(bad, ", ")),
+		hint:     "random.randrange(-10, 11) gives -10 to 10; send value=b'%d' % n"}
+}
+
+func calculatorRunning(ctx context.Context) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := s.startProgram(ctx, calculator)
+	if err != nil {
+		return err
+	}
+	return s.awaitCalculator(ctx, c, p)
+}
+
+// awaitCalculator sends transactions worth 0 to the accounts without a balance until every
+// account has one. It stops early when balances pile up in some partitions while others stay
+// empty: they are going to the wrong partitions.
+func (s *Scenario) awaitCalculator(ctx context.Context, c *cluster.Cluster, p *sandbox.Program) error {
+	parts, err := c.Client().Partitions(transactions)
+	if err != nil {
+		return err
+	}
+	if s.zeros == nil {
+		s.zeros = map[int32]int{}
+	}
+	var misplaced string
+	err = programWait(ctx, "a balance for every account", programTimeout, []*sandbox.Program{p}, func(ctx context.Context) (bool, string, error) {
+		ends, err := c.EndOffsets(ctx, balances)
+		if err != nil {
+			return false, "", err
+		}
+		var empty []int32
+		total := int64(0)
+		for _, part := range parts {
+			total += ends[part]
+			if ends[part] == 0 {
+				empty = append(empty, part)
+			}
+		}
+		if len(empty) == 0 {
+			return true, "", nil
+		}
+		if total >= int64(3*len(parts)) {
+			misplaced = fmt.Sprintf("%d balances, none in partition(s) %v of balance", total, empty)
+			return false, misplaced, fmt.Errorf("%w: %s", wait.ErrStop, misplaced)
+		}
+		var msgs []cluster.Message
+		for _, part := range empty {
+			msgs = append(msgs, cluster.Message{Partition: part, Value: "0"})
+			s.zeros[part]++
+		}
+		return false, fmt.Sprintf("no balance yet for account(s) %v", empty), c.Send(ctx, transactions, msgs...)
+	})
+	if misplaced != "" {
+		return check{program: calculator, expected: "the balance of each account in its own partition of balance",
+			observed: misplaced, hint: "send the balance of account n to partition n: producer.send('balance', ..., partition=msg.partition)", tail: p.Tail()}
+	}
+	return withHint(err, "read transactions with KafkaConsumer('transactions', bootstrap_servers='localhost:9092') and send each balance to balance")
+}
+
+// accountsTable parses a table of | account | comma-separated values |.
+func accountsTable(t *godog.Table) (map[int32][]string, error) {
+	out := map[int32][]string{}
+	for _, r := range t.Rows[1:] {
+		a, err := strconv.Atoi(r.Cells[0].Value)
+		if err != nil {
+			return nil, fmt.Errorf("account %q in the table is not a number", r.Cells[0].Value)
+		}
+		for _, v := range strings.Split(r.Cells[1].Value, ",") {
+			out[int32(a)] = append(out[int32(a)], strings.TrimSpace(v))
+		}
+	}
+	return out, nil
+}
+
+func transactionsSent(ctx context.Context, t *godog.Table) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	sent, err := accountsTable(t)
+	if err != nil {
+		return err
+	}
+	s.sent = sent
+	// Round by round, as the generator does: one transaction to every account, then the next.
+	for round := 0; ; round++ {
+		var msgs []cluster.Message
+		for a, vs := range sent {
+			if round < len(vs) {
+				msgs = append(msgs, cluster.Message{Partition: a, Value: vs[round]})
+			}
+		}
+		if len(msgs) == 0 {
+			return nil
+		}
+		if err := c.Send(ctx, transactions, msgs...); err != nil {
+			return err
+		}
+	}
+}
+
+// accounts reads both topics and returns each account's transactions and balances.
+func accounts(ctx context.Context, c *cluster.Cluster) (map[int32]ledger.Account, error) {
+	out := map[int32]ledger.Account{}
+	for _, topic := range []string{transactions, balances} {
+		msgs, err := c.ReadAll(ctx, topic)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			a := out[m.Partition]
+			if topic == transactions {
+				a.Transactions = append(a.Transactions, m.Value)
+			} else {
+				a.Balances = append(a.Balances, m.Value)
+			}
+			out[m.Partition] = a
+		}
+	}
+	return out, nil
+}
+
+// awaitBalances waits until every account's balances check out (ledger.Account.Check, and
+// extra, when given, for the account), and reports the accounts that do not.
+func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra func(int32, ledger.Account) string) error {
+	c, err := s.requireCluster()
+	if err != nil {
+		return err
+	}
+	parts, err := c.Client().Partitions(transactions)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	err = programWait(ctx, expected, settleTimeout, s.programs, func(ctx context.Context) (bool, string, error) {
+		accs, err := accounts(ctx, c)
+		if err != nil {
+			return false, "", err
+		}
+		problems = problems[:0]
+		for _, p := range parts {
+			msg := accs[p].Check(s.zeros[p])
+			if msg == "" && extra != nil {
+				msg = extra(p, accs[p])
+			}
+			if msg != "" {
+				problems = append(problems, fmt.Sprintf("account %d: %s", p, msg))
+			}
+		}
+		return len(problems) == 0, fmt.Sprintf("%d account(s) wrong", len(problems)), nil
+	})
+	if err == nil {
+		return nil
+	}
+	if len(problems) == 0 {
+		return err
+	}
+	var tail string
+	if len(s.programs) > 0 {
+		tail = s.programs[0].Tail()
+	}
+	return check{program: calculator, expected: expected, observed: strings.Join(problems, "\n  "), tail: tail,
+		hint: "keep a balance per account (msg.partition), add int(msg.value) for every transaction, and send the new balance to the same partition of balance"}
+}
+
+func balanceHolds(ctx context.Context, t *godog.Table) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	want, err := accountsTable(t)
+	if err != nil {
+		return err
+	}
+	return s.awaitBalances(ctx, "the running balance of every account after the transactions sent", func(p int32, a ledger.Account) string {
+		w := want[p]
+		if len(a.Balances) < len(w) || !slices.Equal(a.Balances[len(a.Balances)-len(w):], w) {
+			return fmt.Sprintf("its last balances are %s, not %s", strings.Join(a.Balances[max(0, len(a.Balances)-len(w)):], ", "), strings.Join(w, ", "))
+		}
+		return ""
+	})
+}
+
+func everyBalanceRight(ctx context.Context) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	return s.awaitBalances(ctx, "one balance per transaction in every account, the k-th the sum of the first k", nil)
+}
