@@ -29,7 +29,21 @@ const (
 	lagAfterStop   = "the LAG counts the messages sent after the consumers stopped"
 	sections2to5   = "@section-2,@section-3,@section-4,@section-5"
 	submissionsDir = "testdata/submissions"
+
+	pipelineTopics = "create_pipeline_topics creates transactions and balance with 10 partitions each"
+	generatorRate  = "the generator sends an integer from -10 to 10 to every account once a second"
+	calculatorSums = "the calculator sends each account's running balance to its partition of balance"
+	together       = "generator and calculator together keep every balance right"
+	exactlyOnce    = "a calculator that crashes keeps exactly one right balance per transaction"
 )
+
+// A submission and what grading it must say.
+type submissionCase struct {
+	dir  string
+	fail []string
+	// say is what the first failure's message must contain, to teach the fix.
+	say []string
+}
 
 var section5 = []string{noActive, owners, lagAfterStop}
 
@@ -37,12 +51,7 @@ var section5 = []string{noActive, owners, lagAfterStop}
 // sections 2-5, and each deliberately broken one fails exactly the scenarios of its mistake,
 // with a message that names what to fix.
 func TestSubmissions(t *testing.T) {
-	cases := []struct {
-		dir  string
-		fail []string
-		// say is what the first failure's message must contain, to teach the fix.
-		say []string
-	}{
+	cases := []submissionCase{
 		{dir: "reference"},
 		{dir: "wrong-partitions", fail: []string{createTopic}, say: []string{"--partitions 10", "lab section 2", "create_topic"}},
 		{dir: "wrong-topic-name", fail: []string{createTopic}, say: []string{"my-first-topic", "--topic my_first_topic"}},
@@ -58,8 +67,20 @@ func TestSubmissions(t *testing.T) {
 		{dir: "malformed", fail: []string{createTopic, listTopics, describeTopic, producer, newOnly, fromBeginning, twoConsumers, groupSplit, noActive, owners, lagAfterStop},
 			say: []string{"answers.yaml line 4"}},
 	}
+	pipeline := []submissionCase{
+		{dir: "reference", fail: []string{exactlyOnce}, say: []string{"have no balance", "killed", "recover the position"}},
+		{dir: "exactly-once"},
+		{dir: "values-out-of-range", fail: []string{generatorRate, exactlyOnce}, say: []string{"from -10 to 10", "randrange"}},
+		{dir: "random-partitions", fail: []string{generatorRate, exactlyOnce}, say: []string{"apart", "partition=account_number"}},
+		{dir: "too-slow", fail: []string{generatorRate, exactlyOnce}, say: []string{"one message a second", "sleep a second"}},
+		{dir: "too-fast", fail: []string{generatorRate, exactlyOnce}, say: []string{"one message a second", "sleep a second"}},
+		{dir: "syntax-error", fail: []string{generatorRate, together, exactlyOnce}, say: []string{"SyntaxError", "transaction_generator.py line 7"}},
+		{dir: "balance-wrong-partition", fail: []string{calculatorSums, together, exactlyOnce}, say: []string{"partition=msg.partition"}},
+		{dir: "no-accumulation", fail: []string{calculatorSums, together, exactlyOnce}, say: []string{"sum to", "lab section 6"}},
+		{dir: "never-connects", fail: []string{calculatorSums, together, exactlyOnce}, say: []string{"could not connect", "localhost:9092"}},
+	}
 	if testing.Short() {
-		t.Skip("grades 13 submissions against real Kafka")
+		t.Skip("grades the bundled submissions against real Kafka")
 	}
 	s := steps.NewSuite()
 	s.Out = io.Discard
@@ -70,18 +91,25 @@ func TestSubmissions(t *testing.T) {
 			t.Error(err)
 		}
 	})
+	t.Run("sections 2-5", func(t *testing.T) { grade(t, s, sections2to5, 11, cases) })
+	t.Run("section 6", func(t *testing.T) { grade(t, s, "@section-6", 5, pipeline) })
+}
+
+// grade runs the scenarios of tags for each submission and checks which fail, and what the
+// first failure says.
+func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []submissionCase) {
 	for _, tc := range cases {
 		t.Run(tc.dir, func(t *testing.T) {
 			s.SetSubmission(filepath.Join(submissionsDir, tc.dir))
 			status := godog.TestSuite{
 				Name:                tc.dir,
 				ScenarioInitializer: s.InitializeScenario,
-				Options: &godog.Options{Paths: []string{"features"}, Tags: sections2to5, Strict: true,
+				Options: &godog.Options{Paths: []string{"features"}, Tags: tags, Strict: true,
 					Format: "progress", Output: io.Discard, Concurrency: 1},
 			}.Run()
 			results := s.Results()
-			if len(results) != 11 {
-				t.Fatalf("%d scenarios ran, want the 11 of sections 2-5", len(results))
+			if len(results) != scenarios {
+				t.Fatalf("%d scenarios ran, want the %d of %s", len(results), scenarios, tags)
 			}
 			var failed []string
 			var first error

@@ -25,7 +25,7 @@ Feature: A data pipeline in Python: transactions and balances
   Scenario: the generator sends an integer from -10 to 10 to every account once a second
     Given the topics transactions and balance with 10 partitions each
     When the student's transaction_generator.py runs for 5 seconds
-    Then each partition of transactions got from 3 to 7 messages in those 5 seconds
+    Then each partition of transactions got from 3 to 7 messages in those 5 seconds, 0.5 to 2 seconds apart
     And every message of transactions is an integer from -10 to 10, written as text
 
   @points:2
@@ -63,3 +63,16 @@ Feature: A data pipeline in Python: transactions and balances
     And the student's balance_calculator.py is running
     When the student's transaction_generator.py runs for 5 seconds
     Then for every account, balance holds one message per transaction the calculator read, the k-th being the sum of the first k
+
+  # The lab's optional question: what happens when balance_calculator.py is restarted, and how
+  # to make balance hold exactly one message per transaction, the n-th being the balance after
+  # n transactions, even when the calculator fails now and then. The lab's own calculator reads
+  # only new transactions and starts every account from 0 again, so it fails here, saying where.
+  @optional @exactly-once @points:3
+  Scenario: a calculator that crashes keeps exactly one right balance per transaction
+    Given the topics transactions and balance with 10 partitions each
+    And the student's balance_calculator.py is running
+    And transactions keep flowing to every account
+    When the calculator is killed with SIGKILL and restarted 3 times, at random moments
+    And the transactions stop
+    Then balance holds exactly one message per transaction in every account, the n-th being the balance after n transactions

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,11 +22,15 @@ import (
 func addPipelineSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the topics (\S+) and (\S+) with (\d+) partitions each$`, theTopicsWithPartitions)
 	sc.Step(`^the student's transaction_generator\.py runs for (\d+) seconds$`, generatorRunsFor)
-	sc.Step(`^each partition of (\S+) got from (\d+) to (\d+) messages in those (\d+) seconds$`, eachPartitionGot)
+	sc.Step(`^each partition of (\S+) got from (\d+) to (\d+) messages in those (\d+) seconds, ([\d.]+) to ([\d.]+) seconds apart$`, eachPartitionGot)
 	sc.Step(`^every message of (\S+) is an integer from (-?\d+) to (-?\d+), written as text$`, everyMessageIsAnInteger)
 	sc.Step(`^the student's balance_calculator\.py is running$`, calculatorRunning)
 	sc.Step(`^these transactions are sent:$`, transactionsSent)
 	sc.Step(`^balance holds these balances after them:$`, balanceHolds)
+	sc.Step(`^transactions keep flowing to every account$`, transactionsKeepFlowing)
+	sc.Step(`^the calculator is killed with SIGKILL and restarted (\d+) times, at random moments$`, calculatorKilledAndRestarted)
+	sc.Step(`^the transactions stop$`, transactionsStop)
+	sc.Step(`^balance holds exactly one message per transaction in every account, the n-th being the balance after n transactions$`, exactlyOneBalancePerTransaction)
 	sc.Step(`^for every account, balance holds one message per transaction the calculator read, the k-th being the sum of the first k$`, everyBalanceRight)
 }
 
@@ -36,6 +41,7 @@ const (
 	balances       = "balance"
 	programTimeout = 30 * time.Second // from start to its first message: python3, kafka-python, a connection
 	settleTimeout  = 20 * time.Second // for a running calculator to catch up with what was sent
+	settledAfter   = 3 * time.Second  // without a new balance, a calculator has sent all it will
 )
 
 func theTopicsWithPartitions(ctx context.Context, a, b string, partitions int32) error {
@@ -144,7 +150,7 @@ func withHint(err error, hint string) error {
 	return err
 }
 
-func eachPartitionGot(ctx context.Context, topic string, lo, hi, seconds int) error {
+func eachPartitionGot(ctx context.Context, topic string, lo, hi, seconds int, minGap, maxGap float64) error {
 	s, c, err := scenarioCluster(ctx)
 	if err != nil {
 		return err
@@ -160,24 +166,33 @@ func eachPartitionGot(ctx context.Context, topic string, lo, hi, seconds int) er
 	if err != nil {
 		return err
 	}
-	counts := map[int32]int{}
+	times := map[int32][]time.Time{}
 	for _, m := range msgs {
 		if d := m.Timestamp.Sub(s.windowStart); d >= 0 && d < time.Duration(seconds)*time.Second {
-			counts[m.Partition]++
+			times[m.Partition] = append(times[m.Partition], m.Timestamp)
 		}
 	}
+	lowGap, highGap := time.Duration(minGap*float64(time.Second)), time.Duration(maxGap*float64(time.Second))
 	var bad, all []string
 	for _, p := range parts {
-		all = append(all, fmt.Sprintf("%d: %d", p, counts[p]))
-		if counts[p] < lo || counts[p] > hi {
-			bad = append(bad, fmt.Sprintf("partition %d", p))
+		ts := times[p]
+		all = append(all, fmt.Sprintf("%d: %d", p, len(ts)))
+		if len(ts) < lo || len(ts) > hi {
+			bad = append(bad, fmt.Sprintf("partition %d got %d", p, len(ts)))
+			continue
+		}
+		for i := 1; i < len(ts); i++ {
+			if gap := ts[i].Sub(ts[i-1]); gap < lowGap || gap > highGap {
+				bad = append(bad, fmt.Sprintf("partition %d got two %s apart", p, gap.Round(time.Millisecond)))
+				break
+			}
 		}
 	}
 	if len(bad) == 0 {
 		return nil
 	}
-	return check{program: generator, expected: fmt.Sprintf("from %d to %d messages in each partition of %s in %d seconds (one a second)", lo, hi, topic, seconds),
-		observed: fmt.Sprintf("%s out of range; messages per partition: %s", strings.Join(bad, ", "), strings.Join(all, ", ")),
+	return check{program: generator, expected: fmt.Sprintf("one message a second in each partition of %s: from %d to %d in %d seconds, %.1f to %.1f seconds apart", topic, lo, hi, seconds, minGap, maxGap),
+		observed: fmt.Sprintf("%s; messages per partition: %s", strings.Join(bad, ", "), strings.Join(all, ", ")),
 		hint:     "send one transaction to each partition (partition=account_number), then sleep a second, in a loop"}
 }
 
@@ -343,10 +358,19 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 		return err
 	}
 	var problems []string
+	// A calculator that has sent nothing new for a while has settled: what it sent is final.
+	lastCount, lastChange := -1, time.Now()
 	err = programWait(ctx, expected, settleTimeout, s.programs, func(ctx context.Context) (bool, string, error) {
 		accs, err := accounts(ctx, c)
 		if err != nil {
 			return false, "", err
+		}
+		count := 0
+		for _, a := range accs {
+			count += len(a.Balances)
+		}
+		if count != lastCount {
+			lastCount, lastChange = count, time.Now()
 		}
 		problems = problems[:0]
 		for _, p := range parts {
@@ -357,6 +381,9 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 			if msg != "" {
 				problems = append(problems, fmt.Sprintf("account %d: %s", p, msg))
 			}
+		}
+		if len(problems) > 0 && time.Since(lastChange) > settledAfter {
+			return false, "", fmt.Errorf("%w: no new balance for %s", wait.ErrStop, settledAfter)
 		}
 		return len(problems) == 0, fmt.Sprintf("%d account(s) wrong", len(problems)), nil
 	})
@@ -371,7 +398,7 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 		tail = s.programs[0].Tail()
 	}
 	return check{program: calculator, expected: expected, observed: strings.Join(problems, "\n  "), tail: tail,
-		hint: "keep a balance per account (msg.partition), add int(msg.value) for every transaction, and send the new balance to the same partition of balance"}
+		hint: "keep a balance per account (msg.partition), add int(msg.value) for every transaction, and send the new balance to the same partition of balance (partition=msg.partition)"}
 }
 
 func balanceHolds(ctx context.Context, t *godog.Table) error {
@@ -398,4 +425,147 @@ func everyBalanceRight(ctx context.Context) error {
 		return err
 	}
 	return s.awaitBalances(ctx, "one balance per transaction in every account, the k-th the sum of the first k", nil)
+}
+
+// flow sends transactions to every account in the background until stopped.
+type flow struct {
+	stop chan struct{}
+	done chan error
+}
+
+func transactionsKeepFlowing(ctx context.Context) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	parts, err := c.Client().Partitions(transactions)
+	if err != nil {
+		return err
+	}
+	f := &flow{stop: make(chan struct{}), done: make(chan error, 1)}
+	s.flow = f
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 6))
+	go func() {
+		// A round to every account every 50 ms: 200 transactions a second, enough that each
+		// restart of the calculator misses some.
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var msgs []cluster.Message
+			for _, p := range parts {
+				msgs = append(msgs, cluster.Message{Partition: p, Value: strconv.Itoa(rng.IntN(21) - 10)})
+			}
+			if err := c.Send(context.WithoutCancel(ctx), transactions, msgs...); err != nil {
+				f.done <- err
+				return
+			}
+			select {
+			case <-f.stop:
+				f.done <- nil
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return nil
+}
+
+func transactionsStop(ctx context.Context) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if s.flow == nil {
+		return fmt.Errorf("no transactions flow: add `Given transactions keep flowing to every account`")
+	}
+	close(s.flow.stop)
+	err = <-s.flow.done
+	s.flow = nil
+	return err
+}
+
+// calculatorKilledAndRestarted kills the calculator with SIGKILL after a random number of new
+// balances, restarts it, and waits until it sends balances again, n times.
+func calculatorKilledAndRestarted(ctx context.Context, n int) error {
+	s, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	for i := range n {
+		if len(s.programs) == 0 {
+			return fmt.Errorf("no calculator runs: add `Given the student's balance_calculator.py is running`")
+		}
+		p := s.programs[len(s.programs)-1]
+		if err := awaitNewBalances(ctx, c, p, int64(30+rng.IntN(150))); err != nil {
+			return err
+		}
+		ends, err := c.EndOffsets(ctx, transactions)
+		if err != nil {
+			return err
+		}
+		s.kills = append(s.kills, ends[0])
+		s.programs = s.programs[:len(s.programs)-1]
+		if err := p.Kill(ctx); err != nil {
+			return err
+		}
+		p, err = s.startProgram(ctx, calculator)
+		if err != nil {
+			return err
+		}
+		if err := awaitNewBalances(ctx, c, p, 1); err != nil {
+			return fmt.Errorf("after restart %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// awaitNewBalances waits until the calculator has sent n more balances than balance holds now.
+func awaitNewBalances(ctx context.Context, c *cluster.Cluster, p *sandbox.Program, n int64) error {
+	total := func(ctx context.Context) (int64, error) {
+		ends, err := c.EndOffsets(ctx, balances)
+		var sum int64
+		for _, e := range ends {
+			sum += e
+		}
+		return sum, err
+	}
+	start, err := total(ctx)
+	if err != nil {
+		return err
+	}
+	return programWait(ctx, fmt.Sprintf("%d new balance(s)", n), programTimeout, []*sandbox.Program{p}, func(ctx context.Context) (bool, string, error) {
+		now, err := total(ctx)
+		return now-start >= n, fmt.Sprintf("%d new", now-start), err
+	})
+}
+
+func exactlyOneBalancePerTransaction(ctx context.Context) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.awaitBalances(ctx, "exactly one balance per transaction in every account, the n-th the balance after n transactions", nil)
+	var at []string
+	for _, k := range s.kills {
+		at = append(at, strconv.FormatInt(k, 10))
+	}
+	if err == nil {
+		if c, cerr := s.requireCluster(); cerr == nil {
+			if ends, eerr := c.EndOffsets(ctx, transactions); eerr == nil {
+				var total int64
+				for _, e := range ends {
+					total += e
+				}
+				fmt.Fprintf(s.suite.Out, "exactly-once: %d transactions in %d accounts, each with its balance; the calculator was killed at account 0's transaction %s\n",
+					total, len(ends), strings.Join(at, ", "))
+			}
+		}
+	}
+	if c, ok := err.(check); ok && len(s.kills) > 0 {
+		c.observed += fmt.Sprintf("\n  the calculator was killed when account 0 had %s transactions: balances are lost or repeated around a restart when it does not go on from where the balances it sent end", strings.Join(at, ", "))
+		c.hint = "recover the position and the balances from what balance already holds (or commit offsets in the same Kafka transaction as the balances: send_offsets_to_transaction), and read only committed messages"
+		return c
+	}
+	return err
 }

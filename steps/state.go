@@ -42,6 +42,10 @@ type Scenario struct {
 	zeros map[int32]int
 	// sent are the transactions the scenario sent to each account.
 	sent map[int32][]string
+	// flow sends transactions in the background; kills are account 0's transaction counts
+	// when the calculator was killed.
+	flow  *flow
+	kills []int64
 	// window is when the generator ran: from its first transaction, for that long.
 	windowStart time.Time
 	window      time.Duration
@@ -91,6 +95,11 @@ func (s *Scenario) skip(ctx context.Context, reason string) error {
 // stopProcesses stops every command the scenario started, as Ctrl-C would.
 func (s *Scenario) stopProcesses(ctx context.Context) error {
 	var errs []error
+	if s.flow != nil {
+		close(s.flow.stop)
+		<-s.flow.done
+		s.flow = nil
+	}
 	for _, p := range s.processes {
 		errs = append(errs, p.Stop(ctx))
 	}

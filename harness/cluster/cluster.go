@@ -10,6 +10,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -75,9 +76,10 @@ type Cluster struct {
 	brokers []*Node
 	clients atomic.Int64
 
-	client   sarama.Client
-	admin    sarama.ClusterAdmin
-	producer sarama.SyncProducer
+	client     sarama.Client
+	admin      sarama.ClusterAdmin
+	producer   sarama.SyncProducer
+	producerMu sync.Mutex // Send may be called from several goroutines
 }
 
 // Start starts a cluster of the topology from the image and waits until it is ready. If it

@@ -87,9 +87,11 @@ func TopicList(topics map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// Send sends messages, each to its partition, one after the other, and waits for each to be
-// acknowledged by all in-sync replicas.
+// Send sends messages, each to its partition, in order within a partition, and waits until all
+// are acknowledged by all in-sync replicas.
 func (c *Cluster) Send(ctx context.Context, topic string, msgs ...Message) error {
+	c.producerMu.Lock()
+	defer c.producerMu.Unlock()
 	if c.producer == nil {
 		cfg := SaramaConfig()
 		cfg.Producer.Partitioner = sarama.NewManualPartitioner
@@ -97,23 +99,25 @@ func (c *Cluster) Send(ctx context.Context, topic string, msgs ...Message) error
 		cfg.Producer.Return.Successes = true
 		cfg.Producer.Retry.Max = 5
 		cfg.Producer.Retry.Backoff = 100 * time.Millisecond
+		cfg.Net.MaxOpenRequests = 1 // a retry cannot overtake the request after it: order holds
 		p, err := sarama.NewSyncProducer(c.Bootstrap(), cfg)
 		if err != nil {
 			return fmt.Errorf("harness producer: %w", err)
 		}
 		c.producer = p
 	}
-	for _, m := range msgs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		pm := &sarama.ProducerMessage{Topic: topic, Partition: m.Partition, Value: sarama.StringEncoder(m.Value)}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	batch := make([]*sarama.ProducerMessage, len(msgs))
+	for i, m := range msgs {
+		batch[i] = &sarama.ProducerMessage{Topic: topic, Partition: m.Partition, Value: sarama.StringEncoder(m.Value)}
 		if m.Key != "" {
-			pm.Key = sarama.StringEncoder(m.Key)
+			batch[i].Key = sarama.StringEncoder(m.Key)
 		}
-		if _, _, err := c.producer.SendMessage(pm); err != nil {
-			return fmt.Errorf("send %q to %s partition %d: %w", m.Value, topic, m.Partition, err)
-		}
+	}
+	if err := c.producer.SendMessages(batch); err != nil {
+		return fmt.Errorf("send %d message(s) to %s: %w", len(msgs), topic, err)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,11 +33,37 @@ const (
 	tailLines   = 20
 )
 
+// launcher runs the script as `python3 script` would, after sending kafka-python's own warnings
+// to stderr (Python shows none without a logging set-up): they are how a program that cannot
+// reach Kafka is recognised, and they help the student too.
+const launcher = `import logging, runpy, sys
+h = logging.StreamHandler()
+h.setFormatter(logging.Formatter('%(levelname)s %(name)s: %(message)s'))
+kafka = logging.getLogger('kafka')
+kafka.addHandler(h)
+kafka.setLevel(logging.WARNING)
+sys.argv = sys.argv[1:]
+sys.path[0] = '/submission'
+runpy.run_path(sys.argv[0], run_name='__main__')
+`
+
+// connectionFailures is how many failed bootstrap connections make a program one that cannot
+// reach Kafka: kafka-python's backoff makes three take about two seconds.
+const connectionFailures = 3
+
+// kafka-python 3.x: "Bootstrap connection to bootstrap-0 failed: ..."; 2.x: "Connect attempt to
+// <BrokerConnection ...> returned error 111."
+var connectFailed = regexp.MustCompile(`Bootstrap connection to \S+ failed|Connect attempt to .* returned error`)
+
+// bootstrapServers finds the addresses a program passes to kafka-python, for the hint.
+var bootstrapServers = regexp.MustCompile(`bootstrap_servers\s*=\s*\[?\s*['"]([^'"]+)['"]`)
+
 // Program is a student's program running in its sandbox.
 type Program struct {
 	*container.Process
 	// Script is the program's file name in the submission, e.g. "balance_calculator.py".
 	Script string
+	source string
 }
 
 // Start starts dir/script with python3. A missing file is an error that says what to add.
@@ -45,13 +72,14 @@ func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Progra
 	if err != nil {
 		return nil, fmt.Errorf("submission folder %s: %w", dir, err)
 	}
-	if _, err := os.Stat(filepath.Join(abs, script)); err != nil {
+	source, err := os.ReadFile(filepath.Join(abs, script))
+	if err != nil {
 		return nil, &Failure{Script: script, What: fmt.Sprintf("the submission has no %s", script),
 			Hint: fmt.Sprintf("add the %s you wrote in lab section 6 to the submission folder", script)}
 	}
 	spec := c.ClientSpec()
 	spec.Name = strings.TrimSuffix(script, ".py") + spec.Name[len("client"):]
-	spec.Entrypoint = []string{"python3", "/submission/" + script}
+	spec.Entrypoint = []string{"python3", "-c", launcher, "/submission/" + script}
 	spec.WorkingDir = "/submission"
 	spec.Env = []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp"}
 	spec.Mounts = []container.Mount{{Source: abs, Target: "/submission", ReadOnly: true}}
@@ -61,7 +89,7 @@ func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Progra
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", script, err)
 	}
-	return &Program{Process: p, Script: script}, nil
+	return &Program{Process: p, Script: script, source: string(source)}, nil
 }
 
 // Problem says what went wrong with a program that should keep running: it exited or was
@@ -71,6 +99,10 @@ func (p *Program) Problem(ctx context.Context) error {
 		_ = p.Stop(ctx)
 		return p.failure(fmt.Sprintf("printed more than %d MiB, so it was stopped", container.OutputLimit>>20),
 			"print a line per message at most")
+	}
+	if n := len(connectFailed.FindAllString(p.Stderr.String(), -1)); n >= connectionFailures {
+		_ = p.Stop(ctx)
+		return p.failure(fmt.Sprintf("could not connect to Kafka (%d failed attempts), so it was stopped", n), p.connectHint())
 	}
 	if p.Running() {
 		return nil
@@ -102,7 +134,7 @@ func (p *Program) exited(st container.State) *Failure {
 	case strings.HasPrefix(last, "ModuleNotFoundError") || strings.HasPrefix(last, "ImportError"):
 		return p.failure("does not start: "+last+where, "only Python's standard library and kafka-python (import kafka) are installed")
 	case strings.Contains(last, "NoBrokersAvailable"):
-		return p.failure("could not connect to Kafka"+where, "connect with bootstrap_servers='localhost:9092' (lab section 1)")
+		return p.failure("could not connect to Kafka"+where, p.connectHint())
 	case st.ExitCode == 0:
 		return p.failure("exited, but it should keep running until stopped", "loop forever, as the lab's programs do")
 	case last != "":
@@ -164,4 +196,19 @@ func (p *Program) Tail() string {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// connectHint names the lab's address, and the other addresses the program uses.
+func (p *Program) connectHint() string {
+	hint := "connect with bootstrap_servers='localhost:9092' (lab section 1)"
+	var other []string
+	for _, m := range bootstrapServers.FindAllStringSubmatch(p.source, -1) {
+		if m[1] != "localhost:9092" && m[1] != "127.0.0.1:9092" && !slices.Contains(other, m[1]) {
+			other = append(other, m[1])
+		}
+	}
+	if len(other) > 0 {
+		hint += "; it uses " + strings.Join(other, ", ")
+	}
+	return hint
 }
