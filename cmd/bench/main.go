@@ -21,6 +21,7 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
+	"kafka-lab/harness/sandbox"
 	"kafka-lab/harness/wait"
 	"kafka-lab/steps"
 )
@@ -104,6 +105,18 @@ func run(reps int) error {
 	if err != nil {
 		return err
 	}
+	pipeline, _, err := grade(img, steps.DefaultSubmission, "@section-6 && ~@optional")
+	if err != nil {
+		return err
+	}
+	exactlyOnce, _, err := grade(img, "testdata/submissions/exactly-once", "@exactly-once")
+	if err != nil {
+		return err
+	}
+	boxed, plain, err := sandboxStart(ctx, rt, img, reps)
+	if err != nil {
+		return err
+	}
 
 	mb, mr, ms := median(bare), median(ready), median(reset)
 	rows := []row{
@@ -117,6 +130,10 @@ func run(reps int) error {
 		{"one tool run (container+JVM, --version)", jvm.Round(time.Millisecond).String(), "", true},
 		{"grading sections 1-5 (reference)", grading.Round(100 * time.Millisecond).String(), "< 60s", grading < time.Minute},
 		{fmt.Sprintf("  / (%d tool runs x one tool run)", clients), ratio(grading, time.Duration(clients)*jvm), "", true},
+		{"section 6, mandatory (reference)", pipeline.Round(100 * time.Millisecond).String(), "< 45s", pipeline < 45*time.Second},
+		{"section 6, exactly-once (its calculator)", exactlyOnce.Round(100 * time.Millisecond).String(), "< 60s", exactlyOnce < time.Minute},
+		{"sandbox start to first message", boxed.Round(time.Millisecond).String(), "", true},
+		{"  / plain python3 start on the host", ratio(boxed, plain), "", true},
 	}
 	for _, r := range rows {
 		verdict := ""
@@ -136,27 +153,10 @@ func run(reps int) error {
 // run on its own (container start plus JVM start, `kafka-topics.sh --version`), the unit that
 // grading cannot avoid paying per command.
 func gradeReference(ctx context.Context, rt *container.Runtime, img cluster.Image, reps int) (time.Duration, int64, time.Duration, error) {
-	suite := steps.NewSuite()
-	suite.Image, suite.Out, suite.SubmissionDir = img.Ref, io.Discard, steps.DefaultSubmission
-	start := time.Now()
-	status := godog.TestSuite{
-		Name:                 "bench",
-		TestSuiteInitializer: suite.InitializeTestSuite,
-		ScenarioInitializer:  suite.InitializeScenario,
-		Options: &godog.Options{Paths: []string{"features"}, Tags: "@section-1,@section-2,@section-3,@section-4,@section-5",
-			Strict: true, Format: "progress", Output: io.Discard},
-	}.Run()
-	grading := time.Since(start)
-	clients := suite.ClientsStarted()
-	if status != 0 {
-		for _, r := range suite.Results() {
-			if r.Err != nil {
-				fmt.Fprintf(os.Stderr, "%s: %v\n", r.Name, r.Err)
-			}
-		}
-		return 0, 0, 0, fmt.Errorf("the reference submission failed the spec (godog status %d)", status)
+	grading, clients, err := grade(img, steps.DefaultSubmission, "@section-1,@section-2,@section-3,@section-4,@section-5")
+	if err != nil {
+		return 0, 0, 0, err
 	}
-
 	c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
 	if err != nil {
 		return 0, 0, 0, err
@@ -171,6 +171,78 @@ func gradeReference(ctx context.Context, rt *container.Runtime, img cluster.Imag
 		tool = append(tool, time.Since(t))
 	}
 	return grading, clients, median(tool), nil
+}
+
+// grade runs the scenarios of tags for a submission, with a suite of its own (clusters started
+// and removed within), and returns the wall time and the lab tool containers it ran.
+func grade(img cluster.Image, submission, tags string) (time.Duration, int64, error) {
+	suite := steps.NewSuite()
+	suite.Image, suite.Out, suite.SubmissionDir = img.Ref, io.Discard, submission
+	start := time.Now()
+	status := godog.TestSuite{
+		Name:                 "bench",
+		TestSuiteInitializer: suite.InitializeTestSuite,
+		ScenarioInitializer:  suite.InitializeScenario,
+		Options:              &godog.Options{Paths: []string{"features"}, Tags: tags, Strict: true, Format: "progress", Output: io.Discard},
+	}.Run()
+	elapsed := time.Since(start)
+	if status != 0 {
+		for _, r := range suite.Results() {
+			if r.Err != nil {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", r.Name, r.Err)
+			}
+		}
+		return 0, 0, fmt.Errorf("%s failed %s (godog status %d)", submission, tags, status)
+	}
+	return elapsed, suite.ClientsStarted(), nil
+}
+
+// sandboxStart times a student program from the sandbox's start to its first message in Kafka
+// (python3, import kafka, a connection, a send), against a plain `python3 -c pass` on the host.
+func sandboxStart(ctx context.Context, rt *container.Runtime, img cluster.Image, reps int) (time.Duration, time.Duration, error) {
+	c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	if err := c.CreateTopic(ctx, "bench", 1, 1); err != nil {
+		return 0, 0, err
+	}
+	dir, err := os.MkdirTemp("", "kafka-lab-bench-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(dir)
+	prog := "from kafka import KafkaProducer\nimport time\np = KafkaProducer(bootstrap_servers='localhost:9092')\np.send('bench', b'1', partition=0)\np.flush()\nwhile True:\n    time.sleep(1)\n"
+	if err := os.WriteFile(dir+"/first.py", []byte(prog), 0o644); err != nil {
+		return 0, 0, err
+	}
+	var boxed, plain []time.Duration
+	for i := range reps {
+		start := time.Now()
+		p, err := sandbox.Start(ctx, c, dir, "first.py")
+		if err != nil {
+			return 0, 0, err
+		}
+		err = wait.Until(ctx, "the program's first message", time.Minute, 20*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+			if perr := p.Problem(ctx); perr != nil {
+				return false, "", fmt.Errorf("%w: %w", wait.ErrStop, perr)
+			}
+			ends, err := c.EndOffsets(ctx, "bench")
+			return ends[0] > int64(i), "", err
+		})
+		boxed = append(boxed, time.Since(start))
+		_ = p.Stop(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		start = time.Now()
+		if out, err := exec.CommandContext(ctx, "python3", "-c", "pass").CombinedOutput(); err != nil {
+			return 0, 0, fmt.Errorf("python3: %w: %s", err, out)
+		}
+		plain = append(plain, time.Since(start))
+	}
+	return median(boxed), median(plain), nil
 }
 
 // bareDockerRun times `docker run` of the image, as a user would type it, until the broker

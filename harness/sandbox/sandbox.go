@@ -119,6 +119,11 @@ var tracebackLine = regexp.MustCompile(`File "/submission/([^"]+)", line (\d+)`)
 
 // exited explains an exit from the program's state and the end of its traceback.
 func (p *Program) exited(st container.State) *Failure {
+	if strings.Contains(p.Stderr.String(), "Resource temporarily unavailable") &&
+		(strings.Contains(p.Stderr.String(), "fork") || strings.Contains(p.Stderr.String(), "can't start new thread")) {
+		return p.failure(fmt.Sprintf("started more than %d processes or threads and was stopped (%s)", PidsLimit, st),
+			"the lab's programs need one process: a loop, no fork")
+	}
 	if st.OOMKilled {
 		return p.failure(fmt.Sprintf("used more than its %d MiB of memory and was killed", MemoryLimit>>20),
 			"keep only what the program needs, such as one balance per account")

@@ -1,0 +1,137 @@
+package sandbox_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+	"kafka-lab/harness/sandbox"
+	"kafka-lab/harness/wait"
+)
+
+// These tests run real programs in real Docker next to a real broker (make image first).
+
+var (
+	once    sync.Once
+	shared  *cluster.Cluster
+	rt      *container.Runtime
+	initErr error
+)
+
+func lab(t *testing.T) *cluster.Cluster {
+	t.Helper()
+	once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if rt, initErr = container.New(ctx); initErr != nil {
+			return
+		}
+		var img cluster.Image
+		if img, initErr = cluster.InspectImage(ctx, rt, cluster.ImageFromEnv()); initErr != nil {
+			return
+		}
+		shared, initErr = cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+	})
+	if initErr != nil {
+		t.Fatal(initErr)
+	}
+	return shared
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if rt != nil {
+		_ = rt.Close(context.Background())
+	}
+	os.Exit(code)
+}
+
+// start writes the program into a fresh submission folder and starts it.
+func start(t *testing.T, source string) *sandbox.Program {
+	t.Helper()
+	c := lab(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "prog.py"), []byte(source), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sandbox.Start(context.Background(), c, dir, "prog.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	return p
+}
+
+// problem waits for the program to have one, and returns it.
+func problem(t *testing.T, p *sandbox.Program) *sandbox.Failure {
+	t.Helper()
+	var f *sandbox.Failure
+	err := wait.Until(context.Background(), "a problem", 60*time.Second, 100*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+		err := p.Problem(ctx)
+		return errors.As(err, &f), "", nil
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, p.Tail())
+	}
+	return f
+}
+
+func TestProgramsThatFailAreReportedInWords(t *testing.T) {
+	for _, tc := range []struct {
+		name, source string
+		want         []string
+	}{
+		{"syntax error", "print('a'\n", []string{"does not run", "SyntaxError", "prog.py line 1", "py_compile"}},
+		{"missing module", "import confluent_kafka\n", []string{"does not start", "ModuleNotFoundError", "kafka-python"}},
+		{"crash", "x = 1\nraise RuntimeError('boom')\n", []string{"crashed (exited with code 1)", "RuntimeError: boom", "prog.py line 2"}},
+		{"ends", "print('done')\n", []string{"should keep running"}},
+		{"read-only submission", "open('/submission/out.txt', 'w')\n", []string{"crashed", "Read-only file system"}},
+		{"no Kafka", "from kafka import KafkaProducer\nKafkaProducer(bootstrap_servers='localhost:9094')\n", []string{"could not connect", "it uses localhost:9094"}},
+		{"memory", "a = []\nwhile True:\n    a.append(' ' * 10**6)\n", []string{"memory"}},
+		{"fork bomb", "import os\nwhile True:\n    os.fork()\n", []string{"more than 64 processes"}},
+		{"flood", "while True:\n    print('x' * 1000)\n", []string{"printed more than 8 MiB, so it was stopped"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := problem(t, start(t, tc.source))
+			for _, w := range tc.want {
+				if !strings.Contains(f.Error(), w) {
+					t.Errorf("the report does not say %q:\n%v", w, f)
+				}
+			}
+		})
+	}
+}
+
+// A program that runs on is left alone until stopped, and Stop leaves no container.
+func TestHangingProgramIsStopped(t *testing.T) {
+	p := start(t, "import time\nprint('working', flush=True)\nwhile True:\n    time.sleep(1)\n")
+	if err := wait.Until(context.Background(), "its first line", 30*time.Second, 50*time.Millisecond, func(context.Context) (bool, string, error) {
+		return len(p.Stdout.Lines()) > 0, "", nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Problem(context.Background()); err != nil {
+		t.Fatalf("a running program has a problem: %v", err)
+	}
+	if err := p.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Pool.Client.InspectContainer(p.ID); err == nil {
+		t.Error("the program's container is still there after Stop")
+	}
+}
+
+func TestMissingProgram(t *testing.T) {
+	_, err := sandbox.Start(context.Background(), lab(t), t.TempDir(), "balance_calculator.py")
+	var f *sandbox.Failure
+	if !errors.As(err, &f) || !strings.Contains(err.Error(), "has no balance_calculator.py") {
+		t.Fatalf("want a missing-file failure, got %v", err)
+	}
+}
