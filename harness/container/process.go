@@ -202,3 +202,31 @@ func (p *Process) Stop(ctx context.Context, grace time.Duration) (State, error) 
 	}
 	return p.Wait(ctx)
 }
+
+// Tails returns the ends of the process's stdout and stderr, each headed with its stream and
+// name, to show under a failure.
+func (p *Process) Tails(name string, lines int) string {
+	var b strings.Builder
+	for _, s := range []struct {
+		stream string
+		out    *Output
+	}{{"stdout", p.Stdout}, {"stderr", p.Stderr}} {
+		if t := strings.TrimSpace(s.out.Tail(lines)); t != "" {
+			fmt.Fprintf(&b, "--- %s of %s:\n%s\n", s.stream, name, t)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Explain words a process that did not do its job: who, what happened, a hint, and the end of
+// its output.
+func Explain(who, what, hint, output string) string {
+	msg := who + " " + what
+	if hint != "" {
+		msg += "; hint: " + hint
+	}
+	if output != "" {
+		msg += "\n" + output
+	}
+	return msg
+}

@@ -194,14 +194,7 @@ type Failure struct {
 }
 
 func (f *Failure) Error() string {
-	msg := fmt.Sprintf("%s: %s", describe(f.Command), f.What)
-	if f.Hint != "" {
-		msg += "; hint: " + f.Hint
-	}
-	if f.Output != "" {
-		msg += "\n" + f.Output
-	}
-	return msg
+	return container.Explain(describe(f.Command)+":", f.What, f.Hint, f.Output)
 }
 
 // failure is a Failure of p; without a hint of its own it gets the bootstrap-server hint.
@@ -262,16 +255,7 @@ func (p *Process) bootstrapHint() string {
 
 // tail is the end of the process's output, to show under an error.
 func (p *Process) tail() string {
-	var b strings.Builder
-	for _, s := range []struct {
-		name string
-		out  *container.Output
-	}{{"stdout", p.Stdout}, {"stderr", p.Stderr}} {
-		if t := strings.TrimSpace(s.out.Tail(tailLines)); t != "" {
-			fmt.Fprintf(&b, "--- %s of `%s`:\n%s\n", s.name, p.Command.Text, t)
-		}
-	}
-	return strings.TrimRight(b.String(), "\n")
+	return p.Tails("`"+p.Command.Text+"`", tailLines)
 }
 
 // describe names a command as the student wrote it and where.

@@ -3,15 +3,13 @@ package runner_test
 import (
 	"context"
 	"errors"
-	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
+	"kafka-lab/harness/internal/labtest"
 	"kafka-lab/harness/runner"
 	"kafka-lab/harness/submission"
 )
@@ -19,45 +17,7 @@ import (
 // These tests run the lab's tools against real Kafka in real Docker (make image first). They
 // share one cluster, reset between tests, as the spec does.
 
-var (
-	once    sync.Once
-	shared  *cluster.Cluster
-	rt      *container.Runtime
-	initErr error
-)
-
-func lab(t *testing.T) *cluster.Cluster {
-	t.Helper()
-	once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if rt, initErr = container.New(ctx); initErr != nil {
-			return
-		}
-		var img cluster.Image
-		if img, initErr = cluster.InspectImage(ctx, rt, cluster.ImageFromEnv()); initErr != nil {
-			return
-		}
-		shared, initErr = cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
-	})
-	if initErr != nil {
-		t.Fatal(initErr)
-	}
-	t.Cleanup(func() {
-		if err := shared.Reset(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
-	return shared
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if rt != nil {
-		_ = rt.Close(context.Background())
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 func command(t *testing.T, key submission.Key, text string) submission.Command {
 	t.Helper()
@@ -69,7 +29,7 @@ func command(t *testing.T, key submission.Key, text string) submission.Command {
 }
 
 func TestRunOneShot(t *testing.T) {
-	c := lab(t)
+	c := labtest.Cluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	r := runner.Runner{Cluster: c}
@@ -90,7 +50,7 @@ func TestRunOneShot(t *testing.T) {
 }
 
 func TestRunReportsFailures(t *testing.T) {
-	c := lab(t)
+	c := labtest.Cluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, tc := range []struct {
@@ -129,7 +89,7 @@ func TestRunReportsFailures(t *testing.T) {
 // A producer fed through stdin sends each line as a message; a consumer started afterwards is
 // ready once it shows the readiness messages, and then shows what is sent next.
 func TestProducerAndConsumer(t *testing.T) {
-	c := lab(t)
+	c := labtest.Cluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := c.CreateTopic(ctx, "lab", 4, 1); err != nil {
@@ -189,7 +149,7 @@ func TestProducerAndConsumer(t *testing.T) {
 
 // A consumer that exits is reported at once, not after a timeout.
 func TestAwaitStopsWhenTheProcessExits(t *testing.T) {
-	c := lab(t)
+	c := labtest.Cluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	p, err := runner.Runner{Cluster: c}.Start(ctx, command(t, submission.ConsoleConsumer, "bin/kafka-console-consumer.sh --bootstrap-server localhost:9092"))

@@ -169,34 +169,14 @@ type Failure struct {
 	Output string // the tails of its stdout and stderr
 }
 
-func (f *Failure) Error() string {
-	msg := f.Script + " " + f.What
-	if f.Hint != "" {
-		msg += "; hint: " + f.Hint
-	}
-	if f.Output != "" {
-		msg += "\n" + f.Output
-	}
-	return msg
-}
+func (f *Failure) Error() string { return container.Explain(f.Script, f.What, f.Hint, f.Output) }
 
 func (p *Program) failure(what, hint string) *Failure {
 	return &Failure{Script: p.Script, What: what, Hint: hint, Output: p.Tail()}
 }
 
 // Tail is the end of what the program printed, each stream headed, to show under a failure.
-func (p *Program) Tail() string {
-	var b strings.Builder
-	for _, s := range []struct {
-		name string
-		out  *container.Output
-	}{{"stdout", p.Stdout}, {"stderr", p.Stderr}} {
-		if t := strings.TrimSpace(s.out.Tail(tailLines)); t != "" {
-			fmt.Fprintf(&b, "--- %s of %s:\n%s\n", s.name, p.Script, t)
-		}
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
+func (p *Program) Tail() string { return p.Tails(p.Script, tailLines) }
 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")

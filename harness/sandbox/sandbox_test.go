@@ -6,57 +6,22 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
+	"kafka-lab/harness/internal/labtest"
 	"kafka-lab/harness/sandbox"
 	"kafka-lab/harness/wait"
 )
 
 // These tests run real programs in real Docker next to a real broker (make image first).
 
-var (
-	once    sync.Once
-	shared  *cluster.Cluster
-	rt      *container.Runtime
-	initErr error
-)
-
-func lab(t *testing.T) *cluster.Cluster {
-	t.Helper()
-	once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if rt, initErr = container.New(ctx); initErr != nil {
-			return
-		}
-		var img cluster.Image
-		if img, initErr = cluster.InspectImage(ctx, rt, cluster.ImageFromEnv()); initErr != nil {
-			return
-		}
-		shared, initErr = cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
-	})
-	if initErr != nil {
-		t.Fatal(initErr)
-	}
-	return shared
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if rt != nil {
-		_ = rt.Close(context.Background())
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // start writes the program into a fresh submission folder and starts it.
 func start(t *testing.T, source string) *sandbox.Program {
 	t.Helper()
-	c := lab(t)
+	c := labtest.Cluster(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "prog.py"), []byte(source), 0o644); err != nil {
 		t.Fatal(err)
@@ -123,13 +88,13 @@ func TestHangingProgramIsStopped(t *testing.T) {
 	if err := p.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rt.Pool.Client.InspectContainer(p.ID); err == nil {
+	if _, err := labtest.Runtime().Pool.Client.InspectContainer(p.ID); err == nil {
 		t.Error("the program's container is still there after Stop")
 	}
 }
 
 func TestMissingProgram(t *testing.T) {
-	_, err := sandbox.Start(context.Background(), lab(t), t.TempDir(), "balance_calculator.py")
+	_, err := sandbox.Start(context.Background(), labtest.Cluster(t), t.TempDir(), "balance_calculator.py")
 	var f *sandbox.Failure
 	if !errors.As(err, &f) || !strings.Contains(err.Error(), "has no balance_calculator.py") {
 		t.Fatalf("want a missing-file failure, got %v", err)

@@ -1,0 +1,59 @@
+// Package labtest gives the harness's package tests one shared single-broker cluster, started
+// on first use and removed when the tests end, as the spec shares its clusters.
+package labtest
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+)
+
+var (
+	once    sync.Once
+	shared  *cluster.Cluster
+	rt      *container.Runtime
+	initErr error
+)
+
+// Cluster returns the tests' cluster (make image first); it is reset after the calling test.
+func Cluster(t *testing.T) *cluster.Cluster {
+	t.Helper()
+	once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if rt, initErr = container.New(ctx); initErr != nil {
+			return
+		}
+		var img cluster.Image
+		if img, initErr = cluster.InspectImage(ctx, rt, cluster.ImageFromEnv()); initErr != nil {
+			return
+		}
+		shared, initErr = cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+	})
+	if initErr != nil {
+		t.Fatal(initErr)
+	}
+	t.Cleanup(func() {
+		if err := shared.Reset(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return shared
+}
+
+// Runtime is the tests' Docker runtime, once Cluster has been called.
+func Runtime() *container.Runtime { return rt }
+
+// Main runs the tests, then removes the cluster: call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if rt != nil {
+		_ = rt.Close(context.Background())
+	}
+	os.Exit(code)
+}
