@@ -12,6 +12,7 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/runner"
+	"kafka-lab/harness/submission"
 )
 
 // Lab section 3: the console producer and console consumers.
@@ -152,18 +153,36 @@ func startConsumers(ctx context.Context, key string, n int) error {
 	if err != nil {
 		return err
 	}
+	cmd, err := s.command(key)
+	if err != nil {
+		return err
+	}
+	if err := s.startConsumers(ctx, cmd, n); err != nil {
+		return err
+	}
+	return s.awaitReading(ctx, c, key, false)
+}
+
+// startConsumers starts n consumers of cmd; they are stopped after the scenario.
+func (s *Scenario) startConsumers(ctx context.Context, cmd submission.Command, n int) error {
 	for range n {
-		p, err := s.start(ctx, key)
+		p, err := s.startCommand(ctx, cmd)
 		if err != nil {
 			return err
 		}
 		s.consumers = append(s.consumers, p)
 	}
+	return nil
+}
+
+// awaitReading waits until the scenario's consumers read every partition of the lab's topic:
+// together, when shared (one group), or each by itself.
+func (s *Scenario) awaitReading(ctx context.Context, c *cluster.Cluster, key string, shared bool) error {
 	parts, err := c.Client().Partitions(labTopic)
 	if err != nil {
 		return fmt.Errorf("partitions of %s: %w", labTopic, err)
 	}
-	return readyCheck(key, runner.AwaitReady(ctx, c, labTopic, int32(len(parts)), s.consumers, false))
+	return readyCheck(key, runner.AwaitReady(ctx, c, labTopic, int32(len(parts)), s.consumers, shared))
 }
 
 // readyCheck reports consumers that did not get ready.

@@ -38,12 +38,12 @@ func studentConsumerStartedTwice(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	for range 2 {
-		p, err := s.start(ctx, key)
-		if err != nil {
-			return err
-		}
-		s.consumers = append(s.consumers, p)
+	cmd, err := s.command(key)
+	if err != nil {
+		return err
+	}
+	if err := s.startConsumers(ctx, cmd, 2); err != nil {
+		return err
 	}
 	return s.awaitGroupConsumers(ctx, c, key)
 }
@@ -56,11 +56,7 @@ func (s *Scenario) awaitGroupConsumers(ctx context.Context, c *cluster.Cluster, 
 		return readyCheck(key, err)
 	}
 	s.groups = groups
-	parts, err := c.Client().Partitions(labTopic)
-	if err != nil {
-		return fmt.Errorf("partitions of %s: %w", labTopic, err)
-	}
-	return readyCheck(key, runner.AwaitReady(ctx, c, labTopic, int32(len(parts)), s.consumers, len(groups) == 1))
+	return s.awaitReading(ctx, c, key, len(groups) == 1)
 }
 
 func bothConsumersInGroup(ctx context.Context, group string) error {
@@ -145,19 +141,6 @@ func messagesOnePerPartition(ctx context.Context, n int, topic string) error {
 	return c.Send(ctx, topic, msgs...)
 }
 
-// probePartitions returns the partitions a consumer has shown readiness messages from: the
-// partitions it reads.
-func probePartitions(p *runner.Process) []int32 {
-	var out []int32
-	for _, v := range runner.Probes(p.Stdout.Lines()) {
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 func everyMessageShownOnce(ctx context.Context) error {
 	s, consumers, err := scenarioConsumers(ctx)
 	if err != nil {
@@ -167,7 +150,7 @@ func everyMessageShownOnce(ctx context.Context) error {
 	// readiness messages it showed); only then is a count final.
 	for i, p := range consumers {
 		var want []string
-		for _, part := range probePartitions(p) {
+		for _, part := range runner.Probes(p.Stdout.Lines()) {
 			if int(part) < len(s.after) {
 				want = append(want, s.after[part])
 			}
@@ -274,13 +257,8 @@ func twoHarnessConsumersRunning(ctx context.Context, group string) error {
 	if err != nil {
 		return err
 	}
-	for range 2 {
-		p, err := runner.Runner{Cluster: c}.Start(ctx, cmd)
-		if err != nil {
-			return err
-		}
-		s.processes = append(s.processes, p)
-		s.consumers = append(s.consumers, p)
+	if err := s.startConsumers(ctx, cmd, 2); err != nil {
+		return err
 	}
 	groups, err := runner.AwaitMembers(ctx, c, 2, s.consumers)
 	s.groups = groups

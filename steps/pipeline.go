@@ -255,13 +255,12 @@ func (s *Scenario) awaitCalculator(ctx context.Context, c *cluster.Cluster, p *s
 			return false, "", err
 		}
 		var empty []int32
-		total := int64(0)
 		for _, part := range parts {
-			total += ends[part]
 			if ends[part] == 0 {
 				empty = append(empty, part)
 			}
 		}
+		total := sum(ends)
 		if len(empty) == 0 {
 			return true, "", nil
 		}
@@ -524,11 +523,7 @@ func calculatorKilledAndRestarted(ctx context.Context, n int) error {
 func awaitNewBalances(ctx context.Context, c *cluster.Cluster, p *sandbox.Program, n int64) error {
 	total := func(ctx context.Context) (int64, error) {
 		ends, err := c.EndOffsets(ctx, balances)
-		var sum int64
-		for _, e := range ends {
-			sum += e
-		}
-		return sum, err
+		return sum(ends), err
 	}
 	start, err := total(ctx)
 	if err != nil {
@@ -553,12 +548,8 @@ func exactlyOneBalancePerTransaction(ctx context.Context) error {
 	if err == nil {
 		if c, cerr := s.requireCluster(); cerr == nil {
 			if ends, eerr := c.EndOffsets(ctx, transactions); eerr == nil {
-				var total int64
-				for _, e := range ends {
-					total += e
-				}
 				fmt.Fprintf(s.suite.Out, "exactly-once: %d transactions in %d accounts, each with its balance; the calculator was killed at account 0's transaction %s\n",
-					total, len(ends), strings.Join(at, ", "))
+					sum(ends), len(ends), strings.Join(at, ", "))
 			}
 		}
 	}
@@ -568,4 +559,13 @@ func exactlyOneBalancePerTransaction(ctx context.Context) error {
 		return c
 	}
 	return err
+}
+
+// sum adds up a topic's end offsets: the messages it holds, from empty partitions on.
+func sum(ends map[int32]int64) int64 {
+	var n int64
+	for _, e := range ends {
+		n += e
+	}
+	return n
 }

@@ -112,6 +112,11 @@ func (s *Scenario) start(ctx context.Context, key string) (*runner.Process, erro
 	if err != nil {
 		return nil, err
 	}
+	return s.startCommand(ctx, cmd)
+}
+
+// startCommand starts a long-running command; it is stopped after the scenario.
+func (s *Scenario) startCommand(ctx context.Context, cmd submission.Command) (*runner.Process, error) {
 	r, err := s.runner()
 	if err != nil {
 		return nil, err

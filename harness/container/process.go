@@ -170,9 +170,6 @@ func (p *Process) CloseStdin() error {
 	return p.stdin.Close()
 }
 
-// Exited is closed when the process has exited and its output is complete.
-func (p *Process) Exited() <-chan struct{} { return p.exited }
-
 // Running says whether the process has not exited yet.
 func (p *Process) Running() bool {
 	select {

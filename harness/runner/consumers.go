@@ -32,7 +32,7 @@ func AwaitReady(ctx context.Context, c *cluster.Cluster, topic string, partition
 		for p := range partitions {
 			seen := 0
 			for _, proc := range consumers {
-				if slices.ContainsFunc(proc.Stdout.Lines(), func(l string) bool { return isProbeOf(l, p) }) {
+				if slices.Contains(Probes(proc.Stdout.Lines()), p) {
 					seen++
 				}
 			}
@@ -63,10 +63,6 @@ func AwaitReady(ctx context.Context, c *cluster.Cluster, topic string, partition
 		}
 		return false, fmt.Sprintf("no readiness message shown yet from partition(s) %v", todo), nil
 	})
-}
-
-func isProbeOf(line string, p int32) bool {
-	return strings.HasPrefix(labout.MessageValue(line), fmt.Sprintf("%s: partition %d,", ProbePrefix, p))
 }
 
 // Shown returns the message values a console consumer printed, readiness messages left out.
@@ -130,14 +126,16 @@ func AwaitMembers(ctx context.Context, c *cluster.Cluster, n int, consumers []*P
 	return joined, err
 }
 
-// Probes returns the partitions of the readiness messages among lines, in the order shown.
+// Probes returns the partitions that readiness messages among lines came from, sorted, each
+// once: the partitions a consumer that printed lines reads.
 func Probes(lines []string) []int32 {
 	var out []int32
 	for _, l := range lines {
 		var p, round int32
-		if _, err := fmt.Sscanf(labout.MessageValue(l), ProbePrefix+": partition %d, round %d)", &p, &round); err == nil {
+		if _, err := fmt.Sscanf(labout.MessageValue(l), ProbePrefix+": partition %d, round %d)", &p, &round); err == nil && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}
+	slices.Sort(out)
 	return out
 }

@@ -49,7 +49,6 @@ type Result struct {
 	Command submission.Command
 	Stdout  string
 	Stderr  string
-	Elapsed time.Duration
 }
 
 // Output is stdout and stderr together, for checks that do not care which stream a tool used
@@ -64,13 +63,12 @@ func (r Runner) Run(ctx context.Context, cmd submission.Command) (Result, error)
 		return Result{Command: cmd}, err
 	}
 	defer p.Remove(context.WithoutCancel(ctx))
-	start := time.Now()
 	limit := r.Limit
 	if limit == 0 {
 		limit = OneShotLimit
 	}
 	fail := p.awaitExit(ctx, limit, "a command of this kind finishes by itself")
-	res := Result{Command: cmd, Elapsed: time.Since(start), Stdout: p.Stdout.String(), Stderr: p.Stderr.String()}
+	res := Result{Command: cmd, Stdout: p.Stdout.String(), Stderr: p.Stderr.String()}
 	return res, fail
 }
 
