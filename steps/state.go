@@ -51,6 +51,8 @@ type Scenario struct {
 	window      time.Duration
 	// groups are the consumer groups the consumers joined, as Kafka described them.
 	groups []cluster.Group
+	// rep is lab section 7's state.
+	rep replicated
 }
 
 type scenarioKey struct{}

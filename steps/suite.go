@@ -113,6 +113,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	addConsoleSteps(sc)
 	addGroupSteps(sc)
 	addPipelineSteps(sc)
+	addReplicationSteps(sc)
 }
 
 func (s *Suite) record(gs *godog.Scenario, err error) {

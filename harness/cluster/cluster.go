@@ -28,6 +28,8 @@ const (
 	Single Topology = "single"
 	// ZooKeeper is ZooKeeper plus one broker, as lab section 1 starts Kafka 3.x.
 	ZooKeeper Topology = "zookeeper"
+	// HA is one dedicated KRaft controller and three brokers (lab section 7).
+	HA Topology = "ha"
 )
 
 // LabPort is where every broker answers inside its own network namespace, as in the lab.
@@ -63,6 +65,8 @@ type Node struct {
 	HostPort int
 	// netns is the container whose network namespace the node lives in: clients join it.
 	netns *container.Container
+	// down is set while the harness has the broker stopped or killed.
+	down bool
 }
 
 // Cluster is a started cluster.
@@ -80,6 +84,8 @@ type Cluster struct {
 	admin      sarama.ClusterAdmin
 	producer   sarama.SyncProducer
 	producerMu sync.Mutex // Send may be called from several goroutines
+	metaMu     sync.Mutex
+	metaConns  map[string]*sarama.Broker // by address, for fresh metadata (see metadata)
 }
 
 // Start starts a cluster of the topology from the image and waits until it is ready. If it
@@ -95,8 +101,10 @@ func Start(ctx context.Context, rt *container.Runtime, topology Topology, image 
 			return nil, fmt.Errorf("topology zookeeper: Kafka %s in %s has no ZooKeeper mode (removed in 4.0, KIP-833)", image.KafkaVersion, image.Ref)
 		}
 		err = c.startZooKeeper(ctx)
+	case HA:
+		err = c.startHA(ctx)
 	default:
-		return nil, fmt.Errorf("unknown topology %q (known: %s, %s)", topology, Single, ZooKeeper)
+		return nil, fmt.Errorf("unknown topology %q (known: %s, %s, %s)", topology, Single, ZooKeeper, HA)
 	}
 	if err == nil {
 		err = c.Ready(ctx)
@@ -311,12 +319,18 @@ func (c *Cluster) StartClient(ctx context.Context, spec container.Spec) (*contai
 
 // ClientSpec is the container spec of a lab client command (see RunTool).
 func (c *Cluster) ClientSpec(cmd ...string) container.Spec {
+	return c.ClientSpecIn(c.brokers[0], cmd...)
+}
+
+// ClientSpecIn is ClientSpec in the network namespace of broker n, where localhost:9092 is n.
+// In the ha topology the namespace outlives the broker, so a client may run while n is down.
+func (c *Cluster) ClientSpecIn(n *Node, cmd ...string) container.Spec {
 	return container.Spec{
 		Name:        fmt.Sprintf("client-%d", c.clients.Add(1)),
 		Image:       c.Image.Ref,
 		WorkingDir:  "/opt/kafka",
 		Cmd:         cmd,
-		NetworkOf:   c.brokers[0].netns,
+		NetworkOf:   n.netns,
 		MemoryBytes: 768 << 20,
 		PidsLimit:   256,
 	}
@@ -327,6 +341,9 @@ func (c *Cluster) Close(ctx context.Context) error {
 	var errs []error
 	if c.producer != nil {
 		_ = c.producer.Close()
+	}
+	for _, b := range c.metaConns {
+		_ = b.Close()
 	}
 	if c.admin != nil {
 		_ = c.admin.Close() // also closes the client

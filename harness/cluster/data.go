@@ -31,11 +31,20 @@ type Message struct {
 // CreateTopic creates a topic with replication factor rf and waits until its partitions have
 // leaders in the metadata.
 func (c *Cluster) CreateTopic(ctx context.Context, name string, partitions int32, rf int16) error {
+	return c.CreateTopicWith(ctx, name, partitions, rf, nil)
+}
+
+// CreateTopicWith is CreateTopic with topic configs (min.insync.replicas, ...).
+func (c *Cluster) CreateTopicWith(ctx context.Context, name string, partitions int32, rf int16, configs map[string]string) error {
 	admin, err := c.Admin()
 	if err != nil {
 		return err
 	}
-	if err := admin.CreateTopic(name, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: rf}, false); err != nil {
+	detail := &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: rf, ConfigEntries: map[string]*string{}}
+	for k, v := range configs {
+		detail.ConfigEntries[k] = &v
+	}
+	if err := admin.CreateTopic(name, detail, false); err != nil {
 		return fmt.Errorf("create topic %s: %w", name, err)
 	}
 	return wait.Until(ctx, fmt.Sprintf("topic %s to have %d partitions with leaders", name, partitions), 30*time.Second, 20*time.Millisecond,
@@ -52,7 +61,12 @@ func (c *Cluster) CreateTopic(ctx context.Context, name string, partitions int32
 					return false, fmt.Sprintf("partition %d has no leader", p), nil
 				}
 			}
-			return len(ps) == int(partitions), fmt.Sprintf("%d partitions", len(ps)), nil
+			if len(ps) != int(partitions) {
+				return false, fmt.Sprintf("%d partitions", len(ps)), nil
+			}
+			// The broker PartitionStates asks may learn of the topic a moment later.
+			states, err := c.PartitionStates(name)
+			return err == nil && len(states) == int(partitions), fmt.Sprintf("%d partitions", len(states)), err
 		})
 }
 
@@ -117,6 +131,11 @@ func (c *Cluster) Send(ctx context.Context, topic string, msgs ...Message) error
 		}
 	}
 	if err := c.producer.SendMessages(batch); err != nil {
+		// Name the broker's error (NOT_ENOUGH_REPLICAS, ...), not just "failed to deliver".
+		var perrs sarama.ProducerErrors
+		if errors.As(err, &perrs) && len(perrs) > 0 {
+			err = perrs[0].Err
+		}
 		return fmt.Errorf("send %d message(s) to %s: %w", len(msgs), topic, err)
 	}
 	return nil
@@ -324,4 +343,90 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// PartitionState is a partition as the metadata describes it.
+type PartitionState struct {
+	Topic     string
+	Partition int32
+	Leader    int32 // -1 when it has none
+	Replicas  []int32
+	ISR       []int32
+}
+
+func (p PartitionState) String() string {
+	return fmt.Sprintf("%s partition %d: leader %d, replicas %v, in sync %v", p.Topic, p.Partition, p.Leader, p.Replicas, p.ISR)
+}
+
+// PartitionStates returns the leader, replicas and ISR of every partition of every topic but
+// Kafka's internal ones (or of the topics named), as a live broker's metadata says now.
+func (c *Cluster) PartitionStates(topics ...string) ([]PartitionState, error) {
+	resp, err := c.metadata(topics)
+	if err != nil {
+		return nil, err
+	}
+	var out []PartitionState
+	for _, t := range resp.Topics {
+		if strings.HasPrefix(t.Name, "__") {
+			continue
+		}
+		if t.Err != sarama.ErrNoError {
+			return nil, fmt.Errorf("metadata of %s: %w", t.Name, t.Err)
+		}
+		for _, p := range t.Partitions {
+			out = append(out, PartitionState{Topic: t.Name, Partition: p.ID, Leader: p.Leader,
+				Replicas: slices.Sorted(slices.Values(p.Replicas)), ISR: slices.Sorted(slices.Values(p.Isr))})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Topic < out[j].Topic || out[i].Topic == out[j].Topic && out[i].Partition < out[j].Partition
+	})
+	return out, nil
+}
+
+// metadata asks the brokers, in turn, for a fresh metadata response: unlike the client's
+// cache it never answers from what a broker said before it went down.
+func (c *Cluster) metadata(topics []string) (*sarama.MetadataResponse, error) {
+	c.metaMu.Lock()
+	defer c.metaMu.Unlock()
+	if c.metaConns == nil {
+		c.metaConns = map[string]*sarama.Broker{}
+	}
+	var errs []error
+	for _, addr := range c.Bootstrap() {
+		b := c.metaConns[addr]
+		if b == nil {
+			b = sarama.NewBroker(addr)
+			if err := b.Open(c.client.Config()); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			c.metaConns[addr] = b
+		}
+		req := sarama.NewMetadataRequest(c.client.Config().Version, topics)
+		req.AllowAutoTopicCreation = false
+		resp, err := b.GetMetadata(req)
+		if err != nil {
+			_ = b.Close()
+			delete(c.metaConns, addr)
+			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+			continue
+		}
+		return resp, nil
+	}
+	return nil, fmt.Errorf("no broker answered a metadata request: %w", errors.Join(errs...))
+}
+
+// LiveBrokers returns the ids of the brokers in the metadata: registered and not fenced.
+func (c *Cluster) LiveBrokers() ([]int32, error) {
+	resp, err := c.metadata([]string{})
+	if err != nil {
+		return nil, err
+	}
+	var ids []int32
+	for _, b := range resp.Brokers {
+		ids = append(ids, b.ID())
+	}
+	slices.Sort(ids)
+	return ids, nil
 }

@@ -11,10 +11,16 @@ import (
 	"kafka-lab/harness/wait"
 )
 
-// Reset deletes every topic but Kafka's internal ones (named "__...") and every consumer
-// group, then waits until the metadata no longer lists the deleted topics, so the next scenario
-// starts from an empty cluster without paying for a new one.
+// Reset starts any broker that is down, deletes every topic but Kafka's internal ones (named
+// "__...") and every consumer group, then waits until the metadata no longer lists the deleted
+// topics, so the next scenario starts from an empty cluster without paying for a new one.
 func (c *Cluster) Reset(ctx context.Context) error {
+	// Brokers a scenario took down come back first: topics cannot be deleted without them.
+	if len(c.Down()) > 0 {
+		if err := c.Whole(ctx); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
 	admin, err := c.Admin()
 	if err != nil {
 		return err

@@ -116,6 +116,8 @@ tool kafka-consumer-groups.sh org.apache.kafka.tools.consumer.group.ConsumerGrou
 tool kafka-broker-api-versions.sh "$api_versions"
 tool kafka-metadata-quorum.sh org.apache.kafka.tools.MetadataQuorumCommand
 tool kafka-storage.sh kafka.tools.StorageTool
+# Kafka's system tests' producer: numbered messages, one JSON line per acknowledgement (section 7).
+tool kafka-verifiable-producer.sh org.apache.kafka.tools.VerifiableProducer -Xmx512M
 chmod +x "$ctx"/bin/*.sh
 [[ $major -ge 4 ]] && rm -f "$ctx/bin/zookeeper-server-start.sh"
 

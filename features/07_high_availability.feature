@@ -1,0 +1,84 @@
+@section-7 @optional
+Feature: Ensuring high availability: three brokers, replication, brokers down and acks
+  Lab section 7 (optional) builds a cluster of three brokers, adds a topic with replication
+  factor 2, sends messages with one broker down and with two down, and tries different values
+  of acks. Kafka's design documentation on replication is the reference: a partition has a
+  leader and followers; the in-sync replicas (ISR) are those that keep up with the leader; a
+  message is committed, and readable, once every in-sync replica has it (the high watermark).
+
+  The cluster here is three brokers and one dedicated KRaft controller, so the controller quorum
+  survives any brokers going down. Inside each broker's network namespace the broker answers on
+  localhost:9092, as in the lab; `make cluster TOPOLOGY=ha` starts the same cluster by hand.
+
+  Background:
+    Given a cluster of three brokers and one controller
+
+  @points:2
+  Scenario: create_replicated_topic creates a topic with replication factor 2
+    Given the student's answers.yaml
+    When the student's create_replicated_topic command runs
+    Then the cluster has a new topic with replication factor 2
+    And each of its partitions has its 2 replicas on different brokers, all in sync
+
+  # The answer to the lab's question, found by running it (Kafka 3.9.1 and 4.1.1 agree on
+  # every row). The console producer runs on the third broker, which holds no replica, with
+  # acks set by --producer-property and a 2 s delivery timeout (the default is 2 minutes).
+  # - acks=0 asks for no acknowledgement: the producer sees no error as long as there is a
+  #   leader to write to, whether or not the write is kept.
+  # - min.insync.replicas applies to acks=all only: with fewer replicas in sync the leader
+  #   refuses the write (NOT_ENOUGH_REPLICAS), so an acknowledged write always sits on at
+  #   least min.insync.replicas brokers.
+  # - Since Kafka 3.7 (KIP-966, part 1) the high watermark does not move while the ISR is
+  #   smaller than min.insync.replicas: an acks=0 or acks=1 write is stored by the leader but
+  #   nobody can read it until the other replica is back in sync. The lab's Kafka 3.1 let it
+  #   be read at once. Kafka 4.1 also keeps "eligible leader replicas" (ELR) for new clusters,
+  #   which changes who may become leader after both replicas failed, not these outcomes.
+  # - With both replicas down the partition has no leader: every producer times out, and the
+  #   message is not there when the brokers come back.
+  Scenario Outline: acks=<acks>, min.insync.replicas=<min isr>, <down> of the partition's 2 replica brokers down
+    Given a topic with 1 partition, replication factor 2 and min.insync.replicas <min isr>
+    And <down> of the brokers holding its replicas are down, the leader first
+    When a console producer with acks=<acks> sends a message
+    Then the producer sees <producer sees>
+    And a consumer can read the message while they are down: <read while down>
+    And a consumer can read it once they are back: <read when back>
+
+    Examples: min.insync.replicas=1, the broker's default
+      | acks | min isr | down | producer sees       | read while down | read when back |
+      | 0    | 1       | 0    | sent                | yes             | yes            |
+      | 1    | 1       | 0    | acknowledged        | yes             | yes            |
+      | all  | 1       | 0    | acknowledged        | yes             | yes            |
+      | 0    | 1       | 1    | sent                | yes             | yes            |
+      | 1    | 1       | 1    | acknowledged        | yes             | yes            |
+      | all  | 1       | 1    | acknowledged        | yes             | yes            |
+      | 0    | 1       | 2    | timeout             | no              | no             |
+      | 1    | 1       | 2    | timeout             | no              | no             |
+      | all  | 1       | 2    | timeout             | no              | no             |
+
+    Examples: min.insync.replicas=2, both replicas must have a write
+      | acks | min isr | down | producer sees       | read while down | read when back |
+      | 0    | 2       | 0    | sent                | yes             | yes            |
+      | 1    | 2       | 0    | acknowledged        | yes             | yes            |
+      | all  | 2       | 0    | acknowledged        | yes             | yes            |
+      | 0    | 2       | 1    | sent                | no              | yes            |
+      | 1    | 2       | 1    | acknowledged        | no              | yes            |
+      | all  | 2       | 1    | NOT_ENOUGH_REPLICAS | no              | no             |
+      | 0    | 2       | 2    | timeout             | no              | no             |
+      | 1    | 2       | 2    | timeout             | no              | no             |
+      | all  | 2       | 2    | timeout             | no              | no             |
+
+  # Durability in the manner of Kafka's replication system test and of Jepsen: Kafka's own
+  # VerifiableProducer sends the numbers 0, 1, 2, ... and prints each acknowledgement, while a
+  # random broker is killed (SIGKILL) and started again, one at a time. Replication factor 3
+  # with min.insync.replicas 2 is that test's set-up: writes go on with one broker down.
+  # With acks=all every acknowledged message is on two brokers at least, and idempotence
+  # (sequence numbers per partition) keeps a retried send from being written twice: every
+  # acknowledged number is read back exactly once. With acks=1 the leader acknowledges alone;
+  # a message it had not yet passed to a follower is lost if it is killed then, which depends
+  # on the timing of the kills: those counts are reported, not asserted.
+  Scenario: no message acknowledged with acks=all is lost while brokers crash
+    Given topics durable and fast, each with 3 partitions, replication factor 3 and min.insync.replicas 2
+    When producers send numbered messages, to durable with acks=all and idempotence and to fast with acks=1, while a random broker is killed and restarted 5 times
+    Then each producer had at least 1000 messages acknowledged
+    And every message acknowledged on durable is read back exactly once
+    And the counts of every producer are reported: sent, acknowledged, lost and duplicated
