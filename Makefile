@@ -12,7 +12,7 @@ GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
 GOTEST = $(GO) test -p 1 -count=1 -timeout 45m
 
-.PHONY: all setup docker image spec test vet bench sweep clean
+.PHONY: all setup docker image spec test vet bench sweep clean cluster down
 
 all: spec
 
@@ -38,6 +38,16 @@ test: image vet
 # Speed and memory against the budgets, as ratios measured in one run.
 bench: image
 	$(GO) run ./cmd/bench
+
+# A cluster for doing the lab by hand, left running: TOPOLOGY=single (sections 1-6) or ha
+# (section 7: three brokers and a controller). It prints how to open a terminal next to a broker.
+TOPOLOGY ?= single
+cluster: image
+	$(GO) run ./cmd/cluster up $(TOPOLOGY)
+
+# Removes the cluster `make cluster` started.
+down:
+	$(GO) run ./cmd/cluster down
 
 # Removes every container and network of kafka-lab on this machine, of any run.
 sweep:

@@ -373,3 +373,7 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// NamespaceName is the name of the container whose network namespace the node lives in: a
+// client joins it with `docker run --network container:NAME` to find the node at localhost.
+func (n *Node) NamespaceName() string { return n.netns.Name }

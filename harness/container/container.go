@@ -32,7 +32,11 @@ const (
 	LabelPID      = "kafka-lab.pid"      // the process that owns the run
 	LabelPIDStart = "kafka-lab.pidstart" // that process's start time, so a reused pid is not taken for it
 	LabelHost     = "kafka-lab.host"     // the machine of that process
+	LabelKeep     = "kafka-lab.keep"     // "1" on a cluster started by hand: no sweep removes it
 )
+
+// KeptRunID is the run id of the cluster a student starts by hand (see NewKept).
+const KeptRunID = "manual"
 
 // Runtime is one run's connection to the Docker engine.
 type Runtime struct {
@@ -72,6 +76,42 @@ func New(ctx context.Context) (*Runtime, error) {
 		return nil, err
 	}
 	return rt, nil
+}
+
+// NewKept is New for a cluster that outlives the process that starts it: a student's cluster for
+// doing the lab by hand. Its objects are labelled to be kept, so sweeps leave them alone, and
+// RemoveKept removes them.
+func NewKept(ctx context.Context) (*Runtime, error) {
+	rt, err := New(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rt.RunID = KeptRunID
+	rt.labels[LabelRun] = KeptRunID
+	rt.labels[LabelKeep] = "1"
+	return rt, nil
+}
+
+// Kept lists the names of the kept containers on this engine (see NewKept).
+func (rt *Runtime) Kept(ctx context.Context) ([]string, error) {
+	list, err := rt.Pool.Client.ListContainers(dc.ListContainersOptions{All: true, Context: ctx,
+		Filters: map[string][]string{"label": {LabelApp + "=1", LabelKeep + "=1"}}})
+	if err != nil {
+		return nil, fmt.Errorf("list kept kafka-lab containers: %w", err)
+	}
+	var names []string
+	for _, c := range list {
+		for _, n := range c.Names {
+			names = append(names, strings.TrimPrefix(n, "/"))
+		}
+	}
+	return names, nil
+}
+
+// RemoveKept removes the kept containers and networks (see NewKept) and says how many
+// containers it removed.
+func (rt *Runtime) RemoveKept(ctx context.Context) (int, error) {
+	return rt.removeWhere(ctx, func(labels map[string]string) bool { return labels[LabelKeep] == "1" })
 }
 
 // Labels returns the labels that mark this run's objects.

@@ -22,8 +22,11 @@ import (
 const helperEnv = "KAFKA_LAB_CONTAINER_HELPER"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "hold" {
+	switch os.Getenv(helperEnv) {
+	case "hold":
 		os.Exit(holdContainer())
+	case "keep":
+		os.Exit(keepContainer())
 	}
 	os.Exit(m.Run())
 }
@@ -42,6 +45,20 @@ func holdContainer() int {
 	}
 	fmt.Println("run", rt.RunID)
 	select {}
+}
+
+// keepContainer starts a kept container, as `make cluster` does, and exits without removing it.
+func keepContainer() int {
+	ctx := context.Background()
+	rt, err := container.NewKept(ctx)
+	if err == nil {
+		_, err = rt.Start(ctx, container.Spec{Name: "kept", Image: cluster.ImageFromEnv(), Entrypoint: []string{"sleep", "600"}})
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	return 0
 }
 
 // holder is a helper run in another process.
@@ -140,6 +157,27 @@ func TestSweepLeavesLiveRunsAlone(t *testing.T) {
 	rt := newRuntime(t)
 	if n := len(containersOfRun(t, rt, id)); n != 1 {
 		t.Fatalf("a live run's container was swept: %d left", n)
+	}
+}
+
+// A cluster started by hand outlives its command and every later run's sweep, until RemoveKept.
+func TestKeptContainersSurviveSweepsUntilRemoved(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=keep")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	rt := newRuntime(t) // sweeps
+	t.Cleanup(func() { _, _ = rt.RemoveKept(context.Background()) })
+	kept, err := rt.Kept(context.Background())
+	if err != nil || len(kept) != 1 || kept[0] != "kafka-lab-manual-kept" {
+		t.Fatalf("after the sweep, kept containers %v (%v), want [kafka-lab-manual-kept]", kept, err)
+	}
+	if n, err := rt.RemoveKept(context.Background()); err != nil || n != 1 {
+		t.Fatalf("RemoveKept removed %d (%v), want 1", n, err)
+	}
+	if kept, _ := rt.Kept(context.Background()); len(kept) != 0 {
+		t.Errorf("still kept after RemoveKept: %v", kept)
 	}
 }
 
