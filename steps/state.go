@@ -18,6 +18,7 @@ import (
 // Scenario is one scenario's state.
 type Scenario struct {
 	suite   *Suite
+	started time.Time
 	cluster *cluster.Cluster
 	// lastTool is the output of the last lab command the scenario ran.
 	lastTool *container.Result

@@ -5,6 +5,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
+	"kafka-lab/harness/grading"
 	"kafka-lab/harness/submission"
 )
 
@@ -28,6 +30,8 @@ type Suite struct {
 	Out io.Writer
 	// SubmissionDir is the student's folder (KAFKA_LAB_SUBMISSION, else the bundled reference).
 	SubmissionDir string
+	// Progress, when set, receives a line as each step starts (see GradeOptions.Progress).
+	Progress io.Writer
 
 	mu            sync.Mutex
 	rt            *container.Runtime
@@ -47,9 +51,40 @@ type Suite struct {
 
 // Result is how one scenario ended.
 type Result struct {
-	Name string
-	Tags []string
-	Err  error // nil when it passed
+	Feature string // its file
+	Name    string
+	Tags    []string
+	Err     error // nil when it passed
+	Took    time.Duration
+}
+
+// Scenario is the result as grading counts it.
+func (r Result) Scenario() grading.Scenario {
+	sc := grading.Scenario{Feature: r.Feature, Name: r.Name, Tags: r.Tags, Status: grading.Passed, Took: r.Took}
+	switch {
+	case r.Err == nil:
+	case errors.Is(r.Err, godog.ErrSkip):
+		sc.Status = grading.Skipped
+	case errors.Is(r.Err, godog.ErrUndefined):
+		sc.Status = grading.Undefined
+	case errors.Is(r.Err, godog.ErrPending):
+		sc.Status = grading.Pending
+	default:
+		sc.Status = grading.Failed
+	}
+	if r.Err != nil {
+		sc.Output = r.Err.Error()
+	}
+	return sc
+}
+
+// Scenarios returns the results so far as grading counts them.
+func (s *Suite) Scenarios() []grading.Scenario {
+	var out []grading.Scenario
+	for _, r := range s.Results() {
+		out = append(out, r.Scenario())
+	}
+	return out
 }
 
 // DefaultSubmission is the bundled reference submission, relative to the project root.
@@ -84,11 +119,15 @@ func (s *Suite) InitializeTestSuite(tsc *godog.TestSuiteContext) {
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		s.ran.Add(1)
-		return withScenario(ctx, &Scenario{suite: s}), nil
+		return withScenario(ctx, &Scenario{suite: s, started: time.Now()}), nil
 	})
 	sc.After(func(ctx context.Context, gs *godog.Scenario, err error) (context.Context, error) {
-		s.record(gs, err)
 		st, ok := ctx.Value(scenarioKey{}).(*Scenario)
+		var took time.Duration
+		if ok {
+			took = time.Since(st.started)
+		}
+		s.record(gs, err, took)
 		if !ok {
 			return ctx, nil
 		}
@@ -107,6 +146,9 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 		}
 		return ctx, nil
 	})
+	if s.Progress != nil {
+		s.progress(sc)
+	}
 	addStartingSteps(sc)
 	addSubmissionSteps(sc)
 	addTopicSteps(sc)
@@ -116,14 +158,14 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	addReplicationSteps(sc)
 }
 
-func (s *Suite) record(gs *godog.Scenario, err error) {
+func (s *Suite) record(gs *godog.Scenario, err error, took time.Duration) {
 	var tags []string
 	for _, t := range gs.Tags {
 		tags = append(tags, t.Name)
 	}
 	s.resultsMu.Lock()
 	defer s.resultsMu.Unlock()
-	s.results = append(s.results, Result{Name: gs.Name, Tags: tags, Err: err})
+	s.results = append(s.results, Result{Feature: gs.Uri, Name: gs.Name, Tags: tags, Err: err, Took: took})
 }
 
 // Results returns how each scenario run so far ended, in the order they ran.

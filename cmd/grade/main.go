@@ -1,0 +1,122 @@
+// Command grade grades lab submissions and writes the reports instructors load.
+//
+//	grade [flags] SUBMISSION     one submission: the spec's output on the console, reports in -out
+//	grade -batch [flags] CLASS   every submission folder under CLASS, -workers at a time
+//
+// Reports of a submission: results.json (Gradescope), classroom.json and classroom.b64 (GitHub
+// Classroom's runner result), cucumber.json, junit.xml, summary.txt and score.json. A batch
+// adds grades.csv and a summary table; run again, it grades only what is not done yet.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"kafka-lab/harness/grading"
+	"kafka-lab/steps"
+)
+
+func main() {
+	var (
+		batch   = flag.Bool("batch", false, "grade every submission folder under the given folder")
+		out     = flag.String("out", "grades", "the reports' folder (a batch: one subfolder per submission)")
+		tags    = flag.String("tags", "", "grade only these scenarios (godog tag expression, e.g. @section-2)")
+		workers = flag.Int("workers", defaultWorkers(), "batch: submissions graded at a time")
+		timeout = flag.Duration("timeout", 15*time.Minute, "batch: time limit of one submission")
+		quiet   = flag.Bool("quiet", false, "no spec output on the console, only the score")
+	)
+	flag.StringVar(&featuresDir, "features", "features", "the spec's features folder")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: grade [flags] SUBMISSION\n       grade -batch [flags] CLASS_FOLDER\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() != 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	var err error
+	if *batch {
+		err = runBatch(flag.Arg(0), *out, *tags, *workers, *timeout)
+	} else {
+		err = gradeOne(flag.Arg(0), *out, *tags, *quiet)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "grade: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+var featuresDir string
+
+// defaultWorkers: a grading keeps about one core busy between its waits (JVM starts, Kafka),
+// and holds about 3 GiB (a single broker, the 4 JVMs of section 7, clients); one per core.
+func defaultWorkers() int { return max(1, runtime.NumCPU()) }
+
+func gradeOne(submission, out, tags string, quiet bool) error {
+	if _, err := os.Stat(submission); err != nil {
+		return fmt.Errorf("submission: %w", err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	console, progress := io.Writer(os.Stdout), io.Writer(os.Stderr)
+	if quiet {
+		console, progress = io.Discard, nil
+	}
+	start := time.Now()
+	scenarios, err := steps.Grade(steps.GradeOptions{
+		Submission: submission,
+		Paths:      []string{featuresDir},
+		Tags:       tags,
+		Format:     fmt.Sprintf("pretty,cucumber:%s,junit:%s", filepath.Join(out, "cucumber.json"), filepath.Join(out, "junit.xml")),
+		Output:     console,
+		Progress:   progress,
+		Notes:      os.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	name := filepath.Base(filepath.Clean(submission))
+	rec := grading.RecordOf(name, scenarios, time.Since(start))
+	if err := grading.WriteReports(out, scenarios, rec); err != nil {
+		return err
+	}
+	fmt.Printf("\n%s: %s\nreports in %s\n", name, grading.Summary(grading.Tally(scenarios)), out)
+	return nil
+}
+
+func runBatch(dir, out, tags string, workers int, timeout time.Duration) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b := grading.Batch{Dir: dir, Out: out, Workers: workers, Timeout: timeout, Log: os.Stderr,
+		Command: func(ctx context.Context, submission, subOut string) *exec.Cmd {
+			args := []string{"-quiet", "-out", subOut, "-features", featuresDir}
+			if tags != "" {
+				args = append(args, "-tags", tags)
+			}
+			return exec.CommandContext(ctx, self, append(args, submission)...)
+		}}
+	fmt.Fprintf(os.Stderr, "grading %s with %d worker(s), %v each at most; reports in %s\n", dir, workers, timeout, out)
+	start := time.Now()
+	records, err := b.Run(ctx)
+	fmt.Println()
+	if terr := grading.WriteTable(os.Stdout, records); terr != nil {
+		return terr
+	}
+	fmt.Printf("\n%d submission(s) in %v; %s\n", len(records), time.Since(start).Round(time.Second), filepath.Join(out, grading.CSVFile))
+	return err
+}

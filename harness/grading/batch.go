@@ -1,0 +1,297 @@
+package grading
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+// Record is one submission's grade as a batch keeps it: score.json in its report folder, the
+// last file written, so that its presence means the submission is done.
+type Record struct {
+	Student        string  `json:"student"`
+	Status         string  `json:"status"` // "graded", "timeout" or "error"
+	Points         int     `json:"points"`
+	Max            int     `json:"max"`
+	Bonus          int     `json:"bonus"`
+	BonusMax       int     `json:"bonus_max"`
+	Seconds        float64 `json:"seconds"`
+	FailedSections string  `json:"failed_sections"`
+	Error          string  `json:"error,omitempty"`
+}
+
+// Record statuses.
+const (
+	Graded  = "graded"
+	Timeout = "timeout"
+	Error   = "error"
+)
+
+// RecordOf is the record of a graded submission.
+func RecordOf(student string, scenarios []Scenario, took time.Duration) Record {
+	s := Tally(scenarios)
+	return Record{Student: student, Status: Graded, Points: s.Points, Max: s.Max, Bonus: s.Bonus, BonusMax: s.BonusMax,
+		Seconds: took.Round(100 * time.Millisecond).Seconds(), FailedSections: s.FailedSections()}
+}
+
+// Report file names in a submission's report folder.
+const (
+	GradescopeFile = "results.json"
+	ClassroomFile  = "classroom.json"
+	SummaryFile    = "summary.txt"
+	RecordFile     = "score.json"
+	LogFile        = "grade.log"
+	CSVFile        = "grades.csv"
+)
+
+// WriteReports writes a submission's reports into dir: Gradescope's results.json, GitHub
+// Classroom's runner result (classroom.json, and its base64 form in classroom.b64), a summary,
+// and last the record.
+func WriteReports(dir string, scenarios []Scenario, rec Record) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	cls := ToClassroom(scenarios)
+	b64, err := cls.Base64()
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{GradescopeFile, ToGradescope(scenarios)}, {ClassroomFile, cls}} {
+		if err := writeFile(filepath.Join(dir, f.name), func(w io.Writer) error { return WriteJSON(w, f.v) }); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "classroom.b64"), []byte(b64+"\n"), 0o644); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, SummaryFile), []byte(Summary(Tally(scenarios))), 0o644); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	return WriteRecord(dir, rec)
+}
+
+// WriteRecord writes score.json atomically (a rename), so a half-written one never counts.
+func WriteRecord(dir string, rec Record) error {
+	return writeFile(filepath.Join(dir, RecordFile), func(w io.Writer) error { return WriteJSON(w, rec) })
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	if err := errors.Join(write(f), f.Close()); err != nil {
+		return fmt.Errorf("reports: write %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// ReadRecord reads a submission's score.json; ok is false where there is none (not done yet).
+func ReadRecord(dir string) (Record, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, RecordFile))
+	if err != nil {
+		return Record{}, false
+	}
+	var rec Record
+	if json.Unmarshal(data, &rec) != nil || rec.Student == "" {
+		return Record{}, false
+	}
+	return rec, true
+}
+
+// Batch grades every submission folder under Dir, each into Out/<folder>, with Workers
+// submissions at a time, each in a process of its own (Command) under Timeout. A submission
+// whose score.json exists is not graded again, so an interrupted batch resumes where it
+// stopped.
+type Batch struct {
+	Dir, Out string
+	Workers  int
+	Timeout  time.Duration
+	// Command is the process that grades submission into its report folder out, writing
+	// score.json last (cmd/grade does); made with exec.CommandContext(ctx, ...).
+	Command func(ctx context.Context, submission, out string) *exec.Cmd
+	// Log receives a line per submission started and done.
+	Log io.Writer
+}
+
+// Submissions lists the submission folders of dir: its subfolders, hidden ones left out.
+func Submissions(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("submissions: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// Run grades the submissions and returns their records, sorted by student, with those of
+// earlier runs. If ctx ends (Ctrl-C), the running gradings are stopped and left without a
+// record, to be graded again next time.
+func (b Batch) Run(ctx context.Context) ([]Record, error) {
+	names, err := Submissions(b.Dir)
+	if err != nil {
+		return nil, err
+	}
+	log := b.Log
+	if log == nil {
+		log = io.Discard
+	}
+	var mu sync.Mutex
+	var records []Record
+	todo := make(chan string)
+	var wg sync.WaitGroup
+	for range max(b.Workers, 1) {
+		wg.Go(func() {
+			for name := range todo {
+				rec, done := b.grade(ctx, name, log, &mu)
+				if done {
+					mu.Lock()
+					records = append(records, rec)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+feed:
+	for _, name := range names {
+		if rec, ok := ReadRecord(filepath.Join(b.Out, name)); ok {
+			fmt.Fprintf(log, "%s: graded before (%s), not graded again\n", name, rec.Status)
+			records = append(records, rec)
+			continue
+		}
+		select {
+		case todo <- name:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(todo)
+	wg.Wait()
+	slices.SortFunc(records, func(a, b Record) int { return strings.Compare(a.Student, b.Student) })
+	if err := b.writeCSV(records); err != nil {
+		return records, err
+	}
+	if ctx.Err() != nil {
+		return records, fmt.Errorf("batch interrupted: %d of %d submissions done; run it again to grade the rest", len(records), len(names))
+	}
+	return records, nil
+}
+
+// grade grades one submission in its own process; done is false when the batch was
+// interrupted before it finished.
+func (b Batch) grade(ctx context.Context, name string, log io.Writer, mu *sync.Mutex) (Record, bool) {
+	out := filepath.Join(b.Out, name)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return Record{Student: name, Status: Error, Error: err.Error()}, true
+	}
+	logf, err := os.Create(filepath.Join(out, LogFile))
+	if err != nil {
+		return Record{Student: name, Status: Error, Error: err.Error()}, true
+	}
+	defer logf.Close()
+	mu.Lock()
+	fmt.Fprintf(log, "%s: grading\n", name)
+	mu.Unlock()
+	sctx, cancel := context.WithTimeout(ctx, b.Timeout)
+	defer cancel()
+	start := time.Now()
+	cmd := b.Command(sctx, filepath.Join(b.Dir, name), out)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Its own process group, stopped as Ctrl-C would stop it (it removes its containers), then
+	// killed after a grace; and stopped with the batch if the batch itself dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
+	runErr := cmd.Run()
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever of the group is left
+	}
+	took := time.Since(start)
+	rec, ok := ReadRecord(out)
+	switch {
+	case ok:
+	case ctx.Err() != nil:
+		return Record{}, false
+	case sctx.Err() != nil:
+		rec = Record{Student: name, Status: Timeout, Seconds: took.Round(time.Second).Seconds(),
+			Error: fmt.Sprintf("not done within %v: stopped", b.Timeout)}
+		_ = WriteRecord(out, rec)
+	default:
+		rec = Record{Student: name, Status: Error, Seconds: took.Round(time.Second).Seconds(),
+			Error: fmt.Sprintf("grading failed (%v); see %s", runErr, filepath.Join(out, LogFile))}
+		_ = WriteRecord(out, rec)
+	}
+	mu.Lock()
+	fmt.Fprintf(log, "%s: %s\n", name, rec.Short())
+	mu.Unlock()
+	return rec, true
+}
+
+// Short is the record in one line.
+func (r Record) Short() string {
+	switch r.Status {
+	case Graded:
+		s := fmt.Sprintf("%d/%d, bonus %d/%d, %.0f s", r.Points, r.Max, r.Bonus, r.BonusMax, r.Seconds)
+		if r.FailedSections != "" {
+			s += ", failed sections " + r.FailedSections
+		}
+		return s
+	default:
+		return r.Status + ": " + r.Error
+	}
+}
+
+func (b Batch) writeCSV(records []Record) error {
+	if err := os.MkdirAll(b.Out, 0o755); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(b.Out, CSVFile), func(w io.Writer) error { return WriteCSV(w, records) })
+}
+
+// WriteCSV writes the records as CSV, one row per student.
+func WriteCSV(w io.Writer, records []Record) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"student", "status", "points", "max", "bonus", "bonus_max", "seconds", "failed_sections", "error"})
+	for _, r := range records {
+		_ = cw.Write([]string{r.Student, r.Status, strconv.Itoa(r.Points), strconv.Itoa(r.Max), strconv.Itoa(r.Bonus),
+			strconv.Itoa(r.BonusMax), strconv.FormatFloat(r.Seconds, 'f', 1, 64), r.FailedSections, r.Error})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteTable writes the records as the summary table a batch ends with.
+func WriteTable(w io.Writer, records []Record) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STUDENT\tSCORE\tBONUS\tTIME\tFAILED SECTIONS")
+	for _, r := range records {
+		score, bonus, failed := fmt.Sprintf("%d/%d", r.Points, r.Max), fmt.Sprintf("%d/%d", r.Bonus, r.BonusMax), r.FailedSections
+		if r.Status != Graded {
+			score, bonus, failed = r.Status, "-", r.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0fs\t%s\n", r.Student, score, bonus, r.Seconds, failed)
+	}
+	return tw.Flush()
+}

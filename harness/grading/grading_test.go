@@ -1,0 +1,197 @@
+package grading
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+var sample = []Scenario{
+	{Feature: "features/02_topics.feature", Name: "create", Tags: []string{"@section-2", "@points:2"}, Status: Passed, Took: time.Second},
+	{Feature: "features/02_topics.feature", Name: "list", Tags: []string{"@section-2", "@points:1"}, Status: Failed, Output: "expected: a\nobserved: b\nhint (lab section 2, answers.yaml `list_topics`): c", Took: time.Second},
+	{Feature: "features/01_starting_kafka.feature", Name: "zookeeper", Tags: []string{"@section-1", "@points:1"}, Status: Skipped, Output: "no ZooKeeper in 4.x"},
+	{Feature: "features/01_starting_kafka.feature", Name: "kraft", Tags: []string{"@section-1", "@points:1"}, Status: Passed},
+	{Feature: "features/06_pipeline.feature", Name: "exactly-once", Tags: []string{"@section-6", "@optional", "@exactly-once", "@points:3"}, Status: Failed, Output: "lost balances"},
+	{Feature: "features/07_high_availability.feature", Name: "replicated", Tags: []string{"@section-7", "@optional", "@points:2"}, Status: Passed},
+	{Feature: "features/07_high_availability.feature", Name: "acks row", Tags: []string{"@section-7", "@optional"}, Status: Passed},
+}
+
+func TestTally(t *testing.T) {
+	s := Tally(sample)
+	// Mandatory 2+1+1 (the skipped ZooKeeper scenario counts for no one); bonus 2 of 3+2.
+	if s.Points != 3 || s.Max != 4 || s.Bonus != 2 || s.BonusMax != 5 || s.Total() != 5 {
+		t.Errorf("score %s, total %d; want 3/4, bonus 2/5, total 5", s, s.Total())
+	}
+	if got := s.FailedSections(); got != "2" {
+		t.Errorf("FailedSections() = %q, want \"2\" (an optional failure is no failed section)", got)
+	}
+	if len(s.Sections) != 4 || s.Sections[0].Number != 1 || s.Sections[0].Max != 1 {
+		t.Errorf("sections %+v", s.Sections)
+	}
+	// A failing optional scenario never lowers the mandatory score.
+	worse := append([]Scenario{}, sample...)
+	worse[5].Status = Failed
+	if w := Tally(worse); w.Points != s.Points || w.Bonus != 0 {
+		t.Errorf("with the optional scenario failed: %s, want %d mandatory points and no bonus", w, s.Points)
+	}
+	if got := (Scenario{Tags: []string{"@section-1", "@points:1", "@points:4"}}).Points(); got != 4 {
+		t.Errorf("a scenario's own @points wins over its feature's: got %d", got)
+	}
+}
+
+// documentedGradescope is the results.json example of Gradescope's autograder specification
+// ("Output format"), its comments left out.
+const documentedGradescope = `{ "score": 44.0,
+  "execution_time": 136,
+  "output": "Text relevant to the entire submission",
+  "output_format": "simple_format",
+  "test_output_format": "text",
+  "test_name_format": "text",
+  "visibility": "after_due_date",
+  "stdout_visibility": "visible",
+  "extra_data": {},
+  "tests":
+    [
+        {
+            "score": 2.0,
+            "max_score": 2.0,
+            "status": "passed",
+            "name": "Your name here",
+            "name_format": "text",
+            "number": "1.1",
+            "output": "Giant multiline string that will be placed in a <pre> tag and collapsed by default",
+            "output_format": "text",
+            "tags": ["tag1", "tag2", "tag3"],
+            "visibility": "visible",
+            "extra_data": {}
+        }
+    ],
+  "leaderboard":
+    [
+      { "name": "Accuracy", "value": .926 }
+    ]
+}`
+
+// conforms checks that every key of got appears in the documented example with the same JSON
+// type, recursively (arrays against the example's first element).
+func conforms(t *testing.T, path string, got, doc any) {
+	t.Helper()
+	switch g := got.(type) {
+	case map[string]any:
+		d, ok := doc.(map[string]any)
+		if !ok {
+			t.Errorf("%s: an object where the documentation has %T", path, doc)
+			return
+		}
+		for k, v := range g {
+			dv, ok := d[k]
+			if !ok {
+				t.Errorf("%s.%s: not a documented field", path, k)
+				continue
+			}
+			conforms(t, path+"."+k, v, dv)
+		}
+	case []any:
+		d, ok := doc.([]any)
+		if !ok || len(d) == 0 {
+			t.Errorf("%s: an array where the documentation has %T", path, doc)
+			return
+		}
+		for i, v := range g {
+			conforms(t, path+"[]", v, d[0])
+			_ = i
+		}
+	default:
+		if (got == nil) != (doc == nil) || (got != nil && typeName(got) != typeName(doc)) {
+			t.Errorf("%s: %T where the documentation has %T", path, got, doc)
+		}
+	}
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case float64:
+		return "number"
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	}
+	return "other"
+}
+
+func TestGradescopeFollowsTheDocumentedFormat(t *testing.T) {
+	// The documented example is not strict JSON (".926"): make it so, then compare.
+	var doc any
+	if err := json.Unmarshal([]byte(strings.Replace(documentedGradescope, ": .926", ": 0.926", 1)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, ToGradescope(sample)); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	conforms(t, "results", got, doc)
+	if got["score"] != 5.0 {
+		t.Errorf("score %v, want 5 (3 mandatory points and a bonus of 2)", got["score"])
+	}
+	tests := got["tests"].([]any)
+	if len(tests) != len(sample) {
+		t.Fatalf("%d tests, want %d", len(tests), len(sample))
+	}
+	list := tests[1].(map[string]any)
+	if list["status"] != "failed" || list["max_score"] != 1.0 || list["score"] != 0.0 || !strings.Contains(list["output"].(string), "hint (lab section 2") {
+		t.Errorf("failed test: %v", list)
+	}
+	if opt := tests[5].(map[string]any); opt["max_score"] != 0.0 || opt["score"] != 2.0 {
+		t.Errorf("a passed optional scenario is extra credit (score 2 of max 0): %v", opt)
+	}
+	if sk := tests[2].(map[string]any); sk["max_score"] != 0.0 || sk["status"] != nil {
+		t.Errorf("a skipped scenario scores nothing either way: %v", sk)
+	}
+}
+
+// The autograding reporter reads each runner's result as base64 JSON: tests with name, status
+// ("pass", "fail", "error"), message and score, and the runner's max_score (its own tests use
+// '{ "tests": [{ "name": "Test 1", "status": "pass", "message": null }] }').
+func TestClassroomResultAsTheReporterReadsIt(t *testing.T) {
+	enc, err := ToClassroom(sample).Base64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Version  int    `json:"version"`
+		Status   string `json:"status"`
+		MaxScore int    `json:"max_score"`
+		Tests    []struct {
+			Name, Status, Message string
+			Score                 int
+		} `json:"tests"`
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 1 || got.Status != "fail" || got.MaxScore != 4 || len(got.Tests) != len(sample)-1 {
+		t.Fatalf("runner result %+v", got)
+	}
+	total := 0
+	for _, tc := range got.Tests {
+		if tc.Status != "pass" && tc.Status != "fail" && tc.Status != "error" {
+			t.Errorf("test %q has status %q", tc.Name, tc.Status)
+		}
+		total += tc.Score
+	}
+	if total != 5 {
+		t.Errorf("scores add up to %d, want 5 (the reporter's total)", total)
+	}
+}
