@@ -12,7 +12,7 @@ GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
 GOTEST = $(GO) test -p 1 -count=1 -timeout 45m
 
-.PHONY: all setup docker image spec test vet bench sweep clean cluster down
+.PHONY: all setup docker image spec test vet bench sweep clean cluster down grade grade-class handout
 
 all: spec
 
@@ -27,6 +27,21 @@ image: setup
 # reference submission or SUBMISSION=<folder>; TAGS=@section-3 runs one section.
 spec: image
 	$(GOTEST) -v -run '^TestFeatures$$' . $(if $(TAGS),-godog.tags='$(TAGS)') $(if $(SUBMISSION),-submission='$(abspath $(SUBMISSION))')
+
+# Grading with reports (Gradescope results.json, GitHub Classroom, cucumber JSON, JUnit XML):
+# one submission, `make grade SUBMISSION=dir [OUT=grades]`, or a class, one folder per student,
+# `make grade-class CLASS=dir [OUT=grades] [WORKERS=2]`; a class run again resumes.
+OUT ?= grades
+grade: image
+	$(GO) run ./cmd/grade -out '$(OUT)' $(if $(TAGS),-tags '$(TAGS)') '$(or $(SUBMISSION),testdata/submissions/reference)'
+
+grade-class: image
+	$(GO) run ./cmd/grade -batch -out '$(OUT)' $(if $(WORKERS),-workers $(WORKERS)) $(if $(TAGS),-tags '$(TAGS)') '$(CLASS)'
+
+# The features as one Markdown document to print and hand out.
+handout:
+	$(GO) run ./cmd/handout > handout.md
+	@echo "handout.md written"
 
 vet:
 	$(GO) vet ./...

@@ -1,0 +1,215 @@
+package kafkalab
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ory/dockertest/v3"
+	dc "github.com/ory/dockertest/v3/docker"
+
+	"kafka-lab/harness/container"
+	"kafka-lab/harness/grading"
+)
+
+// TestGradeBatch grades a class of six submissions with cmd/grade, as an instructor would, on
+// sections 2 and 6 (the exactly-once scenario gives the bonus): it interrupts the batch once the
+// first submission is done, checks that nothing is left running, resumes it, and checks every
+// report and score.
+func TestGradeBatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("grades submissions against real Kafka")
+	}
+	// student -> mandatory points of 11 (section 2: 4, section 6: 7), bonus of 3, failed sections.
+	want := map[string]struct {
+		points, bonus int
+		failed        string
+	}{
+		"reference":        {11, 0, ""},
+		"exactly-once":     {11, 3, ""},
+		"wrong-partitions": {9, 0, "2"},
+		"syntax-error":     {7, 0, "6"},
+		"never-connects":   {7, 0, "6"},
+		"too-slow":         {9, 0, "6"},
+	}
+	tmp := t.TempDir()
+	class := filepath.Join(tmp, "class")
+	for name := range want {
+		if err := os.CopyFS(filepath.Join(class, name), os.DirFS(filepath.Join(submissionsDir, name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(tmp, "grade")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/grade").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/grade: %v\n%s", err, out)
+	}
+	out := filepath.Join(tmp, "grades")
+	batch := func() *exec.Cmd {
+		cmd := exec.Command(bin, "-batch", "-workers", "2", "-timeout", "10m", "-tags", "@section-2,@section-6", "-out", out, class)
+		cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
+		return cmd
+	}
+
+	// Interrupted once the first submission is done, like Ctrl-C.
+	first := batch()
+	var log1 bytes.Buffer
+	first.Stdout, first.Stderr = &log1, &log1
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := ""
+	deadline := time.Now().Add(8 * time.Minute)
+	for done == "" && time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+		for name := range want {
+			if _, ok := grading.ReadRecord(filepath.Join(out, name)); ok {
+				done = name
+			}
+		}
+	}
+	if done == "" {
+		_ = first.Process.Kill()
+		t.Fatalf("no submission graded within 8 minutes:\n%s", log1.String())
+	}
+	_ = first.Process.Signal(syscall.SIGINT)
+	err := first.Wait()
+	if err == nil || !strings.Contains(log1.String(), "run it again") {
+		t.Errorf("an interrupted batch should say so and fail (err %v):\n%s", err, log1.String())
+	}
+	assertNoKafkaLabContainers(t)
+
+	// Resumed: what was done is not graded again.
+	second := batch()
+	var log2 bytes.Buffer
+	second.Stdout, second.Stderr = &log2, &log2
+	if err := second.Run(); err != nil {
+		t.Fatalf("resumed batch: %v\n%s", err, log2.String())
+	}
+	if !strings.Contains(log2.String(), done+": graded before") {
+		t.Errorf("%s was graded again:\n%s", done, log2.String())
+	}
+	for name := range want {
+		if !strings.Contains(log2.String(), name) {
+			t.Errorf("the summary does not name %s:\n%s", name, log2.String())
+		}
+	}
+
+	rows := readCSV(t, filepath.Join(out, grading.CSVFile))
+	if len(rows) != len(want) {
+		t.Fatalf("grades.csv has %d rows, want %d", len(rows), len(want))
+	}
+	for _, r := range rows {
+		w := want[r["student"]]
+		if r["status"] != grading.Graded || r["points"] != strconv.Itoa(w.points) || r["max"] != "11" ||
+			r["bonus"] != strconv.Itoa(w.bonus) || r["bonus_max"] != "3" || r["failed_sections"] != w.failed {
+			t.Errorf("%s: %v, want %d/11, bonus %d/3, failed sections %q\n%s", r["student"], r, w.points, w.bonus, w.failed,
+				readFile(t, filepath.Join(out, r["student"], grading.SummaryFile)))
+		}
+		checkReports(t, filepath.Join(out, r["student"]), w.points+w.bonus)
+	}
+	assertNoKafkaLabContainers(t)
+}
+
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var rows []map[string]string
+	for _, rec := range recs[1:] {
+		row := map[string]string{}
+		for i, h := range recs[0] {
+			row[h] = rec[i]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// checkReports reads each report of a submission as its consumer would.
+func checkReports(t *testing.T, dir string, score int) {
+	t.Helper()
+	var gs grading.Gradescope
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, grading.GradescopeFile))), &gs); err != nil || int(gs.Score) != score || len(gs.Tests) == 0 {
+		t.Errorf("%s: results.json score %v with %d tests (%v), want %d", dir, gs.Score, len(gs.Tests), err, score)
+	}
+	for _, tc := range gs.Tests {
+		if tc.Status == "failed" && !strings.Contains(tc.Output, "expected:") {
+			t.Errorf("%s: failed test %q says no expected/observed:\n%s", dir, tc.Name, tc.Output)
+		}
+	}
+	var cls grading.Classroom
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, grading.ClassroomFile))), &cls); err != nil || cls.MaxScore != 11 {
+		t.Errorf("%s: classroom.json %+v (%v)", dir, cls, err)
+	}
+	// Cucumber JSON: an array of features, each with elements (scenarios) whose steps have a
+	// result status.
+	var cucumber []struct {
+		Elements []struct {
+			Steps []struct {
+				Result struct{ Status string } `json:"result"`
+			} `json:"steps"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, "cucumber.json"))), &cucumber); err != nil || len(cucumber) != 2 ||
+		len(cucumber[0].Elements) == 0 || cucumber[0].Elements[0].Steps[0].Result.Status == "" {
+		t.Errorf("%s: cucumber.json: %v", dir, err)
+	}
+	// JUnit XML: testsuites of testsuite of testcase, a failure element per failed one.
+	var junit struct {
+		XMLName xml.Name `xml:"testsuites"`
+		Tests   int      `xml:"tests,attr"`
+		Suites  []struct {
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(readFile(t, filepath.Join(dir, "junit.xml"))), &junit); err != nil || len(junit.Suites) != 2 || junit.Tests != len(gs.Tests) {
+		t.Errorf("%s: junit.xml: %d suites, %d tests (%v); want 2 suites, %d tests", dir, len(junit.Suites), junit.Tests, err, len(gs.Tests))
+	}
+}
+
+// assertNoKafkaLabContainers: no container of any run is left (a cluster started by hand aside).
+func assertNoKafkaLabContainers(t *testing.T) {
+	t.Helper()
+	// A pool of its own, not container.New, whose sweep would remove what it should find.
+	pool, err := dockertest.NewPool("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {container.LabelApp + "=1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list {
+		if c.Labels[container.LabelKeep] != "1" && c.Labels[container.LabelPID] != strconv.Itoa(os.Getpid()) {
+			t.Errorf("container %v of run %s is left", c.Names, c.Labels[container.LabelRun])
+		}
+	}
+}
