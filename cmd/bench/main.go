@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
+	"kafka-lab/harness/grading"
 	"kafka-lab/harness/sandbox"
 	"kafka-lab/harness/wait"
 	"kafka-lab/steps"
@@ -41,7 +43,7 @@ type row struct {
 }
 
 func run(reps int) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	rt, err := container.New(ctx)
 	if err != nil {
@@ -131,6 +133,10 @@ func run(reps int) error {
 	if err != nil {
 		return err
 	}
+	batch, err := batchThroughput(ctx, img)
+	if err != nil {
+		return err
+	}
 	boxed, plain, err := sandboxStart(ctx, rt, img, reps)
 	if err != nil {
 		return err
@@ -153,6 +159,10 @@ func run(reps int) error {
 		{"section 6, mandatory (reference)", pipeline.Round(100 * time.Millisecond).String(), "< 45s", pipeline < 45*time.Second},
 		{"section 6, exactly-once (its calculator)", exactlyOnce.Round(100 * time.Millisecond).String(), "< 60s", exactlyOnce < time.Minute},
 		{"section 7, whole (ha cluster start included)", section7.Round(100 * time.Millisecond).String(), "< 3m", section7 < 3*time.Minute},
+		{fmt.Sprintf("batch of %d (%s), 1 worker: the single gradings", batch.n, batch.tags), batch.one.Round(time.Second).String(), "", true},
+		{fmt.Sprintf("batch of %d, %d workers (the default)", batch.n, batch.workers), batch.many.Round(time.Second).String(), "", true},
+		{"  submissions per minute", fmt.Sprintf("%.2f", float64(batch.n)/batch.many.Minutes()), "", true},
+		{"  batch / sum of single gradings", ratio(batch.many, batch.one), "", true},
 		{"sandbox start to first message", boxed.Round(time.Millisecond).String(), "", true},
 		{"  / plain python3 start on the host", ratio(boxed, plain), "", true},
 	}
@@ -216,6 +226,49 @@ func grade(img cluster.Image, submission, tags string) (time.Duration, int64, er
 		return 0, 0, fmt.Errorf("%s failed %s (godog status %d)", submission, tags, status)
 	}
 	return elapsed, suite.ClientsStarted(), nil
+}
+
+type batchResult struct {
+	n, workers int
+	tags       string
+	one, many  time.Duration
+}
+
+// batchThroughput grades a class of four submissions with cmd/grade twice: one at a time (the
+// sum of single gradings, each in its own process as the batch runs them) and with the default
+// workers.
+func batchThroughput(ctx context.Context, img cluster.Image) (batchResult, error) {
+	r := batchResult{n: 4, workers: grading.DefaultWorkers(), tags: "@section-2,@section-6"}
+	tmp, err := os.MkdirTemp("", "kafka-lab-bench-batch-")
+	if err != nil {
+		return r, err
+	}
+	defer os.RemoveAll(tmp)
+	class := filepath.Join(tmp, "class")
+	for _, name := range []string{"reference", "exactly-once", "wrong-partitions", "too-slow"} {
+		if err := os.CopyFS(filepath.Join(class, name), os.DirFS(filepath.Join("testdata/submissions", name))); err != nil {
+			return r, err
+		}
+	}
+	bin := filepath.Join(tmp, "grade")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/grade").CombinedOutput(); err != nil {
+		return r, fmt.Errorf("build cmd/grade: %w\n%s", err, out)
+	}
+	for i, workers := range []int{1, r.workers} {
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, bin, "-batch", "-workers", fmt.Sprint(workers), "-tags", r.tags,
+			"-out", filepath.Join(tmp, fmt.Sprintf("out-%d", i)), class)
+		cmd.Env = append(os.Environ(), "KAFKA_LAB_IMAGE="+img.Ref)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return r, fmt.Errorf("batch with %d worker(s): %w\n%s", workers, err, out)
+		}
+		if i == 0 {
+			r.one = time.Since(start)
+		} else {
+			r.many = time.Since(start)
+		}
+	}
+	return r, nil
 }
 
 // sandboxStart times a student program from the sandbox's start to its first message in Kafka

@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"syscall"
 	"time"
 
@@ -30,7 +29,7 @@ func main() {
 		batch   = flag.Bool("batch", false, "grade every submission folder under the given folder")
 		out     = flag.String("out", "grades", "the reports' folder (a batch: one subfolder per submission)")
 		tags    = flag.String("tags", "", "grade only these scenarios (godog tag expression, e.g. @section-2)")
-		workers = flag.Int("workers", defaultWorkers(), "batch: submissions graded at a time")
+		workers = flag.Int("workers", grading.DefaultWorkers(), "batch: submissions graded at a time")
 		timeout = flag.Duration("timeout", 15*time.Minute, "batch: time limit of one submission")
 		quiet   = flag.Bool("quiet", false, "no spec output on the console, only the score")
 	)
@@ -57,10 +56,6 @@ func main() {
 }
 
 var featuresDir string
-
-// defaultWorkers: a grading keeps about one core busy between its waits (JVM starts, Kafka),
-// and holds about 3 GiB (a single broker, the 4 JVMs of section 7, clients); one per core.
-func defaultWorkers() int { return max(1, runtime.NumCPU()) }
 
 func gradeOne(submission, out, tags string, quiet bool) error {
 	if _, err := os.Stat(submission); err != nil {
