@@ -276,7 +276,12 @@ func producersSendWhileKilling(ctx context.Context, durable, fast string, kills 
 	return nil
 }
 
-func (s *Scenario) requireRun() (*replication.Run, error) {
+// durabilityRun returns the scenario's durability run, or says which step makes one.
+func durabilityRun(ctx context.Context) (*replication.Run, error) {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if s.rep.run == nil {
 		return nil, errors.New("no durability run in this scenario: add `When producers send numbered messages ...` first")
 	}
@@ -284,11 +289,7 @@ func (s *Scenario) requireRun() (*replication.Run, error) {
 }
 
 func eachProducerAcked(ctx context.Context, n int) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	run, err := s.requireRun()
+	run, err := durabilityRun(ctx)
 	if err != nil {
 		return err
 	}
@@ -301,11 +302,7 @@ func eachProducerAcked(ctx context.Context, n int) error {
 }
 
 func readBackExactlyOnce(ctx context.Context, topic string) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	run, err := s.requireRun()
+	run, err := durabilityRun(ctx)
 	if err != nil {
 		return err
 	}
@@ -322,11 +319,7 @@ func readBackExactlyOnce(ctx context.Context, topic string) error {
 }
 
 func countsReported(ctx context.Context) error {
-	s, err := scenarioFrom(ctx)
-	if err != nil {
-		return err
-	}
-	run, err := s.requireRun()
+	run, err := durabilityRun(ctx)
 	if err != nil {
 		return err
 	}
