@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/cucumber/godog"
 	"github.com/cucumber/godog/colors"
 
+	"kafka-lab/harness/grading"
 	"kafka-lab/steps"
 )
 
@@ -59,12 +61,17 @@ func TestFeatures(t *testing.T) {
 		o.TestingT, o.Strict, o.Tags = tt, true, tags
 		return godog.TestSuite{Name: "kafka-lab", ScenarioInitializer: InitializeScenario, Options: &o}.Run()
 	}
+	// A line when a step has run for a while (the durability run takes most of a minute).
+	suite.Progress = os.Stderr
 	if status := run(withTag(opts.Tags, "~@optional"), t); status != 0 {
 		t.Errorf("the spec failed (godog status %d)", status)
 	}
 	mandatory := suite.ScenariosRun()
+	scenarios := suite.Scenarios()
 	suite.ResetResults()
 	run(withTag(opts.Tags, "@optional"), nil)
+	scenarios = append(scenarios, suite.Scenarios()...)
+	defer func() { fmt.Printf("\nkafka-lab: %s", grading.Summary(grading.Tally(scenarios))) }()
 	for _, r := range suite.Results() {
 		switch {
 		case r.Err == nil:
