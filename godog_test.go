@@ -43,7 +43,8 @@ func init() {
 //
 // Optional scenarios (@optional) run after the mandatory ones and add a bonus: one that does not
 // pass is reported, not failed, since the lab's own solution does not do the optional parts (its
-// balance calculator is not exactly-once). An undefined or pending step fails either way.
+// balance calculator is not exactly-once). An undefined or pending step fails either way, and so
+// does an optional scenario worth no points: it checks Kafka itself, whatever the submission.
 func TestFeatures(t *testing.T) {
 	if opts.Concurrency > 1 {
 		// Scenarios share one cluster per topology and reset it after each: they run one at a time.
@@ -78,6 +79,10 @@ func TestFeatures(t *testing.T) {
 			t.Logf("optional scenario passed (bonus): %s", r.Name)
 		case errors.Is(r.Err, godog.ErrUndefined) || errors.Is(r.Err, godog.ErrPending):
 			t.Errorf("optional scenario %q: %v", r.Name, r.Err)
+		case r.Scenario().Points() == 0 && !errors.Is(r.Err, godog.ErrSkip):
+			// Worth no points, it checks Kafka itself (section 7's acks table and durability
+			// run), not the student's work: every submission must pass it.
+			t.Errorf("optional scenario %q checks Kafka, not the submission, and did not pass: %v", r.Name, r.Err)
 		default:
 			t.Logf("optional scenario not passed (no bonus, no penalty): %s", r.Name)
 		}
