@@ -68,6 +68,11 @@ func gradeOne(submission, out, tags string, quiet bool) error {
 	if quiet {
 		console, progress = io.Discard, nil
 	}
+	// Interrupted, the suite removes its containers and exits (see container.CloseOnSignal);
+	// scenarios still running meanwhile fail for want of Kafka, so nothing of this run may be
+	// reported as a grade.
+	interrupted := make(chan os.Signal, 1)
+	signal.Notify(interrupted, os.Interrupt, syscall.SIGTERM)
 	start := time.Now()
 	scenarios, err := steps.Grade(steps.GradeOptions{
 		Submission: submission,
@@ -78,6 +83,12 @@ func gradeOne(submission, out, tags string, quiet bool) error {
 		Progress:   progress,
 		Notes:      os.Stderr,
 	})
+	select {
+	case sig := <-interrupted:
+		fmt.Fprintf(os.Stderr, "grade: %v: %s not graded\n", sig, submission)
+		os.Exit(130)
+	default:
+	}
 	if err != nil {
 		return err
 	}

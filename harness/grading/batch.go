@@ -259,8 +259,10 @@ func (b Batch) grade(ctx context.Context, name string, log io.Writer, mu *sync.M
 	took := time.Since(start)
 	rec, ok := ReadRecord(out)
 	switch {
-	case ok:
+	case ok && runErr == nil:
 	case ctx.Err() != nil:
+		// Interrupted: whatever it wrote is not a grade; it is graded again next time.
+		_ = os.Remove(filepath.Join(out, RecordFile))
 		return Record{}, false
 	case sctx.Err() != nil:
 		rec = Record{Student: name, Status: Timeout, Seconds: took.Round(time.Second).Seconds(),
