@@ -17,7 +17,7 @@ func TestRenderTheSpec(t *testing.T) {
 		"## Creating, listing and describing a topic\n",
 		"### Scenario: create_topic creates my_first_topic with 10 partitions\n",
 		"- **Then** the cluster has a topic my_first_topic with 10 partitions\n",
-		"| account | transactions |\n| --- | --- |\n| 0 | 5, -3, 10 |", // a data table
+		"| account | transactions |\n| --- | --- |\n| 0 | 5, -3, 10 |",                          // a data table
 		"| acks | min isr | down | producer sees | read while down | read when back |\n| --- |", // an Examples table
 		"| all | 2 | 1 | NOT_ENOUGH_REPLICAS | no | no |",
 		"> The lab's two terminals:", // a comment beside a scenario, as a note
