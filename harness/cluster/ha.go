@@ -20,7 +20,8 @@ import (
 // never stops: inside it the broker answers on localhost:9092 as in the lab, and the namespace,
 // its host port and the client containers that joined it survive the broker being stopped,
 // killed and started again. The namespaces meet on a network of the run, where broker N is
-// "broker-N" and the controller "controller".
+// "broker-N" and the controller "controller". Containers are named "ha-..." so that the run's
+// other clusters (the single broker is "broker-1") can run beside it.
 
 // HABrokers is how many brokers the ha topology has.
 const HABrokers = 3
@@ -83,7 +84,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 	props["listeners"] = "CONTROLLER://:9093"
 	props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
 	ctl, err := c.rt.Start(ctx, container.Spec{
-		Name: "controller", Image: c.Image.Ref, Network: network, Hostname: "controller",
+		Name: "ha-controller", Image: c.Image.Ref, Network: network, Hostname: "controller",
 		Env: c.envOf(props, "-Xms128m -Xmx256m"),
 	})
 	if err != nil {
@@ -97,7 +98,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 		}
 		// The namespace holder: it only sleeps, so stopping the broker leaves the namespace up.
 		holder, err := c.rt.Start(ctx, container.Spec{
-			Name: fmt.Sprintf("broker-%d-net", id), Image: c.Image.Ref, Network: network, Hostname: haBrokerHost(id),
+			Name: fmt.Sprintf("ha-broker-%d-net", id), Image: c.Image.Ref, Network: network, Hostname: haBrokerHost(id),
 			Entrypoint: []string{"sleep", "infinity"}, Ports: map[int]int{hostListenerPort: hostPort},
 			MemoryBytes: 16 << 20,
 		})
@@ -126,7 +127,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 		props["advertised.listeners"] = strings.Join(advertised, ",")
 		props["listener.security.protocol.map"] = strings.Join(protocols, ",")
 		broker, err := c.rt.Start(ctx, container.Spec{
-			Name: fmt.Sprintf("broker-%d", id), Image: c.Image.Ref, NetworkOf: holder,
+			Name: fmt.Sprintf("ha-broker-%d", id), Image: c.Image.Ref, NetworkOf: holder,
 			Env: c.envOf(props, c.opts.BrokerHeap),
 		})
 		if err != nil {

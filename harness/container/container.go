@@ -46,6 +46,11 @@ type Runtime struct {
 	labels map[string]string
 	mu     sync.Mutex
 	owned  map[string]string // container id -> name, removed by Close
+	// closing refuses new containers once Close has begun; creating counts the creations in
+	// flight, which Close waits for, so none is made behind its back (a signal's Close is
+	// followed by os.Exit while other goroutines of the run may still be starting things).
+	closing  bool
+	creating sync.WaitGroup
 }
 
 // New connects to the Docker engine (DOCKER_HOST or the default socket) and sweeps the
@@ -180,6 +185,14 @@ func (rt *Runtime) Start(ctx context.Context, spec Spec) (*Container, error) {
 // create creates the container of spec and makes it the run's, so Close removes it.
 func (rt *Runtime) create(ctx context.Context, spec Spec) (*Container, error) {
 	name := fmt.Sprintf("kafka-lab-%s-%s", rt.RunID, spec.Name)
+	rt.mu.Lock()
+	if rt.closing {
+		rt.mu.Unlock()
+		return nil, fmt.Errorf("create container %s: run %s is being removed", name, rt.RunID)
+	}
+	rt.creating.Add(1)
+	rt.mu.Unlock()
+	defer rt.creating.Done()
 	hc := &dc.HostConfig{
 		Memory:    spec.MemoryBytes,
 		PidsLimit: spec.PidsLimit,
@@ -372,6 +385,10 @@ func (rt *Runtime) RunOnce(ctx context.Context, spec Spec) (Result, error) {
 
 // Close removes every container this run started and still owns.
 func (rt *Runtime) Close(ctx context.Context) error {
+	rt.mu.Lock()
+	rt.closing = true
+	rt.mu.Unlock()
+	rt.creating.Wait()
 	rt.mu.Lock()
 	ids := make([]string, 0, len(rt.owned))
 	for id := range rt.owned {

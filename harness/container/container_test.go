@@ -262,4 +262,12 @@ func TestNetworkJoinsByHostname(t *testing.T) {
 	if _, err := rt.Pool.Client.NetworkInfo(net); err == nil {
 		t.Errorf("network %s outlived the run", net)
 	}
+	// A run being removed starts nothing more: a container made behind Close's back would
+	// outlive the run.
+	if c, err := rt.Start(ctx, container.Spec{Name: "late", Image: cluster.ImageFromEnv(), Entrypoint: []string{"sleep", "60"}}); err == nil || !strings.Contains(err.Error(), "being removed") {
+		t.Errorf("Start after Close: %v, %v; want a refusal", c, err)
+		if c != nil {
+			_ = c.Remove(ctx)
+		}
+	}
 }
