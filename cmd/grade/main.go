@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"kafka-lab/harness/container"
 	"kafka-lab/harness/grading"
 	"kafka-lab/steps"
 )
@@ -68,11 +69,6 @@ func gradeOne(submission, out, tags string, quiet bool) error {
 	if quiet {
 		console, progress = io.Discard, nil
 	}
-	// Interrupted, the suite removes its containers and exits (see container.CloseOnSignal);
-	// scenarios still running meanwhile fail for want of Kafka, so nothing of this run may be
-	// reported as a grade.
-	interrupted := make(chan os.Signal, 1)
-	signal.Notify(interrupted, os.Interrupt, syscall.SIGTERM)
 	start := time.Now()
 	scenarios, err := steps.Grade(steps.GradeOptions{
 		Submission: submission,
@@ -83,11 +79,12 @@ func gradeOne(submission, out, tags string, quiet bool) error {
 		Progress:   progress,
 		Notes:      os.Stderr,
 	})
-	select {
-	case sig := <-interrupted:
-		fmt.Fprintf(os.Stderr, "grade: %v: %s not graded\n", sig, submission)
+	if container.Interrupted() {
+		// The suite is removing its containers and exits when done (container.CloseOnSignal);
+		// scenarios that ran meanwhile failed for want of Kafka: nothing here is a grade.
+		fmt.Fprintf(os.Stderr, "grade: interrupted: %s not graded\n", submission)
+		time.Sleep(time.Minute)
 		os.Exit(130)
-	default:
 	}
 	if err != nil {
 		return err

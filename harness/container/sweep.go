@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -108,6 +109,13 @@ func (rt *Runtime) CreateNetwork(ctx context.Context, name string) (string, erro
 	return n.Name, nil
 }
 
+var interrupted atomic.Bool
+
+// Interrupted says whether a runtime of this process got SIGINT or SIGTERM (see CloseOnSignal):
+// its containers are being removed and the process is about to exit, so whatever the run is
+// still doing is not to be trusted.
+func Interrupted() bool { return interrupted.Load() }
+
 // CloseOnSignal removes this run's containers when the process gets SIGINT or SIGTERM, then
 // exits with 128+signal, as a shell would report it. The returned function stops listening.
 func (rt *Runtime) CloseOnSignal() (stop func()) {
@@ -117,6 +125,7 @@ func (rt *Runtime) CloseOnSignal() (stop func()) {
 	go func() {
 		select {
 		case sig := <-ch:
+			interrupted.Store(true)
 			fmt.Fprintf(os.Stderr, "\nkafka-lab: %v: removing the containers of run %s\n", sig, rt.RunID)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			if err := rt.Close(ctx); err != nil {
