@@ -27,10 +27,17 @@ type GradeOptions struct {
 	Notes io.Writer
 }
 
+// Graded is what grading one submission gave.
+type Graded struct {
+	Scenarios []grading.Scenario
+	// ToolRuns counts the lab tool containers the run started.
+	ToolRuns int64
+}
+
 // Grade runs the spec on one submission with clusters of its own, removed at the end, and
 // returns how every scenario ended. Optional and mandatory scenarios run in one pass: points,
 // not the run's status, say what passed.
-func Grade(o GradeOptions) ([]grading.Scenario, error) {
+func Grade(o GradeOptions) (Graded, error) {
 	suite := NewSuite()
 	suite.SubmissionDir = o.Submission
 	if o.Image != "" {
@@ -54,11 +61,11 @@ func Grade(o GradeOptions) ([]grading.Scenario, error) {
 		Options: &godog.Options{Paths: o.Paths, Tags: o.Tags, Strict: true, Format: o.Format, Output: o.Output,
 			Concurrency: 1, NoColors: o.Progress == nil},
 	}.Run()
-	scenarios := suite.Scenarios()
-	if status == 2 || (status != 0 && len(scenarios) == 0) {
-		return scenarios, fmt.Errorf("godog could not run the spec (status %d): check -tags, -format and the features' paths", status)
+	g := Graded{Scenarios: suite.Scenarios(), ToolRuns: suite.ClientsStarted()}
+	if status == 2 || (status != 0 && len(g.Scenarios) == 0) {
+		return g, fmt.Errorf("godog could not run the spec (status %d): check -tags, -format and the features' paths", status)
 	}
-	return scenarios, nil
+	return g, nil
 }
 
 // sectionOf names a scenario's lab section from its tags, as "§N".

@@ -36,8 +36,6 @@ func addReplicationSteps(sc *godog.ScenarioContext) {
 
 // replicated is section 7's per-scenario state.
 type replicated struct {
-	// existing are the topics before the student's command ran.
-	existing map[string]int
 	// topic is the scenario's topic; value, the message the console producer sent.
 	topic, value string
 	attempt      *replication.Attempt
@@ -50,25 +48,20 @@ func haCluster(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.cluster, err = s.suite.Cluster(ctx, cluster.HA); err != nil {
-		return err
-	}
-	// What is there before the student's command, to tell their topic from the others.
-	s.rep.existing, err = s.cluster.Topics(ctx)
+	s.cluster, err = s.suite.Cluster(ctx, cluster.HA)
 	return err
 }
 
-// createdTopics returns the topics the student's command added, with their partition states.
-func (s *Scenario) createdTopics(c *cluster.Cluster) (map[string][]cluster.PartitionState, error) {
+// createdTopics returns the cluster's topics with their partition states: every scenario starts
+// from a reset cluster, so they are the ones the student's command made.
+func createdTopics(c *cluster.Cluster) (map[string][]cluster.PartitionState, error) {
 	states, err := c.PartitionStates()
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]cluster.PartitionState{}
 	for _, p := range states {
-		if _, before := s.rep.existing[p.Topic]; !before {
-			out[p.Topic] = append(out[p.Topic], p)
-		}
+		out[p.Topic] = append(out[p.Topic], p)
 	}
 	return out, nil
 }
@@ -82,7 +75,7 @@ func newTopicWithRF(ctx context.Context, rf int) error {
 	if err != nil {
 		return err
 	}
-	created, err := s.createdTopics(c)
+	created, err := createdTopics(c)
 	if err != nil {
 		return err
 	}
@@ -137,8 +130,16 @@ func aReplicatedTopic(ctx context.Context, rf int16, minISR int) error {
 		return err
 	}
 	s.rep.topic = fmt.Sprintf("replicated-min-isr-%d", minISR)
-	if err := c.CreateTopicWith(ctx, s.rep.topic, 1, rf, map[string]string{"min.insync.replicas": fmt.Sprint(minISR)}); err != nil {
-		return err
+	return replicatedTopics(ctx, c, 1, rf, minISR, s.rep.topic)
+}
+
+// replicatedTopics creates the topics with min.insync.replicas and waits until every replica is
+// in sync.
+func replicatedTopics(ctx context.Context, c *cluster.Cluster, partitions int32, rf int16, minISR int, names ...string) error {
+	for _, t := range names {
+		if err := c.CreateTopicWith(ctx, t, partitions, rf, map[string]string{"min.insync.replicas": fmt.Sprint(minISR)}); err != nil {
+			return err
+		}
 	}
 	return c.AwaitInSync(ctx)
 }
@@ -248,12 +249,7 @@ func durabilityTopics(ctx context.Context, a, b string, partitions int32, rf int
 	if err != nil {
 		return err
 	}
-	for _, t := range []string{a, b} {
-		if err := c.CreateTopicWith(ctx, t, partitions, rf, map[string]string{"min.insync.replicas": fmt.Sprint(minISR)}); err != nil {
-			return err
-		}
-	}
-	return c.AwaitInSync(ctx)
+	return replicatedTopics(ctx, c, partitions, rf, minISR, a, b)
 }
 
 func producersSendWhileKilling(ctx context.Context, durable, fast string, kills int) error {

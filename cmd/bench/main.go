@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/cucumber/godog"
 	dc "github.com/ory/dockertest/v3/docker"
 
 	"kafka-lab/harness/cluster"
@@ -205,27 +203,26 @@ func gradeReference(ctx context.Context, rt *container.Runtime, img cluster.Imag
 }
 
 // grade runs the scenarios of tags for a submission, with a suite of its own (clusters started
-// and removed within), and returns the wall time and the lab tool containers it ran.
+// and removed within), and returns the wall time and the lab tool containers it ran. Every
+// scenario must pass (or be skipped for the Kafka version).
 func grade(img cluster.Image, submission, tags string) (time.Duration, int64, error) {
-	suite := steps.NewSuite()
-	suite.Image, suite.Out, suite.SubmissionDir = img.Ref, io.Discard, submission
 	start := time.Now()
-	status := godog.TestSuite{
-		Name:                 "bench",
-		TestSuiteInitializer: suite.InitializeTestSuite,
-		ScenarioInitializer:  suite.InitializeScenario,
-		Options:              &godog.Options{Paths: []string{"features"}, Tags: tags, Strict: true, Format: "progress", Output: io.Discard},
-	}.Run()
+	g, err := steps.Grade(steps.GradeOptions{Submission: submission, Image: img.Ref, Tags: tags, Format: "progress"})
 	elapsed := time.Since(start)
-	if status != 0 {
-		for _, r := range suite.Results() {
-			if r.Err != nil {
-				fmt.Fprintf(os.Stderr, "%s: %v\n", r.Name, r.Err)
-			}
-		}
-		return 0, 0, fmt.Errorf("%s failed %s (godog status %d)", submission, tags, status)
+	if err != nil {
+		return 0, 0, err
 	}
-	return elapsed, suite.ClientsStarted(), nil
+	failed := 0
+	for _, sc := range g.Scenarios {
+		if sc.Status != grading.Passed && sc.Status != grading.Skipped {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", sc.Name, sc.Output)
+			failed++
+		}
+	}
+	if failed > 0 {
+		return 0, 0, fmt.Errorf("%s failed %d scenario(s) of %s", submission, failed, tags)
+	}
+	return elapsed, g.ToolRuns, nil
 }
 
 type batchResult struct {

@@ -70,7 +70,7 @@ func gradeOne(submission, out, tags string, quiet bool) error {
 		console, progress = io.Discard, nil
 	}
 	start := time.Now()
-	scenarios, err := steps.Grade(steps.GradeOptions{
+	graded, err := steps.Grade(steps.GradeOptions{
 		Submission: submission,
 		Paths:      []string{featuresDir},
 		Tags:       tags,
@@ -89,6 +89,7 @@ func gradeOne(submission, out, tags string, quiet bool) error {
 	if err != nil {
 		return err
 	}
+	scenarios := graded.Scenarios
 	name := filepath.Base(filepath.Clean(submission))
 	rec := grading.RecordOf(name, scenarios, time.Since(start))
 	if err := grading.WriteReports(out, scenarios, rec); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,6 +141,17 @@ func brokerSettings() map[string]string {
 // jvmOpts: serial GC and fewer compiler threads suit a 2-core machine and a small heap.
 const jvmOpts = "-XX:+UseSerialGC -XX:CICompilerCount=2 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
 
+// kafkaEnv is the environment of a Kafka node of the image contract: its server properties as
+// KAFKA_* variables, its heap and the JVM options, sorted.
+func kafkaEnv(props map[string]string, heap string) []string {
+	env := []string{"KAFKA_HEAP_OPTS=" + heap, "KAFKA_JVM_PERFORMANCE_OPTS=" + jvmOpts}
+	for k, v := range props {
+		env = append(env, envName(k)+"="+v)
+	}
+	slices.Sort(env)
+	return env
+}
+
 // envName maps a server property to the image contract's variable: a.b_c-d -> KAFKA_A_B__C___D.
 func envName(prop string) string {
 	r := strings.NewReplacer("-", "___", "_", "__", ".", "_")
@@ -165,14 +177,10 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 	} {
 		props[k] = v
 	}
-	env := []string{"KAFKA_HEAP_OPTS=" + c.opts.BrokerHeap, "KAFKA_JVM_PERFORMANCE_OPTS=" + jvmOpts}
-	for k, v := range props {
-		env = append(env, envName(k)+"="+v)
-	}
 	ctr, err := c.rt.Start(ctx, container.Spec{
 		Name:  "broker-1",
 		Image: c.Image.Ref,
-		Env:   env,
+		Env:   kafkaEnv(props, c.opts.BrokerHeap),
 		Ports: map[int]int{hostListenerPort: hostPort},
 	})
 	if err != nil {

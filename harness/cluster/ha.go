@@ -64,15 +64,6 @@ func haSettings() map[string]string {
 	return props
 }
 
-func (c *Cluster) envOf(props map[string]string, heap string) []string {
-	env := []string{"KAFKA_HEAP_OPTS=" + heap, "KAFKA_JVM_PERFORMANCE_OPTS=" + jvmOpts}
-	for k, v := range props {
-		env = append(env, envName(k)+"="+v)
-	}
-	slices.Sort(env)
-	return env
-}
-
 func (c *Cluster) startHA(ctx context.Context) error {
 	network, err := c.rt.CreateNetwork(ctx, fmt.Sprintf("ha-%d", haSeq.Add(1)))
 	if err != nil {
@@ -85,7 +76,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 	props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
 	ctl, err := c.rt.Start(ctx, container.Spec{
 		Name: "ha-controller", Image: c.Image.Ref, Network: network, Hostname: "controller",
-		Env: c.envOf(props, "-Xms128m -Xmx256m"),
+		Env: kafkaEnv(props, "-Xms128m -Xmx256m"),
 	})
 	if err != nil {
 		return err
@@ -128,7 +119,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 		props["listener.security.protocol.map"] = strings.Join(protocols, ",")
 		broker, err := c.rt.Start(ctx, container.Spec{
 			Name: fmt.Sprintf("ha-broker-%d", id), Image: c.Image.Ref, NetworkOf: holder,
-			Env: c.envOf(props, c.opts.BrokerHeap),
+			Env: kafkaEnv(props, c.opts.BrokerHeap),
 		})
 		if err != nil {
 			return err
@@ -162,27 +153,23 @@ func (c *Cluster) Down() []int {
 // StopBroker stops a broker cleanly (SIGTERM: a controlled shutdown that hands its leaderships
 // over) and waits until the cluster no longer counts on it.
 func (c *Cluster) StopBroker(ctx context.Context, id int) error {
-	b, err := c.Broker(id)
-	if err != nil {
-		return err
-	}
-	b.down = true
-	if err := b.Container.Stop(ctx, 30*time.Second); err != nil {
-		return err
-	}
-	c.forget(id)
-	return c.awaitGone(ctx, id)
+	return c.takeDown(ctx, id, func(ctr *container.Container) error { return ctr.Stop(ctx, 30*time.Second) })
 }
 
 // KillBroker kills a broker with SIGKILL, as a crash would, and waits until the controller has
 // fenced it (no heartbeat for broker.session.timeout.ms) and moved its leaderships.
 func (c *Cluster) KillBroker(ctx context.Context, id int) error {
+	return c.takeDown(ctx, id, func(ctr *container.Container) error { return ctr.Kill(ctx, "SIGKILL") })
+}
+
+// takeDown ends broker id's process with end, then waits until the cluster has let it go.
+func (c *Cluster) takeDown(ctx context.Context, id int, end func(*container.Container) error) error {
 	b, err := c.Broker(id)
 	if err != nil {
 		return err
 	}
 	b.down = true
-	if err := b.Container.Kill(ctx, "SIGKILL"); err != nil {
+	if err := end(b.Container); err != nil {
 		return err
 	}
 	c.forget(id)
