@@ -26,6 +26,9 @@ import (
 type Suite struct {
 	// Image is the Kafka image reference (KAFKA_LAB_IMAGE, else the one `make image` builds).
 	Image string
+	// Dist, when set (KAFKA_LAB_DIST), runs Kafka and the submission as local processes from
+	// this distribution folder instead of Docker containers (see container.NewLocal).
+	Dist string
 	// Out receives notes for the reader, such as why a scenario was skipped.
 	Out io.Writer
 	// SubmissionDir is the student's folder (KAFKA_LAB_SUBMISSION, else the bundled reference).
@@ -101,7 +104,7 @@ func NewSuite() *Suite {
 	if dir == "" {
 		dir = DefaultSubmission
 	}
-	return &Suite{Image: cluster.ImageFromEnv(), Out: os.Stderr, SubmissionDir: dir, clusters: map[cluster.Topology]*startedCluster{}}
+	return &Suite{Image: cluster.ImageFromEnv(), Dist: os.Getenv("KAFKA_LAB_DIST"), Out: os.Stderr, SubmissionDir: dir, clusters: map[cluster.Topology]*startedCluster{}}
 }
 
 // InitializeTestSuite closes the clusters when the run ends.
@@ -205,12 +208,18 @@ func (s *Suite) Submission() *submission.Submission {
 // can say so instead of passing silently.
 func (s *Suite) ScenariosRun() int64 { return s.ran.Load() }
 
-// runtime connects to Docker and learns the image once per run.
+// runtime connects to Docker (or sets up local processes) and learns the image once per run.
 func (s *Suite) runtime(ctx context.Context) (*container.Runtime, cluster.Image, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rt == nil && s.setupErr == nil {
-		rt, err := container.New(ctx)
+		var rt *container.Runtime
+		var err error
+		if s.Dist != "" {
+			rt, err = container.NewLocal(ctx, s.Dist)
+		} else {
+			rt, err = container.New(ctx)
+		}
 		if err == nil {
 			s.stopSignals = rt.CloseOnSignal()
 			s.rt = rt
@@ -231,6 +240,19 @@ func (s *Suite) Cluster(ctx context.Context, t cluster.Topology) (*cluster.Clust
 	defer s.mu.Unlock()
 	sc, ok := s.clusters[t]
 	if !ok {
+		if rt.Local() {
+			// Local processes share the host's ports: the lab's 9092 belongs to one cluster at
+			// a time, so the one another topology left running goes first.
+			for other, osc := range s.clusters {
+				if osc.c != nil {
+					s.clientsClosed += osc.c.ClientsStarted()
+					if err := osc.c.Close(ctx); err != nil {
+						fmt.Fprintf(s.Out, "kafka-lab: closing the %s cluster: %v\n", other, err)
+					}
+				}
+				delete(s.clusters, other)
+			}
+		}
 		c, err := cluster.Start(ctx, rt, t, img, cluster.Options{})
 		sc = &startedCluster{c: c, err: err}
 		s.clusters[t] = sc

@@ -64,6 +64,9 @@ type Node struct {
 	Container *container.Container
 	// HostPort is the 127.0.0.1 port where the harness reaches this broker (0 if not a broker).
 	HostPort int
+	// labPort is the port of the node's lab listener: LabPort in a namespace of its own; with
+	// local processes, which share the host's, the ha brokers take 9092, 9093 and 9094.
+	labPort int
 	// netns is the container whose network namespace the node lives in: clients join it.
 	netns *container.Container
 	// down is set while the harness has the broker stopped or killed.
@@ -170,7 +173,7 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 		"controller.quorum.voters":       "1@localhost:9093",
 		"controller.listener.names":      "CONTROLLER",
 		"inter.broker.listener.name":     "PLAINTEXT",
-		"listeners":                      fmt.Sprintf("PLAINTEXT://:%d,CONTROLLER://:9093,HOST://:%d", LabPort, hostListenerPort),
+		"listeners":                      fmt.Sprintf("PLAINTEXT://%[1]s:%[2]d,CONTROLLER://%[1]s:9093,HOST://%[1]s:%[3]d", c.bindHost(), LabPort, c.hostListener(hostPort)),
 		"advertised.listeners":           fmt.Sprintf("PLAINTEXT://localhost:%d,HOST://127.0.0.1:%d", LabPort, hostPort),
 		"listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT",
 		"log.dirs":                       "/var/lib/kafka/data",
@@ -186,7 +189,7 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.addBroker(&Node{ID: 1, Role: "broker,controller", Container: ctr, HostPort: hostPort, netns: ctr})
+	c.addBroker(&Node{ID: 1, Role: "broker,controller", Container: ctr, HostPort: hostPort, labPort: LabPort, netns: ctr})
 	return nil
 }
 
@@ -215,10 +218,11 @@ func (c *Cluster) startZooKeeper(ctx context.Context) error {
 	}
 	c.nodes = append(c.nodes, &Node{ID: 0, Role: "zookeeper", Container: zk, netns: zk})
 	props := brokerSettings()
-	props["listeners"] = fmt.Sprintf("PLAINTEXT://:%d,HOST://:%d", LabPort, hostListenerPort)
+	props["listeners"] = fmt.Sprintf("PLAINTEXT://%[1]s:%[2]d,HOST://%[1]s:%[3]d", c.bindHost(), LabPort, c.hostListener(hostPort))
 	props["advertised.listeners"] = fmt.Sprintf("PLAINTEXT://localhost:%d,HOST://127.0.0.1:%d", LabPort, hostPort)
 	props["listener.security.protocol.map"] = "PLAINTEXT:PLAINTEXT,HOST:PLAINTEXT"
 	props["inter.broker.listener.name"] = "PLAINTEXT"
+	props["log.dirs"] = "/var/lib/kafka/data"
 	cmd := []string{"bin/kafka-server-start.sh", "config/server.properties"}
 	for k, v := range props {
 		cmd = append(cmd, "--override", k+"="+v)
@@ -234,7 +238,7 @@ func (c *Cluster) startZooKeeper(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.addBroker(&Node{ID: 0, Role: "broker", Container: broker, HostPort: hostPort, netns: zk})
+	c.addBroker(&Node{ID: 0, Role: "broker", Container: broker, HostPort: hostPort, labPort: LabPort, netns: zk})
 	return nil
 }
 
@@ -381,6 +385,29 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// hostListener is the port the HOST listener binds for host port hostPort: a fixed port that
+// Docker publishes as hostPort, or hostPort itself where the node shares the host's network.
+func (c *Cluster) hostListener(hostPort int) int {
+	if c.rt.Local() {
+		return hostPort
+	}
+	return hostListenerPort
+}
+
+// bindHost is the address listeners bind: any in a namespace of the node's own; the loopback
+// only where nodes share the host's network.
+func (c *Cluster) bindHost() string {
+	if c.rt.Local() {
+		return "127.0.0.1"
+	}
+	return ""
+}
+
+// LabAddr is where a lab client next to the node (in its namespace) finds it: localhost:9092,
+// as the lab types it. With local processes the ha brokers 2 and 3 answer on 9093 and 9094,
+// as in Kafka's quickstart for three brokers on one machine.
+func (n *Node) LabAddr() string { return fmt.Sprintf("localhost:%d", n.labPort) }
 
 // NamespaceName is the name of the container whose network namespace the node lives in: a
 // client joins it with `docker run --network container:NAME` to find the node at localhost.

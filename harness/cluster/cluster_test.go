@@ -3,24 +3,26 @@ package cluster_test
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
-	dc "github.com/ory/dockertest/v3/docker"
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
+	"kafka-lab/harness/internal/labtest"
 )
 
-// These tests run real Kafka in real Docker (make image first).
+// These tests run real Kafka in real Docker (make image first), or as local
+// processes with KAFKA_LAB_DIST set.
 
 func runtime(t *testing.T) *container.Runtime {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rt, err := container.New(ctx)
+	rt, err := labtest.NewRuntime(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +135,7 @@ func TestFailedStartSaysWhyAndLeavesNothing(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
-	list, lerr := rt.Pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {container.LabelRun + "=" + rt.RunID}}})
+	list, lerr := rt.Containers(context.Background())
 	if lerr != nil {
 		t.Fatal(lerr)
 	}
@@ -180,7 +182,11 @@ func checkLabPort(t *testing.T, ctx context.Context, c *cluster.Cluster) {
 
 func assertNoContainer(t *testing.T, rt *container.Runtime, name string) {
 	t.Helper()
-	if _, err := rt.Pool.Client.InspectContainer(name); err == nil {
+	names, err := rt.Containers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(names, name) {
 		t.Errorf("container %s still exists", name)
 	}
 }

@@ -42,10 +42,20 @@ func haBrokerList() string {
 	return strings.Join(addrs, ",")
 }
 
+// localHAPort is broker id's lab port with local processes, which share one network: 9092,
+// 9093 and 9094 as in Kafka's quickstart for three brokers on one machine. The controller
+// takes the next one.
+func localHAPort(id int) int {
+	if id == controllerID {
+		return LabPort + HABrokers
+	}
+	return LabPort + id - 1
+}
+
 // haSettings: Kafka's defaults for internal topics on three brokers, and fast failure detection
 // (the controller fences a broker that missed 3 s of heartbeats, not 9 s), so waits for a killed
 // broker stay short.
-func haSettings() map[string]string {
+func (c *Cluster) haSettings() map[string]string {
 	props := brokerSettings()
 	for k, v := range map[string]string{
 		"offsets.topic.replication.factor":                 "3",
@@ -55,7 +65,7 @@ func haSettings() map[string]string {
 		"share.coordinator.state.topic.min.isr":            "2",
 		"broker.heartbeat.interval.ms":                     "500",
 		"broker.session.timeout.ms":                        "3000",
-		"controller.quorum.voters":                         fmt.Sprintf("%d@controller:9093", controllerID),
+		"controller.quorum.voters":                         fmt.Sprintf("%d@%s", controllerID, c.haControllerAddr()),
 		"controller.listener.names":                        "CONTROLLER",
 		"log.dirs":                                         "/var/lib/kafka/data",
 	} {
@@ -64,12 +74,23 @@ func haSettings() map[string]string {
 	return props
 }
 
+// haControllerAddr is the controller's address as brokers reach it.
+func (c *Cluster) haControllerAddr() string {
+	if c.rt.Local() {
+		return fmt.Sprintf("localhost:%d", localHAPort(controllerID))
+	}
+	return "controller:9093"
+}
+
 func (c *Cluster) startHA(ctx context.Context) error {
+	if c.rt.Local() {
+		return c.startLocalHA(ctx)
+	}
 	network, err := c.rt.CreateNetwork(ctx, fmt.Sprintf("ha-%d", haSeq.Add(1)))
 	if err != nil {
 		return err
 	}
-	props := haSettings()
+	props := c.haSettings()
 	props["node.id"] = fmt.Sprint(controllerID)
 	props["process.roles"] = "controller"
 	props["listeners"] = "CONTROLLER://:9093"
@@ -97,7 +118,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 			return err
 		}
 		c.nodes = append(c.nodes, &Node{ID: -1, Role: "namespace", Container: holder, netns: holder})
-		props := haSettings()
+		props := c.haSettings()
 		props["node.id"] = fmt.Sprint(id)
 		props["process.roles"] = "broker"
 		props["inter.broker.listener.name"] = "PLAINTEXT"
@@ -124,7 +145,42 @@ func (c *Cluster) startHA(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		c.addBroker(&Node{ID: id, Role: "broker", Container: broker, HostPort: hostPort, netns: holder})
+		c.addBroker(&Node{ID: id, Role: "broker", Container: broker, HostPort: hostPort, labPort: LabPort, netns: holder})
+	}
+	return nil
+}
+
+// startLocalHA is startHA with local processes: no namespaces, so every node listens on the
+// host's loopback, brokers on 9092, 9093 and 9094 (localHAPort), each advertising its own.
+func (c *Cluster) startLocalHA(ctx context.Context) error {
+	props := c.haSettings()
+	props["node.id"] = fmt.Sprint(controllerID)
+	props["process.roles"] = "controller"
+	props["listeners"] = fmt.Sprintf("CONTROLLER://127.0.0.1:%d", localHAPort(controllerID))
+	props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
+	ctl, err := c.rt.Start(ctx, container.Spec{Name: "ha-controller", Image: c.Image.Ref, Env: kafkaEnv(props, "-Xms128m -Xmx256m")})
+	if err != nil {
+		return err
+	}
+	c.nodes = append(c.nodes, &Node{ID: controllerID, Role: "controller", Container: ctl, netns: ctl})
+	for id := 1; id <= HABrokers; id++ {
+		hostPort, err := freePort()
+		if err != nil {
+			return err
+		}
+		port := localHAPort(id)
+		props := c.haSettings()
+		props["node.id"] = fmt.Sprint(id)
+		props["process.roles"] = "broker"
+		props["inter.broker.listener.name"] = "PLAINTEXT"
+		props["listeners"] = fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,HOST://127.0.0.1:%d", port, hostPort)
+		props["advertised.listeners"] = fmt.Sprintf("PLAINTEXT://localhost:%d,HOST://127.0.0.1:%d", port, hostPort)
+		props["listener.security.protocol.map"] = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT"
+		broker, err := c.rt.Start(ctx, container.Spec{Name: fmt.Sprintf("ha-broker-%d", id), Image: c.Image.Ref, Env: kafkaEnv(props, c.opts.BrokerHeap)})
+		if err != nil {
+			return err
+		}
+		c.addBroker(&Node{ID: id, Role: "broker", Container: broker, HostPort: hostPort, labPort: port, netns: broker})
 	}
 	return nil
 }
@@ -295,6 +351,13 @@ func (c *Cluster) awaitGone(ctx context.Context, id int) error {
 // LabBootstrap is the bootstrap list a client inside the cluster's namespaces gives: every ha
 // broker by name, so that it survives any one being down; localhost:9092 elsewhere.
 func (c *Cluster) LabBootstrap() string {
+	if c.Topology == HA && c.rt.Local() {
+		var addrs []string
+		for _, b := range c.brokers {
+			addrs = append(addrs, b.LabAddr())
+		}
+		return strings.Join(addrs, ",")
+	}
 	if c.Topology == HA {
 		return haBrokerList()
 	}

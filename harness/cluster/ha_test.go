@@ -34,7 +34,7 @@ func TestHA(t *testing.T) {
 		if err != nil || res.ExitCode != 0 {
 			t.Fatalf("kafka-broker-api-versions in broker %d's namespace: %v exit %d\n%s", b.ID, err, res.ExitCode, res.Stderr)
 		}
-		if n := len(regexp.MustCompile(`(?m)^broker-\d:\d+ \(id: \d+ rack:`).FindAllString(res.Stdout, -1)); n != 3 {
+		if n := len(regexp.MustCompile(`(?m)^\S+:\d+ \(id: \d+ rack:`).FindAllString(res.Stdout, -1)); n != 3 {
 			t.Fatalf("%s from broker %d: want 3 brokers listed, got %d:\n%s", addr, b.ID, n, res.Stdout)
 		}
 	}

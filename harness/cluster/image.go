@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -46,6 +47,9 @@ var clientsJar = regexp.MustCompile(`(?m)^kafka-clients-(\d+)\.(\d+)\.(\d+)[^/]*
 // InspectImage makes sure the image is present (pulling it when it is not one of ours) and
 // reads its Kafka version and tools from its file system.
 func InspectImage(ctx context.Context, rt *container.Runtime, ref string) (Image, error) {
+	if rt.Local() {
+		return inspectDist(rt.Dist())
+	}
 	if _, err := rt.Pool.Client.InspectImage(ref); err != nil {
 		if !errors.Is(err, dc.ErrNoSuchImage) {
 			return Image{}, fmt.Errorf("inspect image %s: %w", ref, err)
@@ -72,9 +76,31 @@ func InspectImage(ctx context.Context, rt *container.Runtime, ref string) (Image
 	if err != nil {
 		return Image{}, fmt.Errorf("look inside image %s: %w", ref, err)
 	}
-	m := clientsJar.FindStringSubmatch(res.Stdout)
+	return readImage(ref, res.Stdout, strings.TrimSpace(res.Stderr))
+}
+
+// inspectDist is InspectImage for a distribution folder (see container.NewLocal): its libs/ and
+// bin/ are the image's /opt/kafka/libs and /opt/kafka/bin.
+func inspectDist(dist string) (Image, error) {
+	var listing strings.Builder
+	for _, d := range []string{"libs", "bin"} {
+		entries, err := os.ReadDir(filepath.Join(dist, d))
+		if err != nil {
+			return Image{}, fmt.Errorf("look inside distribution %s: %w", dist, err)
+		}
+		for _, e := range entries {
+			listing.WriteString(e.Name() + "\n")
+		}
+	}
+	return readImage("dist:"+dist, listing.String(), "")
+}
+
+// readImage reads the Kafka version and tools of an image from the listing of its
+// /opt/kafka/libs and /opt/kafka/bin.
+func readImage(ref, listing, stderr string) (Image, error) {
+	m := clientsJar.FindStringSubmatch(listing)
 	if m == nil {
-		return Image{}, fmt.Errorf("image %s has no /opt/kafka/libs/kafka-clients-*.jar: not a Kafka image with the apache/kafka layout (%s)", ref, strings.TrimSpace(res.Stderr))
+		return Image{}, fmt.Errorf("image %s has no /opt/kafka/libs/kafka-clients-*.jar: not a Kafka image with the apache/kafka layout (%s)", ref, stderr)
 	}
 	major, _ := strconv.Atoi(m[1])
 	minor, _ := strconv.Atoi(m[2])
@@ -83,6 +109,6 @@ func InspectImage(ctx context.Context, rt *container.Runtime, ref string) (Image
 		KafkaVersion: m[1] + "." + m[2] + "." + m[3],
 		Major:        major,
 		Minor:        minor,
-		HasZooKeeper: regexp.MustCompile(`(?m)^zookeeper-server-start\.sh$`).MatchString(res.Stdout),
+		HasZooKeeper: regexp.MustCompile(`(?m)^zookeeper-server-start\.sh$`).MatchString(listing),
 	}, nil
 }

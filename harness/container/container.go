@@ -10,7 +10,6 @@
 package container
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,8 +18,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	dc "github.com/ory/dockertest/v3/docker"
 
 	"github.com/ory/dockertest/v3"
 )
@@ -38,10 +35,15 @@ const (
 // KeptRunID is the run id of the cluster a student starts by hand (see NewKept).
 const KeptRunID = "manual"
 
-// Runtime is one run's connection to the Docker engine.
+// Runtime is one run's connection to where its containers run: the Docker engine (New), or
+// local processes from a Kafka distribution folder (NewLocal).
 type Runtime struct {
+	// Pool is the Docker client; nil for local processes.
 	Pool  *dockertest.Pool
 	RunID string
+
+	eng   engine
+	local *localEngine // the same engine when it runs local processes
 
 	labels map[string]string
 	mu     sync.Mutex
@@ -63,13 +65,19 @@ func New(ctx context.Context) (*Runtime, error) {
 	if err := pool.Client.PingWithContext(ctx); err != nil {
 		return nil, fmt.Errorf("no Docker engine answers (%w): start dockerd, or run `make docker` as root on Debian", err)
 	}
+	rt := newRuntime(&dockerEngine{pool: pool})
+	rt.Pool = pool
+	if _, err := rt.Sweep(ctx); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// newRuntime is a run on eng, labelled with a new run id and this process.
+func newRuntime(eng engine) *Runtime {
 	pid := os.Getpid()
 	host, _ := os.Hostname()
-	rt := &Runtime{
-		Pool:  pool,
-		RunID: newRunID(),
-		owned: map[string]string{},
-	}
+	rt := &Runtime{RunID: newRunID(), eng: eng, owned: map[string]string{}}
 	rt.labels = map[string]string{
 		LabelApp:      "1",
 		LabelRun:      rt.RunID,
@@ -77,16 +85,26 @@ func New(ctx context.Context) (*Runtime, error) {
 		LabelPIDStart: processStart(pid),
 		LabelHost:     host,
 	}
-	if _, err := rt.Sweep(ctx); err != nil {
-		return nil, err
+	return rt
+}
+
+// Local says whether the run's containers are local processes, which share the host's network
+// and file system (see NewLocal) instead of having namespaces of their own.
+func (rt *Runtime) Local() bool { return rt.local != nil }
+
+// Dist is the Kafka distribution folder that local processes run from ("" with Docker).
+func (rt *Runtime) Dist() string {
+	if rt.local == nil {
+		return ""
 	}
-	return rt, nil
+	return rt.local.dist
 }
 
 // NewKept is New for a cluster that outlives the process that starts it: a student's cluster for
 // doing the lab by hand. Its objects are labelled to be kept, so sweeps leave them alone, and
 // RemoveKept removes them.
 func NewKept(ctx context.Context) (*Runtime, error) {
+	// (Docker only: a local process cannot outlive the run that owns it.)
 	rt, err := New(ctx)
 	if err != nil {
 		return nil, err
@@ -99,15 +117,23 @@ func NewKept(ctx context.Context) (*Runtime, error) {
 
 // Kept lists the names of the kept containers on this engine (see NewKept).
 func (rt *Runtime) Kept(ctx context.Context) ([]string, error) {
-	list, err := rt.Pool.Client.ListContainers(dc.ListContainersOptions{All: true, Context: ctx,
-		Filters: map[string][]string{"label": {LabelApp + "=1", LabelKeep + "=1"}}})
+	return rt.names(ctx, func(labels map[string]string) bool { return labels[LabelKeep] == "1" })
+}
+
+// Containers lists the names of this run's containers, running or not, as the engine has them.
+func (rt *Runtime) Containers(ctx context.Context) ([]string, error) {
+	return rt.names(ctx, func(labels map[string]string) bool { return labels[LabelRun] == rt.RunID })
+}
+
+func (rt *Runtime) names(ctx context.Context, match func(map[string]string) bool) ([]string, error) {
+	list, err := rt.eng.list(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list kept kafka-lab containers: %w", err)
+		return nil, fmt.Errorf("list kafka-lab containers: %w", err)
 	}
 	var names []string
 	for _, c := range list {
-		for _, n := range c.Names {
-			names = append(names, strings.TrimPrefix(n, "/"))
+		if match(c.labels) {
+			names = append(names, c.name)
 		}
 	}
 	return names, nil
@@ -176,7 +202,7 @@ func (rt *Runtime) Start(ctx context.Context, spec Spec) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := rt.Pool.Client.StartContainerWithContext(c.ID, nil, ctx); err != nil {
+	if err := rt.eng.start(ctx, c.ID); err != nil {
 		return nil, errors.Join(fmt.Errorf("start container %s: %w", c.Name, err), c.Remove(context.WithoutCancel(ctx)))
 	}
 	return c, nil
@@ -193,72 +219,11 @@ func (rt *Runtime) create(ctx context.Context, spec Spec) (*Container, error) {
 	rt.creating.Add(1)
 	rt.mu.Unlock()
 	defer rt.creating.Done()
-	hc := &dc.HostConfig{
-		Memory:    spec.MemoryBytes,
-		PidsLimit: spec.PidsLimit,
-		LogConfig: dc.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "20m"}},
-	}
-	if spec.MemoryBytes > 0 {
-		hc.MemorySwap = spec.MemoryBytes // no swap beyond the limit
-	}
-	if spec.NanoCPUs > 0 {
-		// The CFS quota per 100 ms period that NanoCPUs amounts to.
-		hc.CPUPeriod = 100_000
-		hc.CPUQuota = spec.NanoCPUs * hc.CPUPeriod / 1e9
-	}
-	for _, m := range spec.Mounts {
-		bind := m.Source + ":" + m.Target
-		if m.ReadOnly {
-			bind += ":ro"
-		}
-		hc.Binds = append(hc.Binds, bind)
-	}
-	if spec.Untrusted {
-		hc.ReadonlyRootfs = true
-		hc.Tmpfs = map[string]string{"/tmp": "rw,noexec,nosuid,size=16m"}
-		hc.CapDrop = []string{"ALL"}
-		hc.SecurityOpt = []string{"no-new-privileges"}
-	}
-	cfg := &dc.Config{
-		Image:       spec.Image,
-		Env:         spec.Env,
-		Cmd:         spec.Cmd,
-		Entrypoint:  spec.Entrypoint,
-		WorkingDir:  spec.WorkingDir,
-		Labels:      rt.Labels(),
-		StopSignal:  "SIGTERM",
-		Hostname:    spec.Hostname,
-		OpenStdin:   spec.Stdin,
-		StdinOnce:   spec.Stdin, // the input ends when the attached writer closes it
-		AttachStdin: spec.Stdin,
-	}
-	var netCfg *dc.NetworkingConfig
-	switch {
-	case spec.NetworkOf != nil:
-		hc.NetworkMode = "container:" + spec.NetworkOf.ID
-		cfg.Hostname = ""
-	case spec.Network != "":
-		hc.NetworkMode = spec.Network
-		netCfg = &dc.NetworkingConfig{EndpointsConfig: map[string]*dc.EndpointConfig{
-			spec.Network: {Aliases: []string{spec.Hostname}},
-		}}
-	}
-	if len(spec.Ports) > 0 {
-		cfg.ExposedPorts = map[dc.Port]struct{}{}
-		hc.PortBindings = map[dc.Port][]dc.PortBinding{}
-		for cport, hport := range spec.Ports {
-			p := dc.Port(fmt.Sprintf("%d/tcp", cport))
-			cfg.ExposedPorts[p] = struct{}{}
-			hc.PortBindings[p] = []dc.PortBinding{{HostIP: "127.0.0.1", HostPort: strconv.Itoa(hport)}}
-		}
-	}
-	created, err := rt.Pool.Client.CreateContainer(dc.CreateContainerOptions{
-		Name: name, Config: cfg, HostConfig: hc, NetworkingConfig: netCfg, Context: ctx,
-	})
+	id, err := rt.eng.create(ctx, name, spec, rt.Labels())
 	if err != nil {
 		return nil, fmt.Errorf("create container %s from %s: %w", name, spec.Image, err)
 	}
-	c := &Container{rt: rt, ID: created.ID, Name: name}
+	c := &Container{rt: rt, ID: id, Name: name}
 	rt.mu.Lock()
 	rt.owned[c.ID] = name
 	rt.mu.Unlock()
@@ -285,18 +250,16 @@ func (s State) String() string {
 
 // State inspects the container.
 func (c *Container) State(ctx context.Context) (State, error) {
-	info, err := c.rt.Pool.Client.InspectContainerWithContext(c.ID, ctx)
+	st, err := c.rt.eng.state(ctx, c.ID)
 	if err != nil {
 		return State{}, fmt.Errorf("inspect %s: %w", c.Name, err)
 	}
-	return State{Running: info.State.Running, ExitCode: info.State.ExitCode, OOMKilled: info.State.OOMKilled}, nil
+	return st, nil
 }
 
 // Stop sends SIGTERM and waits up to grace for the process to exit, then kills it.
 func (c *Container) Stop(ctx context.Context, grace time.Duration) error {
-	err := c.rt.Pool.Client.StopContainerWithContext(c.ID, uint(grace.Round(time.Second)/time.Second), ctx)
-	var notRunning *dc.ContainerNotRunning
-	if err != nil && !errors.As(err, &notRunning) && !gone(err) {
+	if err := c.rt.eng.stop(ctx, c.ID, grace); err != nil {
 		return fmt.Errorf("stop %s: %w", c.Name, err)
 	}
 	return nil
@@ -304,26 +267,16 @@ func (c *Container) Stop(ctx context.Context, grace time.Duration) error {
 
 // Kill sends a signal (SIGKILL when empty) to the container's main process.
 func (c *Container) Kill(ctx context.Context, signal string) error {
-	sig := dc.SIGKILL
-	if signal == "SIGTERM" {
-		sig = dc.SIGTERM
-	}
-	if err := c.rt.Pool.Client.KillContainer(dc.KillContainerOptions{ID: c.ID, Signal: sig, Context: ctx}); err != nil {
-		var notRunning *dc.ContainerNotRunning
-		if !errors.As(err, &notRunning) {
-			return fmt.Errorf("kill %s: %w", c.Name, err)
-		}
+	if err := c.rt.eng.kill(ctx, c.ID, signal); err != nil {
+		return fmt.Errorf("kill %s: %w", c.Name, err)
 	}
 	return nil
 }
 
 // Restart starts a stopped container again, with the same file system.
 func (c *Container) Restart(ctx context.Context) error {
-	if err := c.rt.Pool.Client.StartContainerWithContext(c.ID, nil, ctx); err != nil {
-		var already *dc.ContainerAlreadyRunning
-		if !errors.As(err, &already) {
-			return fmt.Errorf("start %s again: %w", c.Name, err)
-		}
+	if err := c.rt.eng.start(ctx, c.ID); err != nil {
+		return fmt.Errorf("start %s again: %w", c.Name, err)
 	}
 	return nil
 }
@@ -331,11 +284,11 @@ func (c *Container) Restart(ctx context.Context) error {
 // Remove force-removes the container (SIGKILL, no grace: its data is thrown away anyway).
 // A container already gone or being removed is not an error.
 func (c *Container) Remove(ctx context.Context) error {
-	err := c.rt.Pool.Client.RemoveContainer(dc.RemoveContainerOptions{ID: c.ID, Force: true, RemoveVolumes: true, Context: ctx})
+	err := c.rt.eng.remove(ctx, c.ID)
 	c.rt.mu.Lock()
 	delete(c.rt.owned, c.ID)
 	c.rt.mu.Unlock()
-	if err != nil && !gone(err) {
+	if err != nil {
 		return fmt.Errorf("remove %s: %w", c.Name, err)
 	}
 	return nil
@@ -343,15 +296,11 @@ func (c *Container) Remove(ctx context.Context) error {
 
 // Logs returns the last lines of the container's stdout and stderr, interleaved.
 func (c *Container) Logs(ctx context.Context, lines int) string {
-	var buf bytes.Buffer
-	err := c.rt.Pool.Client.Logs(dc.LogsOptions{
-		Context: ctx, Container: c.ID, OutputStream: &buf, ErrorStream: &buf,
-		Stdout: true, Stderr: true, Tail: strconv.Itoa(lines),
-	})
+	out, err := c.rt.eng.logs(ctx, c.ID, lines)
 	if err != nil {
 		return fmt.Sprintf("(no logs of %s: %v)", c.Name, err)
 	}
-	return buf.String()
+	return out
 }
 
 // Result is what a one-shot container did.
@@ -390,26 +339,16 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	rt.mu.Unlock()
 	rt.creating.Wait()
 	rt.mu.Lock()
-	ids := make([]string, 0, len(rt.owned))
-	for id := range rt.owned {
-		ids = append(ids, id)
+	owned := make([]*Container, 0, len(rt.owned))
+	for id, name := range rt.owned {
+		owned = append(owned, &Container{rt: rt, ID: id, Name: name})
 	}
 	rt.mu.Unlock()
 	var errs []error
-	for _, id := range ids {
-		errs = append(errs, (&Container{rt: rt, ID: id, Name: id[:12]}).Remove(ctx))
+	for _, c := range owned {
+		errs = append(errs, c.Remove(ctx))
 	}
 	// Also what a failed create may have left without an id in owned.
 	_, err := rt.removeWhere(ctx, func(labels map[string]string) bool { return labels[LabelRun] == rt.RunID })
 	return errors.Join(append(errs, err)...)
-}
-
-func gone(err error) bool {
-	var noSuch *dc.NoSuchContainer
-	if errors.As(err, &noSuch) {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "No such container") || strings.Contains(msg, "is already in progress") ||
-		strings.Contains(msg, "removal of container")
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	dc "github.com/ory/dockertest/v3/docker"
 )
 
 // OutputLimit is how much of a stream a Process keeps. A client that prints more (a student
@@ -111,35 +109,19 @@ func (rt *Runtime) StartProcess(ctx context.Context, spec Spec) (*Process, error
 		return nil, err
 	}
 	p := &Process{Container: c, Stdout: &Output{}, Stderr: &Output{}, exited: make(chan struct{})}
-	opts := dc.AttachToContainerOptions{
-		Container: c.ID, OutputStream: p.Stdout, ErrorStream: p.Stderr,
-		Stdout: true, Stderr: true, Stream: true, Success: make(chan struct{}),
-	}
+	var stdin io.Reader
 	if spec.Stdin {
-		var r *io.PipeReader
-		r, p.stdin = io.Pipe()
-		opts.InputStream, opts.Stdin = r, true
+		stdin, p.stdin = io.Pipe()
 	}
-	attach, err := rt.Pool.Client.AttachToContainerNonBlocking(opts)
+	wait, err := rt.eng.attach(ctx, c.ID, stdin, p.Stdout, p.Stderr)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("attach to %s: %w", c.Name, err), c.Remove(context.WithoutCancel(ctx)))
 	}
-	select {
-	case <-opts.Success:
-		opts.Success <- struct{}{}
-	case <-ctx.Done():
-		attach.Close()
-		return nil, errors.Join(fmt.Errorf("attach to %s: %w", c.Name, ctx.Err()), c.Remove(context.WithoutCancel(ctx)))
-	}
-	if err := rt.Pool.Client.StartContainerWithContext(c.ID, nil, ctx); err != nil {
-		attach.Close()
+	if err := rt.eng.start(ctx, c.ID); err != nil {
 		return nil, errors.Join(fmt.Errorf("start container %s: %w", c.Name, err), c.Remove(context.WithoutCancel(ctx)))
 	}
 	go func() {
-		// The attach ends when the container exits (or is removed); waiting on it too makes
-		// sure every byte the process wrote has reached Stdout and Stderr.
-		_, werr := rt.Pool.Client.WaitContainer(c.ID)
-		_ = attach.Wait()
+		werr := wait()
 		ictx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		p.state, p.err = c.State(ictx)

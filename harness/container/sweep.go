@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	dc "github.com/ory/dockertest/v3/docker"
 )
 
 func newRunID() string {
@@ -66,47 +64,34 @@ func (rt *Runtime) Sweep(ctx context.Context) (int, error) {
 
 // removeWhere force-removes every labelled container, then network, whose labels match.
 func (rt *Runtime) removeWhere(ctx context.Context, match func(map[string]string) bool) (int, error) {
-	filter := map[string][]string{"label": {LabelApp + "=1"}}
-	list, err := rt.Pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: filter, Context: ctx})
+	list, err := rt.eng.list(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("list kafka-lab containers: %w", err)
 	}
 	var errs []error
 	removed := 0
 	for _, c := range list {
-		if !match(c.Labels) {
+		if !match(c.labels) {
 			continue
 		}
-		err := rt.Pool.Client.RemoveContainer(dc.RemoveContainerOptions{ID: c.ID, Force: true, RemoveVolumes: true, Context: ctx})
-		if err != nil && !gone(err) {
-			errs = append(errs, fmt.Errorf("remove container %s: %w", c.ID[:12], err))
+		if err := rt.eng.remove(ctx, c.id); err != nil {
+			errs = append(errs, fmt.Errorf("remove container %s: %w", c.name, err))
 			continue
 		}
 		removed++
 	}
-	nets, err := rt.Pool.Client.FilteredListNetworks(dc.NetworkFilterOpts{"label": {LabelApp + "=1": true}})
-	if err != nil {
-		errs = append(errs, fmt.Errorf("list kafka-lab networks: %w", err))
-	}
-	for _, n := range nets {
-		if match(n.Labels) {
-			if err := rt.Pool.Client.RemoveNetwork(n.ID); err != nil && !strings.Contains(err.Error(), "No such network") {
-				errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
-			}
-		}
-	}
+	errs = append(errs, rt.eng.removeNetworks(ctx, match))
 	return removed, errors.Join(errs...)
 }
 
-// CreateNetwork makes a user-defined bridge network of this run; Close removes it.
+// CreateNetwork makes a user-defined bridge network of this run; Close removes it. (Local
+// processes all share the host's network: there it only returns the name.)
 func (rt *Runtime) CreateNetwork(ctx context.Context, name string) (string, error) {
-	n, err := rt.Pool.Client.CreateNetwork(dc.CreateNetworkOptions{
-		Name: fmt.Sprintf("kafka-lab-%s-%s", rt.RunID, name), Driver: "bridge", Labels: rt.Labels(), Context: ctx,
-	})
-	if err != nil {
+	full := fmt.Sprintf("kafka-lab-%s-%s", rt.RunID, name)
+	if err := rt.eng.createNetwork(ctx, full, rt.Labels()); err != nil {
 		return "", fmt.Errorf("create network %s: %w", name, err)
 	}
-	return n.Name, nil
+	return full, nil
 }
 
 var interrupted atomic.Bool

@@ -55,9 +55,9 @@ const (
 // SendOne sends value to topic with the lab's console producer and acks, typed as the lab does
 // (`kafka-console-producer.sh --bootstrap-server localhost:9092 --topic T`, plus
 // `--producer-property acks=X` and a short delivery timeout) in the namespace of broker from,
-// then reads what the producer said.
+// through from's own lab address, then reads what the producer said.
 func SendOne(ctx context.Context, c *cluster.Cluster, from *cluster.Node, topic, acks, value string) (Attempt, error) {
-	cmd := []string{"bin/kafka-console-producer.sh", "--bootstrap-server", fmt.Sprintf("localhost:%d", cluster.LabPort), "--topic", topic,
+	cmd := []string{"bin/kafka-console-producer.sh", "--bootstrap-server", from.LabAddr(), "--topic", topic,
 		"--producer-property", "acks=" + acks,
 		// No linger, so that the delivery timeout may be short (it must cover linger plus the request timeout).
 		"--producer-property", "linger.ms=0",
@@ -204,7 +204,7 @@ func TakeDown(ctx context.Context, c *cluster.Cluster, topic string, n int) ([]i
 }
 
 // Bystander returns a broker that holds no replica of topic's first partition: it stays up
-// whatever TakeDown does, so a client in its namespace always has a localhost:9092.
+// whatever TakeDown does, so a client next to it always has a broker at its LabAddr.
 func Bystander(c *cluster.Cluster, topic string) (*cluster.Node, error) {
 	p, err := firstPartition(c, topic)
 	if err != nil {

@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
+	"kafka-lab/harness/internal/labtest"
 	"kafka-lab/harness/replication"
 )
 
-// These tests run a real ha cluster in Docker (make image first).
+// These tests run a real ha cluster in Docker (make image first), or as local processes with
+// KAFKA_LAB_DIST set.
 
 var ha *cluster.Cluster
 
 func TestMain(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	rt, err := container.New(ctx)
+	rt, err := labtest.NewRuntime(ctx)
 	if err == nil {
 		var img cluster.Image
 		if img, err = cluster.InspectImage(ctx, rt, cluster.ImageFromEnv()); err == nil {

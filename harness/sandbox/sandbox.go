@@ -36,14 +36,14 @@ const (
 // launcher runs the script as `python3 script` would, after sending kafka-python's own warnings
 // to stderr (Python shows none without a logging set-up): they are how a program that cannot
 // reach Kafka is recognised, and they help the student too.
-const launcher = `import logging, runpy, sys
+const launcher = `import logging, os, runpy, sys
 h = logging.StreamHandler()
 h.setFormatter(logging.Formatter('%(levelname)s %(name)s: %(message)s'))
 kafka = logging.getLogger('kafka')
 kafka.addHandler(h)
 kafka.setLevel(logging.WARNING)
 sys.argv = sys.argv[1:]
-sys.path[0] = '/submission'
+sys.path[0] = os.path.dirname(sys.argv[0])
 runpy.run_path(sys.argv[0], run_name='__main__')
 `
 
@@ -114,8 +114,9 @@ func (p *Program) Problem(ctx context.Context) error {
 	return p.exited(st)
 }
 
-// "  File "/submission/x.py", line 3" in a traceback.
-var tracebackLine = regexp.MustCompile(`File "/submission/([^"]+)", line (\d+)`)
+// "  File "/submission/x.py", line 3" in a traceback (with local processes the folder is the
+// program's own copy, .../submission).
+var tracebackLine = regexp.MustCompile(`File "(?:[^"]*)/submission/([^"]+)", line (\d+)`)
 
 // exited explains an exit from the program's state and the end of its traceback.
 func (p *Program) exited(st container.State) *Failure {
@@ -124,7 +125,9 @@ func (p *Program) exited(st container.State) *Failure {
 		return p.failure(fmt.Sprintf("started more than %d processes or threads and was stopped (%s)", PidsLimit, st),
 			"the lab's programs need one process: a loop, no fork")
 	}
-	if st.OOMKilled {
+	// Killed by the container's memory limit, or (local processes, an address-space limit)
+	// refused memory by Python.
+	if st.OOMKilled || strings.HasPrefix(lastLine(p.Stderr.String()), "MemoryError") {
 		return p.failure(fmt.Sprintf("used more than its %d MiB of memory and was killed", MemoryLimit>>20),
 			"keep only what the program needs, such as one balance per account")
 	}

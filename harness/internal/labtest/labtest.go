@@ -21,12 +21,13 @@ var (
 )
 
 // Cluster returns the tests' cluster (make image first); it is reset after the calling test.
+// With KAFKA_LAB_DIST set, it runs as local processes from that distribution instead.
 func Cluster(t *testing.T) *cluster.Cluster {
 	t.Helper()
 	once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		if rt, initErr = container.New(ctx); initErr != nil {
+		if rt, initErr = NewRuntime(ctx); initErr != nil {
 			return
 		}
 		var img cluster.Image
@@ -46,7 +47,16 @@ func Cluster(t *testing.T) *cluster.Cluster {
 	return shared
 }
 
-// Runtime is the tests' Docker runtime, once Cluster has been called.
+// NewRuntime starts a run in Docker, or with KAFKA_LAB_DIST set, of local processes from that
+// distribution (see container.NewLocal): the harness's tests run on either.
+func NewRuntime(ctx context.Context) (*container.Runtime, error) {
+	if dist := os.Getenv("KAFKA_LAB_DIST"); dist != "" {
+		return container.NewLocal(ctx, dist)
+	}
+	return container.New(ctx)
+}
+
+// Runtime is the tests' runtime, once Cluster has been called.
 func Runtime() *container.Runtime { return rt }
 
 // Main runs the tests, then removes the cluster: call it from TestMain.

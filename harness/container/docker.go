@@ -1,0 +1,252 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ory/dockertest/v3"
+	dc "github.com/ory/dockertest/v3/docker"
+)
+
+// engine is what a Runtime needs of the place its containers run. dockerEngine runs them in
+// Docker; localEngine runs them as processes of this machine (see NewLocal).
+type engine interface {
+	// create makes a container that has not started yet and returns its id.
+	create(ctx context.Context, name string, spec Spec, labels map[string]string) (string, error)
+	// attach connects the streams of a created container before it starts (stdin may be nil);
+	// the returned wait returns once it has exited and all its output has been written.
+	attach(ctx context.Context, id string, stdin io.Reader, stdout, stderr io.Writer) (wait func() error, err error)
+	// start starts a created or exited container; one already running is left as it is.
+	start(ctx context.Context, id string) error
+	state(ctx context.Context, id string) (State, error)
+	// stop sends SIGTERM, waits up to grace, then kills; a container not running is no error.
+	stop(ctx context.Context, id string, grace time.Duration) error
+	kill(ctx context.Context, id string, signal string) error
+	// remove kills and removes; a container already gone is no error.
+	remove(ctx context.Context, id string) error
+	logs(ctx context.Context, id string, lines int) (string, error)
+	// list lists every kafka-lab container of any run.
+	list(ctx context.Context) ([]listed, error)
+	createNetwork(ctx context.Context, name string, labels map[string]string) error
+	removeNetworks(ctx context.Context, match func(map[string]string) bool) error
+}
+
+// listed is a container as list finds it.
+type listed struct {
+	id, name string
+	labels   map[string]string
+}
+
+// dockerEngine runs containers in the Docker engine, through dockertest's client. It creates
+// them itself rather than through Pool.RunWithOptions, whose defaults do not fit (see the
+// package comment).
+type dockerEngine struct {
+	pool *dockertest.Pool
+}
+
+func (d *dockerEngine) create(ctx context.Context, name string, spec Spec, labels map[string]string) (string, error) {
+	hc := &dc.HostConfig{
+		Memory:    spec.MemoryBytes,
+		PidsLimit: spec.PidsLimit,
+		LogConfig: dc.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "20m"}},
+	}
+	if spec.MemoryBytes > 0 {
+		hc.MemorySwap = spec.MemoryBytes // no swap beyond the limit
+	}
+	if spec.NanoCPUs > 0 {
+		// The CFS quota per 100 ms period that NanoCPUs amounts to.
+		hc.CPUPeriod = 100_000
+		hc.CPUQuota = spec.NanoCPUs * hc.CPUPeriod / 1e9
+	}
+	for _, m := range spec.Mounts {
+		bind := m.Source + ":" + m.Target
+		if m.ReadOnly {
+			bind += ":ro"
+		}
+		hc.Binds = append(hc.Binds, bind)
+	}
+	if spec.Untrusted {
+		hc.ReadonlyRootfs = true
+		hc.Tmpfs = map[string]string{"/tmp": "rw,noexec,nosuid,size=16m"}
+		hc.CapDrop = []string{"ALL"}
+		hc.SecurityOpt = []string{"no-new-privileges"}
+	}
+	cfg := &dc.Config{
+		Image:       spec.Image,
+		Env:         spec.Env,
+		Cmd:         spec.Cmd,
+		Entrypoint:  spec.Entrypoint,
+		WorkingDir:  spec.WorkingDir,
+		Labels:      labels,
+		StopSignal:  "SIGTERM",
+		Hostname:    spec.Hostname,
+		OpenStdin:   spec.Stdin,
+		StdinOnce:   spec.Stdin, // the input ends when the attached writer closes it
+		AttachStdin: spec.Stdin,
+	}
+	var netCfg *dc.NetworkingConfig
+	switch {
+	case spec.NetworkOf != nil:
+		hc.NetworkMode = "container:" + spec.NetworkOf.ID
+		cfg.Hostname = ""
+	case spec.Network != "":
+		hc.NetworkMode = spec.Network
+		netCfg = &dc.NetworkingConfig{EndpointsConfig: map[string]*dc.EndpointConfig{
+			spec.Network: {Aliases: []string{spec.Hostname}},
+		}}
+	}
+	if len(spec.Ports) > 0 {
+		cfg.ExposedPorts = map[dc.Port]struct{}{}
+		hc.PortBindings = map[dc.Port][]dc.PortBinding{}
+		for cport, hport := range spec.Ports {
+			p := dc.Port(fmt.Sprintf("%d/tcp", cport))
+			cfg.ExposedPorts[p] = struct{}{}
+			hc.PortBindings[p] = []dc.PortBinding{{HostIP: "127.0.0.1", HostPort: strconv.Itoa(hport)}}
+		}
+	}
+	created, err := d.pool.Client.CreateContainer(dc.CreateContainerOptions{
+		Name: name, Config: cfg, HostConfig: hc, NetworkingConfig: netCfg, Context: ctx,
+	})
+	if err != nil {
+		return "", err
+	}
+	return created.ID, nil
+}
+
+func (d *dockerEngine) attach(ctx context.Context, id string, stdin io.Reader, stdout, stderr io.Writer) (func() error, error) {
+	opts := dc.AttachToContainerOptions{
+		Container: id, OutputStream: stdout, ErrorStream: stderr,
+		Stdout: true, Stderr: true, Stream: true, Success: make(chan struct{}),
+	}
+	if stdin != nil {
+		opts.InputStream, opts.Stdin = stdin, true
+	}
+	attach, err := d.pool.Client.AttachToContainerNonBlocking(opts)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-opts.Success:
+		opts.Success <- struct{}{}
+	case <-ctx.Done():
+		attach.Close()
+		return nil, ctx.Err()
+	}
+	return func() error {
+		// The attach ends when the container exits (or is removed); waiting on it too makes
+		// sure every byte the process wrote has reached stdout and stderr.
+		_, werr := d.pool.Client.WaitContainer(id)
+		_ = attach.Wait()
+		return werr
+	}, nil
+}
+
+func (d *dockerEngine) start(ctx context.Context, id string) error {
+	err := d.pool.Client.StartContainerWithContext(id, nil, ctx)
+	var already *dc.ContainerAlreadyRunning
+	if err != nil && !errors.As(err, &already) {
+		return err
+	}
+	return nil
+}
+
+func (d *dockerEngine) state(ctx context.Context, id string) (State, error) {
+	info, err := d.pool.Client.InspectContainerWithContext(id, ctx)
+	if err != nil {
+		return State{}, err
+	}
+	return State{Running: info.State.Running, ExitCode: info.State.ExitCode, OOMKilled: info.State.OOMKilled}, nil
+}
+
+func (d *dockerEngine) stop(ctx context.Context, id string, grace time.Duration) error {
+	err := d.pool.Client.StopContainerWithContext(id, uint(grace.Round(time.Second)/time.Second), ctx)
+	var notRunning *dc.ContainerNotRunning
+	if err != nil && !errors.As(err, &notRunning) && !gone(err) {
+		return err
+	}
+	return nil
+}
+
+func (d *dockerEngine) kill(ctx context.Context, id string, signal string) error {
+	sig := dc.SIGKILL
+	if signal == "SIGTERM" {
+		sig = dc.SIGTERM
+	}
+	err := d.pool.Client.KillContainer(dc.KillContainerOptions{ID: id, Signal: sig, Context: ctx})
+	var notRunning *dc.ContainerNotRunning
+	if err != nil && !errors.As(err, &notRunning) {
+		return err
+	}
+	return nil
+}
+
+func (d *dockerEngine) remove(ctx context.Context, id string) error {
+	err := d.pool.Client.RemoveContainer(dc.RemoveContainerOptions{ID: id, Force: true, RemoveVolumes: true, Context: ctx})
+	if err != nil && !gone(err) {
+		return err
+	}
+	return nil
+}
+
+func (d *dockerEngine) logs(ctx context.Context, id string, lines int) (string, error) {
+	var buf strings.Builder
+	err := d.pool.Client.Logs(dc.LogsOptions{
+		Context: ctx, Container: id, OutputStream: &buf, ErrorStream: &buf,
+		Stdout: true, Stderr: true, Tail: strconv.Itoa(lines),
+	})
+	return buf.String(), err
+}
+
+func (d *dockerEngine) list(ctx context.Context) ([]listed, error) {
+	filter := map[string][]string{"label": {LabelApp + "=1"}}
+	list, err := d.pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: filter, Context: ctx})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]listed, 0, len(list))
+	for _, c := range list {
+		name := c.ID[:12]
+		if len(c.Names) > 0 {
+			name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		out = append(out, listed{id: c.ID, name: name, labels: c.Labels})
+	}
+	return out, nil
+}
+
+func (d *dockerEngine) createNetwork(ctx context.Context, name string, labels map[string]string) error {
+	_, err := d.pool.Client.CreateNetwork(dc.CreateNetworkOptions{Name: name, Driver: "bridge", Labels: labels, Context: ctx})
+	return err
+}
+
+func (d *dockerEngine) removeNetworks(_ context.Context, match func(map[string]string) bool) error {
+	nets, err := d.pool.Client.FilteredListNetworks(dc.NetworkFilterOpts{"label": {LabelApp + "=1": true}})
+	if err != nil {
+		return fmt.Errorf("list kafka-lab networks: %w", err)
+	}
+	var errs []error
+	for _, n := range nets {
+		if match(n.Labels) {
+			if err := d.pool.Client.RemoveNetwork(n.ID); err != nil && !strings.Contains(err.Error(), "No such network") {
+				errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// gone says whether a Docker error means the container no longer exists or is being removed.
+func gone(err error) bool {
+	var noSuch *dc.NoSuchContainer
+	if errors.As(err, &noSuch) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "No such container") || strings.Contains(msg, "is already in progress") ||
+		strings.Contains(msg, "removal of container")
+}

@@ -1,0 +1,685 @@
+package container
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Local processes: for graders that have no Docker engine (Gradescope runs each submission in a
+// container of its own, where Docker cannot nest), NewLocal runs every container of the run as
+// a process of this machine, from a Kafka distribution folder that harness/image/dist.sh writes:
+// the image's /opt/kafka (bin, libs, config), its /etc/kafka/docker and kafka-python. Kafka, the
+// lab's commands and the student's programs are the same; what a container gave is kept as far
+// as a plain process can have it:
+//
+//   - Files: each process has a folder of its own, its root, laid out as the image: bin and libs
+//     link to the distribution, config is a copy, data and /tmp are its own, a read-only mount is
+//     a copy. Absolute paths under the image's folders in its command, environment and working
+//     folder (and in the copied properties files) are taken inside that root.
+//   - Network: none of its own. Every process shares the host's loopback, so a cluster binds the
+//     lab's ports on the host itself (see Runtime.Local), and one local run at a time may hold
+//     them: NewLocal takes a lock and says who holds it.
+//   - Untrusted programs run under a user id of their own (when the harness is root), with
+//     limits on address space, processes and file size. There is no CPU quota, no network
+//     isolation and no read-only root without cgroups and namespaces: weaker than the
+//     container, which is why Docker stays the default.
+//   - Lifetime: each process leads its own process group and gets SIGKILL when the harness dies
+//     (Pdeathsig); the next run sweeps what a dead run left: its folder, the processes marked
+//     with its run id in their environment, and any process of the student user ids.
+
+// LocalDir is the folder of every local run on this machine.
+func LocalDir() string { return filepath.Join(os.TempDir(), "kafka-lab-local") }
+
+// studentUIDs are the user ids untrusted programs run under, one per program, so that a
+// program's processes can be counted, limited and killed apart from everything else.
+const (
+	studentUIDBase  = 61000
+	studentUIDCount = 1000
+	studentGID      = 65534 // nogroup
+)
+
+// Environment marks of local processes: how a sweep finds what a dead run left. (Not KAFKA_*:
+// the image's entry point would make those server properties.)
+const (
+	envRun  = "KAFKALAB_RUN"
+	envRoot = "KAFKALAB_ROOT"
+)
+
+// logLimit caps a local process's log file, as Docker's json-file max-size does.
+const logLimit = 20 << 20
+
+// imageDirs are the image's folders that a local process finds inside its own root.
+var imageDirs = []string{"/opt/kafka", "/etc/kafka", "/var/lib/kafka", "/mnt/shared", "/tmp"}
+
+// NewLocal starts a run whose containers are local processes from the Kafka distribution in
+// dist (see the comment above). It sweeps what dead local runs left.
+func NewLocal(ctx context.Context, dist string) (*Runtime, error) {
+	dist, err := filepath.Abs(dist)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"libs", "bin", "config", "etc", "python"} {
+		if st, err := os.Stat(filepath.Join(dist, d)); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("%s is not a kafka-lab Kafka distribution (no %s/): build one with harness/image/dist.sh", dist, d)
+		}
+	}
+	base := LocalDir()
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := lockFile(filepath.Join(base, "ports.lock"))
+	if err != nil {
+		return nil, err
+	}
+	eng := &localEngine{dist: dist, base: base, lock: lock, asRoot: os.Geteuid() == 0, procs: map[string]*localProc{}}
+	rt := newRuntime(eng)
+	rt.local = eng
+	eng.runID = rt.RunID
+	eng.dir = filepath.Join(base, rt.RunID)
+	fail := func(err error) (*Runtime, error) {
+		_ = os.RemoveAll(eng.dir)
+		eng.unlock()
+		return nil, err
+	}
+	if err := os.MkdirAll(eng.dir, 0o755); err != nil {
+		return fail(err)
+	}
+	labels, _ := json.Marshal(rt.Labels())
+	if err := os.WriteFile(filepath.Join(eng.dir, "labels.json"), labels, 0o644); err != nil {
+		return fail(err)
+	}
+	// A copy every student user id can read, wherever the distribution is.
+	eng.python = filepath.Join(eng.dir, "python")
+	if err := copyTree(filepath.Join(dist, "python"), eng.python, nil); err != nil {
+		return fail(fmt.Errorf("copy kafka-python: %w", err))
+	}
+	if _, err := rt.Sweep(ctx); err != nil {
+		return fail(err)
+	}
+	// Holding the lock, no other local run is alive: any student process left is an escapee.
+	eng.killStudents()
+	return rt, nil
+}
+
+// lockFile takes an exclusive lock on path, or says which process holds it.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		return nil, fmt.Errorf("another kafka-lab run with local Kafka processes (pid %s) holds this machine's lab ports (9092-9094): wait for it to end", strings.TrimSpace(string(holder)))
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return f, nil
+}
+
+type localEngine struct {
+	dist, base string
+	dir        string // this run's folder
+	runID      string
+	python     string // this run's copy of kafka-python
+	asRoot     bool
+
+	mu       sync.Mutex
+	lock     *os.File
+	procs    map[string]*localProc // by id: the process's root
+	students int                   // student user ids handed out
+}
+
+// localProc is one container as a process: made by create, (re)started by start.
+type localProc struct {
+	root string
+	argv []string
+	env  []string
+	dir  string
+	uid  int // a student user id, or 0: runs as the harness
+
+	mu             sync.Mutex
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *limitedFile
+	cmd            *exec.Cmd
+	done           chan struct{} // closed when the current start has exited
+	state          State
+}
+
+func (e *localEngine) unlock() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.lock != nil {
+		e.lock.Close()
+		e.lock = nil
+	}
+}
+
+func (e *localEngine) create(_ context.Context, name string, spec Spec, _ map[string]string) (string, error) {
+	root := filepath.Join(e.dir, name)
+	if _, err := os.Stat(root); err == nil {
+		return "", fmt.Errorf("container %s already exists", name)
+	}
+	p := &localProc{root: root, done: make(chan struct{})}
+	close(p.done) // not started
+	if err := e.layOut(p, spec); err != nil {
+		_ = os.RemoveAll(root)
+		return "", err
+	}
+	e.mu.Lock()
+	e.procs[root] = p
+	e.mu.Unlock()
+	return root, nil
+}
+
+// layOut makes the process's root and translates its command, environment and folder.
+func (e *localEngine) layOut(p *localProc, spec Spec) error {
+	if spec.Untrusted && e.asRoot {
+		e.mu.Lock()
+		p.uid = studentUIDBase + e.students%studentUIDCount
+		e.students++
+		e.mu.Unlock()
+	}
+	targets := append([]string(nil), imageDirs...)
+	for _, m := range spec.Mounts {
+		targets = append(targets, m.Target)
+	}
+	tr := func(s string) string { return translate(s, p.root, targets) }
+	kafka := filepath.Join(p.root, "opt/kafka")
+	for _, d := range []string{"opt/kafka/logs", "var/lib/kafka/data", "mnt/shared/config", "etc/kafka", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(p.root, d), 0o755); err != nil {
+			return err
+		}
+	}
+	for link, target := range map[string]string{
+		filepath.Join(kafka, "bin"):               filepath.Join(e.dist, "bin"),
+		filepath.Join(kafka, "libs"):              filepath.Join(e.dist, "libs"),
+		filepath.Join(p.root, "etc/kafka/docker"): filepath.Join(e.dist, "etc"),
+	} {
+		if err := os.Symlink(target, link); err != nil {
+			return err
+		}
+	}
+	// The properties that name a folder of the image (log.dirs=/tmp/kafka-logs, ZooKeeper's
+	// dataDir) name the process's own.
+	if err := copyTree(filepath.Join(e.dist, "config"), filepath.Join(kafka, "config"), func(path string, data []byte) []byte {
+		if !strings.HasSuffix(path, ".properties") {
+			return data
+		}
+		lines := strings.Split(string(data), "\n")
+		for i, l := range lines {
+			if k, v, ok := strings.Cut(l, "="); ok && !strings.HasPrefix(strings.TrimSpace(l), "#") {
+				lines[i] = k + "=" + tr(v)
+			}
+		}
+		return []byte(strings.Join(lines, "\n"))
+	}); err != nil {
+		return err
+	}
+	for _, m := range spec.Mounts {
+		dst := filepath.Join(p.root, m.Target)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if m.ReadOnly {
+			// A copy the program can read and not change, whoever owns the original.
+			if err := copyTree(m.Source, dst, nil); err != nil {
+				return fmt.Errorf("mount %s: %w", m.Source, err)
+			}
+		} else if err := os.Symlink(m.Source, dst); err != nil {
+			return err
+		}
+	}
+	tmp := filepath.Join(p.root, "tmp")
+	if p.uid != 0 {
+		if err := os.Chown(tmp, p.uid, studentGID); err != nil {
+			return err
+		}
+		if err := os.Chmod(tmp, 0o700); err != nil {
+			return err
+		}
+	}
+
+	p.dir = kafka // the image's working folder
+	if spec.WorkingDir != "" {
+		p.dir = tr(spec.WorkingDir)
+	}
+	argv := append(append([]string(nil), spec.Entrypoint...), spec.Cmd...)
+	if len(argv) == 0 {
+		argv = []string{"/etc/kafka/docker/run"} // the image's CMD
+	}
+	for i, a := range argv {
+		argv[i] = tr(a)
+	}
+	switch {
+	case filepath.IsAbs(argv[0]):
+	case strings.Contains(argv[0], "/"):
+		argv[0] = filepath.Join(p.dir, argv[0])
+	default:
+		// On the image's PATH, not the harness's: a python3 of root's own (pyenv, say) is no
+		// program a student user id may run.
+		path, err := lookPath(argv[0], imagePath)
+		if err != nil {
+			return err
+		}
+		argv[0] = path
+	}
+	if spec.Untrusted {
+		// Limits of the container, as far as rlimits go: address space (virtual, so a few times
+		// the memory), processes of the program's user id, size of a file it writes.
+		var limits []string
+		if spec.MemoryBytes > 0 {
+			limits = append(limits, fmt.Sprintf("ulimit -v %d", 4*spec.MemoryBytes>>10))
+		}
+		if spec.PidsLimit > 0 && p.uid != 0 {
+			limits = append(limits, fmt.Sprintf("ulimit -u %d", spec.PidsLimit))
+		}
+		limits = append(limits, "ulimit -f 16384", "ulimit -c 0", `exec "$@"`)
+		argv = append([]string{"/bin/bash", "-c", strings.Join(limits, " && "), "sandbox"}, argv...)
+	}
+	p.argv = argv
+
+	p.env = []string{
+		"PATH=" + imagePath,
+		"LANG=C.UTF-8",
+		"HOME=" + tmp,
+		"PYTHONPATH=" + e.python,
+		"MALLOC_ARENA_MAX=2",
+		envRun + "=" + e.runID,
+		envRoot + "=" + p.root,
+	}
+	if jh := os.Getenv("JAVA_HOME"); jh != "" {
+		p.env = append(p.env, "JAVA_HOME="+jh)
+	}
+	for _, kv := range spec.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			p.env = append(p.env, k+"="+tr(v))
+		}
+	}
+	return nil
+}
+
+// imagePath is the PATH of local processes, as in the image.
+const imagePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// lookPath finds an executable on path.
+func lookPath(name, path string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no %s in %s on this machine", name, path)
+}
+
+// translate takes a path, KEY=path or a comma-separated list of them under one of the folders
+// in targets to the same path under root; anything else is left as it is.
+func translate(s, root string, targets []string) string {
+	if k, v, ok := strings.Cut(s, "="); ok && !strings.HasPrefix(s, "/") {
+		return k + "=" + translate(v, root, targets)
+	}
+	parts := strings.Split(s, ",")
+	for i, part := range parts {
+		for _, t := range targets {
+			if part == t || strings.HasPrefix(part, t+"/") {
+				parts[i] = root + part
+				break
+			}
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func (e *localEngine) proc(id string) (*localProc, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p, ok := e.procs[id]
+	if !ok {
+		return nil, fmt.Errorf("no local container %s", filepath.Base(id))
+	}
+	return p, nil
+}
+
+func (e *localEngine) attach(_ context.Context, id string, stdin io.Reader, stdout, stderr io.Writer) (func() error, error) {
+	p, err := e.proc(id)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.stdin, p.stdout, p.stderr = stdin, stdout, stderr
+	p.mu.Unlock()
+	return func() error {
+		p.mu.Lock()
+		done := p.done
+		p.mu.Unlock()
+		<-done
+		return nil
+	}, nil
+}
+
+func (e *localEngine) start(_ context.Context, id string) error {
+	p, err := e.proc(id)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.done:
+	default:
+		return nil // running
+	}
+	if p.log == nil {
+		f, err := os.OpenFile(filepath.Join(p.root, "output.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		p.log = &limitedFile{f: f}
+	}
+	cmd := &exec.Cmd{Path: p.argv[0], Args: p.argv, Env: p.env, Dir: p.dir}
+	var stdinW *os.File
+	if p.stdin != nil {
+		// An OS pipe fed from here, so that Wait never waits on a copy from the caller's reader.
+		r, w, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		cmd.Stdin, stdinW = r, w
+	}
+	cmd.Stdout, cmd.Stderr = p.log, p.log
+	if p.stdout != nil {
+		cmd.Stdout = io.MultiWriter(p.stdout, p.log)
+		cmd.Stderr = io.MultiWriter(p.stderr, p.log)
+	}
+	// A child that keeps the output pipes open (a grandchild left running) does not hold up
+	// the exit.
+	cmd.WaitDelay = 2 * time.Second
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if p.uid != 0 {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(p.uid), Gid: studentGID, Groups: []uint32{}}
+	}
+	if err := cmd.Start(); err != nil {
+		if stdinW != nil {
+			stdinW.Close()
+		}
+		return err
+	}
+	p.cmd, p.done, p.state = cmd, make(chan struct{}), State{Running: true}
+	if stdinW != nil {
+		go func(in io.Reader) {
+			_, _ = io.Copy(stdinW, in) // ends when the caller closes its end or the process exits
+			stdinW.Close()
+		}(p.stdin)
+	}
+	go func(done chan struct{}) {
+		_ = cmd.Wait()
+		st := State{ExitCode: cmd.ProcessState.ExitCode()}
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			st.ExitCode = 128 + int(ws.Signal()) // as Docker reports a container killed by a signal
+		}
+		if p.uid != 0 {
+			e.killUID(p.uid) // whatever the program left running
+		}
+		p.mu.Lock()
+		p.state = st
+		p.mu.Unlock()
+		close(done)
+	}(p.done)
+	return nil
+}
+
+func (e *localEngine) state(_ context.Context, id string) (State, error) {
+	p, err := e.proc(id)
+	if err != nil {
+		return State{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state, nil
+}
+
+// signal sends sig to the process group of the process's current start, if it runs.
+func (p *localProc) signal(sig syscall.Signal) (done chan struct{}, running bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.done:
+		return p.done, false
+	default:
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+	return p.done, true
+}
+
+func (e *localEngine) stop(ctx context.Context, id string, grace time.Duration) error {
+	p, err := e.proc(id)
+	if err != nil {
+		return err
+	}
+	done, running := p.signal(syscall.SIGTERM)
+	if !running {
+		return nil
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	p.signal(syscall.SIGKILL)
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *localEngine) kill(_ context.Context, id string, signal string) error {
+	p, err := e.proc(id)
+	if err != nil {
+		return err
+	}
+	sig := syscall.SIGKILL
+	if signal == "SIGTERM" {
+		sig = syscall.SIGTERM
+	}
+	p.signal(sig)
+	return nil
+}
+
+func (e *localEngine) remove(ctx context.Context, id string) error {
+	e.mu.Lock()
+	p, ok := e.procs[id]
+	delete(e.procs, id)
+	e.mu.Unlock()
+	if ok {
+		done, _ := p.signal(syscall.SIGKILL)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		case <-ctx.Done():
+		}
+		p.mu.Lock()
+		if p.log != nil {
+			p.log.f.Close()
+		}
+		p.mu.Unlock()
+	} else {
+		// A container of a dead run (a sweep): its processes carry its root in their environment.
+		killMarked(envRoot + "=" + id)
+	}
+	if err := os.RemoveAll(id); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func (e *localEngine) logs(_ context.Context, id string, lines int) (string, error) {
+	data, err := os.ReadFile(filepath.Join(id, "output.log"))
+	if err != nil {
+		return "", err
+	}
+	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n") + "\n", nil
+}
+
+// runs returns the folder and labels of every local run on this machine.
+func (e *localEngine) runs() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	entries, _ := os.ReadDir(e.base)
+	for _, d := range entries {
+		dir := filepath.Join(e.base, d.Name())
+		data, err := os.ReadFile(filepath.Join(dir, "labels.json"))
+		if err != nil {
+			continue
+		}
+		var labels map[string]string
+		if json.Unmarshal(data, &labels) == nil {
+			out[dir] = labels
+		}
+	}
+	return out
+}
+
+func (e *localEngine) list(context.Context) ([]listed, error) {
+	var out []listed
+	for dir, labels := range e.runs() {
+		entries, _ := os.ReadDir(dir)
+		for _, c := range entries {
+			if c.IsDir() && c.Name() != "python" {
+				out = append(out, listed{id: filepath.Join(dir, c.Name()), name: c.Name(), labels: labels})
+			}
+		}
+	}
+	return out, nil
+}
+
+func (e *localEngine) createNetwork(context.Context, string, map[string]string) error { return nil }
+
+// removeNetworks has no networks to remove; it removes the folders of the matching runs (and
+// any process still marked with their id), and releases the ports when the run is this one.
+func (e *localEngine) removeNetworks(_ context.Context, match func(map[string]string) bool) error {
+	var errs []error
+	for dir, labels := range e.runs() {
+		if !match(labels) {
+			continue
+		}
+		killMarked(envRun + "=" + labels[LabelRun])
+		errs = append(errs, os.RemoveAll(dir))
+		if dir == e.dir {
+			e.unlock()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// killMarked SIGKILLs every process whose environment holds mark.
+func killMarked(mark string) {
+	want := []byte(mark + "\x00")
+	eachProcess(func(pid int) {
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err == nil && bytes.Contains(append(env, 0), want) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+}
+
+// killUID SIGKILLs every process of a student user id: kill(-1) as that user reaches exactly
+// them, even those that left the process group or forked meanwhile.
+func (e *localEngine) killUID(uid int) {
+	cmd := exec.Command("/bin/bash", "-c", "kill -9 -1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: studentGID, Groups: []uint32{}}}
+	_ = cmd.Run() // it kills itself too
+}
+
+// killStudents SIGKILLs every process of any student user id.
+func (e *localEngine) killStudents() {
+	if !e.asRoot {
+		return
+	}
+	eachProcess(func(pid int) {
+		var st syscall.Stat_t
+		if syscall.Stat(fmt.Sprintf("/proc/%d", pid), &st) == nil && st.Uid >= studentUIDBase && st.Uid < studentUIDBase+studentUIDCount {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+}
+
+func eachProcess(f func(pid int)) {
+	entries, _ := os.ReadDir("/proc")
+	for _, d := range entries {
+		if pid, err := strconv.Atoi(d.Name()); err == nil && pid != os.Getpid() {
+			f(pid)
+		}
+	}
+}
+
+// copyTree copies the folder src to dst, readable by everyone (symbolic links are followed),
+// passing each file's content through edit when it is not nil.
+func copyTree(src, dst string, edit func(path string, data []byte) []byte) error {
+	src, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if edit != nil {
+			data = edit(path, data)
+		}
+		mode := os.FileMode(0o644)
+		if info, err := os.Stat(path); err == nil && info.Mode()&0o111 != 0 {
+			mode = 0o755
+		}
+		return os.WriteFile(target, data, mode)
+	})
+}
+
+// limitedFile is a process's log file, which stops growing at logLimit.
+type limitedFile struct {
+	mu   sync.Mutex
+	f    *os.File
+	size int
+}
+
+func (l *limitedFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.size < logLimit {
+		n, _ := l.f.Write(p[:min(len(p), logLimit-l.size)])
+		l.size += n
+	}
+	return len(p), nil
+}

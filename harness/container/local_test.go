@@ -1,0 +1,260 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests run real processes of this machine from a small distribution of shell scripts:
+// what NewLocal does with any process, Kafka's or a student's.
+
+func TestTranslate(t *testing.T) {
+	targets := append(append([]string(nil), imageDirs...), "/submission")
+	for in, want := range map[string]string{
+		"/opt/kafka":                                 "/r/opt/kafka",
+		"bin/kafka-topics.sh":                        "bin/kafka-topics.sh",
+		"/opt/kafkaesque":                            "/opt/kafkaesque",
+		"KAFKA_LOG_DIRS=/var/lib/kafka/data":         "KAFKA_LOG_DIRS=/r/var/lib/kafka/data",
+		"log.dirs=/tmp/a,/tmp/b":                     "log.dirs=/r/tmp/a,/r/tmp/b",
+		"/submission/balance_calculator.py":          "/r/submission/balance_calculator.py",
+		"--bootstrap-server":                         "--bootstrap-server",
+		"PLAINTEXT://localhost:9092,HOST://x:1":      "PLAINTEXT://localhost:9092,HOST://x:1",
+		"/usr/bin/python3":                           "/usr/bin/python3",
+		"/etc/kafka/docker/run":                      "/r/etc/kafka/docker/run",
+		"acks=all":                                   "acks=all",
+		"/tmp":                                       "/r/tmp",
+		"/mnt/shared/config/server.properties":       "/r/mnt/shared/config/server.properties",
+		"KAFKA_LISTENERS=PLAINTEXT://127.0.0.1:9092": "KAFKA_LISTENERS=PLAINTEXT://127.0.0.1:9092",
+	} {
+		if got := translate(in, "/r", targets); got != want {
+			t.Errorf("translate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// fakeDist writes a distribution whose bin/ holds the given scripts.
+func fakeDist(t *testing.T, scripts map[string]string) string {
+	t.Helper()
+	dist := t.TempDir()
+	for _, d := range []string{"libs", "bin", "config", "etc", "python"} {
+		if err := os.MkdirAll(filepath.Join(dist, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(dist, "bin", name), []byte("#!/bin/bash\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dist, "config", "server.properties"), []byte("# c\nlog.dirs=/tmp/kafka-logs\nnum.io.threads=2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dist
+}
+
+func localRuntime(t *testing.T, dist string) *Runtime {
+	t.Helper()
+	rt, err := NewLocal(context.Background(), dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := rt.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Stat(rt.local.dir); err == nil {
+			t.Errorf("the run's folder %s is still there after Close", rt.local.dir)
+		}
+	})
+	return rt
+}
+
+func TestLocalProcessesLiveInTheirOwnRoot(t *testing.T) {
+	rt := localRuntime(t, fakeDist(t, map[string]string{
+		"where.sh": `pwd; echo "data=$KAFKA_LOG_DIRS"; grep log.dirs config/server.properties; echo hi > /dev/null`,
+		"echo.sh":  `while read -r l; do echo "got $l"; done; echo "end" >&2`,
+	}))
+	ctx := context.Background()
+	res, err := rt.RunOnce(ctx, Spec{Name: "where", WorkingDir: "/opt/kafka", Cmd: []string{"bin/where.sh"},
+		Env: []string{"KAFKA_LOG_DIRS=/var/lib/kafka/data"}})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	root := filepath.Join(rt.local.dir, "kafka-lab-"+rt.RunID+"-where")
+	for _, want := range []string{root + "/opt/kafka\n", "data=" + root + "/var/lib/kafka/data\n", "log.dirs=" + root + "/tmp/kafka-logs\n"} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.Stdout)
+		}
+	}
+	if _, err := os.Stat(root); err == nil {
+		t.Errorf("RunOnce left %s", root)
+	}
+
+	// Standard input line by line, the end of input, both streams.
+	p, err := rt.StartProcess(ctx, Spec{Name: "echo", Cmd: []string{"bin/echo.sh"}, Stdin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Remove(ctx)
+	for _, l := range []string{"a", "b"} {
+		if err := p.WriteLine(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = p.CloseStdin()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := p.Wait(wctx)
+	if err != nil || st.ExitCode != 0 {
+		t.Fatalf("%v %v", st, err)
+	}
+	if got := strings.Join(p.Stdout.Lines(), ","); got != "got a,got b" {
+		t.Errorf("stdout %q", got)
+	}
+	if got := p.Stderr.String(); got != "end\n" {
+		t.Errorf("stderr %q", got)
+	}
+	if logs := p.Logs(ctx, 10); !strings.Contains(logs, "got b") || !strings.Contains(logs, "end") {
+		t.Errorf("logs %q", logs)
+	}
+}
+
+func TestLocalStopKillRestartKeepFiles(t *testing.T) {
+	rt := localRuntime(t, fakeDist(t, map[string]string{
+		// Counts its starts in its data folder; a clean exit on SIGTERM, as Kafka's.
+		"serve.sh": `n=$(cat $KAFKA_LOG_DIRS/n 2>/dev/null || echo 0); echo $((n+1)) > $KAFKA_LOG_DIRS/n; echo "start $((n+1))"
+trap 'exit 0' TERM; while true; do sleep 0.1; done`,
+	}))
+	ctx := context.Background()
+	c, err := rt.Start(ctx, Spec{Name: "serve", Entrypoint: []string{"/opt/kafka/bin/serve.sh"}, Env: []string{"KAFKA_LOG_DIRS=/var/lib/kafka/data"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	awaitLog := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(c.Logs(ctx, 10), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the logs: %q", want, c.Logs(ctx, 10))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	awaitLog("start 1")
+	if err := c.Stop(ctx, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.State(ctx); st.Running || st.ExitCode != 0 {
+		t.Errorf("after Stop: %v, want a clean exit", st)
+	}
+	if err := c.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	awaitLog("start 2")
+	if err := c.Kill(ctx, "SIGKILL"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for st, _ := c.State(ctx); st.Running; st, _ = c.State(ctx) {
+		if time.Now().After(deadline) {
+			t.Fatal("still running after SIGKILL")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st, _ := c.State(ctx); st.ExitCode != 137 {
+		t.Errorf("after SIGKILL: %v, want code 137 as Docker says", st)
+	}
+	if err := c.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	awaitLog("start 3")
+	if names, _ := rt.Containers(ctx); len(names) != 1 {
+		t.Errorf("containers %v", names)
+	}
+}
+
+func TestLocalRunsOneAtATime(t *testing.T) {
+	dist := fakeDist(t, nil)
+	localRuntime(t, dist)
+	if _, err := NewLocal(context.Background(), dist); err == nil || !strings.Contains(err.Error(), "holds this machine's lab ports") {
+		t.Fatalf("a second local run at once: %v", err)
+	}
+}
+
+// A dead run's processes and folder go at the next run's start.
+func TestLocalSweepsWhatADeadRunLeft(t *testing.T) {
+	base := LocalDir()
+	dead := filepath.Join(base, "deadbeef")
+	if err := os.MkdirAll(filepath.Join(dead, "kafka-lab-deadbeef-broker-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	labels, _ := json.Marshal(map[string]string{LabelApp: "1", LabelRun: "deadbeef", LabelPID: "999999999", LabelHost: host})
+	if err := os.WriteFile(filepath.Join(dead, "labels.json"), labels, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	left := exec.Command("sleep", "300")
+	left.Env = []string{envRun + "=deadbeef"}
+	if err := left.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- left.Wait() }()
+	defer left.Process.Kill()
+
+	localRuntime(t, fakeDist(t, nil))
+	if _, err := os.Stat(dead); err == nil {
+		t.Error("the dead run's folder is still there")
+	}
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Error("the dead run's process still runs")
+	}
+}
+
+// An untrusted program runs under a user id of its own, and whatever it leaves running, even
+// in a new session, is killed when it exits.
+func TestLocalUntrustedLeavesNothing(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("student user ids need root")
+	}
+	rt := localRuntime(t, fakeDist(t, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := rt.RunOnce(ctx, Spec{Name: "prog", Untrusted: true, MemoryBytes: 64 << 20, PidsLimit: 16,
+		Cmd: []string{"/bin/bash", "-c", "id -u; setsid sleep 300 & touch /opt/kafka/bin/x 2>&1 || echo refused; ulimit -u"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Fields(res.Stdout)
+	if len(lines) < 3 {
+		t.Fatalf("output %q %q", res.Stdout, res.Stderr)
+	}
+	uid := lines[0]
+	if n, _ := strconv.Atoi(uid); n < studentUIDBase {
+		t.Errorf("ran as uid %s, want a student user id", uid)
+	}
+	if !strings.Contains(res.Stdout, "refused") {
+		t.Errorf("it could write into the distribution: %q", res.Stdout)
+	}
+	if lines[len(lines)-1] != "16" {
+		t.Errorf("process limit %s, want 16", lines[len(lines)-1])
+	}
+	eachProcess(func(pid int) {
+		var st syscall.Stat_t
+		stat, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		zombie := strings.Contains(string(stat), ") Z ") // dead, waiting for init to reap it
+		if syscall.Stat("/proc/"+strconv.Itoa(pid), &st) == nil && strconv.Itoa(int(st.Uid)) == uid && !zombie {
+			t.Errorf("process %d of uid %s survived its program", pid, uid)
+		}
+	})
+}
