@@ -12,7 +12,7 @@ GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
 GOTEST = $(GO) test -p 1 -count=1 -timeout 45m
 
-.PHONY: all setup docker image spec test vet bench sweep clean cluster down grade grade-class handout
+.PHONY: all setup docker image dist spec spec-local test vet bench sweep clean cluster down grade grade-class handout gradescope
 
 all: spec
 
@@ -23,6 +23,12 @@ setup docker:
 image: setup
 	@case "$(KAFKA_LAB_IMAGE)" in kafka-lab/*) IMAGE=$(KAFKA_LAB_IMAGE) harness/image/build.sh ;; *) echo "image: using $(KAFKA_LAB_IMAGE)" ;; esac
 
+# The Kafka distribution the image holds, as a folder: graders without Docker run Kafka from it
+# as local processes (KAFKA_LAB_DIST; see harness/container/local.go and gradescope/).
+DIST ?= $(HOME)/.cache/kafka-lab/dist-$(KAFKA_VERSION)
+dist: setup
+	harness/image/dist.sh '$(DIST)'
+
 # The main job: the lab's executable spec (features/) against real Kafka, grading the bundled
 # reference submission or SUBMISSION=<folder>; TAGS=@section-3 runs one section.
 spec: image
@@ -32,11 +38,19 @@ spec: image
 # one submission, `make grade SUBMISSION=dir [OUT=grades]`, or a class, one folder per student,
 # `make grade-class CLASS=dir [OUT=grades] [WORKERS=2]`; a class run again resumes.
 OUT ?= grades
+# The spec without Docker: Kafka, the lab's commands and the programs as local processes.
+spec-local: dist
+	KAFKA_LAB_DIST='$(DIST)' $(GOTEST) -v -run '^TestFeatures$$' . $(if $(TAGS),-godog.tags='$(TAGS)') $(if $(SUBMISSION),-submission='$(abspath $(SUBMISSION))')
+
 grade: image
 	$(GO) run ./cmd/grade -out '$(OUT)' $(if $(TAGS),-tags '$(TAGS)') '$(or $(SUBMISSION),testdata/submissions/reference)'
 
 grade-class: image
 	$(GO) run ./cmd/grade -batch -out '$(OUT)' $(if $(WORKERS),-workers $(WORKERS)) $(if $(TAGS),-tags '$(TAGS)') '$(CLASS)'
+
+# The Gradescope autograder bundle (setup.sh + run_autograder): gradescope-autograder.zip.
+gradescope:
+	bash gradescope/bundle.sh
 
 # The features as one Markdown document to print and hand out.
 handout:
@@ -46,9 +60,11 @@ handout:
 vet:
 	$(GO) vet ./...
 
-# Every test: the harness's own tests (real Docker) and the spec.
-test: image vet
+# Every test: the harness's own tests (real Docker) and the spec; the Gradescope bundle (local
+# processes, no Docker); then the harness's tests that differ with local processes.
+test: image dist vet
 	$(GOTEST) ./...
+	KAFKA_LAB_DIST='$(DIST)' $(GOTEST) ./harness/cluster ./harness/runner ./harness/sandbox
 
 # Speed and memory against the budgets, as ratios measured in one run.
 bench: image

@@ -6,6 +6,9 @@
 // Reports of a submission: results.json (Gradescope), classroom.json and classroom.b64 (GitHub
 // Classroom's runner result), cucumber.json, junit.xml, summary.txt and score.json. A batch
 // adds grades.csv and a summary table; run again, it grades only what is not done yet.
+//
+// Kafka runs in Docker, or with -dist (KAFKA_LAB_DIST) as local processes from a distribution
+// folder: how the Gradescope bundle (gradescope/) grades where there is no Docker engine.
 package main
 
 import (
@@ -33,6 +36,7 @@ func main() {
 		workers = flag.Int("workers", grading.DefaultWorkers(), "batch: submissions graded at a time")
 		timeout = flag.Duration("timeout", 15*time.Minute, "batch: time limit of one submission")
 		quiet   = flag.Bool("quiet", false, "no spec output on the console, only the score")
+		dist    = flag.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
 	)
 	flag.StringVar(&featuresDir, "features", "features", "the spec's features folder")
 	flag.Usage = func() {
@@ -43,6 +47,15 @@ func main() {
 	if flag.NArg() != 1 {
 		flag.Usage()
 		os.Exit(2)
+	}
+	if *dist != "" {
+		// The suite (and a batch's children) read it from the environment.
+		os.Setenv("KAFKA_LAB_DIST", *dist)
+		if *batch && *workers > 1 {
+			// Local processes share the machine's lab ports: one grading at a time.
+			fmt.Fprintf(os.Stderr, "grade: -dist: one submission at a time (local Kafka processes share the lab's ports)\n")
+			*workers = 1
+		}
 	}
 	var err error
 	if *batch {

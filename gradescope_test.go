@@ -1,0 +1,169 @@
+package kafkalab
+
+import (
+	"archive/zip"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"kafka-lab/harness/container"
+	"kafka-lab/harness/grading"
+)
+
+// TestGradescopeBundle builds the Gradescope autograder bundle, unpacks it as Gradescope does,
+// runs its setup.sh and then its run_autograder on the reference submission (uploaded as one
+// folder) with no Docker engine reachable, and checks results.json: it follows Gradescope's
+// format and gives the reference every mandatory point. Kafka and the programs run as local
+// processes; none is left when it ends.
+func TestGradescopeBundle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Kafka distribution and grades a whole submission")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	root := t.TempDir() // stands for /autograder
+	zipPath := filepath.Join(t.TempDir(), "autograder.zip")
+	run(ctx, t, nil, "bash", "gradescope/bundle.sh", zipPath)
+	unzip(t, zipPath, filepath.Join(root, "source"))
+	run(ctx, t, nil, "bash", filepath.Join(root, "source", "setup.sh"))
+
+	// The student uploaded their folder, not its files.
+	copyDir(t, filepath.Join("testdata", "submissions", "reference"), filepath.Join(root, "submission", "my-lab"))
+	start := time.Now()
+	out := run(ctx, t, []string{"AUTOGRADER_ROOT=" + root, "DOCKER_HOST=unix:///nonexistent/docker.sock"},
+		filepath.Join(root, "source", "run_autograder"))
+	t.Logf("run_autograder: %v", time.Since(start).Round(time.Second))
+
+	data, err := os.ReadFile(filepath.Join(root, "results", "results.json"))
+	if err != nil {
+		t.Fatalf("no results.json: %v\n%s", err, tail(out, 40))
+	}
+	if err := grading.CheckGradescope(data); err != nil {
+		t.Errorf("results.json does not follow Gradescope's format: %v", err)
+	}
+	var res grading.Gradescope
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	mandatory, failed := 0.0, []string{}
+	for _, tc := range res.Tests {
+		mandatory += tc.MaxScore
+		if tc.Status == "failed" && tc.MaxScore > 0 {
+			failed = append(failed, tc.Name+": "+tc.Output)
+		}
+	}
+	if len(failed) > 0 || mandatory == 0 || res.Score < mandatory {
+		t.Errorf("the reference scored %v of %v mandatory points; failed:\n%s\n%s", res.Score, mandatory, strings.Join(failed, "\n"), tail(out, 40))
+	}
+	t.Logf("results.json: score %v (mandatory %v), %d tests; %s", res.Score, mandatory, len(res.Tests), strings.ReplaceAll(res.Output, "\n", "; "))
+
+	// Nothing of the run is left: no run folder, no process marked with a run.
+	if entries, _ := os.ReadDir(container.LocalDir()); len(entries) > 0 {
+		for _, e := range entries {
+			if e.IsDir() {
+				t.Errorf("a local run's folder is left: %s", e.Name())
+			}
+		}
+	}
+	if pids := markedProcesses(); len(pids) > 0 {
+		t.Errorf("processes of a local run are left: %v", pids)
+	}
+}
+
+// run runs a command from the project folder and fails the test if it fails.
+func run(ctx context.Context, t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(string(out), 60))
+	}
+	return string(out)
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// unzip unpacks a zip with its files' modes, as unzip(1) on Gradescope does.
+func unzip(t *testing.T, path, dst string) {
+	t.Helper()
+	r, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, f := range r.File {
+		target := filepath.Join(dst, f.Name)
+		if !strings.HasPrefix(target, filepath.Clean(dst)+string(os.PathSeparator)) {
+			t.Fatalf("zip entry %s leaves the folder", f.Name)
+		}
+		if f.FileInfo().IsDir() {
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		in, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, f.Mode().Perm())
+		if err == nil {
+			_, err = io.Copy(out, in)
+			out.Close()
+		}
+		in.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// markedProcesses lists the processes that carry a local run's mark in their environment.
+func markedProcesses() []string {
+	var pids []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err == nil && strings.Contains(string(env), "KAFKALAB_RUN=") {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
