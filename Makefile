@@ -67,8 +67,8 @@ test: image dist vet
 	KAFKA_LAB_DIST='$(DIST)' $(GOTEST) ./harness/cluster ./harness/runner ./harness/sandbox
 
 # Speed and memory against the budgets, as ratios measured in one run.
-bench: image
-	$(GO) run ./cmd/bench
+bench: image dist
+	$(GO) run ./cmd/bench -dist '$(DIST)'
 
 # A cluster for doing the lab by hand, left running: TOPOLOGY=single (sections 1-6) or ha
 # (section 7: three brokers and a controller). It prints how to open a terminal next to a broker.

@@ -16,8 +16,11 @@ import (
 type GradeOptions struct {
 	Submission string
 	Image      string // "" for the one of the environment (see NewSuite)
-	Paths      []string
-	Tags       string
+	// Dist runs Kafka as local processes from this distribution ("" for the environment's
+	// KAFKA_LAB_DIST, see NewSuite).
+	Dist  string
+	Paths []string
+	Tags  string
 	// Format is godog's: formatters, each with an optional file ("pretty,junit:out/junit.xml").
 	Format string
 	Output io.Writer // of the formatters without a file
@@ -42,6 +45,9 @@ func Grade(o GradeOptions) (Graded, error) {
 	suite.SubmissionDir = o.Submission
 	if o.Image != "" {
 		suite.Image = o.Image
+	}
+	if o.Dist != "" {
+		suite.Dist = o.Dist
 	}
 	suite.Out = o.Notes
 	if suite.Out == nil {

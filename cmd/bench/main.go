@@ -28,12 +28,16 @@ import (
 
 func main() {
 	reps := flag.Int("reps", 3, "repetitions of each timing; the median is reported")
+	flag.StringVar(&dist, "dist", "", "a Kafka distribution folder (make dist): also measure local processes against Docker")
 	flag.Parse()
 	if err := run(*reps); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
+
+// dist is the distribution of the local-process rows ("": none measured).
+var dist string
 
 type row struct {
 	name, value, budget string
@@ -141,6 +145,10 @@ func run(reps int) error {
 	}
 
 	mb, mr, ms := median(bare), median(ready), median(reset)
+	local, err := localRows(ctx, img, reps, mr, grading, pipeline, section7)
+	if err != nil {
+		return err
+	}
 	rows := []row{
 		{"bare docker run until Kafka answers", mb.Round(time.Millisecond).String(), "", true},
 		{"single cluster ready", mr.Round(time.Millisecond).String(), "", true},
@@ -164,6 +172,7 @@ func run(reps int) error {
 		{"sandbox start to first message", boxed.Round(time.Millisecond).String(), "", true},
 		{"  / plain python3 start on the host", ratio(boxed, plain), "", true},
 	}
+	rows = append(rows, local...)
 	for _, r := range rows {
 		verdict := ""
 		if r.budget != "" {
@@ -175,6 +184,60 @@ func run(reps int) error {
 		fmt.Printf("%-42s %10s   %s\n", r.name, r.value, verdict)
 	}
 	return nil
+}
+
+// localRows measures local processes (the Gradescope bundle's way) against Docker's numbers:
+// the single cluster's start and the reference's grading, when -dist names a distribution.
+func localRows(ctx context.Context, img cluster.Image, reps int, dockerReady, docker15, docker6, docker7 time.Duration) ([]row, error) {
+	if dist == "" {
+		return nil, nil
+	}
+	rt, err := container.NewLocal(ctx, dist)
+	if err != nil {
+		return nil, err
+	}
+	limg, err := cluster.InspectImage(ctx, rt, "")
+	if err != nil {
+		return nil, errors.Join(err, rt.Close(ctx))
+	}
+	var ready []time.Duration
+	for range reps {
+		start := time.Now()
+		c, err := cluster.Start(ctx, rt, cluster.Single, limg, cluster.Options{})
+		if err != nil {
+			return nil, errors.Join(err, rt.Close(ctx))
+		}
+		ready = append(ready, time.Since(start))
+		if err := c.Close(ctx); err != nil {
+			return nil, errors.Join(err, rt.Close(ctx))
+		}
+	}
+	if err := rt.Close(ctx); err != nil { // the ports, for the gradings' own runs
+		return nil, err
+	}
+	s15, _, err := gradeOn(img, dist, steps.DefaultSubmission, "@section-1,@section-2,@section-3,@section-4,@section-5")
+	if err != nil {
+		return nil, err
+	}
+	s6, _, err := gradeOn(img, dist, steps.DefaultSubmission, "@section-6 && ~@optional")
+	if err != nil {
+		return nil, err
+	}
+	s7, _, err := gradeOn(img, dist, steps.DefaultSubmission, "@section-7")
+	if err != nil {
+		return nil, err
+	}
+	r := median(ready)
+	return []row{
+		{"local processes: single cluster ready", r.Round(time.Millisecond).String(), "", true},
+		{"  / ready in Docker", ratio(r, dockerReady), "", true},
+		{"local processes: grading sections 1-5", s15.Round(100 * time.Millisecond).String(), "", true},
+		{"  / in Docker", ratio(s15, docker15), "", true},
+		{"local processes: section 6, mandatory", s6.Round(100 * time.Millisecond).String(), "", true},
+		{"  / in Docker", ratio(s6, docker6), "", true},
+		{"local processes: section 7, whole", s7.Round(100 * time.Millisecond).String(), "", true},
+		{"  / in Docker", ratio(s7, docker7), "", true},
+	}, nil
 }
 
 // gradeReference grades the bundled reference submission on sections 1-5 as `make spec` does,
@@ -206,8 +269,13 @@ func gradeReference(ctx context.Context, rt *container.Runtime, img cluster.Imag
 // and removed within), and returns the wall time and the lab tool containers it ran. Every
 // scenario must pass (or be skipped for the Kafka version).
 func grade(img cluster.Image, submission, tags string) (time.Duration, int64, error) {
+	return gradeOn(img, "", submission, tags)
+}
+
+// gradeOn is grade in Docker (dist "") or on local processes from dist.
+func gradeOn(img cluster.Image, dist, submission, tags string) (time.Duration, int64, error) {
 	start := time.Now()
-	g, err := steps.Grade(steps.GradeOptions{Submission: submission, Image: img.Ref, Tags: tags, Format: "progress"})
+	g, err := steps.Grade(steps.GradeOptions{Submission: submission, Image: img.Ref, Dist: dist, Tags: tags, Format: "progress"})
 	elapsed := time.Since(start)
 	if err != nil {
 		return 0, 0, err

@@ -1,6 +1,6 @@
-// Package cluster starts Kafka clusters in Docker for the lab's checks: the topologies of
-// DESIGN.md, waited on until Kafka itself answers, reset between scenarios, and removed at the
-// end. It knows nothing of godog.
+// Package cluster starts Kafka clusters for the lab's checks, in Docker or as local processes
+// (see container.NewLocal): the topologies of DESIGN.md, waited on until Kafka itself answers,
+// reset between scenarios, and removed at the end. It knows nothing of godog.
 package cluster
 
 import (

@@ -1,12 +1,16 @@
-// Package container runs the harness's Docker containers: every one labelled with the run that
-// made it, removed when the run ends (also on SIGINT/SIGTERM), and swept by the next run when a
-// run was killed before it could clean up.
+// Package container runs the harness's containers: every one labelled with the run that made
+// it, removed when the run ends (also on SIGINT/SIGTERM), and swept by the next run when a run
+// was killed before it could clean up.
 //
-// It uses the Docker client of github.com/ory/dockertest/v3, but creates containers itself rather
-// than through Pool.RunWithOptions, whose defaults do not fit here: it publishes every exposed
-// port on a random host port, pulls any image it cannot find, stops containers with SIGWINCH
-// (so `docker stop` waits out its timeout and then kills) and polls for port bindings that
-// never come when a container shares another's network (a second per container).
+// They run in Docker (New, docker.go), or where no Docker engine runs, such as Gradescope, as
+// local processes from a Kafka distribution folder (NewLocal, local.go); the engine interface
+// is the seam between the two, and everything above it is the same.
+//
+// The Docker engine uses the client of github.com/ory/dockertest/v3, but creates containers
+// itself rather than through Pool.RunWithOptions, whose defaults do not fit here: it publishes
+// every exposed port on a random host port, pulls any image it cannot find, stops containers
+// with SIGWINCH (so `docker stop` waits out its timeout and then kills) and polls for port
+// bindings that never come when a container shares another's network (a second per container).
 package container
 
 import (
