@@ -26,7 +26,7 @@ image: setup
 # The Kafka distribution the image holds, as a folder: graders without Docker run Kafka from it
 # as local processes (KAFKA_LAB_DIST; see harness/container/local.go and gradescope/).
 DIST ?= $(HOME)/.cache/kafka-lab/dist-$(KAFKA_VERSION)
-dist: setup
+dist:
 	harness/image/dist.sh '$(DIST)'
 
 # The main job: the lab's executable spec (features/) against real Kafka, grading the bundled

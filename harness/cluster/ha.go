@@ -83,9 +83,6 @@ func (c *Cluster) haControllerAddr() string {
 }
 
 func (c *Cluster) startHA(ctx context.Context) error {
-	if c.rt.Local() {
-		return c.startLocalHA(ctx)
-	}
 	network, err := c.rt.CreateNetwork(ctx, fmt.Sprintf("ha-%d", haSeq.Add(1)))
 	if err != nil {
 		return err
@@ -94,6 +91,9 @@ func (c *Cluster) startHA(ctx context.Context) error {
 	props["node.id"] = fmt.Sprint(controllerID)
 	props["process.roles"] = "controller"
 	props["listeners"] = "CONTROLLER://:9093"
+	if c.rt.Local() {
+		props["listeners"] = fmt.Sprintf("CONTROLLER://127.0.0.1:%d", localHAPort(controllerID))
+	}
 	props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
 	ctl, err := c.rt.Start(ctx, container.Spec{
 		Name: "ha-controller", Image: c.Image.Ref, Network: network, Hostname: "controller",
@@ -108,36 +108,24 @@ func (c *Cluster) startHA(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		// The namespace holder: it only sleeps, so stopping the broker leaves the namespace up.
-		holder, err := c.rt.Start(ctx, container.Spec{
-			Name: fmt.Sprintf("ha-broker-%d-net", id), Image: c.Image.Ref, Network: network, Hostname: haBrokerHost(id),
-			Entrypoint: []string{"sleep", "infinity"}, Ports: map[int]int{hostListenerPort: hostPort},
-			MemoryBytes: 16 << 20,
-		})
-		if err != nil {
-			return err
+		var holder *container.Container
+		if !c.rt.Local() {
+			// The namespace holder: it only sleeps, so stopping the broker leaves the namespace up.
+			holder, err = c.rt.Start(ctx, container.Spec{
+				Name: fmt.Sprintf("ha-broker-%d-net", id), Image: c.Image.Ref, Network: network, Hostname: haBrokerHost(id),
+				Entrypoint: []string{"sleep", "infinity"}, Ports: map[int]int{hostListenerPort: hostPort},
+				MemoryBytes: 16 << 20,
+			})
+			if err != nil {
+				return err
+			}
+			c.nodes = append(c.nodes, &Node{ID: -1, Role: "namespace", Container: holder, netns: holder})
 		}
-		c.nodes = append(c.nodes, &Node{ID: -1, Role: "namespace", Container: holder, netns: holder})
 		props := c.haSettings()
 		props["node.id"] = fmt.Sprint(id)
 		props["process.roles"] = "broker"
 		props["inter.broker.listener.name"] = "PLAINTEXT"
-		// Other brokers and clients find broker N by its name on the run's network; a lab command
-		// in any broker's namespace still starts from localhost:9092. A student who ran three
-		// brokers on one machine gave them ports 9092, 9093 and 9094 (as Kafka's quickstart
-		// does): those answer too, so their commands run as typed.
-		listeners := []string{fmt.Sprintf("PLAINTEXT://:%d", LabPort), fmt.Sprintf("HOST://:%d", hostListenerPort)}
-		advertised := []string{fmt.Sprintf("PLAINTEXT://%s:%d", haBrokerHost(id), LabPort), fmt.Sprintf("HOST://127.0.0.1:%d", hostPort)}
-		protocols := []string{"PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", "HOST:PLAINTEXT"}
-		for _, port := range []int{LabPort + 1, LabPort + 2} {
-			name := fmt.Sprintf("LOCAL_%d", port)
-			listeners = append(listeners, fmt.Sprintf("%s://:%d", name, port))
-			advertised = append(advertised, fmt.Sprintf("%s://%s:%d", name, haBrokerHost(id), port))
-			protocols = append(protocols, name+":PLAINTEXT")
-		}
-		props["listeners"] = strings.Join(listeners, ",")
-		props["advertised.listeners"] = strings.Join(advertised, ",")
-		props["listener.security.protocol.map"] = strings.Join(protocols, ",")
+		labPort := c.haListeners(props, id, hostPort)
 		broker, err := c.rt.Start(ctx, container.Spec{
 			Name: fmt.Sprintf("ha-broker-%d", id), Image: c.Image.Ref, NetworkOf: holder,
 			Env: kafkaEnv(props, c.opts.BrokerHeap),
@@ -145,44 +133,42 @@ func (c *Cluster) startHA(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		c.addBroker(&Node{ID: id, Role: "broker", Container: broker, HostPort: hostPort, labPort: LabPort, netns: holder})
+		if holder == nil {
+			holder = broker
+		}
+		c.addBroker(&Node{ID: id, Role: "broker", Container: broker, HostPort: hostPort, labPort: labPort, netns: holder})
 	}
 	return nil
 }
 
-// startLocalHA is startHA with local processes: no namespaces, so every node listens on the
-// host's loopback, brokers on 9092, 9093 and 9094 (localHAPort), each advertising its own.
-func (c *Cluster) startLocalHA(ctx context.Context) error {
-	props := c.haSettings()
-	props["node.id"] = fmt.Sprint(controllerID)
-	props["process.roles"] = "controller"
-	props["listeners"] = fmt.Sprintf("CONTROLLER://127.0.0.1:%d", localHAPort(controllerID))
-	props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
-	ctl, err := c.rt.Start(ctx, container.Spec{Name: "ha-controller", Image: c.Image.Ref, Env: kafkaEnv(props, "-Xms128m -Xmx256m")})
-	if err != nil {
-		return err
-	}
-	c.nodes = append(c.nodes, &Node{ID: controllerID, Role: "controller", Container: ctl, netns: ctl})
-	for id := 1; id <= HABrokers; id++ {
-		hostPort, err := freePort()
-		if err != nil {
-			return err
-		}
+// haListeners sets broker id's listeners and returns its lab port.
+//
+// In Docker, other brokers and clients find broker N by its name on the run's network; a lab
+// command in any broker's namespace still starts from localhost:9092. A student who ran three
+// brokers on one machine gave them ports 9092, 9093 and 9094 (as Kafka's quickstart does): those
+// answer too, so their commands run as typed. Local processes share one network, where brokers
+// 1-3 are those three ports themselves.
+func (c *Cluster) haListeners(props map[string]string, id, hostPort int) int {
+	if c.rt.Local() {
 		port := localHAPort(id)
-		props := c.haSettings()
-		props["node.id"] = fmt.Sprint(id)
-		props["process.roles"] = "broker"
-		props["inter.broker.listener.name"] = "PLAINTEXT"
 		props["listeners"] = fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,HOST://127.0.0.1:%d", port, hostPort)
 		props["advertised.listeners"] = fmt.Sprintf("PLAINTEXT://localhost:%d,HOST://127.0.0.1:%d", port, hostPort)
 		props["listener.security.protocol.map"] = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT"
-		broker, err := c.rt.Start(ctx, container.Spec{Name: fmt.Sprintf("ha-broker-%d", id), Image: c.Image.Ref, Env: kafkaEnv(props, c.opts.BrokerHeap)})
-		if err != nil {
-			return err
-		}
-		c.addBroker(&Node{ID: id, Role: "broker", Container: broker, HostPort: hostPort, labPort: port, netns: broker})
+		return port
 	}
-	return nil
+	listeners := []string{fmt.Sprintf("PLAINTEXT://:%d", LabPort), fmt.Sprintf("HOST://:%d", hostListenerPort)}
+	advertised := []string{fmt.Sprintf("PLAINTEXT://%s:%d", haBrokerHost(id), LabPort), fmt.Sprintf("HOST://127.0.0.1:%d", hostPort)}
+	protocols := []string{"PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", "HOST:PLAINTEXT"}
+	for _, port := range []int{LabPort + 1, LabPort + 2} {
+		name := fmt.Sprintf("LOCAL_%d", port)
+		listeners = append(listeners, fmt.Sprintf("%s://:%d", name, port))
+		advertised = append(advertised, fmt.Sprintf("%s://%s:%d", name, haBrokerHost(id), port))
+		protocols = append(protocols, name+":PLAINTEXT")
+	}
+	props["listeners"] = strings.Join(listeners, ",")
+	props["advertised.listeners"] = strings.Join(advertised, ",")
+	props["listener.security.protocol.map"] = strings.Join(protocols, ",")
+	return LabPort
 }
 
 // Broker returns the broker with the node id.

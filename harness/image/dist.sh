@@ -23,6 +23,9 @@ out=${1:?usage: dist.sh DIR}
 say() { printf 'dist: %s\n' "$*" >&2; }
 die() { printf 'dist: %s\n' "$*" >&2; exit 1; }
 
+for tool in mvn java python3; do
+  command -v "$tool" >/dev/null || die "$tool is missing: on Debian, apt-get install maven openjdk-17-jre-headless python3-pip"
+done
 [[ -d $here/config/$major ]] || die "Kafka $KAFKA_VERSION: no configuration for major version $major in $here/config"
 rm -rf "$out"
 mkdir -p "$out"/{libs,bin,config,etc,python}
