@@ -34,7 +34,9 @@ func TestGradescopeBundle(t *testing.T) {
 	run(ctx, t, nil, "bash", filepath.Join(root, "source", "setup.sh"))
 
 	// The student uploaded their folder, not its files.
-	copyDir(t, filepath.Join("testdata", "submissions", "reference"), filepath.Join(root, "submission", "my-lab"))
+	if err := os.CopyFS(filepath.Join(root, "submission", "my-lab"), os.DirFS(filepath.Join(submissionsDir, "reference"))); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	out := run(ctx, t, []string{"AUTOGRADER_ROOT=" + root, "DOCKER_HOST=unix:///nonexistent/docker.sock"},
 		filepath.Join(root, "source", "run_autograder"))
@@ -131,27 +133,6 @@ func unzip(t *testing.T, path, dst string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -196,23 +196,12 @@ func localRows(ctx context.Context, img cluster.Image, reps int, dockerReady, do
 	if err != nil {
 		return nil, err
 	}
-	limg, err := cluster.InspectImage(ctx, rt, "")
+	ready, err := localReady(ctx, rt, reps)
+	// Closed before the gradings, which start local runs of their own (one holds the ports).
+	if cerr := rt.Close(ctx); err == nil {
+		err = cerr
+	}
 	if err != nil {
-		return nil, errors.Join(err, rt.Close(ctx))
-	}
-	var ready []time.Duration
-	for range reps {
-		start := time.Now()
-		c, err := cluster.Start(ctx, rt, cluster.Single, limg, cluster.Options{})
-		if err != nil {
-			return nil, errors.Join(err, rt.Close(ctx))
-		}
-		ready = append(ready, time.Since(start))
-		if err := c.Close(ctx); err != nil {
-			return nil, errors.Join(err, rt.Close(ctx))
-		}
-	}
-	if err := rt.Close(ctx); err != nil { // the ports, for the gradings' own runs
 		return nil, err
 	}
 	s15, _, err := gradeOn(img, dist, steps.DefaultSubmission, "@section-1,@section-2,@section-3,@section-4,@section-5")
@@ -227,10 +216,9 @@ func localRows(ctx context.Context, img cluster.Image, reps int, dockerReady, do
 	if err != nil {
 		return nil, err
 	}
-	r := median(ready)
 	return []row{
-		{"local processes: single cluster ready", r.Round(time.Millisecond).String(), "", true},
-		{"  / ready in Docker", ratio(r, dockerReady), "", true},
+		{"local processes: single cluster ready", ready.Round(time.Millisecond).String(), "", true},
+		{"  / ready in Docker", ratio(ready, dockerReady), "", true},
 		{"local processes: grading sections 1-5", s15.Round(100 * time.Millisecond).String(), "", true},
 		{"  / in Docker", ratio(s15, docker15), "", true},
 		{"local processes: section 6, mandatory", s6.Round(100 * time.Millisecond).String(), "", true},
@@ -238,6 +226,27 @@ func localRows(ctx context.Context, img cluster.Image, reps int, dockerReady, do
 		{"local processes: section 7, whole", s7.Round(100 * time.Millisecond).String(), "", true},
 		{"  / in Docker", ratio(s7, docker7), "", true},
 	}, nil
+}
+
+// localReady is the median time a single cluster of local processes takes to be ready.
+func localReady(ctx context.Context, rt *container.Runtime, reps int) (time.Duration, error) {
+	img, err := cluster.InspectImage(ctx, rt, "")
+	if err != nil {
+		return 0, err
+	}
+	var ready []time.Duration
+	for range reps {
+		start := time.Now()
+		c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+		if err != nil {
+			return 0, err
+		}
+		ready = append(ready, time.Since(start))
+		if err := c.Close(ctx); err != nil {
+			return 0, err
+		}
+	}
+	return median(ready), nil
 }
 
 // gradeReference grades the bundled reference submission on sections 1-5 as `make spec` does,

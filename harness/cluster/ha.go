@@ -74,12 +74,20 @@ func (c *Cluster) haSettings() map[string]string {
 	return props
 }
 
+// haControllerPort is the port of the controller's listener.
+func (c *Cluster) haControllerPort() int {
+	if c.rt.Local() {
+		return localHAPort(controllerID)
+	}
+	return 9093
+}
+
 // haControllerAddr is the controller's address as brokers reach it.
 func (c *Cluster) haControllerAddr() string {
 	if c.rt.Local() {
-		return fmt.Sprintf("localhost:%d", localHAPort(controllerID))
+		return fmt.Sprintf("localhost:%d", c.haControllerPort())
 	}
-	return "controller:9093"
+	return fmt.Sprintf("controller:%d", c.haControllerPort())
 }
 
 func (c *Cluster) startHA(ctx context.Context) error {
@@ -90,10 +98,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 	props := c.haSettings()
 	props["node.id"] = fmt.Sprint(controllerID)
 	props["process.roles"] = "controller"
-	props["listeners"] = "CONTROLLER://:9093"
-	if c.rt.Local() {
-		props["listeners"] = fmt.Sprintf("CONTROLLER://127.0.0.1:%d", localHAPort(controllerID))
-	}
+	props["listeners"] = fmt.Sprintf("CONTROLLER://%s:%d", c.bindHost(), c.haControllerPort())
 	props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
 	ctl, err := c.rt.Start(ctx, container.Spec{
 		Name: "ha-controller", Image: c.Image.Ref, Network: network, Hostname: "controller",
@@ -151,7 +156,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 func (c *Cluster) haListeners(props map[string]string, id, hostPort int) int {
 	if c.rt.Local() {
 		port := localHAPort(id)
-		props["listeners"] = fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,HOST://127.0.0.1:%d", port, hostPort)
+		props["listeners"] = fmt.Sprintf("PLAINTEXT://%[1]s:%[2]d,HOST://%[1]s:%[3]d", c.bindHost(), port, hostPort)
 		props["advertised.listeners"] = fmt.Sprintf("PLAINTEXT://localhost:%d,HOST://127.0.0.1:%d", port, hostPort)
 		props["listener.security.protocol.map"] = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT"
 		return port

@@ -636,8 +636,9 @@ func eachProcess(f func(pid int)) {
 	}
 }
 
-// copyTree copies the folder src to dst, readable by everyone (symbolic links are followed),
-// passing each file's content through edit when it is not nil.
+// copyTree copies the folder src (itself possibly a link) to dst, readable by everyone, a link
+// to a file inside copied as the file, passing each file's content through edit when it is not
+// nil.
 func copyTree(src, dst string, edit func(path string, data []byte) []byte) error {
 	src, err := filepath.EvalSymlinks(src)
 	if err != nil {
@@ -660,7 +661,7 @@ func copyTree(src, dst string, edit func(path string, data []byte) []byte) error
 			data = edit(path, data)
 		}
 		mode := os.FileMode(0o644)
-		if info, err := os.Stat(path); err == nil && info.Mode()&0o111 != 0 {
+		if info, err := d.Info(); err == nil && info.Mode()&0o111 != 0 {
 			mode = 0o755
 		}
 		return os.WriteFile(target, data, mode)
