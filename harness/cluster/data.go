@@ -162,29 +162,23 @@ func (c *Cluster) EndOffsets(ctx context.Context, topic string) (map[int32]int64
 }
 
 // ReadAll reads every committed message of the topic, as a read_committed consumer sees it
-// (messages of aborted transactions left out), ordered by partition and offset.
+// (messages of aborted transactions left out), ordered by partition and offset: each
+// partition up to its last stable offset when the read starts.
 func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Message, error) {
-	ends, err := c.EndOffsets(ctx, topic)
-	if err != nil {
-		return nil, err
+	if err := c.client.RefreshMetadata(topic); err != nil {
+		return nil, fmt.Errorf("metadata of %s: %w", topic, err)
 	}
-	cfg := SaramaConfig()
-	cfg.Consumer.IsolationLevel = sarama.ReadCommitted
-	// Short fetch waits: closing a partition consumer waits for its fetch in flight, and this
-	// reader only wants what is already there.
-	cfg.Consumer.MaxWaitTime = 20 * time.Millisecond
-	consumer, err := sarama.NewConsumer(c.Bootstrap(), cfg)
+	ps, err := c.client.Partitions(topic)
 	if err != nil {
-		return nil, fmt.Errorf("harness consumer: %w", err)
+		return nil, fmt.Errorf("partitions of %s: %w", topic, err)
 	}
-	defer consumer.Close()
-	// Partitions are read side by side: each read ends with a fetch round trip.
-	parts := slices.Sorted(maps.Keys(ends))
+	// Partitions are read side by side: each read is at least one fetch round trip.
+	parts := slices.Sorted(slices.Values(ps))
 	read := make([][]Message, len(parts))
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for i, p := range parts {
-		wg.Go(func() { read[i], errs[i] = c.readPartition(ctx, consumer, topic, p) })
+		wg.Go(func() { read[i], errs[i] = c.readPartition(ctx, topic, p) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -193,11 +187,15 @@ func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Message, error) 
 	return slices.Concat(read...), nil
 }
 
-// readPartition reads a partition up to its last stable offset. Transaction markers take
-// offsets but are never delivered, so the last message may end before that offset: once the
-// consumer has been idle for several fetches, it has delivered everything there is.
-func (c *Cluster) readPartition(ctx context.Context, consumer sarama.Consumer, topic string, p int32) ([]Message, error) {
-	start, err := c.client.GetOffset(topic, p, sarama.OffsetOldest)
+// readPartition reads a partition from its start up to its last stable offset, taken first,
+// with fetch requests of its own: it ends when its position reaches that offset, on what Kafka
+// answered, never on a quiet spell (a loaded machine can take longer than any idle limit to
+// answer). Transaction markers take offsets but hold no message, and batches of aborted
+// transactions are left out, as a read_committed consumer does (Kafka's Fetcher): a batch of
+// a producer is aborted from the first offset of one of the response's aborted transactions
+// up to that producer's abort marker.
+func (c *Cluster) readPartition(ctx context.Context, topic string, p int32) ([]Message, error) {
+	next, err := c.client.GetOffset(topic, p, sarama.OffsetOldest)
 	if err != nil {
 		return nil, fmt.Errorf("start offset of %s partition %d: %w", topic, p, err)
 	}
@@ -205,36 +203,83 @@ func (c *Cluster) readPartition(ctx context.Context, consumer sarama.Consumer, t
 	if err != nil {
 		return nil, err
 	}
-	if start >= stable {
-		return nil, nil
-	}
-	pc, err := consumer.ConsumePartition(topic, p, start)
+	leader, err := c.client.Leader(topic, p)
 	if err != nil {
-		return nil, fmt.Errorf("read %s partition %d: %w", topic, p, err)
+		return nil, fmt.Errorf("leader of %s partition %d: %w", topic, p, err)
 	}
-	defer pc.Close()
 	var out []Message
-	idle := time.NewTimer(readIdle)
-	defer idle.Stop()
-	for next := start; next < stable; {
-		select {
-		case m := <-pc.Messages():
-			out = append(out, Message{Partition: m.Partition, Offset: m.Offset, Key: string(m.Key), Value: string(m.Value), Timestamp: m.Timestamp})
-			next = m.Offset + 1
-			idle.Reset(readIdle)
-		case cerr := <-pc.Errors():
-			return nil, fmt.Errorf("read %s partition %d: %w", topic, p, cerr)
-		case <-idle.C:
-			return out, nil
-		case <-ctx.Done():
-			return nil, fmt.Errorf("read %s partition %d up to offset %d: %w", topic, p, stable, ctx.Err())
+	maxBytes := int32(1 << 20)
+	for next < stable {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("read %s partition %d up to offset %d: %w", topic, p, stable, err)
+		}
+		req := &sarama.FetchRequest{Version: 10, MaxWaitTime: 500, MinBytes: 1, MaxBytes: maxBytes, Isolation: sarama.ReadCommitted}
+		req.AddBlock(topic, p, next, maxBytes, -1)
+		resp, err := leader.Fetch(req)
+		if err != nil {
+			return nil, fmt.Errorf("read %s partition %d at offset %d: %w", topic, p, next, err)
+		}
+		block := resp.GetBlock(topic, p)
+		if block == nil {
+			return nil, fmt.Errorf("read %s partition %d at offset %d: no answer for the partition", topic, p, next)
+		}
+		if block.Err != sarama.ErrNoError {
+			return nil, fmt.Errorf("read %s partition %d at offset %d: %w", topic, p, next, block.Err)
+		}
+		before := next
+		pending := slices.SortedFunc(slices.Values(block.AbortedTransactions), func(a, b *sarama.AbortedTransaction) int {
+			return int(a.FirstOffset - b.FirstOffset)
+		})
+		aborted := map[int64]bool{}
+		for _, rs := range block.RecordsSet {
+			b := rs.RecordBatch
+			if b == nil || b.PartialTrailingRecord {
+				break // a message set of before Kafka 0.11, or a batch cut by the size limit
+			}
+			for len(pending) > 0 && pending[0].FirstOffset <= b.LastOffset() {
+				aborted[pending[0].ProducerID] = true
+				pending = pending[1:]
+			}
+			switch {
+			case b.Control:
+				if len(b.Records) > 0 && controlType(b.Records[0].Key) == controlAbort {
+					delete(aborted, b.ProducerID)
+				}
+			case b.IsTransactional && aborted[b.ProducerID]:
+			default:
+				for _, r := range b.Records {
+					off := b.FirstOffset + r.OffsetDelta
+					if off < next || off >= stable {
+						continue
+					}
+					ts := b.FirstTimestamp.Add(r.TimestampDelta)
+					if b.LogAppendTime {
+						ts = b.MaxTimestamp
+					}
+					out = append(out, Message{Partition: p, Offset: off, Key: string(r.Key), Value: string(r.Value), Timestamp: ts})
+				}
+			}
+			next = max(next, b.LastOffset()+1)
+		}
+		if next == before {
+			if maxBytes >= 64<<20 {
+				return nil, fmt.Errorf("read %s partition %d: no complete batch at offset %d within 64 MiB", topic, p, next)
+			}
+			maxBytes *= 4 // a batch larger than the fetch's limit
 		}
 	}
 	return out, nil
 }
 
-// readIdle is how long a partition consumer may deliver nothing before a read ends.
-const readIdle = 300 * time.Millisecond
+// A control record's key is its version and its type, two big-endian int16s.
+const controlAbort = 0
+
+func controlType(key []byte) int {
+	if len(key) < 4 {
+		return -1
+	}
+	return int(int16(key[2])<<8 | int16(key[3]))
+}
 
 // lastStableOffset is where a read_committed consumer stops: below any open transaction.
 func (c *Cluster) lastStableOffset(topic string, p int32) (int64, error) {
@@ -429,4 +474,77 @@ func (c *Cluster) LiveBrokers() ([]int32, error) {
 	}
 	slices.Sort(ids)
 	return ids, nil
+}
+
+// ExpelMembers removes every member of every consumer group at once, as the group coordinator
+// removes a member whose session timed out, and returns how many it removed. It is for members
+// known to be dead: a consumer killed with SIGKILL cannot leave its group, and until its session
+// times out (kafka-python: 45 s) the group's next member waits in a rebalance behind it.
+func (c *Cluster) ExpelMembers(ctx context.Context) (int, error) {
+	groups, err := c.Groups(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, g := range groups {
+		if len(g.Members) == 0 {
+			continue
+		}
+		coord, err := c.client.Coordinator(g.Name)
+		if err != nil {
+			return n, fmt.Errorf("coordinator of group %s: %w", g.Name, err)
+		}
+		req := &sarama.LeaveGroupRequest{Version: 3, GroupId: g.Name}
+		for _, m := range g.Members {
+			req.Members = append(req.Members, sarama.MemberIdentity{MemberId: m.ID})
+		}
+		resp, err := coord.LeaveGroup(req)
+		if err == nil && resp.Err != sarama.ErrNoError {
+			err = resp.Err
+		}
+		if err != nil {
+			return n, fmt.Errorf("remove the members of group %s: %w", g.Name, err)
+		}
+		for _, m := range resp.Members {
+			// A member that left meanwhile is gone anyway.
+			if m.Err != sarama.ErrNoError && m.Err != sarama.ErrUnknownMemberId {
+				return n, fmt.Errorf("remove member %s of group %s: %w", m.MemberId, g.Name, m.Err)
+			}
+			n++
+		}
+	}
+	return n, ctx.Err()
+}
+
+// GroupsBehind says which consumer group reading topic has not caught up with it ("" when none):
+// one that is rebalancing, or whose committed offsets are below the topic's end offsets.
+// A group with no committed offset of topic says nothing either way.
+func (c *Cluster) GroupsBehind(ctx context.Context, topic string) (string, error) {
+	groups, err := c.Groups(ctx)
+	if err != nil || len(groups) == 0 {
+		return "", err
+	}
+	ends, err := c.EndOffsets(ctx, topic)
+	if err != nil {
+		return "", err
+	}
+	for _, g := range groups {
+		if g.State == "PreparingRebalance" || g.State == "CompletingRebalance" {
+			return fmt.Sprintf("group %s is rebalancing (%s)", g.Name, g.State), nil
+		}
+		committed, err := c.CommittedOffsets(ctx, g.Name, topic)
+		if err != nil {
+			return "", err
+		}
+		var behind int64
+		for p, off := range committed {
+			if off >= 0 && off < ends[p] {
+				behind += ends[p] - off
+			}
+		}
+		if behind > 0 {
+			return fmt.Sprintf("group %s has %d message(s) of %s to go", g.Name, behind, topic), nil
+		}
+	}
+	return "", nil
 }
