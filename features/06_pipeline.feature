@@ -7,9 +7,19 @@ Feature: A data pipeline in Python: transactions and balances
   partition of balance.
 
   The programs run as written, with python3 and the kafka-python the Kafka image ships, each in a
-  sandbox next to a fresh broker at localhost:9092. A calculator counts as running once it has
-  sent a balance for every account: until then the harness sends transactions worth 0 to the
-  accounts that have no balance yet, so no running sum depends on when the calculator started.
+  sandbox next to a fresh broker at localhost:9092: nothing a program leaves in Kafka (topics,
+  consumer groups and their members, transactions) reaches the next scenario. A calculator counts
+  as running once it has sent a balance for every account: until then the harness sends
+  transactions worth 0 to the accounts that have no balance yet, so no running sum depends on
+  when the calculator started. It may read transactions in a consumer group or not, from the
+  earliest offset or only new ones.
+
+  A message of either topic is an integer written as text, read as Python's int(msg.value)
+  reads it: b'%d' % n writes one, and "+5" or "5\n" is the same 5.
+
+  Balances are checked once the calculator has settled: it has a balance for every transaction,
+  or it has sent nothing new for 3 seconds while no consumer group of it is rebalancing or has
+  transactions left to read. The harness waits at most 60 seconds for that.
 
   Background:
     Given Kafka is started in KRaft mode with one broker
@@ -21,12 +31,16 @@ Feature: A data pipeline in Python: transactions and balances
     Then the cluster has a topic transactions with 10 partitions
     And the cluster has a topic balance with 10 partitions
 
+  # "At random": a constant, a cycle through a few values, a count through the range, a fixed
+  # pattern per account or one draw shared by every account fails; a fair draw for each
+  # transaction fails that check less than once in a billion runs.
   @points:2
   Scenario: the generator sends an integer from -10 to 10 to every account once a second
     Given the topics transactions and balance with 10 partitions each
     When the student's transaction_generator.py runs for 5 seconds
     Then each partition of transactions got from 3 to 7 messages in those 5 seconds, 0.5 to 2 seconds apart
     And every message of transactions is an integer from -10 to 10, written as text
+    And the values of transactions are drawn at random from -10 to 10, for each account
 
   @points:2
   Scenario: the calculator sends each account's running balance to its partition of balance
@@ -68,6 +82,8 @@ Feature: A data pipeline in Python: transactions and balances
   # to make balance hold exactly one message per transaction, the n-th being the balance after
   # n transactions, even when the calculator fails now and then. The lab's own calculator reads
   # only new transactions and starts every account from 0 again, so it fails here, saying where.
+  # A killed calculator cannot leave its consumer group: the harness removes it at once, as
+  # Kafka does when the member's session times out, so a restart does not wait 45 s for it.
   @optional @exactly-once @points:3
   Scenario: a calculator that crashes keeps exactly one right balance per transaction
     Given the topics transactions and balance with 10 partitions each

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +23,7 @@ func addPipelineSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the student's transaction_generator\.py runs for (\d+) seconds$`, generatorRunsFor)
 	sc.Step(`^each partition of (\S+) got from (\d+) to (\d+) messages in those (\d+) seconds, ([\d.]+) to ([\d.]+) seconds apart$`, eachPartitionGot)
 	sc.Step(`^every message of (\S+) is an integer from (-?\d+) to (-?\d+), written as text$`, everyMessageIsAnInteger)
+	sc.Step(`^the values of (\S+) are drawn at random from (-?\d+) to (-?\d+), for each account$`, valuesAreRandom)
 	sc.Step(`^the student's balance_calculator\.py is running$`, calculatorRunning)
 	sc.Step(`^these transactions are sent:$`, transactionsSent)
 	sc.Step(`^balance holds these balances after them:$`, balanceHolds)
@@ -40,8 +40,10 @@ const (
 	transactions   = "transactions"
 	balances       = "balance"
 	programTimeout = 30 * time.Second // from start to its first message: python3, kafka-python, a connection
-	settleTimeout  = 20 * time.Second // for a running calculator to catch up with what was sent
-	settledAfter   = 3 * time.Second  // without a new balance, a calculator has sent all it will
+	// settleTimeout bounds the wait for a calculator to settle (ledger.Settled): to catch up
+	// with what was sent, a restart and its group's rebalance included. The feature says it.
+	settleTimeout = 60 * time.Second
+	settledAfter  = 3 * time.Second // without a new balance, and no group on its way, a calculator has sent all it will
 )
 
 func theTopicsWithPartitions(ctx context.Context, a, b string, partitions int32) error {
@@ -196,8 +198,6 @@ func eachPartitionGot(ctx context.Context, topic string, lo, hi, seconds int, mi
 		hint:     "send one transaction to each partition (partition=account_number), then sleep a second, in a loop"}
 }
 
-var integer = regexp.MustCompile(`^-?\d+$`)
-
 func everyMessageIsAnInteger(ctx context.Context, topic string, lo, hi int64) error {
 	_, c, err := scenarioCluster(ctx)
 	if err != nil {
@@ -209,8 +209,8 @@ func everyMessageIsAnInteger(ctx context.Context, topic string, lo, hi int64) er
 	}
 	var bad []string
 	for _, m := range msgs {
-		v, err := strconv.ParseInt(m.Value, 10, 64)
-		if !integer.MatchString(m.Value) || err != nil || v < lo || v > hi {
+		v, err := ledger.ParseAmount(m.Value)
+		if err != nil || v < lo || v > hi {
 			bad = append(bad, fmt.Sprintf("%q (partition %d, offset %d)", m.Value, m.Partition, m.Offset))
 		}
 	}
@@ -223,6 +223,32 @@ func everyMessageIsAnInteger(ctx context.Context, topic string, lo, hi int64) er
 	return check{program: generator, expected: fmt.Sprintf("every message an integer from %d to %d, as text (b'%%d' %% value)", lo, hi),
 		observed: fmt.Sprintf("%d of %d messages are not: %s", len(bad), len(msgs), strings.Join(bad, ", ")),
 		hint:     "random.randrange(-10, 11) gives -10 to 10; send value=b'%d' % n"}
+}
+
+// valuesAreRandom refuses values that a uniform draw would give less than once in 1e9 runs
+// (ledger.RandomnessProblem): a constant generator, one cycling through a few values, a pattern
+// per account, the same value to every account.
+func valuesAreRandom(ctx context.Context, topic string, lo, hi int64) error {
+	_, c, err := scenarioCluster(ctx)
+	if err != nil {
+		return err
+	}
+	msgs, err := c.ReadAll(ctx, topic)
+	if err != nil {
+		return err
+	}
+	values := map[int32][]int64{}
+	for _, m := range msgs {
+		if v, err := ledger.ParseAmount(m.Value); err == nil {
+			values[m.Partition] = append(values[m.Partition], v)
+		}
+	}
+	problem := ledger.RandomnessProblem(values, lo, hi)
+	if problem == "" {
+		return nil
+	}
+	return check{program: generator, expected: fmt.Sprintf("a random integer from %d to %d for each transaction, drawn anew for every account", lo, hi),
+		observed: problem, hint: "draw each value with random.randrange(-10, 11) (or random.randint(-10, 10)) inside the loop, once per account"}
 }
 
 func calculatorRunning(ctx context.Context) error {
@@ -238,8 +264,9 @@ func calculatorRunning(ctx context.Context) error {
 }
 
 // awaitCalculator sends transactions worth 0 to the accounts without a balance until every
-// account has one. It stops early when balances pile up in some partitions while others stay
-// empty: they are going to the wrong partitions.
+// account has one. It stops early when an account has more balances than transactions: they
+// are going to the wrong partitions. (An account with none yet says nothing: a calculator in a
+// consumer group may be given its partitions a few at a time.)
 func (s *Scenario) awaitCalculator(ctx context.Context, c *cluster.Cluster, p *sandbox.Program) error {
 	parts, err := c.Client().Partitions(transactions)
 	if err != nil {
@@ -248,25 +275,37 @@ func (s *Scenario) awaitCalculator(ctx context.Context, c *cluster.Cluster, p *s
 	if s.zeros == nil {
 		s.zeros = map[int32]int{}
 	}
-	var misplaced string
+	var misplaced, foreign string
 	err = programWait(ctx, "a balance for every account", programTimeout, []*sandbox.Program{p}, func(ctx context.Context) (bool, string, error) {
-		ends, err := c.EndOffsets(ctx, balances)
+		accs, err := accounts(ctx, c)
 		if err != nil {
 			return false, "", err
 		}
-		var empty []int32
+		var empty, over []int32
+		var extra []string
 		for _, part := range parts {
-			if ends[part] == 0 {
+			a := accs[part]
+			if len(a.Balances) == 0 {
 				empty = append(empty, part)
 			}
+			if len(a.Balances) > len(a.Transactions) {
+				over = append(over, part)
+			}
+			// Until now only the harness wrote to transactions: its zeros.
+			if n := len(a.Transactions) - s.zeros[part]; n > 0 {
+				extra = append(extra, fmt.Sprintf("%d in partition %d (the last: %q)", n, part, a.Transactions[len(a.Transactions)-1]))
+			}
 		}
-		total := sum(ends)
+		if len(extra) > 0 {
+			foreign = "messages in transactions that the harness did not send: " + strings.Join(extra, ", ")
+			return false, foreign, fmt.Errorf("%w: %s", wait.ErrStop, foreign)
+		}
+		if len(over) > 0 {
+			misplaced = fmt.Sprintf("more balances than transactions in partition(s) %v of balance; none yet in %v", over, empty)
+			return false, misplaced, fmt.Errorf("%w: %s", wait.ErrStop, misplaced)
+		}
 		if len(empty) == 0 {
 			return true, "", nil
-		}
-		if total >= int64(3*len(parts)) {
-			misplaced = fmt.Sprintf("%d balances, none in partition(s) %v of balance", total, empty)
-			return false, misplaced, fmt.Errorf("%w: %s", wait.ErrStop, misplaced)
 		}
 		var msgs []cluster.Message
 		for _, part := range empty {
@@ -275,6 +314,10 @@ func (s *Scenario) awaitCalculator(ctx context.Context, c *cluster.Cluster, p *s
 		}
 		return false, fmt.Sprintf("no balance yet for account(s) %v", empty), c.Send(ctx, transactions, msgs...)
 	})
+	if foreign != "" {
+		return check{program: calculator, expected: "balances sent to the topic balance, and nothing sent to transactions",
+			observed: foreign, hint: "send each balance to balance: producer.send('balance', ..., partition=msg.partition); transactions is the generator's", tail: p.Tail()}
+	}
 	if misplaced != "" {
 		return check{program: calculator, expected: "the balance of each account in its own partition of balance",
 			observed: misplaced, hint: "send the balance of account n to partition n: producer.send('balance', ..., partition=msg.partition)", tail: p.Tail()}
@@ -346,7 +389,8 @@ func accounts(ctx context.Context, c *cluster.Cluster) (map[int32]ledger.Account
 }
 
 // awaitBalances waits until every account's balances check out (ledger.Account.Check, and
-// extra, when given, for the account), and reports the accounts that do not.
+// extra, when given, for the account), or until the calculator has settled (ledger.Settled)
+// with some that do not, and reports those.
 func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra func(int32, ledger.Account) string) error {
 	c, err := s.requireCluster()
 	if err != nil {
@@ -357,8 +401,9 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 		return err
 	}
 	var problems []string
-	// A calculator that has sent nothing new for a while has settled: what it sent is final.
-	lastCount, lastChange := -1, time.Now()
+	settled := false
+	began := time.Now()
+	lastCount, lastChange := -1, began
 	err = programWait(ctx, expected, settleTimeout, s.programs, func(ctx context.Context) (bool, string, error) {
 		accs, err := accounts(ctx, c)
 		if err != nil {
@@ -381,10 +426,21 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 				problems = append(problems, fmt.Sprintf("account %d: %s", p, msg))
 			}
 		}
-		if len(problems) > 0 && time.Since(lastChange) > settledAfter {
-			return false, "", fmt.Errorf("%w: no new balance for %s", wait.ErrStop, settledAfter)
+		if len(problems) == 0 {
+			return true, "", nil
 		}
-		return len(problems) == 0, fmt.Sprintf("%d account(s) wrong", len(problems)), nil
+		progress := ledger.Progress{Accounts: accs, Skippable: s.zeros, Quiet: time.Since(lastChange)}
+		if progress.Quiet >= settledAfter {
+			// Only a quiet calculator needs asking whether its group is still on its way.
+			if progress.Behind, err = c.GroupsBehind(ctx, transactions); err != nil {
+				return false, "", err
+			}
+		}
+		var why string
+		if settled, why = ledger.Settled(progress, settledAfter); settled {
+			return false, "", fmt.Errorf("%w: settled: %s", wait.ErrStop, why)
+		}
+		return false, fmt.Sprintf("%d account(s) wrong so far; not settled: %s", len(problems), why), nil
 	})
 	if err == nil {
 		return nil
@@ -396,7 +452,11 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 	if len(s.programs) > 0 {
 		tail = s.programs[0].Tail()
 	}
-	return check{program: calculator, expected: expected, observed: strings.Join(problems, "\n  "), tail: tail,
+	observed := strings.Join(problems, "\n  ")
+	if !settled && time.Since(began) >= settleTimeout {
+		observed += fmt.Sprintf("\n  (the calculator had not caught up after %s)", settleTimeout)
+	}
+	return check{program: calculator, expected: expected, observed: observed, tail: tail,
 		hint: "keep a balance per account (msg.partition), add int(msg.value) for every transaction, and send the new balance to the same partition of balance (partition=msg.partition)"}
 }
 
@@ -411,8 +471,15 @@ func balanceHolds(ctx context.Context, t *godog.Table) error {
 	}
 	return s.awaitBalances(ctx, "the running balance of every account after the transactions sent", func(p int32, a ledger.Account) string {
 		w := want[p]
-		if len(a.Balances) < len(w) || !slices.Equal(a.Balances[len(a.Balances)-len(w):], w) {
-			return fmt.Sprintf("its last balances are %s, not %s", strings.Join(a.Balances[max(0, len(a.Balances)-len(w)):], ", "), strings.Join(w, ", "))
+		last := a.Balances[max(0, len(a.Balances)-len(w)):]
+		same := len(last) == len(w)
+		for i := 0; same && i < len(w); i++ {
+			got, gerr := ledger.ParseAmount(last[i])
+			exp, eerr := ledger.ParseAmount(w[i])
+			same = gerr == nil && eerr == nil && got == exp
+		}
+		if !same {
+			return fmt.Sprintf("its last balances are %s, not %s", strings.Join(last, ", "), strings.Join(w, ", "))
 		}
 		return ""
 	})
@@ -507,6 +574,13 @@ func calculatorKilledAndRestarted(ctx context.Context, n int) error {
 		s.programs = s.programs[:len(s.programs)-1]
 		if err := p.Kill(ctx); err != nil {
 			return err
+		}
+		// The killed calculator cannot leave its consumer group; Kafka would remove it when its
+		// session times out (kafka-python: 45 s), and until then the restarted one would wait
+		// in a rebalance. The harness does at once what the timeout does: it was the only
+		// program in a group.
+		if _, err := c.ExpelMembers(ctx); err != nil {
+			return fmt.Errorf("after killing the calculator: %w", err)
 		}
 		p, err = s.startProgram(ctx, calculator)
 		if err != nil {

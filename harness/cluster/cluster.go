@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,10 @@ const (
 	ZooKeeper Topology = "zookeeper"
 	// HA is one dedicated KRaft controller and three brokers (lab section 7).
 	HA Topology = "ha"
+	// Own is no Kafka at all: a machine where the student's own start commands (lab section 1)
+	// start it, each in a terminal of its own. The terminals share the network namespace
+	// (localhost) and /tmp, as terminals of one computer do.
+	Own Topology = "own"
 )
 
 // LabPort is where every broker answers inside its own network namespace, as in the lab.
@@ -83,6 +88,10 @@ type Cluster struct {
 	nodes   []*Node // every container, in start order
 	brokers []*Node
 	clients atomic.Int64
+	// untrusted is set once a student's program connects, until the next Reset (see there).
+	untrusted atomic.Bool
+	// sharedTmp is the host folder every client of an Own cluster has as /tmp.
+	sharedTmp string
 
 	client     sarama.Client
 	admin      sarama.ClusterAdmin
@@ -95,29 +104,47 @@ type Cluster struct {
 // Start starts a cluster of the topology from the image and waits until it is ready. If it
 // cannot, it removes what it started and says why, with the last lines of each node's log.
 func Start(ctx context.Context, rt *container.Runtime, topology Topology, image Image, opts Options) (*Cluster, error) {
-	c := &Cluster{Topology: topology, Image: image, rt: rt, opts: opts.withDefaults()}
-	var err error
 	switch topology {
-	case Single:
-		err = c.startSingle(ctx)
+	case Single, HA, Own:
 	case ZooKeeper:
 		if !image.HasZooKeeper {
 			return nil, fmt.Errorf("topology zookeeper: Kafka %s in %s has no ZooKeeper mode (removed in 4.0, KIP-833)", image.KafkaVersion, image.Ref)
 		}
+	default:
+		return nil, fmt.Errorf("unknown topology %q (known: %s, %s, %s)", topology, Single, ZooKeeper, HA)
+	}
+	c := &Cluster{Topology: topology, Image: image, rt: rt, opts: opts.withDefaults()}
+	if err := c.start(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// start starts the cluster's nodes and waits until they are ready; if they are not, it removes
+// them and says why, with the last lines of each node's log.
+func (c *Cluster) start(ctx context.Context) error {
+	if err := c.labPortsFree(); err != nil {
+		return fmt.Errorf("start %s cluster: %w", c.Topology, err)
+	}
+	var err error
+	switch c.Topology {
+	case Single:
+		err = c.startSingle(ctx)
+	case ZooKeeper:
 		err = c.startZooKeeper(ctx)
 	case HA:
 		err = c.startHA(ctx)
-	default:
-		return nil, fmt.Errorf("unknown topology %q (known: %s, %s, %s)", topology, Single, ZooKeeper, HA)
+	case Own:
+		err = c.startOwn(ctx)
 	}
 	if err == nil {
 		err = c.Ready(ctx)
 	}
 	if err != nil {
 		logs := c.logTails(context.WithoutCancel(ctx), 30)
-		return nil, errors.Join(fmt.Errorf("start %s cluster of %s: %w%s", topology, image.Ref, err, logs), c.Close(context.WithoutCancel(ctx)))
+		return errors.Join(fmt.Errorf("start %s cluster of %s: %w%s", c.Topology, c.Image.Ref, err, logs), c.Close(context.WithoutCancel(ctx)))
 	}
-	return c, nil
+	return nil
 }
 
 // brokerSettings are the test-broker settings every topology shares, as server properties:
@@ -190,6 +217,29 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 		return err
 	}
 	c.addBroker(&Node{ID: 1, Role: "broker,controller", Container: ctr, HostPort: hostPort, labPort: LabPort, netns: ctr})
+	return nil
+}
+
+// startOwn starts the namespace the student's terminals share, and their /tmp. The cluster is
+// the student's from the start: the next Reset renews it.
+func (c *Cluster) startOwn(ctx context.Context) error {
+	c.MarkUntrusted()
+	tmp, err := os.MkdirTemp("", "kafka-lab-terminals-")
+	if err != nil {
+		return fmt.Errorf("the terminals' /tmp: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o1777); err != nil {
+		return errors.Join(fmt.Errorf("the terminals' /tmp: %w", err), os.RemoveAll(tmp))
+	}
+	c.sharedTmp = tmp
+	holder, err := c.rt.Start(ctx, container.Spec{
+		Name: "terminals", Image: c.Image.Ref, Entrypoint: []string{"sleep", "infinity"}, MemoryBytes: 16 << 20,
+	})
+	if err != nil {
+		return err
+	}
+	// Not a broker, but where the student's broker will be: clients run next to it.
+	c.addBroker(&Node{ID: -1, Role: "namespace", Container: holder, labPort: LabPort, netns: holder})
 	return nil
 }
 
@@ -269,9 +319,13 @@ func SaramaConfig() *sarama.Config {
 }
 
 // Ready waits until every broker container runs and a metadata request through the host
-// listeners lists all brokers. It gives up at once if a node's container exits.
+// listeners lists all brokers (for Own, until its namespace is up). It gives up at once if a
+// node's container exits.
 func (c *Cluster) Ready(ctx context.Context) error {
 	want := len(c.brokers)
+	if c.Topology == Own {
+		want = 0
+	}
 	return wait.Until(ctx, fmt.Sprintf("%d broker(s) in a metadata response", want), c.opts.StartTimeout, 100*time.Millisecond,
 		func(ctx context.Context) (bool, string, error) {
 			for _, n := range c.nodes {
@@ -282,6 +336,9 @@ func (c *Cluster) Ready(ctx context.Context) error {
 				if !st.Running {
 					return false, "", fmt.Errorf("%w: %s %s", wait.ErrStop, n.Container.Name, st)
 				}
+			}
+			if want == 0 {
+				return true, "", nil
 			}
 			if c.client == nil {
 				cl, err := sarama.NewClient(c.Bootstrap(), SaramaConfig())
@@ -337,7 +394,7 @@ func (c *Cluster) ClientSpec(cmd ...string) container.Spec {
 // ClientSpecIn is ClientSpec in the network namespace of broker n, where localhost:9092 is n.
 // In the ha topology the namespace outlives the broker, so a client may run while n is down.
 func (c *Cluster) ClientSpecIn(n *Node, cmd ...string) container.Spec {
-	return container.Spec{
+	spec := container.Spec{
 		Name:        fmt.Sprintf("client-%d", c.clients.Add(1)),
 		Image:       c.Image.Ref,
 		WorkingDir:  "/opt/kafka",
@@ -346,26 +403,47 @@ func (c *Cluster) ClientSpecIn(n *Node, cmd ...string) container.Spec {
 		MemoryBytes: 768 << 20,
 		PidsLimit:   256,
 	}
+	if c.sharedTmp != "" {
+		spec.Mounts = []container.Mount{{Source: c.sharedTmp, Target: "/tmp"}}
+	}
+	return spec
 }
 
 // Close removes the cluster's containers.
 func (c *Cluster) Close(ctx context.Context) error {
+	c.closeClients()
 	var errs []error
+	for i := len(c.nodes) - 1; i >= 0; i-- {
+		errs = append(errs, c.nodes[i].Container.Remove(ctx))
+	}
+	c.nodes, c.brokers = nil, nil
+	if c.sharedTmp != "" {
+		errs = append(errs, os.RemoveAll(c.sharedTmp))
+		c.sharedTmp = ""
+	}
+	return errors.Join(errs...)
+}
+
+// closeClients closes the harness's own connections to the cluster.
+func (c *Cluster) closeClients() {
+	c.producerMu.Lock()
 	if c.producer != nil {
 		_ = c.producer.Close()
+		c.producer = nil
 	}
+	c.producerMu.Unlock()
+	c.metaMu.Lock()
 	for _, b := range c.metaConns {
 		_ = b.Close()
 	}
+	c.metaConns = nil
+	c.metaMu.Unlock()
 	if c.admin != nil {
 		_ = c.admin.Close() // also closes the client
 	} else if c.client != nil {
 		_ = c.client.Close()
 	}
-	for i := len(c.nodes) - 1; i >= 0; i-- {
-		errs = append(errs, c.nodes[i].Container.Remove(ctx))
-	}
-	return errors.Join(errs...)
+	c.admin, c.client = nil, nil
 }
 
 func (c *Cluster) logTails(ctx context.Context, lines int) string {
@@ -374,6 +452,29 @@ func (c *Cluster) logTails(ctx context.Context, lines int) string {
 		fmt.Fprintf(&b, "\n--- last %d log lines of %s:\n%s", lines, n.Container.Name, strings.TrimRight(n.Container.Logs(ctx, lines), "\n"))
 	}
 	return b.String()
+}
+
+// labPortsFree checks, for local processes, that the fixed ports the topology's nodes listen on
+// are free: a program that holds one (a Kafka started by hand, say) would take the lab commands'
+// connections, and the failure would look like the student's.
+func (c *Cluster) labPortsFree() error {
+	if !c.rt.Local() {
+		return nil // each node listens in a network namespace of its own
+	}
+	ports := map[Topology][]int{
+		Single:    {LabPort, LabPort + 1},
+		ZooKeeper: {2181, LabPort},
+		HA:        {localHAPort(1), localHAPort(2), localHAPort(3), localHAPort(controllerID)},
+		Own:       {2181, LabPort, LabPort + 1}, // the lab's ZooKeeper, broker and KRaft controller
+	}[c.Topology]
+	for _, port := range ports {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			return fmt.Errorf("port %d on 127.0.0.1 is in use by another program: stop it, Kafka's local processes need the lab's ports (%w)", port, err)
+		}
+		l.Close()
+	}
+	return nil
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1.

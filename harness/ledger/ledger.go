@@ -3,10 +3,37 @@
 package ledger
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// ParseAmount reads a message of either topic as the lab's own programs read one, with Python's
+// int(msg.value): an optional sign and decimal digits (an underscore may join two digits),
+// blanks around them allowed. The lab writes b'%d' % n, so "-3" and "7"; "+5" and "5\n" are the
+// same integers to a reader, and every check takes them so. Nothing else is an integer here:
+// no decimals, no JSON, no hex.
+func ParseAmount(value string) (int64, error) {
+	s := strings.TrimSpace(value)
+	digits := strings.TrimLeft(s, "+-")
+	if len(s)-len(digits) > 1 || digits == "" || digits[0] == '_' || digits[len(digits)-1] == '_' || strings.Contains(digits, "__") {
+		return 0, errNotInteger
+	}
+	for _, r := range digits {
+		if (r < '0' || r > '9') && r != '_' {
+			return 0, errNotInteger
+		}
+	}
+	n, err := strconv.ParseInt(s[:len(s)-len(digits)]+strings.ReplaceAll(digits, "_", ""), 10, 64)
+	if err != nil {
+		return 0, errNotInteger
+	}
+	return n, nil
+}
+
+var errNotInteger = errors.New("not an integer written as text")
 
 // Account is one partition of both topics: the values of its transactions and of its
 // balances, in offset order, as the messages' text.
@@ -30,7 +57,7 @@ func (a Account) Check(skippable int) string {
 	}
 	var sum int64
 	for i, t := range a.Transactions {
-		v, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
+		v, err := ParseAmount(t)
 		if err != nil {
 			return fmt.Sprintf("transaction %d is %q, not an integer", i, t)
 		}
@@ -42,7 +69,7 @@ func (a Account) Check(skippable int) string {
 			continue
 		}
 		k := i - skipped
-		got, err := strconv.ParseInt(strings.TrimSpace(a.Balances[k]), 10, 64)
+		got, err := ParseAmount(a.Balances[k])
 		if err != nil {
 			return fmt.Sprintf("balance %d is %q, not an integer written as text (b'%%d')", k, a.Balances[k])
 		}
@@ -51,4 +78,41 @@ func (a Account) Check(skippable int) string {
 		}
 	}
 	return ""
+}
+
+// Progress is what the harness sees of a running calculator at one moment.
+type Progress struct {
+	Accounts map[int32]Account
+	// Skippable is, per account, how many first transactions the calculator may have missed
+	// (see Check).
+	Skippable map[int32]int
+	// Quiet is how long no new balance has come.
+	Quiet time.Duration
+	// Behind, when not "", says why the calculator has not caught up yet though it sends
+	// nothing: its consumer group is rebalancing, or has committed less than the end of
+	// transactions.
+	Behind string
+}
+
+// Settled says whether what the calculator sent is final, so that balances that do not check
+// out are its mistake and not a wait cut short, and why. It is final when every account has a
+// balance for every transaction it holds (caught up), or when no balance has come for quiet
+// while nothing says the calculator is still on its way (Behind). A calculator that restarts
+// and waits for its group's rebalance is quiet, yet not settled.
+func Settled(p Progress, quiet time.Duration) (bool, string) {
+	caughtUp := true
+	for part, a := range p.Accounts {
+		if len(a.Balances) < len(a.Transactions)-p.Skippable[part] {
+			caughtUp = false
+		}
+	}
+	switch {
+	case caughtUp:
+		return true, "a balance for every transaction"
+	case p.Behind != "":
+		return false, p.Behind
+	case p.Quiet >= quiet:
+		return true, fmt.Sprintf("no new balance for %s", p.Quiet.Round(100*time.Millisecond))
+	}
+	return false, fmt.Sprintf("new balances %s ago", p.Quiet.Round(100*time.Millisecond))
 }

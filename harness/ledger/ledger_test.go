@@ -3,6 +3,7 @@ package ledger
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheck(t *testing.T) {
@@ -19,12 +20,48 @@ func TestCheck(t *testing.T) {
 		{"no accumulation", []string{"5", "-3"}, []string{"5", "-3"}, 0, "balance 1 is -3"},
 		{"twice per transaction", []string{"5"}, []string{"5", "5"}, 0, "no more"},
 		{"not a number", []string{"5"}, []string{"five"}, 0, "not an integer"},
+		{"written as int() reads them", []string{"+5", " -3\n", "1_0"}, []string{"5\n", "+2", "12 "}, 0, ""},
+		{"a decimal is not an integer", []string{"5"}, []string{"5.0"}, 0, "not an integer"},
 		{"restarted from zero", []string{"5", "1", "2"}, []string{"5", "6", "2"}, 0, "sum to 8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Account{Transactions: tc.tx, Balances: tc.bal}.Check(tc.skippable)
 			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 				t.Errorf("Check = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseAmount(t *testing.T) {
+	for in, want := range map[string]int64{"-3": -3, "7": 7, "+5": 5, "5\n": 5, " -10 ": -10, "1_000": 1000, "0": 0, "-0": 0} {
+		if got, err := ParseAmount(in); err != nil || got != want {
+			t.Errorf("ParseAmount(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", " ", "-", "+-5", "--5", "5.0", "1e3", "0x1f", "_1", "1_", "1__0", "five", `"5"`, "{\"v\": 5}", "99999999999999999999"} {
+		if got, err := ParseAmount(in); err == nil {
+			t.Errorf("ParseAmount(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
+func TestSettled(t *testing.T) {
+	behind := map[int32]Account{0: {Transactions: []string{"1", "2"}, Balances: []string{"1"}}}
+	for _, tc := range []struct {
+		name    string
+		p       Progress
+		settled bool
+	}{
+		{"caught up, even when busy", Progress{Accounts: map[int32]Account{0: {Transactions: []string{"1"}, Balances: []string{"1"}}}, Behind: "rebalancing"}, true},
+		{"caught up after the skippable zeros", Progress{Accounts: map[int32]Account{0: {Transactions: []string{"0", "1"}, Balances: []string{"1"}}}, Skippable: map[int32]int{0: 1}}, true},
+		{"sending", Progress{Accounts: behind, Quiet: time.Second}, false},
+		{"quiet and nothing on its way", Progress{Accounts: behind, Quiet: 3 * time.Second}, true},
+		{"quiet in a rebalance", Progress{Accounts: behind, Quiet: time.Minute, Behind: "group g is rebalancing"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, why := Settled(tc.p, 3*time.Second); got != tc.settled {
+				t.Errorf("Settled = %v (%s), want %v", got, why, tc.settled)
 			}
 		})
 	}

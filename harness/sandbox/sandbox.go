@@ -85,6 +85,8 @@ func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Progra
 	spec.Mounts = []container.Mount{{Source: abs, Target: "/submission", ReadOnly: true}}
 	spec.MemoryBytes, spec.NanoCPUs, spec.PidsLimit = MemoryLimit, CPULimit, PidsLimit
 	spec.Untrusted = true
+	// Whatever the program leaves in Kafka must not reach the next scenario (see Reset).
+	c.MarkUntrusted()
 	p, err := c.StartClient(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", script, err)
