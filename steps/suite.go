@@ -17,6 +17,7 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
+	"kafka-lab/harness/fault"
 	"kafka-lab/harness/grading"
 	"kafka-lab/harness/submission"
 )
@@ -72,6 +73,8 @@ func (r Result) Scenario() grading.Scenario {
 		sc.Status = grading.Undefined
 	case errors.Is(r.Err, godog.ErrPending):
 		sc.Status = grading.Pending
+	case fault.Is(r.Err):
+		sc.Status = grading.HarnessError
 	default:
 		sc.Status = grading.Failed
 	}
@@ -144,8 +147,11 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 		if st.cluster == nil {
 			return ctx, nil
 		}
+		// The scenario's verdict is recorded and stands: a reset that fails is the harness's
+		// failure, and it is the next scenario of that cluster that cannot run.
 		if rerr := st.cluster.Reset(rctx); rerr != nil {
-			return ctx, fmt.Errorf("after the scenario, resetting the %s cluster failed: %w", st.cluster.Topology, rerr)
+			fmt.Fprintf(s.Out, "kafka-lab: after the scenario: %v\n", rerr)
+			s.breakCluster(st.cluster, fault.Harness(fmt.Sprintf("reset the %s cluster after the last scenario", st.cluster.Topology), rerr))
 		}
 		return ctx, nil
 	})
@@ -220,12 +226,14 @@ func (s *Suite) runtime(ctx context.Context) (*container.Runtime, cluster.Image,
 		} else {
 			rt, err = container.New(ctx)
 		}
+		doing := "reach the container engine"
 		if err == nil {
 			s.stopSignals = rt.CloseOnSignal()
 			s.rt = rt
+			doing = "inspect the Kafka image " + s.Image
 			s.image, err = cluster.InspectImage(ctx, rt, s.Image)
 		}
-		s.setupErr = err
+		s.setupErr = fault.Harness(doing, err)
 	}
 	return s.rt, s.image, s.setupErr
 }
@@ -254,10 +262,22 @@ func (s *Suite) Cluster(ctx context.Context, t cluster.Topology) (*cluster.Clust
 			}
 		}
 		c, err := cluster.Start(ctx, rt, t, img, cluster.Options{})
-		sc = &startedCluster{c: c, err: err}
+		sc = &startedCluster{c: c, err: fault.Harness(fmt.Sprintf("start the %s cluster", t), err)}
 		s.clusters[t] = sc
 	}
-	return sc.c, sc.err
+	if sc.err != nil {
+		return nil, sc.err
+	}
+	return sc.c, nil
+}
+
+// breakCluster makes every later scenario that needs c fail with err, a harness failure.
+func (s *Suite) breakCluster(c *cluster.Cluster, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sc, ok := s.clusters[c.Topology]; ok && sc.c == c {
+		sc.err = err
+	}
 }
 
 // ClientsStarted counts the lab tool containers the run's clusters have started so far.

@@ -87,7 +87,7 @@ func gradeOne(submission, out, tags string, quiet bool) error {
 		Submission: submission,
 		Paths:      []string{featuresDir},
 		Tags:       tags,
-		Format:     fmt.Sprintf("pretty,cucumber:%s,junit:%s", filepath.Join(out, "cucumber.json"), filepath.Join(out, "junit.xml")),
+		Format:     fmt.Sprintf("pretty,cucumber:%s", filepath.Join(out, "cucumber.json")),
 		Output:     console,
 		Progress:   progress,
 		Notes:      os.Stderr,

@@ -41,18 +41,28 @@ const (
 	Error   = "error"
 )
 
-// RecordOf is the record of a graded submission.
+// RecordOf is the record of a graded submission: status error, with the first reason, when
+// the harness failed in a scenario.
 func RecordOf(student string, scenarios []Scenario, took time.Duration) Record {
 	s := Tally(scenarios)
-	return Record{Student: student, Status: Graded, Points: s.Points, Max: s.Max, Bonus: s.Bonus, BonusMax: s.BonusMax,
+	rec := Record{Student: student, Status: Graded, Points: s.Points, Max: s.Max, Bonus: s.Bonus, BonusMax: s.BonusMax,
 		Seconds: took.Round(100 * time.Millisecond).Seconds(), FailedSections: s.FailedSections()}
+	if !s.Graded() {
+		rec.Status, rec.Error = Error, fmt.Sprintf("the harness failed in %d scenario(s); first: %s", len(s.Errors), s.Errors[0])
+	}
+	return rec
 }
+
+// Done says whether the record is final: a grade. A timeout or an error (the harness's) is
+// graded again when the batch runs again.
+func (r Record) Done() bool { return r.Status == Graded }
 
 // Report file names in a submission's report folder.
 const (
 	GradescopeFile = "results.json"
 	ClassroomFile  = "classroom.json"
 	SummaryFile    = "summary.txt"
+	JUnitFile      = "junit.xml"
 	RecordFile     = "score.json"
 	LogFile        = "grade.log"
 	CSVFile        = "grades.csv"
@@ -60,7 +70,8 @@ const (
 
 // WriteReports writes a submission's reports into dir: Gradescope's results.json, GitHub
 // Classroom's runner result (classroom.json, and its base64 form in classroom.b64), a summary,
-// and last the record.
+// JUnit XML, and last the record. All come from the same scenarios (godog's cucumber JSON,
+// written beside them, from the same run: a scenario's After hook never changes its result).
 func WriteReports(dir string, scenarios []Scenario, rec Record) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("reports: %w", err)
@@ -83,6 +94,9 @@ func WriteReports(dir string, scenarios []Scenario, rec Record) error {
 	}
 	if err := os.WriteFile(filepath.Join(dir, SummaryFile), []byte(Summary(Tally(scenarios))), 0o644); err != nil {
 		return fmt.Errorf("reports: %w", err)
+	}
+	if err := writeFile(filepath.Join(dir, JUnitFile), func(w io.Writer) error { return WriteJUnit(w, scenarios) }); err != nil {
+		return err
 	}
 	return WriteRecord(dir, rec)
 }
@@ -119,8 +133,8 @@ func ReadRecord(dir string) (Record, bool) {
 
 // Batch grades every submission folder under Dir, each into Out/<folder>, with Workers
 // submissions at a time, each in a process of its own (Command) under Timeout. A submission
-// whose score.json exists is not graded again, so an interrupted batch resumes where it
-// stopped.
+// whose score.json holds a grade is not graded again, so an interrupted batch resumes where it
+// stopped; one whose last grading timed out or met a harness error is graded again.
 type Batch struct {
 	Dir, Out string
 	Workers  int
@@ -204,10 +218,12 @@ func (b Batch) Run(ctx context.Context) ([]Record, error) {
 	}
 feed:
 	for _, name := range names {
-		if rec, ok := ReadRecord(filepath.Join(b.Out, name)); ok {
-			fmt.Fprintf(log, "%s: graded before (%s), not graded again\n", name, rec.Status)
+		if rec, ok := ReadRecord(filepath.Join(b.Out, name)); ok && rec.Done() {
+			fmt.Fprintf(log, "%s: graded before, not graded again\n", name)
 			records = append(records, rec)
 			continue
+		} else if ok {
+			fmt.Fprintf(log, "%s: graded again (last time: %s)\n", name, rec.Short())
 		}
 		select {
 		case todo <- name:

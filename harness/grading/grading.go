@@ -26,6 +26,10 @@ const (
 	Skipped   Status = "skipped"
 	Undefined Status = "undefined" // a step has no definition: a failure (the spec runs strict)
 	Pending   Status = "pending"   // a step is not written yet: a failure too
+	// HarnessError: the harness failed (engine, cluster, reset; see package fault), so the
+	// scenario says nothing of the submission. It earns and costs nothing, and makes the whole
+	// grading an error to grade again.
+	HarnessError Status = "error"
 )
 
 // Scenario is one scenario's result.
@@ -91,7 +95,13 @@ type Score struct {
 	Points, Max, Bonus, BonusMax int
 	Sections                     []Section // by section number
 	Took                         time.Duration
+	// Errors are the harness's failures (HarnessError), "scenario: reason": with any, the
+	// points are no grade.
+	Errors []string
 }
+
+// Graded says whether the score is a grade: no scenario ended in a harness error.
+func (s Score) Graded() bool { return len(s.Errors) == 0 }
 
 // Total is the mandatory points plus the bonus.
 func (s Score) Total() int { return s.Points + s.Bonus }
@@ -108,6 +118,9 @@ func (s Score) FailedSections() string {
 }
 
 func (s Score) String() string {
+	if !s.Graded() {
+		return fmt.Sprintf("not graded: %s", s.Errors[0])
+	}
 	return fmt.Sprintf("%d/%d points, bonus %d/%d", s.Points, s.Max, s.Bonus, s.BonusMax)
 }
 
@@ -124,6 +137,10 @@ func Tally(scenarios []Scenario) Score {
 			bySection[n] = sec
 		}
 		if sc.Status == Skipped {
+			continue
+		}
+		if sc.Status == HarnessError {
+			score.Errors = append(score.Errors, sc.Name+": "+sc.Output)
 			continue
 		}
 		if sc.Status != Passed {

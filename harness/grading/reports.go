@@ -46,6 +46,11 @@ func ToGradescope(scenarios []Scenario) Gradescope {
 		StdoutVisible: "hidden",
 		Tests:         []GradescopeTest{},
 	}
+	if !score.Graded() {
+		// No test is the student's to lose: the grading did not run as it should.
+		g.Score, g.Output = 0, NotGraded(score)
+		return g
+	}
 	seen := map[int]int{}
 	for _, sc := range scenarios {
 		seen[sc.Section()]++
@@ -73,8 +78,17 @@ func ToGradescope(scenarios []Scenario) Gradescope {
 	return g
 }
 
+// NotGraded says, for the student, why a grading with harness errors is no grade.
+func NotGraded(s Score) string {
+	return fmt.Sprintf("kafka-lab could not grade this submission: the grader itself failed, so nothing here is your grade "+
+		"and no test counts against you. Ask your instructor to grade it again.\n%s\n", strings.Join(s.Errors, "\n"))
+}
+
 // Summary is the score said in a few lines, per section.
 func Summary(s Score) string {
+	if !s.Graded() {
+		return NotGraded(s)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d/%d points", s.Points, s.Max)
 	if s.BonusMax > 0 {
@@ -129,13 +143,16 @@ func ToClassroom(scenarios []Scenario) Classroom {
 			Filename: sc.Feature, ExecutionTime: fmt.Sprintf("%.2fs", sc.Took.Seconds()), Score: sc.Earned()}
 		switch sc.Status {
 		case Passed:
-		case Undefined, Pending:
+		case Undefined, Pending, HarnessError:
 			t.Status = "error"
 		default:
 			t.Status = "fail"
 		}
-		if t.Status != "pass" && !sc.Optional() {
+		if t.Status != "pass" && !sc.Optional() && c.Status == "pass" {
 			c.Status = "fail"
+		}
+		if sc.Status == HarnessError {
+			c.Status = "error"
 		}
 		c.Tests = append(c.Tests, t)
 	}

@@ -1,0 +1,96 @@
+package kafkalab
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kafka-lab/harness/grading"
+	"kafka-lab/steps"
+)
+
+// A harness that cannot run is no grade: every scenario it could not run is an error with the
+// reason, the record says error (a batch grades it again), and no report blames the student.
+// Each case breaks the harness on purpose.
+func TestHarnessFailureIsNoGrade(t *testing.T) {
+	reference, err := filepath.Abs(steps.DefaultSubmission)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		setup func(t *testing.T) steps.GradeOptions
+		say   string
+	}{
+		{"no container engine", func(t *testing.T) steps.GradeOptions {
+			t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no-engine.sock"))
+			t.Setenv("KAFKA_LAB_DIST", "")
+			return steps.GradeOptions{}
+		}, "reach the container engine"},
+		{"the lab's port held by another program", func(t *testing.T) steps.GradeOptions {
+			dist := os.Getenv("KAFKA_LAB_DIST")
+			if home, err := os.UserHomeDir(); dist == "" && err == nil {
+				// Where `make dist`, which `make test` runs first, puts it.
+				if d := filepath.Join(home, ".cache", "kafka-lab", "dist-"+kafkaVersion()); isDir(d) {
+					dist = d
+				}
+			}
+			if dist == "" {
+				t.Skip("needs the local distribution (KAFKA_LAB_DIST, make dist): local brokers bind the lab's 9092")
+			}
+			l, err := net.Listen("tcp", "127.0.0.1:9092")
+			if err != nil {
+				t.Skipf("127.0.0.1:9092 is taken already: %v", err)
+			}
+			t.Cleanup(func() { l.Close() })
+			return steps.GradeOptions{Dist: dist}
+		}, "start the single cluster"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.setup(t)
+			o.Submission, o.Tags, o.Paths, o.Format = reference, "@section-2", []string{"features"}, "progress"
+			graded, err := steps.Grade(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(graded.Scenarios) == 0 {
+				t.Fatal("no scenario ran")
+			}
+			for _, sc := range graded.Scenarios {
+				if sc.Status != grading.HarnessError || !strings.Contains(sc.Output, tc.say) {
+					t.Errorf("%s: %s %q; want an error that says %q", sc.Name, sc.Status, sc.Output, tc.say)
+				}
+			}
+			out := t.TempDir()
+			rec := grading.RecordOf("alice", graded.Scenarios, 0)
+			if err := grading.WriteReports(out, graded.Scenarios, rec); err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := grading.ReadRecord(out); !ok || got.Status != grading.Error || !strings.Contains(got.Error, tc.say) {
+				t.Errorf("score.json %+v: want status error saying %q", got, tc.say)
+			}
+			results := readFile(t, filepath.Join(out, grading.GradescopeFile))
+			if !strings.Contains(results, "could not grade") || strings.Contains(results, `"status": "failed"`) {
+				t.Errorf("results.json blames a test or does not say the grading failed:\n%s", results)
+			}
+			if cls := readFile(t, filepath.Join(out, grading.ClassroomFile)); !strings.Contains(cls, `"status": "error"`) {
+				t.Errorf("classroom.json does not say error:\n%s", cls)
+			}
+		})
+	}
+}
+
+func kafkaVersion() string {
+	if v := os.Getenv("KAFKA_VERSION"); v != "" {
+		return v
+	}
+	return "3.9.1"
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
