@@ -50,7 +50,7 @@ type submissionCase struct {
 var section5 = []string{noActive, owners, lagAfterStop}
 
 // TestSubmissions grades the bundled submissions: the reference passes every scenario of
-// sections 2-5, and each deliberately broken one fails exactly the scenarios of its mistake,
+// sections 1-5, and each deliberately broken one fails exactly the scenarios of its mistake,
 // with a message that names what to fix.
 func TestSubmissions(t *testing.T) {
 	cases := []submissionCase{
@@ -72,14 +72,31 @@ func TestSubmissions(t *testing.T) {
 	pipeline := []submissionCase{
 		{dir: "reference", fail: []string{exactlyOnce}, say: []string{"have no balance", "killed", "recover the position"}},
 		{dir: "exactly-once"},
+		// A consumer group with kafka-python's defaults: it never leaves its group when stopped.
+		{dir: "group-calculator", fail: []string{exactlyOnce}, say: []string{"killed", "recover the position"}},
+		// The textbook consume-transform-produce: a group, offsets sent in the transaction.
+		{dir: "eos-textbook"},
 		{dir: "values-out-of-range", fail: []string{generatorRate, exactlyOnce}, say: []string{"from -10 to 10", "randrange"}},
 		{dir: "random-partitions", fail: []string{generatorRate, exactlyOnce}, say: []string{"apart", "partition=account_number"}},
+		{dir: "not-random", fail: []string{generatorRate, exactlyOnce}, say: []string{"pattern", "at random"}},
+		{dir: "constant-generator", fail: []string{generatorRate, exactlyOnce}, say: []string{"different values", "random.randrange"}},
 		{dir: "too-slow", fail: []string{generatorRate, exactlyOnce}, say: []string{"one message a second", "sleep a second"}},
 		{dir: "too-fast", fail: []string{generatorRate, exactlyOnce}, say: []string{"one message a second", "sleep a second"}},
 		{dir: "syntax-error", fail: []string{generatorRate, together, exactlyOnce}, say: []string{"SyntaxError", "transaction_generator.py line 7"}},
 		{dir: "balance-wrong-partition", fail: []string{calculatorSums, together, exactlyOnce}, say: []string{"partition=msg.partition"}},
+		{dir: "balance-to-transactions", fail: []string{calculatorSums, together, exactlyOnce}, say: []string{"did not send", "transactions is the generator's"}},
 		{dir: "no-accumulation", fail: []string{calculatorSums, together, exactlyOnce}, say: []string{"sum to", "lab section 6"}},
 		{dir: "never-connects", fail: []string{calculatorSums, together, exactlyOnce}, say: []string{"could not connect", "localhost:9092"}},
+	}
+	started := "start_zookeeper and start_kafka start Kafka, and it answers on localhost:9092"
+	starting := []submissionCase{
+		{dir: "reference"},
+		{dir: "kraft-start"},
+		{dir: "kafka-before-zookeeper", fail: []string{started}, say: []string{"could not reach ZooKeeper", "start_zookeeper"}},
+		{dir: "wrong-start-file", fail: []string{started}, say: []string{"zookeeper.connect", "config/server.properties"}},
+		{dir: "start-other-port", fail: []string{started}, say: []string{"nothing answers on localhost:9092", "--override listeners"}},
+		{dir: "kraft-unformatted", fail: []string{started}, say: []string{"No readable meta.properties", "kafka-storage.sh format"}},
+		{dir: "wrong-partitions", fail: []string{started}, say: []string{"answers.yaml has no `start_kafka`", "section 1"}},
 	}
 	// Section 7's student scenario; the rest of the feature checks Kafka itself, whatever the
 	// submission, and TestFeatures fails if it does not pass.
@@ -101,6 +118,7 @@ func TestSubmissions(t *testing.T) {
 			t.Error(err)
 		}
 	})
+	t.Run("section 1", func(t *testing.T) { grade(t, s, "@section-1 && @points:2", 1, starting) })
 	t.Run("sections 2-5", func(t *testing.T) { grade(t, s, sections2to5, 11, cases) })
 	t.Run("section 6", func(t *testing.T) { grade(t, s, "@section-6", 5, pipeline) })
 	t.Run("section 7", func(t *testing.T) { grade(t, s, "@section-7 && @points:2", 1, replicated) })

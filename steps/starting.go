@@ -3,11 +3,17 @@ package steps
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/cucumber/godog"
 
 	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/runner"
+	"kafka-lab/harness/submission"
+	"kafka-lab/harness/wait"
 )
 
 // Lab section 1: starting Kafka.
@@ -18,7 +24,98 @@ func addStartingSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^it is answered by (\d+) brokers? at localhost:9092$`, answeredByBrokers)
 	sc.Step(`^the KRaft controller quorum has elected a leader$`, quorumHasLeader)
 	sc.Step(`^broker (\d+) is the cluster's controller$`, brokerIsController)
+	sc.Step(`^the student's start commands run, each in a terminal of its own$`, startCommandsRun)
 }
+
+// brokerStartLimit bounds the wait for the student's Kafka to answer: JVM starts and a few
+// seconds of Kafka's own; a broker that cannot reach ZooKeeper gives up after 18 s
+// (zookeeper.connection.timeout.ms in config/server.properties) and says so.
+const brokerStartLimit = 60 * time.Second
+
+// startCommandsRun runs the student's start_zookeeper (if any) and start_kafka as typed, each
+// in a terminal of its own on one machine (cluster.Own), and waits until Kafka answers on
+// localhost:9092, asked with the lab's own tool. A process that exits meanwhile fails the step
+// with its own last words; so does a wait that reaches its limit.
+func startCommandsRun(ctx context.Context) error {
+	s, err := scenarioFrom(ctx)
+	if err != nil {
+		return err
+	}
+	kafka, err := s.commands(string(submission.StartKafka))
+	if err != nil {
+		return err
+	}
+	img, err := s.suite.KafkaImage(ctx)
+	if err != nil {
+		return err
+	}
+	if s.cluster, err = s.suite.Cluster(ctx, cluster.Own); err != nil {
+		return err
+	}
+	var servers []*runner.Process
+	if s.answers.Has(submission.StartZooKeeper) {
+		zk, err := s.command(string(submission.StartZooKeeper))
+		if err != nil {
+			return err
+		}
+		if !img.HasZooKeeper {
+			return check{key: string(zk.Key), expected: "Kafka started in KRaft mode, the only mode of Kafka " + img.KafkaVersion,
+				observed: fmt.Sprintf("a ZooKeeper start: `%s`", zk.Text),
+				hint:     "Kafka 4 removed ZooKeeper (KIP-833): leave start_zookeeper out, format the storage with kafka-storage.sh, then start the broker"}
+		}
+		// The broker waits for ZooKeeper by itself (up to 18 s), as it does when a person
+		// starts it in the second terminal: no need to wait here.
+		p, err := s.startCommand(ctx, zk)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, p)
+	}
+	r, err := s.runner()
+	if err != nil {
+		return err
+	}
+	last := len(kafka) - 1
+	if _, err := r.RunAll(ctx, kafka[:last]); err != nil {
+		return failed("each command before the broker's start (the storage format) to run and finish without an error", err)
+	}
+	p, err := s.startCommand(ctx, kafka[last])
+	if err != nil {
+		return err
+	}
+	servers = append(servers, p)
+	c := s.cluster
+	err = wait.Until(ctx, "Kafka to answer on localhost:9092", brokerStartLimit, time.Second, func(ctx context.Context) (bool, string, error) {
+		for _, sp := range servers {
+			if perr := sp.Problem(ctx); perr != nil {
+				return false, "", fmt.Errorf("%w: %w", wait.ErrStop, perr)
+			}
+		}
+		// Asked after the broker said it started, a failure is final.
+		started := slices.ContainsFunc(p.Stdout.Lines(), brokerStarted.MatchString)
+		brokers, _, err := c.LabBrokers(ctx)
+		switch {
+		case err != nil && started:
+			return false, "", fmt.Errorf("%w: the broker logged that it started, but nothing answers on localhost:9092 (%v)", wait.ErrStop, err)
+		case err != nil:
+			return false, "no answer yet", nil
+		}
+		return len(brokers) > 0, fmt.Sprintf("%d broker(s)", len(brokers)), nil
+	})
+	if f := failed("Kafka started, answering on localhost:9092", err); f != err {
+		return f
+	}
+	if err != nil {
+		return check{key: string(submission.StartKafka), expected: "Kafka started, answering on localhost:9092", observed: err.Error(),
+			hint: "start the broker with config/server.properties as it is (config/kraft/server.properties in KRaft mode on 3.x): it listens on localhost:9092; --override listeners=... or another file moves it",
+			tail: p.Tails("`"+p.Command.Text+"`", 15)}
+	}
+	return nil
+}
+
+// brokerStarted is the broker's own word that it is up: "[KafkaServer id=0] started" in
+// ZooKeeper mode, "[KafkaRaftServer nodeId=1] Kafka Server started" in KRaft mode.
+var brokerStarted = regexp.MustCompile(`\[KafkaServer id=-?\d+\] started|Kafka Server started`)
 
 func kafkaStartedKRaft(ctx context.Context) error {
 	s, err := scenarioFrom(ctx)
@@ -52,6 +149,11 @@ func clientAsksForBrokers(ctx context.Context) error {
 	}
 	brokers, res, err := c.LabBrokers(ctx)
 	s.lastTool = &res
+	if err != nil && c.Topology == cluster.Own {
+		return check{key: string(submission.StartKafka), expected: "Kafka answering on localhost:9092, the address every later section uses",
+			observed: "nothing answered there: " + err.Error(),
+			hint:     "start the broker with config/server.properties as it is: it listens on localhost:9092; --override listeners=... or another file moves it"}
+	}
 	if err != nil {
 		return fmt.Errorf("nothing answered on localhost:9092: %w", err)
 	}
@@ -72,14 +174,25 @@ func answeredByBrokers(ctx context.Context, want int) error {
 		addrs = append(addrs, fmt.Sprintf("%s (id %d)", b.Addr, b.ID))
 	}
 	if len(s.labBrokers) != want {
-		return fmt.Errorf("expected %d broker(s), observed %d: %s\n%s", want, len(s.labBrokers), strings.Join(addrs, ", "), s.lastTool.Stdout)
+		return s.startCheck(fmt.Sprintf("%d broker(s)", want), fmt.Sprintf("%d: %s\n%s", len(s.labBrokers), strings.Join(addrs, ", "), s.lastTool.Stdout),
+			"start one broker, with config/server.properties")
 	}
 	for _, b := range s.labBrokers {
 		if b.Addr != "localhost:9092" {
-			return fmt.Errorf("expected every broker to advertise localhost:9092, observed %s", strings.Join(addrs, ", "))
+			return s.startCheck("every broker to advertise localhost:9092", strings.Join(addrs, ", "),
+				"keep advertised.listeners of config/server.properties: clients reach the broker at the address it advertises")
 		}
 	}
 	return nil
+}
+
+// startCheck is a failed check of the student's start commands where they started Kafka
+// (cluster.Own); where the harness did, a plain error: a check of Kafka itself.
+func (s *Scenario) startCheck(expected, observed, hint string) error {
+	if s.cluster != nil && s.cluster.Topology == cluster.Own {
+		return check{key: string(submission.StartKafka), expected: expected, observed: observed, hint: hint}
+	}
+	return fmt.Errorf("expected %s, observed %s", expected, observed)
 }
 
 func quorumHasLeader(ctx context.Context) error {

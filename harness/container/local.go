@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,7 +201,12 @@ func (e *localEngine) layOut(p *localProc, spec Spec) error {
 	}
 	tr := func(s string) string { return translate(s, p.root, targets) }
 	kafka := filepath.Join(p.root, "opt/kafka")
+	// A folder mounted as /tmp (terminals that share theirs) replaces the process's own.
+	sharedTmp := slices.ContainsFunc(spec.Mounts, func(m Mount) bool { return filepath.Clean(m.Target) == "/tmp" })
 	for _, d := range []string{"opt/kafka/logs", "var/lib/kafka/data", "mnt/shared/config", "etc/kafka", "tmp"} {
+		if d == "tmp" && sharedTmp {
+			continue
+		}
 		if err := os.MkdirAll(filepath.Join(p.root, d), 0o755); err != nil {
 			return err
 		}
@@ -245,7 +251,7 @@ func (e *localEngine) layOut(p *localProc, spec Spec) error {
 		}
 	}
 	tmp := filepath.Join(p.root, "tmp")
-	if p.uid != 0 {
+	if p.uid != 0 && !sharedTmp {
 		if err := os.Chown(tmp, p.uid, studentGID); err != nil {
 			return err
 		}

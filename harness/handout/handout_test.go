@@ -20,7 +20,7 @@ func TestRenderTheSpec(t *testing.T) {
 		"| account | transactions |\n| --- | --- |\n| 0 | 5, -3, 10 |",                          // a data table
 		"| acks | min isr | down | producer sees | read while down | read when back |\n| --- |", // an Examples table
 		"| all | 2 | 1 | NOT_ENOUGH_REPLICAS | no | no |",
-		"> The lab's two terminals:", // a comment beside a scenario, as a note
+		"> The lab's two terminals, started by the harness.", // a comment beside a scenario, as a note
 		"### Scenario Outline: acks=\\<acks\\>",
 	} {
 		if !strings.Contains(md, want) {

@@ -162,7 +162,7 @@ func (p *Process) Problem(ctx context.Context) error {
 	}
 	if !p.Running() {
 		st, _ := p.Wait(ctx)
-		return p.failure(st.String()+", but it should keep running until stopped", "")
+		return p.failure(st.String()+", but it should keep running until stopped", exitHint(p.Command.Args))
 	}
 	return nil
 }
@@ -195,10 +195,17 @@ func (f *Failure) Error() string {
 	return container.Explain(describe(f.Command)+":", f.What, f.Hint, f.Output)
 }
 
-// failure is a Failure of p; without a hint of its own it gets the bootstrap-server hint.
+// failure is a Failure of p. Without a hint of its own it gets what the tool's own error line
+// says, else the bootstrap-server hint, else a way to see the error by hand.
 func (p *Process) failure(what, hint string) *Failure {
 	if hint == "" {
+		hint = toolHint(p.Stdout.String() + "\n" + p.Stderr.String())
+	}
+	if hint == "" {
 		hint = p.bootstrapHint()
+	}
+	if hint == "" {
+		hint = "run the command by hand against the lab's Kafka (make cluster) and read what it prints"
 	}
 	return (&Failure{Command: p.Command, What: what, Hint: hint}).withOutput(p)
 }
@@ -227,8 +234,13 @@ func (p *Process) connectionProblem() *Failure {
 		Hint: fmt.Sprintf("the lab's Kafka answers on %s: --bootstrap-server %s (lab section 1)", LabAddress, LabAddress)}
 }
 
-// bootstrapHint points at a --bootstrap-server that is not the lab's address.
+// bootstrapHint points at a --bootstrap-server that is not the lab's address, for the tools
+// that are clients of Kafka (not the servers of lab section 1 or the storage format).
 func (p *Process) bootstrapHint() string {
+	switch p.Command.Tool {
+	case "kafka-server-start", "zookeeper-server-start", "kafka-storage":
+		return ""
+	}
 	args := p.Command.Args
 	for i, a := range args {
 		var v string

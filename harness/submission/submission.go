@@ -23,6 +23,8 @@ type Key string
 
 // The answers.yaml keys, in the order of the lab.
 const (
+	StartZooKeeper               Key = "start_zookeeper"
+	StartKafka                   Key = "start_kafka"
 	CreateTopic                  Key = "create_topic"
 	ListTopics                   Key = "list_topics"
 	DescribeTopic                Key = "describe_topic"
@@ -42,21 +44,26 @@ type KeyInfo struct {
 	Section int    // section of the lab
 	Task    string // what the command does, e.g. "create my_first_topic with 10 partitions"
 	Tool    string // the Kafka tool it runs, without ".sh", e.g. "kafka-topics"
+	// Before are tools that may run before Tool, in a list under the same key (kafka-storage
+	// formats a KRaft node's storage before its server starts).
+	Before []string
 }
 
 // Keys returns every answers.yaml key, in the order of the lab.
 func Keys() []KeyInfo {
 	return []KeyInfo{
-		{CreateTopic, 2, "create my_first_topic with 10 partitions", "kafka-topics"},
-		{ListTopics, 2, "list the topics", "kafka-topics"},
-		{DescribeTopic, 2, "describe my_first_topic", "kafka-topics"},
-		{ConsoleProducer, 3, "a console producer: each line typed becomes a message", "kafka-console-producer"},
-		{ConsoleConsumer, 3, "a console consumer showing new messages only", "kafka-console-consumer"},
-		{ConsoleConsumerFromBeginning, 3, "a console consumer showing all messages, from the beginning", "kafka-console-consumer"},
-		{GroupConsumer, 4, "a console consumer in group my_group, started twice", "kafka-console-consumer"},
-		{DescribeGroup, 5, "describe consumer group my_group", "kafka-consumer-groups"},
-		{CreatePipelineTopics, 6, "create topics transactions and balance, 10 partitions each", "kafka-topics"},
-		{CreateReplicatedTopic, 7, "create a topic with replication factor 2 on the 3-broker cluster", "kafka-topics"},
+		{StartZooKeeper, 1, "start ZooKeeper (Kafka 3.x in ZooKeeper mode)", "zookeeper-server-start", nil},
+		{StartKafka, 1, "start the Kafka broker (in KRaft mode: format its storage, then start it)", "kafka-server-start", []string{"kafka-storage"}},
+		{CreateTopic, 2, "create my_first_topic with 10 partitions", "kafka-topics", nil},
+		{ListTopics, 2, "list the topics", "kafka-topics", nil},
+		{DescribeTopic, 2, "describe my_first_topic", "kafka-topics", nil},
+		{ConsoleProducer, 3, "a console producer: each line typed becomes a message", "kafka-console-producer", nil},
+		{ConsoleConsumer, 3, "a console consumer showing new messages only", "kafka-console-consumer", nil},
+		{ConsoleConsumerFromBeginning, 3, "a console consumer showing all messages, from the beginning", "kafka-console-consumer", nil},
+		{GroupConsumer, 4, "a console consumer in group my_group, started twice", "kafka-console-consumer", nil},
+		{DescribeGroup, 5, "describe consumer group my_group", "kafka-consumer-groups", nil},
+		{CreatePipelineTopics, 6, "create topics transactions and balance, 10 partitions each", "kafka-topics", nil},
+		{CreateReplicatedTopic, 7, "create a topic with replication factor 2 on the 3-broker cluster", "kafka-topics", nil},
 	}
 }
 
@@ -127,6 +134,12 @@ func (s *Submission) Commands(k Key) ([]Command, error) {
 		return nil, errors.New(msg)
 	}
 	return slices.Clone(a.cmds), a.err
+}
+
+// Has says whether the file has an answer under key k (well formed or not).
+func (s *Submission) Has(k Key) bool {
+	_, ok := s.answers[k]
+	return ok
 }
 
 // Command returns the one command under key k, for tasks that run a single

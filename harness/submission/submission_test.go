@@ -40,8 +40,21 @@ create_pipeline_topics:
 
 func TestKeys(t *testing.T) {
 	keys := Keys()
-	if len(keys) != 10 || keys[0].Key != CreateTopic || keys[9].Key != CreateReplicatedTopic {
-		t.Fatalf("Keys() = %v, want the 10 keys in lab order", keys)
+	if len(keys) != 12 || keys[0].Key != StartZooKeeper || keys[2].Key != CreateTopic || keys[11].Key != CreateReplicatedTopic {
+		t.Fatalf("Keys() = %v, want the 12 keys in lab order", keys)
+	}
+	for _, c := range []struct {
+		text string
+		ok   bool
+	}{
+		{"./bin/kafka-storage.sh format -t MkU3OEVBNTcwNTJENDM2Qk -c config/kraft/server.properties", true},
+		{"./bin/kafka-server-start.sh config/server.properties", true},
+		{"./bin/zookeeper-server-start.sh config/zookeeper.properties", false}, // start_zookeeper's
+		{"./bin/kafka-topics.sh --list --bootstrap-server localhost:9092", false},
+	} {
+		if _, err := ParseCommand(StartKafka, 1, c.text); (err == nil) != c.ok {
+			t.Errorf("start_kafka: %s: %v, want ok=%v", c.text, err, c.ok)
+		}
 	}
 	info, ok := Info(DescribeGroup)
 	if !ok || info.Section != 5 || info.Tool != "kafka-consumer-groups" {
@@ -297,7 +310,7 @@ func TestTypoKey(t *testing.T) {
 	}
 	for i, want := range []string{
 		"answers.yaml line 7: unknown key `describe_groups`: did you mean `describe_group`?",
-		"answers.yaml line 8: unknown key `hello`: the keys are create_topic, list_topics,",
+		"answers.yaml line 8: unknown key `hello`: the keys are start_zookeeper, start_kafka, create_topic, list_topics,",
 		"answers.yaml line 9: unknown key `create`: did you mean `create_replicated_topic`?", // the only create_* key missing
 	} {
 		if !strings.HasPrefix(s.Warnings[i], want) {

@@ -1,0 +1,80 @@
+package runner
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// toolError finds the error a Kafka tool printed: after a log prefix and the tool's own
+// "Error while executing topic command : ", the first line that says what went wrong.
+var toolError = regexp.MustCompile(`(?m)^(?:\[[^\]]*\] )?(?:ERROR |Error: |Error while executing [a-z ]+: ?)?(.*(?:Exception: |is not a recognized option|Missing required argument|Exactly one of|can't be used with|[Ee]rror).*)$`)
+
+// advice for the errors students meet, in the lab's words.
+var advice = []struct {
+	re  *regexp.Regexp
+	say func(m []string) string
+}{
+	{regexp.MustCompile(`[Rr]eplication factor: (\d+) larger than available brokers: (\d+)`), func(m []string) string {
+		return fmt.Sprintf("the cluster has %s broker(s), so --replication-factor can be at most %s (lab section 7 starts three brokers)", m[2], m[2])
+	}},
+	{regexp.MustCompile(`Topic '([^']+)' does not exist|does not host this topic-partition|UnknownTopicOrPartition`), func(m []string) string {
+		if m[1] != "" {
+			return fmt.Sprintf("there is no topic %s: create it first (lab section 2), or check the name", m[1])
+		}
+		return "the topic does not exist: create it first (lab section 2), or check the name"
+	}},
+	{regexp.MustCompile(`Topic '([^']+)' already exists`), func(m []string) string {
+		return fmt.Sprintf("%s exists already: each answer runs on an empty cluster, so create it once", m[1])
+	}},
+	{regexp.MustCompile(`(\S+) is not a recognized option`), func(m []string) string {
+		return fmt.Sprintf("%s is not an option of this tool: run it with no arguments to see its options (lab section 2)", m[1])
+	}},
+	{regexp.MustCompile(`Missing required argument "\[([^\]]+)\]"`), func(m []string) string {
+		return fmt.Sprintf("add --%s", m[1])
+	}},
+	{regexp.MustCompile(`Exactly one of the following`), func([]string) string {
+		return "give exactly one action, such as --create, --list or --describe"
+	}},
+	{regexp.MustCompile(`[Pp]artitions? must be (?:larger|greater) than 0|Number of partitions must be`), func([]string) string {
+		return "--partitions takes a positive number: the lab's topics have 10"
+	}},
+	{regexp.MustCompile(`Timed out waiting for connection while in state: CONNECTING`), func([]string) string {
+		return "the broker could not reach ZooKeeper at localhost:2181: start ZooKeeper first (start_zookeeper: ./bin/zookeeper-server-start.sh config/zookeeper.properties), or start Kafka in KRaft mode"
+	}},
+	{regexp.MustCompile(`No readable meta\.properties files found|is not formatted|meta\.properties.* not found`), func([]string) string {
+		return "a KRaft node's storage is formatted before its first start: ./bin/kafka-storage.sh format -t <cluster id> -c <the same properties file>, as the first command of start_kafka"
+	}},
+	{regexp.MustCompile("Missing required configuration [\"`]([^\"`]+)[\"`]"), func(m []string) string {
+		return fmt.Sprintf("the properties file given has no %s: start the broker with config/server.properties (config/kraft/server.properties in KRaft mode)", m[1])
+	}},
+}
+
+// toolHint says what a failed command's own output tells, and what to change: the tool's error
+// line and, for an error students meet, the fix in the lab's words. "" when the output has no
+// error line.
+func toolHint(output string) string {
+	// The last error line: a server that gives up logs warnings first, its fatal error last.
+	all := toolError.FindAllStringSubmatch(output, -1)
+	if all == nil {
+		return ""
+	}
+	line := strings.TrimSpace(all[len(all)-1][1])
+	for _, a := range advice {
+		if am := a.re.FindStringSubmatch(output); am != nil {
+			return fmt.Sprintf("the tool said %q: %s", line, a.say(am))
+		}
+	}
+	return fmt.Sprintf("the tool said %q", line)
+}
+
+// exitHint explains why a command that should keep running exited by itself, from its options.
+func exitHint(args []string) string {
+	for _, opt := range []string{"--max-messages", "--timeout-ms"} {
+		if slices.ContainsFunc(args, func(a string) bool { return a == opt || strings.HasPrefix(a, opt+"=") }) {
+			return fmt.Sprintf("%s makes the consumer exit by itself: leave it out, so that it runs until stopped", opt)
+		}
+	}
+	return ""
+}

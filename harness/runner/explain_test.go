@@ -1,0 +1,47 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+)
+
+// Outputs as Kafka 3.9's tools print them.
+func TestToolHint(t *testing.T) {
+	for _, tc := range []struct{ output, want string }{
+		{"Error while executing topic command : Replication factor: 2 larger than available brokers: 1.\n[2026-12-02 10:00:00,000] ERROR org.apache.kafka.common.errors.InvalidReplicationFactorException: Replication factor: 2 larger than available brokers: 1.\n (org.apache.kafka.tools.TopicCommand)",
+			"at most 1"},
+		{"Error while executing topic command : Topic 'my_first_topc' does not exist as expected\n", "no topic my_first_topc"},
+		{"Error while executing topic command : Topic 'my_first_topic' already exists.\n", "create it once"},
+		{"crate is not a recognized option\njoptsimple.UnrecognizedOptionException: crate is not a recognized option\n\tat joptsimple.OptionException.unrecognizedOption", "crate is not an option"},
+		{"Missing required argument \"[bootstrap-server]\"\nOption  Description", "add --bootstrap-server"},
+		{"Exactly one of the following actions is required: --list, --describe, --create, --alter or --delete\n", "exactly one action"},
+		{"Error while executing topic command : Number of partitions must be larger than 0.\n", "positive number"},
+		{"[2026-12-02 10:00:00,000] ERROR Unknown error when running consumer:  (org.apache.kafka.tools.consumer.ConsoleConsumer)\norg.apache.kafka.common.KafkaException: Failed to construct kafka consumer\n", `the tool said "org.apache.kafka.common.KafkaException: Failed to construct kafka consumer"`},
+		{"[2026-12-02 10:00:00,000] WARN Session 0x0 for server localhost/127.0.0.1:2181, Closing socket connection. (org.apache.zookeeper.ClientCnxn)\njava.net.ConnectException: Connection refused\n[2026-12-02 10:00:18,000] ERROR Exiting Kafka due to fatal exception during startup. (kafka.Kafka$)\nkafka.zookeeper.ZooKeeperClientTimeoutException: Timed out waiting for connection while in state: CONNECTING\n\tat kafka.zookeeper.ZooKeeperClient.waitUntilConnected(ZooKeeperClient.scala:257)",
+			`ZooKeeperClientTimeoutException: Timed out waiting for connection while in state: CONNECTING": the broker could not reach ZooKeeper`},
+		{"[2026-12-02 10:00:00,000] ERROR Exiting Kafka due to fatal exception (kafka.Kafka$)\norg.apache.kafka.common.config.ConfigException: Missing required configuration `zookeeper.connect` which has no default value.\n", "has no zookeeper.connect"},
+		{"java.lang.RuntimeException: No readable meta.properties files found.\n", "kafka-storage.sh format"},
+	} {
+		got := toolHint(tc.output)
+		if !strings.Contains(got, tc.want) || !strings.HasPrefix(got, "the tool said") {
+			t.Errorf("toolHint(%.60q) = %q, want it to say %q", tc.output, got, tc.want)
+		}
+	}
+	for _, quiet := range []string{"", "my_first_topic\n", "Created topic my_first_topic.\n", "WARNING: Due to limitations in metric names, topics with a period ('.') or underscore ('_') could collide."} {
+		if got := toolHint(quiet); got != "" {
+			t.Errorf("toolHint(%q) = %q, want nothing: no error there", quiet, got)
+		}
+	}
+}
+
+func TestExitHint(t *testing.T) {
+	if got := exitHint([]string{"bin/kafka-console-consumer.sh", "--topic", "t", "--max-messages", "5"}); !strings.Contains(got, "--max-messages") {
+		t.Errorf("exitHint = %q", got)
+	}
+	if got := exitHint([]string{"bin/kafka-console-consumer.sh", "--timeout-ms=1000"}); !strings.Contains(got, "--timeout-ms") {
+		t.Errorf("exitHint = %q", got)
+	}
+	if got := exitHint([]string{"bin/kafka-console-consumer.sh", "--topic", "t"}); got != "" {
+		t.Errorf("exitHint = %q, want none", got)
+	}
+}
