@@ -1,12 +1,18 @@
 package kafkalab
 
 import (
+	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cucumber/godog"
+
+	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/grading"
 	"kafka-lab/steps"
 )
@@ -93,4 +99,60 @@ func kafkaVersion() string {
 func isDir(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.IsDir()
+}
+
+// A reset that fails is the harness's failure: the scenario before it keeps its verdict, and
+// every later scenario of that cluster is an error that says why, in Docker or with local
+// processes alike. The broker is removed behind the harness's back to break the reset.
+func TestFailedResetIsNoGrade(t *testing.T) {
+	if testing.Short() {
+		t.Skip("breaks a real cluster")
+	}
+	dir := t.TempDir()
+	feature := `Feature: a reset that fails
+  Scenario: the broker disappears
+    Given Kafka is started in KRaft mode with one broker
+    When the broker is removed behind the harness's back
+
+  Scenario: the next scenario
+    Given Kafka is started in KRaft mode with one broker
+    When a client asks localhost:9092 for the brokers of the cluster
+    Then it is answered by 1 broker at localhost:9092
+`
+	if err := os.WriteFile(filepath.Join(dir, "reset.feature"), []byte(feature), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := steps.NewSuite()
+	s.Out = io.Discard
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	godog.TestSuite{
+		Name: "reset",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			s.InitializeScenario(sc)
+			sc.Step(`^the broker is removed behind the harness's back$`, func(ctx context.Context) error {
+				c, err := s.Cluster(ctx, cluster.Single)
+				if err != nil {
+					return err
+				}
+				return c.Brokers()[0].Container.Remove(ctx)
+			})
+		},
+		Options: &godog.Options{Paths: []string{dir}, Strict: true, Format: "progress", Output: io.Discard, Concurrency: 1},
+	}.Run()
+	got := s.Scenarios()
+	if len(got) != 2 {
+		t.Fatalf("%d scenarios ran, want 2", len(got))
+	}
+	if got[0].Status != grading.Passed {
+		t.Errorf("the scenario before the reset: %s %q; its verdict stands, whatever the reset after it did", got[0].Status, got[0].Output)
+	}
+	if got[1].Status != grading.HarnessError || !strings.Contains(got[1].Output, "reset the single cluster") {
+		t.Errorf("the scenario after the failed reset: %s %q; want an error that says the reset failed", got[1].Status, got[1].Output)
+	}
 }

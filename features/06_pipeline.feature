@@ -34,7 +34,7 @@ Feature: A data pipeline in Python: transactions and balances
   # "At random": a constant, a cycle through a few values, a count through the range, a fixed
   # pattern per account or one draw shared by every account fails; a fair draw for each
   # transaction fails that check less than once in a billion runs.
-  @points:2
+  @points:2 @generator
   Scenario: the generator sends an integer from -10 to 10 to every account once a second
     Given the topics transactions and balance with 10 partitions each
     When the student's transaction_generator.py runs for 5 seconds
@@ -42,7 +42,7 @@ Feature: A data pipeline in Python: transactions and balances
     And every message of transactions is an integer from -10 to 10, written as text
     And the values of transactions are drawn at random from -10 to 10, for each account
 
-  @points:2
+  @points:2 @calculator
   Scenario: the calculator sends each account's running balance to its partition of balance
     Given the topics transactions and balance with 10 partitions each
     And the student's balance_calculator.py is running
@@ -71,7 +71,7 @@ Feature: A data pipeline in Python: transactions and balances
       | 8       | 3, 3, 7      |
       | 9       | -2, 6, 0     |
 
-  @points:2
+  @points:2 @generator @calculator
   Scenario: generator and calculator together keep every balance right
     Given the topics transactions and balance with 10 partitions each
     And the student's balance_calculator.py is running

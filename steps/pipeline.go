@@ -198,12 +198,17 @@ func eachPartitionGot(ctx context.Context, topic string, lo, hi, seconds int, mi
 		hint:     "send one transaction to each partition (partition=account_number), then sleep a second, in a loop"}
 }
 
-func everyMessageIsAnInteger(ctx context.Context, topic string, lo, hi int64) error {
+// readTopic reads every committed message of topic in the scenario's cluster.
+func readTopic(ctx context.Context, topic string) ([]cluster.Message, error) {
 	_, c, err := scenarioCluster(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	msgs, err := c.ReadAll(ctx, topic)
+	return c.ReadAll(ctx, topic)
+}
+
+func everyMessageIsAnInteger(ctx context.Context, topic string, lo, hi int64) error {
+	msgs, err := readTopic(ctx, topic)
 	if err != nil {
 		return err
 	}
@@ -229,11 +234,7 @@ func everyMessageIsAnInteger(ctx context.Context, topic string, lo, hi int64) er
 // (ledger.RandomnessProblem): a constant generator, one cycling through a few values, a pattern
 // per account, the same value to every account.
 func valuesAreRandom(ctx context.Context, topic string, lo, hi int64) error {
-	_, c, err := scenarioCluster(ctx)
-	if err != nil {
-		return err
-	}
-	msgs, err := c.ReadAll(ctx, topic)
+	msgs, err := readTopic(ctx, topic)
 	if err != nil {
 		return err
 	}

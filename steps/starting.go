@@ -65,7 +65,7 @@ func startCommandsRun(ctx context.Context) error {
 		}
 		// The broker waits for ZooKeeper by itself (up to 18 s), as it does when a person
 		// starts it in the second terminal: no need to wait here.
-		p, err := s.startCommand(ctx, zk)
+		p, err := s.startCommand(ctx, inForeground(zk))
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func startCommandsRun(ctx context.Context) error {
 	if _, err := r.RunAll(ctx, kafka[:last]); err != nil {
 		return failed("each command before the broker's start (the storage format) to run and finish without an error", err)
 	}
-	p, err := s.startCommand(ctx, kafka[last])
+	p, err := s.startCommand(ctx, inForeground(kafka[last]))
 	if err != nil {
 		return err
 	}
@@ -111,6 +111,14 @@ func startCommandsRun(ctx context.Context) error {
 			tail: p.Tails("`"+p.Command.Text+"`", 15)}
 	}
 	return nil
+}
+
+// inForeground drops a server start's -daemon: on a machine it sends the server to the
+// background of the terminal and returns; here every server has a terminal of its own, whose
+// end would end the server too. What runs is the same server.
+func inForeground(cmd submission.Command) submission.Command {
+	cmd.Args = slices.DeleteFunc(slices.Clone(cmd.Args), func(a string) bool { return a == "-daemon" })
+	return cmd
 }
 
 // brokerStarted is the broker's own word that it is up: "[KafkaServer id=0] started" in

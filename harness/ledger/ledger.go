@@ -98,11 +98,13 @@ type Progress struct {
 // out are its mistake and not a wait cut short, and why. It is final when every account has a
 // balance for every transaction it holds (caught up), or when no balance has come for quiet
 // while nothing says the calculator is still on its way (Behind). A calculator that restarts
-// and waits for its group's rebalance is quiet, yet not settled.
+// and waits for its group's rebalance is quiet, yet not settled. The transactions a calculator
+// may skip (Skippable) do not count towards caught up: one that reads from the beginning has
+// balances for them too, and is on its way until it has them all.
 func Settled(p Progress, quiet time.Duration) (bool, string) {
 	caughtUp := true
-	for part, a := range p.Accounts {
-		if len(a.Balances) < len(a.Transactions)-p.Skippable[part] {
+	for _, a := range p.Accounts {
+		if len(a.Balances) < len(a.Transactions) {
 			caughtUp = false
 		}
 	}
