@@ -45,7 +45,7 @@ type submissionCase struct {
 	// tags and scenarios, when set, narrow the grading to the scenarios its mistake touches.
 	tags      string
 	scenarios int
-	fail []string
+	fail      []string
 	// say is what the first failure's message must contain, to teach the fix.
 	say []string
 }
