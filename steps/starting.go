@@ -32,6 +32,9 @@ func addStartingSteps(sc *godog.ScenarioContext) {
 // (zookeeper.connection.timeout.ms in config/server.properties) and says so.
 const brokerStartLimit = 60 * time.Second
 
+// listensHint says where the lab's broker listens, for a Kafka that does not answer there.
+const listensHint = "start the broker with config/server.properties as it is (config/kraft/server.properties in KRaft mode on 3.x): it listens on localhost:9092; --override listeners=... or another file moves it"
+
 // startCommandsRun runs the student's start_zookeeper (if any) and start_kafka as typed, each
 // in a terminal of its own on one machine (cluster.Own), and waits until Kafka answers on
 // localhost:9092, asked with the lab's own tool. A process that exits meanwhile fails the step
@@ -107,7 +110,7 @@ func startCommandsRun(ctx context.Context) error {
 	}
 	if err != nil {
 		return check{key: string(submission.StartKafka), expected: "Kafka started, answering on localhost:9092", observed: err.Error(),
-			hint: "start the broker with config/server.properties as it is (config/kraft/server.properties in KRaft mode on 3.x): it listens on localhost:9092; --override listeners=... or another file moves it",
+			hint: listensHint,
 			tail: p.Tails("`"+p.Command.Text+"`", 15)}
 	}
 	return nil
@@ -160,7 +163,7 @@ func clientAsksForBrokers(ctx context.Context) error {
 	if err != nil && c.Topology == cluster.Own {
 		return check{key: string(submission.StartKafka), expected: "Kafka answering on localhost:9092, the address every later section uses",
 			observed: "nothing answered there: " + err.Error(),
-			hint:     "start the broker with config/server.properties as it is: it listens on localhost:9092; --override listeners=... or another file moves it"}
+			hint:     listensHint}
 	}
 	if err != nil {
 		return fmt.Errorf("nothing answered on localhost:9092: %w", err)
