@@ -82,6 +82,8 @@ func TestSubmissions(t *testing.T) {
 		{dir: "group-calculator", fail: []string{exactlyOnce}, say: []string{"killed", "recover the position"}},
 		// The textbook consume-transform-produce: a group, offsets sent in the transaction.
 		{dir: "eos-textbook"},
+		// A group that reads from the earliest offset.
+		{dir: "group-earliest", tags: calc, scenarios: 2},
 		{dir: "values-out-of-range", tags: gen, scenarios: 1, fail: []string{generatorRate}, say: []string{"from -10 to 10", "randrange"}},
 		{dir: "random-partitions", tags: gen, scenarios: 1, fail: []string{generatorRate}, say: []string{"apart", "partition=account_number"}},
 		{dir: "not-random", tags: gen, scenarios: 1, fail: []string{generatorRate}, say: []string{"pattern", "at random"}},

@@ -224,7 +224,7 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 // the student's from the start: the next Reset renews it.
 func (c *Cluster) startOwn(ctx context.Context) error {
 	c.MarkUntrusted()
-	tmp, err := os.MkdirTemp("", "kafka-lab-terminals-")
+	tmp, err := c.rt.TempDir("terminals")
 	if err != nil {
 		return fmt.Errorf("the terminals' /tmp: %w", err)
 	}

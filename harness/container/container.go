@@ -57,6 +57,21 @@ type Runtime struct {
 	// followed by os.Exit while other goroutines of the run may still be starting things).
 	closing  bool
 	creating sync.WaitGroup
+	// dirs are the run's host folders (TempDir), removed by Close.
+	dirs []string
+}
+
+// TempDir makes a host folder that lives as long as the run: Close removes it, after the
+// containers that may use it.
+func (rt *Runtime) TempDir(prefix string) (string, error) {
+	dir, err := os.MkdirTemp("", fmt.Sprintf("kafka-lab-%s-%s-", rt.RunID, prefix))
+	if err != nil {
+		return "", fmt.Errorf("a folder of the run: %w", err)
+	}
+	rt.mu.Lock()
+	rt.dirs = append(rt.dirs, dir)
+	rt.mu.Unlock()
+	return dir, nil
 }
 
 // New connects to the Docker engine (DOCKER_HOST or the default socket) and sweeps the
@@ -354,5 +369,13 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	}
 	// Also what a failed create may have left without an id in owned.
 	_, err := rt.removeWhere(ctx, func(labels map[string]string) bool { return labels[LabelRun] == rt.RunID })
-	return errors.Join(append(errs, err)...)
+	errs = append(errs, err)
+	rt.mu.Lock()
+	dirs := rt.dirs
+	rt.dirs = nil
+	rt.mu.Unlock()
+	for _, d := range dirs {
+		errs = append(errs, os.RemoveAll(d))
+	}
+	return errors.Join(errs...)
 }

@@ -258,3 +258,36 @@ func TestLocalUntrustedLeavesNothing(t *testing.T) {
 		}
 	})
 }
+
+// Terminals that share a /tmp (section 1's start commands) see each other's files there, and
+// the run's folder for it is gone with the run.
+func TestLocalSharedTmp(t *testing.T) {
+	// Paths of the image in a command's arguments are taken into the process's root.
+	dist := fakeDist(t, map[string]string{"write.sh": `echo hello > "$1"`, "read.sh": `cat "$1"`})
+	rt, err := NewLocal(context.Background(), dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, err := rt.TempDir("terminals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	mounts := []Mount{{Source: shared, Target: "/tmp"}}
+	if _, err := rt.RunOnce(ctx, Spec{Name: "w", WorkingDir: "/opt/kafka", Cmd: []string{"bin/write.sh", "/tmp/note"}, Mounts: mounts}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := rt.RunOnce(ctx, Spec{Name: "r", WorkingDir: "/opt/kafka", Cmd: []string{"bin/read.sh", "/tmp/note"}, Mounts: mounts})
+	if err != nil || strings.TrimSpace(res.Stdout) != "hello" {
+		t.Errorf("the second terminal read %q (%v), want the first one's hello", res.Stdout, err)
+	}
+	if data, err := os.ReadFile(filepath.Join(shared, "note")); err != nil || string(data) != "hello\n" {
+		t.Errorf("the shared folder holds %q (%v), want the note", data, err)
+	}
+	if err := rt.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(shared); !os.IsNotExist(err) {
+		t.Errorf("the run's folder %s outlives the run (%v)", shared, err)
+	}
+}
