@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -122,15 +121,7 @@ func TestFailedResetIsNoGrade(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "reset.feature"), []byte(feature), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := steps.NewSuite()
-	s.Out = io.Discard
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := s.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
+	s := quietSuite(t)
 	godog.TestSuite{
 		Name: "reset",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {

@@ -118,15 +118,7 @@ func TestSubmissions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("grades the bundled submissions against real Kafka")
 	}
-	s := steps.NewSuite()
-	s.Out = io.Discard
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := s.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
+	s := quietSuite(t)
 	t.Run("section 1", func(t *testing.T) { grade(t, s, "@section-1 && @points:2", 1, starting) })
 	t.Run("sections 2-5", func(t *testing.T) { grade(t, s, sections2to5, 11, cases) })
 	t.Run("section 6", func(t *testing.T) { grade(t, s, "@section-6", 5, pipeline) })
@@ -179,4 +171,19 @@ func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []sub
 			}
 		})
 	}
+}
+
+// quietSuite is a suite that says nothing and whose clusters are removed when the test ends.
+func quietSuite(t *testing.T) *steps.Suite {
+	t.Helper()
+	s := steps.NewSuite()
+	s.Out = io.Discard
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
 }
