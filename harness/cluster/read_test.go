@@ -13,6 +13,9 @@ import (
 	"kafka-lab/harness/internal/labtest"
 )
 
+// The shared cluster of labtest is removed when the package's tests end.
+func TestMain(m *testing.M) { labtest.Main(m) }
+
 // ReadAll reads what a read_committed consumer reads, to the end, however the messages came:
 // plain ones, a committed transaction, an aborted one (its messages left out, its markers
 // skipped), and a message that fills most of a fetch.
