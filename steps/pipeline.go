@@ -430,7 +430,7 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 		if len(problems) == 0 {
 			return true, "", nil
 		}
-		progress := ledger.Progress{Accounts: accs, Skippable: s.zeros, Quiet: time.Since(lastChange)}
+		progress := ledger.Progress{Accounts: accs, Quiet: time.Since(lastChange)}
 		if progress.Quiet >= settledAfter {
 			// Only a quiet calculator needs asking whether its group is still on its way.
 			if progress.Behind, err = c.GroupsBehind(ctx, transactions); err != nil {

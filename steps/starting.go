@@ -161,9 +161,7 @@ func clientAsksForBrokers(ctx context.Context) error {
 	brokers, res, err := c.LabBrokers(ctx)
 	s.lastTool = &res
 	if err != nil && c.Topology == cluster.Own {
-		return check{key: string(submission.StartKafka), expected: "Kafka answering on localhost:9092, the address every later section uses",
-			observed: "nothing answered there: " + err.Error(),
-			hint:     listensHint}
+		return s.startCheck("Kafka answering on localhost:9092, the address every later section uses", "nothing answered there: "+err.Error(), listensHint)
 	}
 	if err != nil {
 		return fmt.Errorf("nothing answered on localhost:9092: %w", err)

@@ -199,13 +199,13 @@ func (c *Cluster) readPartition(ctx context.Context, topic string, p int32) ([]M
 	if err != nil {
 		return nil, fmt.Errorf("start offset of %s partition %d: %w", topic, p, err)
 	}
-	stable, err := c.lastStableOffset(topic, p)
-	if err != nil {
-		return nil, err
-	}
 	leader, err := c.client.Leader(topic, p)
 	if err != nil {
 		return nil, fmt.Errorf("leader of %s partition %d: %w", topic, p, err)
+	}
+	stable, err := lastStableOffset(leader, topic, p)
+	if err != nil {
+		return nil, err
 	}
 	var out []Message
 	maxBytes := int32(1 << 20)
@@ -281,12 +281,9 @@ func controlType(key []byte) int {
 	return int(int16(key[2])<<8 | int16(key[3]))
 }
 
-// lastStableOffset is where a read_committed consumer stops: below any open transaction.
-func (c *Cluster) lastStableOffset(topic string, p int32) (int64, error) {
-	leader, err := c.client.Leader(topic, p)
-	if err != nil {
-		return 0, fmt.Errorf("leader of %s partition %d: %w", topic, p, err)
-	}
+// lastStableOffset is where a read_committed consumer stops: below any open transaction. It
+// asks the partition's leader.
+func lastStableOffset(leader *sarama.Broker, topic string, p int32) (int64, error) {
 	req := &sarama.OffsetRequest{Version: 2, IsolationLevel: sarama.ReadCommitted}
 	req.AddBlock(topic, p, sarama.OffsetNewest, 1)
 	resp, err := leader.GetAvailableOffsets(req)

@@ -83,9 +83,6 @@ func (a Account) Check(skippable int) string {
 // Progress is what the harness sees of a running calculator at one moment.
 type Progress struct {
 	Accounts map[int32]Account
-	// Skippable is, per account, how many first transactions the calculator may have missed
-	// (see Check).
-	Skippable map[int32]int
 	// Quiet is how long no new balance has come.
 	Quiet time.Duration
 	// Behind, when not "", says why the calculator has not caught up yet though it sends
@@ -99,7 +96,7 @@ type Progress struct {
 // balance for every transaction it holds (caught up), or when no balance has come for quiet
 // while nothing says the calculator is still on its way (Behind). A calculator that restarts
 // and waits for its group's rebalance is quiet, yet not settled. The transactions a calculator
-// may skip (Skippable) do not count towards caught up: one that reads from the beginning has
+// may skip (see Check) do not count towards caught up: one that reads from the beginning has
 // balances for them too, and is on its way until it has them all.
 func Settled(p Progress, quiet time.Duration) (bool, string) {
 	caughtUp := true

@@ -56,8 +56,8 @@ func TestSettled(t *testing.T) {
 		{"caught up, even when busy", Progress{Accounts: map[int32]Account{0: {Transactions: []string{"1"}, Balances: []string{"1"}}}, Behind: "rebalancing"}, true},
 		// As many balances as transactions past the zeros, yet one that reads from the
 		// beginning is still on its way: not caught up until quiet.
-		{"past the skippable zeros, still sending", Progress{Accounts: map[int32]Account{0: {Transactions: []string{"0", "0", "5"}, Balances: []string{"0"}}}, Skippable: map[int32]int{0: 2}, Quiet: time.Second}, false},
-		{"past the skippable zeros, quiet", Progress{Accounts: map[int32]Account{0: {Transactions: []string{"0", "5"}, Balances: []string{"5"}}}, Skippable: map[int32]int{0: 1}, Quiet: 3 * time.Second}, true},
+		{"past the skippable zeros, still sending", Progress{Accounts: map[int32]Account{0: {Transactions: []string{"0", "0", "5"}, Balances: []string{"0"}}}, Quiet: time.Second}, false},
+		{"past the skippable zeros, quiet", Progress{Accounts: map[int32]Account{0: {Transactions: []string{"0", "5"}, Balances: []string{"5"}}}, Quiet: 3 * time.Second}, true},
 		{"sending", Progress{Accounts: behind, Quiet: time.Second}, false},
 		{"quiet and nothing on its way", Progress{Accounts: behind, Quiet: 3 * time.Second}, true},
 		{"quiet in a rebalance", Progress{Accounts: behind, Quiet: time.Minute, Behind: "group g is rebalancing"}, false},
