@@ -59,6 +59,9 @@ type Runtime struct {
 	creating sync.WaitGroup
 	// dirs are the run's host folders (TempDir), removed by Close.
 	dirs []string
+	// network is the run's own network (see runNetwork), made on first use.
+	netMu   sync.Mutex
+	network string
 }
 
 // TempDir makes a host folder that lives as long as the run: Close removes it, after the
@@ -195,10 +198,15 @@ type Spec struct {
 	Stdin bool
 	// NanoCPUs limits CPU time (1e9 is one core); zero means none.
 	NanoCPUs int64
+	// FileBytes caps the size of a file an untrusted local process writes (RLIMIT_FSIZE);
+	// zero means 16 MiB. (Docker bounds its /tmp instead.)
+	FileBytes int64
 	// Mounts bind host folders into the container.
 	Mounts []Mount
-	// Untrusted runs the process as nobody, without capabilities or privilege gain, on a
-	// read-only root file system with a small writable /tmp: for student programs.
+	// Untrusted runs the process as an unprivileged user (nobody in Docker, a student user id
+	// of its own with local processes), without capabilities or privilege gain, on a read-only
+	// root file system with a small writable /tmp (unless a mount is /tmp): for whatever the
+	// student wrote, their programs and their commands.
 	Untrusted bool
 }
 
@@ -238,6 +246,13 @@ func (rt *Runtime) create(ctx context.Context, spec Spec) (*Container, error) {
 	rt.creating.Add(1)
 	rt.mu.Unlock()
 	defer rt.creating.Done()
+	if spec.NetworkOf == nil && spec.Network == "" {
+		network, err := rt.runNetwork(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("create container %s: %w", name, err)
+		}
+		spec.Network = network
+	}
 	id, err := rt.eng.create(ctx, name, spec, rt.Labels())
 	if err != nil {
 		return nil, fmt.Errorf("create container %s from %s: %w", name, spec.Image, err)

@@ -271,3 +271,93 @@ func TestNetworkJoinsByHostname(t *testing.T) {
 		}
 	}
 }
+
+// probe is a program that says whether it can open a TCP connection to an address.
+const probe = `import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3).close()
+    print("connected")
+except OSError as e:
+    print("refused:", e)
+`
+
+// TestRunsAreApart: a program of one run cannot connect to a container of another run, while
+// a program of that run can; and a run's network has no NAT to outside addresses.
+func TestRunsAreApart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a, b := newRuntime(t), newRuntime(t)
+	listener, err := b.Start(ctx, container.Spec{Name: "broker", Image: cluster.ImageFromEnv(),
+		Entrypoint: []string{"python3", "-c", "import socket, time\ns = socket.create_server(('', 9092))\nwhile True:\n    s.accept()"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := b.Pool.Client.InspectContainerWithContext(listener.ID, ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ip string
+	for _, ep := range info.NetworkSettings.Networks {
+		ip = ep.IPAddress
+	}
+	if len(info.NetworkSettings.Networks) != 1 || ip == "" {
+		t.Fatalf("the broker is not on one network: %+v", info.NetworkSettings.Networks)
+	}
+	dial := func(rt *container.Runtime, name string) string {
+		res, err := rt.RunOnce(ctx, container.Spec{Name: name, Image: cluster.ImageFromEnv(), Untrusted: true,
+			Entrypoint: []string{"python3", "-c", probe, ip, "9092"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(res.Stdout + res.Stderr)
+	}
+	// Retried while the listener starts; its own run reaches it.
+	var own string
+	for range 20 {
+		if own = dial(b, "neighbour"); own == "connected" {
+			break
+		}
+	}
+	if own != "connected" {
+		t.Fatalf("a program of the broker's own run cannot reach it: %s", own)
+	}
+	if got := dial(a, "intruder"); got == "connected" {
+		t.Errorf("a program of another run connected to the broker at %s:9092", ip)
+	}
+	for _, rt := range []*container.Runtime{a, b} {
+		if _, ok := info.NetworkSettings.Networks[b.Network()]; !ok || rt.Network() == "" {
+			t.Fatalf("the broker is not on its run's network %q: %+v", b.Network(), info.NetworkSettings.Networks)
+		}
+		n, err := rt.Pool.Client.NetworkInfo(rt.Network())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Options[container.NoNAT] != "false" || n.Internal {
+			t.Errorf("network %s: options %v, internal %v; want no NAT and published ports", n.Name, n.Options, n.Internal)
+		}
+		// Where the engine's rules can be read, none masquerades the network's addresses.
+		if out, err := exec.Command("iptables", "-t", "nat", "-S", "POSTROUTING").Output(); err == nil && len(n.IPAM.Config) > 0 {
+			for _, rule := range strings.Split(string(out), "\n") {
+				if strings.Contains(rule, n.IPAM.Config[0].Subnet) && strings.Contains(rule, "MASQUERADE") {
+					t.Errorf("network %s is masqueraded: %s", n.Name, rule)
+				}
+			}
+		}
+	}
+}
+
+// TestUntrustedIsUnprivileged: an untrusted container runs as nobody, on a read-only root.
+func TestUntrustedIsUnprivileged(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rt := newRuntime(t)
+	res, err := rt.RunOnce(ctx, container.Spec{Name: "untrusted", Image: cluster.ImageFromEnv(), Untrusted: true,
+		Entrypoint: []string{"sh", "-c", "id -u; touch /opt/kafka/x 2>&1 || echo read-only; touch /tmp/x && echo tmp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Fields(res.Stdout)
+	if len(lines) == 0 || lines[0] != "65534" || !strings.Contains(res.Stdout, "read-only") || !strings.HasSuffix(strings.TrimSpace(res.Stdout), "tmp") {
+		t.Errorf("untrusted container: %q %q; want uid 65534, a read-only root and a writable /tmp", res.Stdout, res.Stderr)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -70,9 +71,15 @@ func (d *dockerEngine) create(ctx context.Context, name string, spec Spec, label
 		}
 		hc.Binds = append(hc.Binds, bind)
 	}
+	user := ""
 	if spec.Untrusted {
+		user = untrustedUser
 		hc.ReadonlyRootfs = true
-		hc.Tmpfs = map[string]string{"/tmp": "rw,noexec,nosuid,size=16m"}
+		if !mountsTmp(spec) {
+			// Writable by nobody (mode 1777); exec allowed, as the JVM's native libraries
+			// (snappy, zstd) load from there: nothing of it is privileged.
+			hc.Tmpfs = map[string]string{"/tmp": "rw,nosuid,nodev,mode=1777,size=64m"}
+		}
 		hc.CapDrop = []string{"ALL"}
 		hc.SecurityOpt = []string{"no-new-privileges"}
 	}
@@ -83,6 +90,7 @@ func (d *dockerEngine) create(ctx context.Context, name string, spec Spec, label
 		Entrypoint:  spec.Entrypoint,
 		WorkingDir:  spec.WorkingDir,
 		Labels:      labels,
+		User:        user,
 		StopSignal:  "SIGTERM",
 		Hostname:    spec.Hostname,
 		OpenStdin:   spec.Stdin,
@@ -96,9 +104,11 @@ func (d *dockerEngine) create(ctx context.Context, name string, spec Spec, label
 		cfg.Hostname = ""
 	case spec.Network != "":
 		hc.NetworkMode = spec.Network
-		netCfg = &dc.NetworkingConfig{EndpointsConfig: map[string]*dc.EndpointConfig{
-			spec.Network: {Aliases: []string{spec.Hostname}},
-		}}
+		ep := &dc.EndpointConfig{}
+		if spec.Hostname != "" {
+			ep.Aliases = []string{spec.Hostname}
+		}
+		netCfg = &dc.NetworkingConfig{EndpointsConfig: map[string]*dc.EndpointConfig{spec.Network: ep}}
 	}
 	if len(spec.Ports) > 0 {
 		cfg.ExposedPorts = map[dc.Port]struct{}{}
@@ -219,8 +229,17 @@ func (d *dockerEngine) list(ctx context.Context) ([]listed, error) {
 	return out, nil
 }
 
+// untrustedUser is nobody:nogroup, by number: the image needs no account for it.
+const untrustedUser = "65534:65534"
+
+// NoNAT is the bridge option that turns off masquerading: a run's network has no way out.
+const NoNAT = "com.docker.network.bridge.enable_ip_masquerade"
+
 func (d *dockerEngine) createNetwork(ctx context.Context, name string, labels map[string]string) error {
-	_, err := d.pool.Client.CreateNetwork(dc.CreateNetworkOptions{Name: name, Driver: "bridge", Labels: labels, Context: ctx})
+	_, err := d.pool.Client.CreateNetwork(dc.CreateNetworkOptions{
+		Name: name, Driver: "bridge", Labels: labels, Context: ctx,
+		Options: map[string]any{NoNAT: "false"},
+	})
 	return err
 }
 
@@ -238,6 +257,16 @@ func (d *dockerEngine) removeNetworks(_ context.Context, match func(map[string]s
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// mountsTmp says whether one of spec's mounts is /tmp.
+func mountsTmp(spec Spec) bool {
+	for _, m := range spec.Mounts {
+		if path.Clean(m.Target) == "/tmp" {
+			return true
+		}
+	}
+	return false
 }
 
 // gone says whether a Docker error means the container no longer exists or is being removed.

@@ -33,10 +33,12 @@ import (
 //   - Network: none of its own. Every process shares the host's loopback, so a cluster binds the
 //     lab's ports on the host itself (see Runtime.Local), and one local run at a time may hold
 //     them: NewLocal takes a lock and says who holds it.
-//   - Untrusted programs run under a user id of their own (when the harness is root), with
-//     limits on address space, processes and file size. There is no CPU quota, no network
-//     isolation and no read-only root without cgroups and namespaces: weaker than the
-//     container, which is why Docker stays the default.
+//   - Untrusted processes (the student's programs and commands) run under a user id of their
+//     own, never root nor the harness's (NewLocal refuses a harness that is not root unless
+//     SameUserEnv accepts it), with limits on address space, processes and file size; the
+//     run's distribution is a copy they can read (hard links), wherever the original is. There
+//     is no CPU quota, no network isolation and no read-only root without cgroups and
+//     namespaces: weaker than the container, which is why Docker stays the default.
 //   - Lifetime: each process leads its own process group and gets SIGKILL when the harness dies
 //     (Pdeathsig); the next run sweeps what a dead run left: its folder, the processes marked
 //     with its run id in their environment, and any process of the student user ids.
@@ -77,15 +79,22 @@ func NewLocal(ctx context.Context, dist string) (*Runtime, error) {
 			return nil, fmt.Errorf("%s is not a kafka-lab Kafka distribution (no %s/): build one with harness/image/dist.sh", dist, d)
 		}
 	}
+	asRoot := os.Geteuid() == 0
+	if err := mayRunStudents(os.Geteuid(), os.Getenv(SameUserEnv), "/etc/passwd"); err != nil {
+		return nil, err
+	}
+	if !asRoot {
+		fmt.Fprintf(os.Stderr, "kafka-lab: WARNING: %s=1: the submission's programs and commands run as this user (uid %d) and can read and change its files\n", SameUserEnv, os.Geteuid())
+	}
 	base := LocalDir()
-	if err := os.MkdirAll(base, 0o755); err != nil {
+	if err := ownDir(base); err != nil {
 		return nil, err
 	}
 	lock, err := lockFile(filepath.Join(base, "ports.lock"))
 	if err != nil {
 		return nil, err
 	}
-	eng := &localEngine{dist: dist, base: base, lock: lock, asRoot: os.Geteuid() == 0, procs: map[string]*localProc{}}
+	eng := &localEngine{dist: dist, base: base, lock: lock, asRoot: asRoot, procs: map[string]*localProc{}}
 	rt := newRuntime(eng)
 	rt.local = eng
 	eng.runID = rt.RunID
@@ -95,18 +104,20 @@ func NewLocal(ctx context.Context, dist string) (*Runtime, error) {
 		eng.unlock()
 		return nil, err
 	}
-	if err := os.MkdirAll(eng.dir, 0o755); err != nil {
+	if err := os.Mkdir(eng.dir, 0o755); err != nil {
 		return fail(err)
 	}
 	labels, _ := json.Marshal(rt.Labels())
 	if err := os.WriteFile(filepath.Join(eng.dir, "labels.json"), labels, 0o644); err != nil {
 		return fail(err)
 	}
-	// A copy every student user id can read, wherever the distribution is.
-	eng.python = filepath.Join(eng.dir, "python")
-	if err := copyTree(filepath.Join(dist, "python"), eng.python, nil); err != nil {
-		return fail(fmt.Errorf("copy kafka-python: %w", err))
+	// A copy every student user id can read, wherever the distribution is (root's home is not
+	// theirs to read): hard links where it can, which cost nothing.
+	shared := filepath.Join(eng.dir, "dist")
+	if err := linkTree(dist, shared); err != nil {
+		return fail(fmt.Errorf("the run's Kafka distribution: %w", err))
 	}
+	eng.dist, eng.python = shared, filepath.Join(shared, "python")
 	if _, err := rt.Sweep(ctx); err != nil {
 		return fail(err)
 	}
@@ -115,11 +126,74 @@ func NewLocal(ctx context.Context, dist string) (*Runtime, error) {
 	return rt, nil
 }
 
-// lockFile takes an exclusive lock on path, or says which process holds it.
-func lockFile(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+// SameUserEnv, set to 1, lets a harness that is not root run local processes, the student's
+// too, under its own user id (see NewLocal).
+const SameUserEnv = "KAFKA_LAB_LOCAL_SAME_USER"
+
+// ownDir makes dir, or takes it as it is, only when it is a folder of this user that no one
+// else may write: not a link, not someone's trap in the shared /tmp.
+func ownDir(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	st, err := os.Lstat(dir)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	sys, _ := st.Sys().(*syscall.Stat_t)
+	switch {
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a folder (%s): remove it; kafka-lab keeps its local runs there", dir, st.Mode().Type())
+	case sys != nil && int(sys.Uid) != os.Geteuid():
+		return fmt.Errorf("%s belongs to uid %d, not to this user (uid %d): remove it; kafka-lab keeps its local runs there", dir, sys.Uid, os.Geteuid())
+	case st.Mode().Perm()&0o022 != 0:
+		return fmt.Errorf("%s may be written by others (mode %v): remove it; kafka-lab keeps its local runs there", dir, st.Mode().Perm())
+	}
+	return nil
+}
+
+// mayRunStudents says whether a harness of user id euid may run a student's programs: as root,
+// under the student user ids, if no account of the machine (passwd) has one of them; as another
+// user, only when sameUser is "1" (SameUserEnv), since the programs would run as that user.
+func mayRunStudents(euid int, sameUser, passwd string) error {
+	if euid != 0 {
+		if sameUser != "1" {
+			return fmt.Errorf("local Kafka processes: the submission's programs and commands would run as this user (uid %d), with its files: run as root, which gives each a user id of its own, or set %s=1 to accept that", euid, SameUserEnv)
+		}
+		return nil
+	}
+	return studentUIDsFree(passwd)
+}
+
+// studentUIDsFree checks that no account of this machine has one of the student user ids: a
+// program would run as that account, with its files.
+func studentUIDsFree(passwd string) error {
+	data, err := os.ReadFile(passwd)
+	if err != nil {
+		return nil // no accounts file: nothing to clash with
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) < 3 {
+			continue
+		}
+		if uid, err := strconv.Atoi(f[2]); err == nil && uid >= studentUIDBase && uid < studentUIDBase+studentUIDCount {
+			return fmt.Errorf("local Kafka processes: the account %s has uid %d, in the range kafka-lab gives student programs (%d-%d): their programs would run as it", f[0], uid, studentUIDBase, studentUIDBase+studentUIDCount-1)
+		}
+	}
+	return nil
+}
+
+// lockFile takes an exclusive lock on path, or says which process holds it. It is not a link,
+// and it is this user's.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("the lock of local runs: %w", err)
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() || int(st.Sys().(*syscall.Stat_t).Uid) != os.Geteuid() {
+		f.Close()
+		return nil, fmt.Errorf("the lock of local runs, %s, is not a file of this user: remove it", path)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder, _ := os.ReadFile(path)
@@ -294,7 +368,11 @@ func (e *localEngine) layOut(p *localProc, spec Spec) error {
 		if spec.PidsLimit > 0 && p.uid != 0 {
 			limits = append(limits, fmt.Sprintf("ulimit -u %d", spec.PidsLimit))
 		}
-		limits = append(limits, "ulimit -f 16384", "ulimit -c 0", `exec "$@"`)
+		fileBytes := spec.FileBytes
+		if fileBytes == 0 {
+			fileBytes = 16 << 20
+		}
+		limits = append(limits, fmt.Sprintf("ulimit -f %d", fileBytes>>10), "ulimit -c 0", `exec "$@"`)
 		argv = append([]string{"/bin/bash", "-c", strings.Join(limits, " && "), "sandbox"}, argv...)
 	}
 	p.argv = argv
@@ -574,7 +652,7 @@ func (e *localEngine) list(context.Context) ([]listed, error) {
 	for dir, labels := range e.runs() {
 		entries, _ := os.ReadDir(dir)
 		for _, c := range entries {
-			if c.IsDir() && c.Name() != "python" {
+			if c.IsDir() && c.Name() != "dist" {
 				out = append(out, listed{id: filepath.Join(dir, c.Name()), name: c.Name(), labels: labels})
 			}
 		}
@@ -668,6 +746,41 @@ func copyTree(src, dst string, edit func(path string, data []byte) []byte) error
 		}
 		mode := os.FileMode(0o644)
 		if info, err := d.Info(); err == nil && info.Mode()&0o111 != 0 {
+			mode = 0o755
+		}
+		return os.WriteFile(target, data, mode)
+	})
+}
+
+// linkTree makes dst a copy of the folder src that everyone can read: hard links to its files
+// where they are readable by everyone and on the same file system, copies otherwise.
+func linkTree(src, dst string) error {
+	src, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Mode().IsRegular() && info.Mode().Perm()&0o004 != 0 && os.Link(path, target) == nil {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if info.Mode()&0o111 != 0 {
 			mode = 0o755
 		}
 		return os.WriteFile(target, data, mode)

@@ -291,3 +291,76 @@ func TestLocalSharedTmp(t *testing.T) {
 		t.Errorf("the run's folder %s outlives the run (%v)", shared, err)
 	}
 }
+
+// Who may run a student's programs as local processes: root, when no account has a student
+// user id; another user only when it says it accepts running them as itself.
+func TestMayRunStudents(t *testing.T) {
+	passwd := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(passwd, []byte("root:x:0:0::/root:/bin/bash\nta:x:61005:100::/home/ta:/bin/bash\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := mayRunStudents(0, "", passwd); err == nil || !strings.Contains(err.Error(), "the account ta has uid 61005") {
+		t.Errorf("an account in the student range: %v", err)
+	}
+	if err := mayRunStudents(0, "", "/nonexistent"); err != nil {
+		t.Errorf("root, no clash: %v", err)
+	}
+	if err := mayRunStudents(1000, "", passwd); err == nil || !strings.Contains(err.Error(), SameUserEnv) {
+		t.Errorf("not root: %v; want a refusal naming %s", err, SameUserEnv)
+	}
+	if err := mayRunStudents(1000, "1", passwd); err != nil {
+		t.Errorf("not root, accepted: %v", err)
+	}
+}
+
+// The folder of local runs is taken only when it is this user's own folder, and the lock only
+// when it is this user's file: not a link another user planted in /tmp.
+func TestOwnDirAndLockRefuseTraps(t *testing.T) {
+	base := t.TempDir()
+	target := filepath.Join(base, "elsewhere")
+	if err := os.Mkdir(target, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := ownDir(link); err == nil || !strings.Contains(err.Error(), "not a folder") {
+		t.Errorf("a link: %v", err)
+	}
+	open := filepath.Join(base, "open")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := ownDir(open); err == nil || !strings.Contains(err.Error(), "may be written by others") {
+		t.Errorf("a folder all may write: %v", err)
+	}
+	if os.Geteuid() == 0 {
+		other := filepath.Join(base, "other")
+		if err := os.Mkdir(other, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(other, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if err := ownDir(other); err == nil || !strings.Contains(err.Error(), "belongs to uid 65534") {
+			t.Errorf("a folder of another user: %v", err)
+		}
+	}
+	if err := ownDir(filepath.Join(base, "fresh")); err != nil {
+		t.Errorf("a new folder: %v", err)
+	}
+	if err := os.Symlink(filepath.Join(target, "file"), filepath.Join(base, "lock")); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := lockFile(filepath.Join(base, "lock")); err == nil {
+		f.Close()
+		t.Error("the lock followed a link")
+	}
+	if _, err := os.Stat(filepath.Join(target, "file")); err == nil {
+		t.Error("the lock created the link's target")
+	}
+}

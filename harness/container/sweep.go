@@ -84,14 +84,39 @@ func (rt *Runtime) removeWhere(ctx context.Context, match func(map[string]string
 	return removed, errors.Join(errs...)
 }
 
-// CreateNetwork makes a user-defined bridge network of this run; Close removes it. (Local
-// processes all share the host's network: there it only returns the name.)
+// CreateNetwork makes a network of this run; Close removes it. It is a bridge of its own that
+// no other run joins, with no way out: no NAT to outside addresses (the engine's isolation
+// rules keep bridges apart), while ports published on the host's 127.0.0.1 still reach its
+// containers, which an --internal network would not allow. (Local processes all share the
+// host's network: there it only returns the name.)
 func (rt *Runtime) CreateNetwork(ctx context.Context, name string) (string, error) {
 	full := fmt.Sprintf("kafka-lab-%s-%s", rt.RunID, name)
 	if err := rt.eng.createNetwork(ctx, full, rt.Labels()); err != nil {
 		return "", fmt.Errorf("create network %s: %w", name, err)
 	}
 	return full, nil
+}
+
+// runNetwork is the network of the run's containers that have no other: made once, on first
+// use, so that every topology's containers are apart from every other run's.
+func (rt *Runtime) runNetwork(ctx context.Context) (string, error) {
+	rt.netMu.Lock()
+	defer rt.netMu.Unlock()
+	if rt.network == "" {
+		network, err := rt.CreateNetwork(ctx, "net")
+		if err != nil {
+			return "", err
+		}
+		rt.network = network
+	}
+	return rt.network, nil
+}
+
+// Network is the run's own network (see CreateNetwork), "" before its first container.
+func (rt *Runtime) Network() string {
+	rt.netMu.Lock()
+	defer rt.netMu.Unlock()
+	return rt.network
 }
 
 var interrupted atomic.Bool
