@@ -50,6 +50,10 @@ type Options struct {
 	StartTimeout time.Duration
 	// BrokerHeap is the broker JVM's KAFKA_HEAP_OPTS (default "-Xms256m -Xmx512m").
 	BrokerHeap string
+	// ReadLimit caps the messages one ReadAll loads (default 200000, with 64 MiB of keys and
+	// values): a student's program that floods a topic cannot make the harness read without
+	// bound. The lab's programs send ten a second.
+	ReadLimit int
 }
 
 func (o Options) withDefaults() Options {
@@ -58,6 +62,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BrokerHeap == "" {
 		o.BrokerHeap = "-Xms256m -Xmx512m"
+	}
+	if o.ReadLimit == 0 {
+		o.ReadLimit = 200_000
 	}
 	return o
 }
@@ -408,6 +415,36 @@ func (c *Cluster) ClientSpecIn(n *Node, cmd ...string) container.Spec {
 	}
 	return spec
 }
+
+// Limits of a command the student wrote (a lab tool's JVM, or a server of section 1).
+const (
+	StudentMemory = 768 << 20
+	StudentCPUs   = 1e9 // one core, in nano-CPUs
+	StudentPids   = 256
+	// StudentFile caps a file a command writes, with local processes: ZooKeeper preallocates
+	// its log 64 MiB at a time, and a Kafka segment grows to 1 GiB.
+	StudentFile = 1 << 30
+)
+
+// NoConfigProviders is the JVM option that keeps a Kafka client from loading config providers
+// (FileConfigProvider, DirectoryConfigProvider) named in its own options: without it a
+// student's option could read a file and have it echoed in the error they are shown
+// (CVE-2024-31141). Kafka reads it since 3.8: no provider class matches "none".
+const NoConfigProviders = "-Dorg.apache.kafka.automatic.config.providers=none"
+
+// StudentSpec is ClientSpec for a command the student wrote: untrusted (an unprivileged user,
+// no capabilities, a read-only root; see container.Spec), with limits, no config providers, and
+// Kafka's log folder on the writable /tmp.
+func (c *Cluster) StudentSpec(cmd ...string) container.Spec {
+	spec := c.ClientSpec(cmd...)
+	spec.Untrusted = true
+	spec.MemoryBytes, spec.NanoCPUs, spec.PidsLimit, spec.FileBytes = StudentMemory, StudentCPUs, StudentPids, StudentFile
+	spec.Env = append(spec.Env, "KAFKA_OPTS="+NoConfigProviders, "LOG_DIR=/tmp/kafka-lab-logs", "HOME=/tmp")
+	return spec
+}
+
+// TempDir makes a host folder that lives as long as the cluster's run (see container.Runtime).
+func (c *Cluster) TempDir(prefix string) (string, error) { return c.rt.TempDir(prefix) }
 
 // Close removes the cluster's containers.
 func (c *Cluster) Close(ctx context.Context) error {

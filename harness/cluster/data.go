@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -161,10 +162,40 @@ func (c *Cluster) EndOffsets(ctx context.Context, topic string) (map[int32]int64
 	return out, ctx.Err()
 }
 
+// readBytesLimit caps the keys and values one ReadAll loads.
+const readBytesLimit = 64 << 20
+
+// TooMuchError is a read that would load more than its cap (Options.ReadLimit).
+type TooMuchError struct {
+	Topic    string
+	Messages int
+	Bytes    int64
+}
+
+func (e *TooMuchError) Error() string {
+	return fmt.Sprintf("%s holds more than %d messages or %d MiB, more than one read takes: far more than the lab's programs send (one message per account a second)",
+		e.Topic, e.Messages, e.Bytes>>20)
+}
+
+// readBudget is what one ReadAll may still load, shared by its partitions' reads.
+type readBudget struct {
+	messages, bytes atomic.Int64
+}
+
+func (b *readBudget) take(messages int, bytes int64) bool {
+	return b.messages.Add(-int64(messages)) >= 0 && b.bytes.Add(-bytes) >= 0
+}
+
 // ReadAll reads every committed message of the topic, as a read_committed consumer sees it
 // (messages of aborted transactions left out), ordered by partition and offset: each
-// partition up to its last stable offset when the read starts.
+// partition up to its last stable offset when the read starts, and no more than a cap
+// (Options.ReadLimit; a *TooMuchError past it).
 func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Message, error) {
+	return c.ReadAllAtMost(ctx, topic, c.opts.ReadLimit)
+}
+
+// ReadAllAtMost is ReadAll with a cap of limit messages.
+func (c *Cluster) ReadAllAtMost(ctx context.Context, topic string, limit int) ([]Message, error) {
 	if err := c.client.RefreshMetadata(topic); err != nil {
 		return nil, fmt.Errorf("metadata of %s: %w", topic, err)
 	}
@@ -176,11 +207,27 @@ func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Message, error) 
 	parts := slices.Sorted(slices.Values(ps))
 	read := make([][]Message, len(parts))
 	errs := make([]error, len(parts))
+	budget := &readBudget{}
+	budget.messages.Store(int64(limit))
+	budget.bytes.Store(readBytesLimit)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	for i, p := range parts {
-		wg.Go(func() { read[i], errs[i] = c.readPartition(ctx, topic, p) })
+		wg.Go(func() {
+			read[i], errs[i] = c.readPartition(ctx, topic, p, limit, budget)
+			if errs[i] != nil {
+				cancel() // the other partitions' reads are of no use
+			}
+		})
 	}
 	wg.Wait()
+	for _, err := range errs {
+		var tooMuch *TooMuchError
+		if errors.As(err, &tooMuch) {
+			return nil, err
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -194,7 +241,7 @@ func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Message, error) 
 // transactions are left out, as a read_committed consumer does (Kafka's Fetcher): a batch of
 // a producer is aborted from the first offset of one of the response's aborted transactions
 // up to that producer's abort marker.
-func (c *Cluster) readPartition(ctx context.Context, topic string, p int32) ([]Message, error) {
+func (c *Cluster) readPartition(ctx context.Context, topic string, p int32, limit int, budget *readBudget) ([]Message, error) {
 	next, err := c.client.GetOffset(topic, p, sarama.OffsetOldest)
 	if err != nil {
 		return nil, fmt.Errorf("start offset of %s partition %d: %w", topic, p, err)
@@ -226,7 +273,7 @@ func (c *Cluster) readPartition(ctx context.Context, topic string, p int32) ([]M
 		if block.Err != sarama.ErrNoError {
 			return nil, fmt.Errorf("read %s partition %d at offset %d: %w", topic, p, next, block.Err)
 		}
-		before := next
+		before, got := next, len(out)
 		pending := slices.SortedFunc(slices.Values(block.AbortedTransactions), func(a, b *sarama.AbortedTransaction) int {
 			return int(a.FirstOffset - b.FirstOffset)
 		})
@@ -260,6 +307,13 @@ func (c *Cluster) readPartition(ctx context.Context, topic string, p int32) ([]M
 				}
 			}
 			next = max(next, b.LastOffset()+1)
+		}
+		var size int64
+		for _, m := range out[got:] {
+			size += int64(len(m.Key) + len(m.Value))
+		}
+		if !budget.take(len(out)-got, size) {
+			return nil, &TooMuchError{Topic: topic, Messages: limit, Bytes: readBytesLimit}
 		}
 		if next == before {
 			if maxBytes >= 64<<20 {

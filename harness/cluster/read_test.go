@@ -2,6 +2,8 @@ package cluster_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -81,5 +83,31 @@ func TestReadAllCommitted(t *testing.T) {
 	want := []string{"plain-1", "committed-1", "committed-2", "committed-3", "big", "plain-2", "plain-1"}
 	if !slices.Equal(got, want) {
 		t.Errorf("ReadAll = %v, want %v", got, want)
+	}
+}
+
+// A read loads no more than its cap, and says so: a flooded topic cannot make the harness
+// read without bound.
+func TestReadAllIsCapped(t *testing.T) {
+	c := labtest.Cluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.CreateTopic(ctx, "flood", 2, 1); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []cluster.Message
+	for i := range 30 {
+		msgs = append(msgs, cluster.Message{Partition: int32(i % 2), Value: fmt.Sprint(i)})
+	}
+	if err := c.Send(ctx, "flood", msgs...); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.ReadAllAtMost(ctx, "flood", 30); err != nil || len(got) != 30 {
+		t.Fatalf("at most 30 of 30: %d messages, %v", len(got), err)
+	}
+	_, err := c.ReadAllAtMost(ctx, "flood", 10)
+	var tooMuch *cluster.TooMuchError
+	if !errors.As(err, &tooMuch) || !strings.Contains(err.Error(), "flood holds more than 10 messages") {
+		t.Errorf("at most 10 of 30: %v, want a TooMuchError", err)
 	}
 }

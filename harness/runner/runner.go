@@ -121,7 +121,7 @@ type Process struct {
 // Start starts a command and returns at once; the caller reads its output, writes its input,
 // and must Stop (or Remove) it.
 func (r Runner) Start(ctx context.Context, cmd submission.Command) (*Process, error) {
-	spec := r.Cluster.ClientSpec(cmd.Args...)
+	spec := r.Cluster.StudentSpec(cmd.Args...)
 	spec.Stdin = true
 	p, err := r.Cluster.StartClient(ctx, spec)
 	if err != nil {

@@ -3,6 +3,8 @@ package runner_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -164,5 +166,34 @@ func TestAwaitStopsWhenTheProcessExits(t *testing.T) {
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("took %s to notice the exit", d)
+	}
+}
+
+// TestStudentCommandsAreUntrusted: a student's command runs as an unprivileged user, and its
+// options cannot load a config provider to read a file into its error (CVE-2024-31141).
+func TestStudentCommandsAreUntrusted(t *testing.T) {
+	c := labtest.Cluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := c.StartClient(ctx, c.StudentSpec("id", "-u"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Remove(context.WithoutCancel(ctx))
+	if _, err := p.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if uid := strings.TrimSpace(p.Stdout.String()); uid == "0" || uid == "" || uid == fmt.Sprint(os.Geteuid()) {
+		t.Errorf("a student's command runs as uid %q", uid)
+	}
+	// The file the provider would read, in the image and in a local process's root alike.
+	secret := "log4j.appender.stderr.Target"
+	_, err = runner.Runner{Cluster: c}.Run(ctx, command(t, submission.ConsoleProducer,
+		"bin/kafka-console-producer.sh --topic t --bootstrap-server localhost:9092"+
+			" --producer-property config.providers=dir"+
+			" --producer-property config.providers.dir.class=org.apache.kafka.common.config.provider.DirectoryConfigProvider"+
+			" --producer-property 'acks=${dir:/opt/kafka/config:tools-log4j.properties}'"))
+	if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "is not allowed") {
+		t.Errorf("a config provider in a student's options: %v\nwant it refused, without the file's content", err)
 	}
 }
