@@ -2,8 +2,9 @@
 // own: python3 and the kafka-python the Kafka image ships, the submission folder mounted
 // read-only, the broker's network namespace (so bootstrap_servers='localhost:9092' works and
 // nothing else is reachable that the broker does not reach), as nobody, without capabilities,
-// on a read-only root file system, with limits on memory, CPU, processes and output. Time is
-// bounded by the caller, which stops the program.
+// on a read-only root file system, with limits on memory, CPU, processes and output. It runs
+// from a copy of the folder's regular files (submission.Stage), never the folder itself. Time
+// is bounded by the caller, which stops the program.
 //
 // What a program did wrong is said in a student's words: a syntax error, a missing module, no
 // Kafka at the address it used, a crash, too much memory or output.
@@ -13,7 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,6 +23,7 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
+	"kafka-lab/harness/submission"
 )
 
 // Limits of one program.
@@ -72,17 +74,31 @@ func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Progra
 	if err != nil {
 		return nil, fmt.Errorf("submission folder %s: %w", dir, err)
 	}
-	source, err := os.ReadFile(filepath.Join(abs, script))
-	if err != nil {
+	source, err := submission.ReadFile(abs, script, submission.ProgramLimit)
+	var ferr *submission.FileError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, &Failure{Script: script, What: fmt.Sprintf("the submission has no %s", script),
 			Hint: fmt.Sprintf("add the %s you wrote in lab section 6 to the submission folder", script)}
+	case errors.As(err, &ferr):
+		return nil, &Failure{Script: script, What: ferr.What, Hint: ferr.Fix}
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", script, err)
+	}
+	// The program runs from a copy of the folder's regular files, never from the folder itself.
+	staged, err := c.TempDir("submission")
+	if err != nil {
+		return nil, fmt.Errorf("stage the submission: %w", err)
+	}
+	if _, err := submission.Stage(abs, staged); err != nil {
+		return nil, fmt.Errorf("stage the submission: %w", err)
 	}
 	spec := c.ClientSpec()
 	spec.Name = strings.TrimSuffix(script, ".py") + spec.Name[len("client"):]
 	spec.Entrypoint = []string{"python3", "-c", launcher, "/submission/" + script}
 	spec.WorkingDir = "/submission"
 	spec.Env = []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp"}
-	spec.Mounts = []container.Mount{{Source: abs, Target: "/submission", ReadOnly: true}}
+	spec.Mounts = []container.Mount{{Source: staged, Target: "/submission", ReadOnly: true}}
 	spec.MemoryBytes, spec.NanoCPUs, spec.PidsLimit = MemoryLimit, CPULimit, PidsLimit
 	spec.Untrusted = true
 	// Whatever the program leaves in Kafka must not reach the next scenario (see Reset).

@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -101,5 +102,51 @@ func TestMissingProgram(t *testing.T) {
 	var f *sandbox.Failure
 	if !errors.As(err, &f) || !strings.Contains(err.Error(), "has no balance_calculator.py") {
 		t.Fatalf("want a missing-file failure, got %v", err)
+	}
+}
+
+// TestProgramRunsUnprivileged: a program is not root (Docker: nobody; local processes: a
+// student user id of its own), and its submission folder is a copy of its regular files only.
+func TestProgramRunsUnprivileged(t *testing.T) {
+	dir := t.TempDir()
+	prog := "import os, time\nprint('uid', os.getuid(), os.geteuid(), flush=True)\n" +
+		"print('files', sorted(os.listdir(os.path.dirname(os.path.abspath(__file__)))), flush=True)\n" +
+		"while True:\n    time.sleep(1)\n"
+	if err := os.WriteFile(filepath.Join(dir, "prog.py"), []byte(prog), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "passwd")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sandbox.Start(context.Background(), labtest.Cluster(t), dir, "prog.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	if err := wait.Until(context.Background(), "its two lines", 30*time.Second, 50*time.Millisecond, func(context.Context) (bool, string, error) {
+		return len(p.Stdout.Lines()) >= 2, p.Tail(), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	lines := p.Stdout.Lines()
+	var uid, euid int
+	if _, err := fmt.Sscanf(lines[0], "uid %d %d", &uid, &euid); err != nil || uid == 0 || euid == 0 || uid == os.Geteuid() {
+		t.Errorf("the program says %q: want an unprivileged user id, not the harness's (%d)", lines[0], os.Geteuid())
+	}
+	if lines[1] != "files ['prog.py']" {
+		t.Errorf("the program's folder holds %q, want only prog.py (no link)", lines[1])
+	}
+}
+
+// A link where a program should be is refused with a message, and nothing is run.
+func TestLinkedProgramIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "prog.py")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sandbox.Start(context.Background(), labtest.Cluster(t), dir, "prog.py")
+	var f *sandbox.Failure
+	if !errors.As(err, &f) || !strings.Contains(err.Error(), "is a link to /dev/zero") {
+		t.Fatalf("want a failure naming the link, got %v", err)
 	}
 }

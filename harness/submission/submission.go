@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -158,12 +157,16 @@ func (s *Submission) Command(k Key) (Command, error) {
 }
 
 func (s *Submission) load() error {
-	data, err := os.ReadFile(filepath.Join(s.Dir, "answers.yaml"))
+	data, err := ReadFile(s.Dir, "answers.yaml", AnswersLimit)
 	if errors.Is(err, os.ErrNotExist) {
-		data, err = os.ReadFile(filepath.Join(s.Dir, "answers.yml"))
+		data, err = ReadFile(s.Dir, "answers.yml", AnswersLimit)
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("no answers.yaml in %s: create it with the commands you ran (see the README)", s.Dir)
 		}
+	}
+	var ferr *FileError
+	if errors.As(err, &ferr) {
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("cannot read answers.yaml: %w", err)
@@ -357,15 +360,15 @@ func syntaxError(data []byte, err error) error {
 			}
 		}
 	}
+	// The fault is at or after the line the parser names: cut there, then line by line after
+	// it, a bounded number of times (the file itself is capped at AnswersLimit).
 	lines := strings.SplitAfter(string(data), "\n")
-	if len(lines) <= 1000 {
-		for n := 1; n < len(lines); n++ {
-			var doc yaml.Node
-			e := yaml.Unmarshal([]byte(strings.Join(lines[:n], "")), &doc)
-			if e != nil && strings.HasSuffix(e.Error(), ": "+reason) {
-				line = n
-				break
-			}
+	for n := max(line, 1); n < len(lines) && n < max(line, 1)+syntaxSearch; n++ {
+		var doc yaml.Node
+		e := yaml.Unmarshal([]byte(strings.Join(lines[:n], "")), &doc)
+		if e != nil && strings.HasSuffix(e.Error(), ": "+reason) {
+			line = n
+			break
 		}
 	}
 	switch {
@@ -383,6 +386,9 @@ func syntaxError(data []byte, err error) error {
 	}
 	return fmt.Errorf("answers.yaml: %s", reason)
 }
+
+// syntaxSearch bounds how many cuts of the file syntaxError parses.
+const syntaxSearch = 100
 
 func keyList() string {
 	var names []string
