@@ -59,10 +59,7 @@ func TestGradeBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	bin := filepath.Join(tmp, "grade")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/grade").CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/grade: %v\n%s", err, out)
-	}
+	bin := buildGrade(t)
 	out := filepath.Join(tmp, "grades")
 	batch := func() *exec.Cmd {
 		cmd := exec.Command(bin, "-batch", "-workers", "2", "-timeout", "10m", "-tags", "@section-2,@section-6", "-out", out, class)
@@ -126,6 +123,40 @@ func TestGradeBatch(t *testing.T) {
 				readFile(t, filepath.Join(out, r["student"], grading.SummaryFile)))
 		}
 		checkReports(t, filepath.Join(out, r["student"]), w.points+w.bonus)
+	}
+	assertNoKafkaLabContainers(t)
+}
+
+// buildGrade builds cmd/grade into a folder of the test.
+func buildGrade(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "grade")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/grade").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/grade: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestGradeDeadline: one grading that outlives its -timeout is stopped, removes its
+// containers, and its reports say it is no grade.
+func TestGradeDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("grades a submission against real Kafka")
+	}
+	out := filepath.Join(t.TempDir(), "grades")
+	// Section 6 waits on the programs for well over 20 s.
+	cmd := exec.Command(buildGrade(t), "-quiet", "-timeout", "20s", "-tags", "@section-6", "-out", out, filepath.Join(submissionsDir, "reference"))
+	cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
+	log, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(log), "not done within 20s: stopped") {
+		t.Fatalf("a grading past its deadline: %v\n%s", err, log)
+	}
+	rec, ok := grading.ReadRecord(out)
+	if !ok || rec.Status != grading.Timeout || rec.Done() {
+		t.Errorf("score.json: %+v (%v), want a timeout, to be graded again", rec, ok)
+	}
+	if res := readFile(t, filepath.Join(out, grading.GradescopeFile)); !strings.Contains(res, "nothing here is your grade") {
+		t.Errorf("results.json does not say it is no grade:\n%s", res)
 	}
 	assertNoKafkaLabContainers(t)
 }

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -80,13 +81,23 @@ func programWait(ctx context.Context, what string, timeout time.Duration, progra
 				return false, "", fmt.Errorf("%w: %w", wait.ErrStop, perr)
 			}
 		}
-		return cond(ctx)
+		done, seen, err := cond(ctx)
+		var tooMuch *cluster.TooMuchError
+		if errors.As(err, &tooMuch) && !errors.Is(err, wait.ErrStop) {
+			err = fmt.Errorf("%w: %w", wait.ErrStop, err) // reading again would read as much
+		}
+		return done, seen, err
 	})
 	if err == nil {
 		return nil
 	}
 	if f := failed(what, err); f != err {
 		return f
+	}
+	var c check
+	if errors.As(err, &c) {
+		c.program = programs[0].Script
+		return c
 	}
 	var tails []string
 	for _, p := range programs {
@@ -130,10 +141,24 @@ func (s *Scenario) stopProgram(ctx context.Context, p *sandbox.Program) error {
 	return p.Stop(ctx)
 }
 
+// clockSlack is how far from the harness's clock a message's timestamp may be: the lab's
+// producers let kafka-python stamp each message as it is sent, and a scenario lasts minutes.
+const clockSlack = 10 * time.Minute
+
 // timeSpan returns the timestamps of the first and last messages of a topic (zero if none).
+// A timestamp far from the clock is a forged one, which would make the lab's windows end at
+// once or never: an error.
 func timeSpan(ctx context.Context, c *cluster.Cluster, topic string) (first, last time.Time, err error) {
 	msgs, err := c.ReadAll(ctx, topic)
+	now := time.Now()
 	for _, m := range msgs {
+		if d := m.Timestamp.Sub(now); d > clockSlack || d < -clockSlack {
+			return first, last, fmt.Errorf("%w: %w", wait.ErrStop, check{
+				expected: fmt.Sprintf("messages of %s stamped when they are sent", topic),
+				observed: fmt.Sprintf("partition %d offset %d is stamped %s, %s from now", m.Partition, m.Offset, m.Timestamp.UTC().Format(time.RFC3339), d.Round(time.Second)),
+				hint:     "let KafkaProducer stamp the messages it sends: do not pass timestamp_ms to send()",
+			})
+		}
 		if first.IsZero() || m.Timestamp.Before(first) {
 			first = m.Timestamp
 		}

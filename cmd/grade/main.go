@@ -30,13 +30,14 @@ import (
 
 func main() {
 	var (
-		batch   = flag.Bool("batch", false, "grade every submission folder under the given folder")
-		out     = flag.String("out", "grades", "the reports' folder (a batch: one subfolder per submission)")
-		tags    = flag.String("tags", "", "grade only these scenarios (godog tag expression, e.g. @section-2)")
-		workers = flag.Int("workers", grading.DefaultWorkers(), "batch: submissions graded at a time")
-		timeout = flag.Duration("timeout", 15*time.Minute, "batch: time limit of one submission")
-		quiet   = flag.Bool("quiet", false, "no spec output on the console, only the score")
-		dist    = flag.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
+		batch    = flag.Bool("batch", false, "grade every submission folder under the given folder")
+		out      = flag.String("out", "grades", "the reports' folder (a batch: one subfolder per submission)")
+		tags     = flag.String("tags", "", "grade only these scenarios (godog tag expression, e.g. @section-2)")
+		workers  = flag.Int("workers", grading.DefaultWorkers(), "batch: submissions graded at a time")
+		timeout  = flag.Duration("timeout", 15*time.Minute, "time limit of one submission's grading: past it, it is stopped and is no grade")
+		sameUser = flag.Bool("local-same-user", false, "-dist when not root: run the submission's programs and commands as this user (they can read and change its files)")
+		quiet    = flag.Bool("quiet", false, "no spec output on the console, only the score")
+		dist     = flag.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
 	)
 	flag.StringVar(&featuresDir, "features", "features", "the spec's features folder")
 	flag.Usage = func() {
@@ -47,6 +48,9 @@ func main() {
 	if flag.NArg() != 1 {
 		flag.Usage()
 		os.Exit(2)
+	}
+	if *sameUser {
+		os.Setenv(container.SameUserEnv, "1") // read by container.NewLocal, here and in a batch's children
 	}
 	if *dist != "" {
 		// The suite (and a batch's children) read it from the environment.
@@ -61,7 +65,7 @@ func main() {
 	if *batch {
 		err = runBatch(flag.Arg(0), *out, *tags, *workers, *timeout)
 	} else {
-		err = gradeOne(flag.Arg(0), *out, *tags, *quiet)
+		err = gradeOne(flag.Arg(0), *out, *tags, *quiet, *timeout)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "grade: %v\n", err)
@@ -71,13 +75,26 @@ func main() {
 
 var featuresDir string
 
-func gradeOne(submission, out, tags string, quiet bool) error {
+func gradeOne(submission, out, tags string, quiet bool, timeout time.Duration) error {
 	if _, err := os.Stat(submission); err != nil {
 		return fmt.Errorf("submission: %w", err)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
+	name := filepath.Base(filepath.Clean(submission))
+	// A grading that outlives its deadline is stopped as Ctrl-C stops it (the suite removes its
+	// containers and exits), after its reports say that it is no grade.
+	deadline := time.AfterFunc(timeout, func() {
+		rec := grading.Record{Student: name, Status: grading.Timeout, Seconds: timeout.Seconds(),
+			Error: fmt.Sprintf("not done within %v: stopped", timeout)}
+		if err := grading.WriteUnfinished(out, rec); err != nil {
+			fmt.Fprintf(os.Stderr, "grade: %v\n", err)
+		}
+		fmt.Fprintf(os.Stderr, "grade: %s: %s\n", name, rec.Error)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	})
+	defer deadline.Stop()
 	console, progress := io.Writer(os.Stdout), io.Writer(os.Stderr)
 	if quiet {
 		console, progress = io.Discard, nil
@@ -102,8 +119,10 @@ func gradeOne(submission, out, tags string, quiet bool) error {
 	if err != nil {
 		return err
 	}
+	if !deadline.Stop() {
+		select {} // the deadline's SIGTERM ends the process
+	}
 	scenarios := graded.Scenarios
-	name := filepath.Base(filepath.Clean(submission))
 	rec := grading.RecordOf(name, scenarios, time.Since(start))
 	if err := grading.WriteReports(out, scenarios, rec); err != nil {
 		return err
@@ -121,12 +140,19 @@ func runBatch(dir, out, tags string, workers int, timeout time.Duration) error {
 	defer stop()
 	b := grading.Batch{Dir: dir, Out: out, Workers: workers, Timeout: timeout, Log: os.Stderr,
 		Command: func(ctx context.Context, submission, subOut string) *exec.Cmd {
-			args := []string{"-quiet", "-out", subOut, "-features", featuresDir}
+			// The child's own deadline comes first, so that it removes its containers itself;
+			// the batch's (Timeout) is the backstop.
+			args := []string{"-quiet", "-out", subOut, "-features", featuresDir, "-timeout", (timeout - timeout/10).String()}
 			if tags != "" {
 				args = append(args, "-tags", tags)
 			}
 			return exec.CommandContext(ctx, self, append(args, submission)...)
 		}}
+	if st, err := os.Stat(dir); err == nil && os.Getenv("KAFKA_LAB_DIST") != "" && st.Mode().Perm()&0o005 != 0 {
+		// Local processes share the machine's files: a student's program could read the
+		// others' submissions through a folder open to everyone.
+		fmt.Fprintf(os.Stderr, "grade: warning: %s is open to every user (mode %v): with local processes a student's program could read the other submissions; chmod 700 it\n", dir, st.Mode().Perm())
+	}
 	fmt.Fprintf(os.Stderr, "grading %s with %d worker(s), %v each at most; reports in %s\n", dir, workers, timeout, out)
 	start := time.Now()
 	records, err := b.Run(ctx)

@@ -101,6 +101,21 @@ func WriteReports(dir string, scenarios []Scenario, rec Record) error {
 	return WriteRecord(dir, rec)
 }
 
+// WriteUnfinished writes the reports of a grading that could not finish (rec says why, with
+// status Timeout or Error): a results.json that says it is no grade, and the record. The other
+// reports are left out: they would only restate it.
+func WriteUnfinished(dir string, rec Record) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	g := Gradescope{Output: "kafka-lab could not finish grading this submission, so nothing here is your grade: " + rec.Error +
+		". Ask your instructor to grade it again.", StdoutVisible: "visible", Tests: []GradescopeTest{}}
+	if err := writeFile(filepath.Join(dir, GradescopeFile), func(w io.Writer) error { return WriteJSON(w, g) }); err != nil {
+		return err
+	}
+	return WriteRecord(dir, rec)
+}
+
 // WriteRecord writes score.json atomically (a rename), so a half-written one never counts.
 func WriteRecord(dir string, rec Record) error {
 	return writeFile(filepath.Join(dir, RecordFile), func(w io.Writer) error { return WriteJSON(w, rec) })
