@@ -724,6 +724,14 @@ func eachProcess(f func(pid int)) {
 // to a file inside copied as the file, passing each file's content through edit when it is not
 // nil.
 func copyTree(src, dst string, edit func(path string, data []byte) []byte) error {
+	return walkCopy(src, dst, edit, false)
+}
+
+// linkTree makes dst a copy of the folder src that everyone can read: hard links to its files
+// where they are readable by everyone and on the same file system, copies otherwise.
+func linkTree(src, dst string) error { return walkCopy(src, dst, nil, true) }
+
+func walkCopy(src, dst string, edit func(path string, data []byte) []byte, hardLink bool) error {
 	src, err := filepath.EvalSymlinks(src)
 	if err != nil {
 		return err
@@ -736,6 +744,13 @@ func copyTree(src, dst string, edit func(path string, data []byte) []byte) error
 		target := filepath.Join(dst, rel)
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
+		}
+		info, err := os.Stat(path) // a link inside is copied as its file
+		if err != nil {
+			return err
+		}
+		if hardLink && info.Mode().IsRegular() && info.Mode().Perm()&0o004 != 0 && os.Link(path, target) == nil {
+			return nil
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -743,41 +758,6 @@ func copyTree(src, dst string, edit func(path string, data []byte) []byte) error
 		}
 		if edit != nil {
 			data = edit(path, data)
-		}
-		mode := os.FileMode(0o644)
-		if info, err := d.Info(); err == nil && info.Mode()&0o111 != 0 {
-			mode = 0o755
-		}
-		return os.WriteFile(target, data, mode)
-	})
-}
-
-// linkTree makes dst a copy of the folder src that everyone can read: hard links to its files
-// where they are readable by everyone and on the same file system, copies otherwise.
-func linkTree(src, dst string) error {
-	src, err := filepath.EvalSymlinks(src)
-	if err != nil {
-		return err
-	}
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if info.Mode().IsRegular() && info.Mode().Perm()&0o004 != 0 && os.Link(path, target) == nil {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
 		}
 		mode := os.FileMode(0o644)
 		if info.Mode()&0o111 != 0 {
