@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -33,15 +34,31 @@ func TestGradescopeBundle(t *testing.T) {
 	unzip(t, zipPath, filepath.Join(root, "source"))
 	run(ctx, t, nil, "bash", filepath.Join(root, "source", "setup.sh"))
 
-	// The student uploaded their folder, not its files.
-	if err := os.CopyFS(filepath.Join(root, "submission", "my-lab"), os.DirFS(filepath.Join(submissionsDir, "reference"))); err != nil {
+	// The student uploaded their folder, not its files: the reference, whose generator first
+	// tries to write the reports and read the grader's files (it stops if it can, and the
+	// reference then loses points). /autograder is open to everyone, as on Gradescope.
+	upload := filepath.Join(root, "submission", "my-lab")
+	if err := os.CopyFS(upload, os.DirFS(filepath.Join(attacksDir, "write-results"))); err != nil {
 		t.Fatal(err)
+	}
+	targets := fmt.Sprintf("results %s\nsecret %s\nsecret %s\n", filepath.Join(root, "results"),
+		filepath.Join(root, "source", "run_autograder"), filepath.Join(upload, "answers.yaml"))
+	if err := os.WriteFile(filepath.Join(upload, "targets.txt"), []byte(targets), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{filepath.Dir(root), root} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	start := time.Now()
 	out := run(ctx, t, []string{"AUTOGRADER_ROOT=" + root, "DOCKER_HOST=unix:///nonexistent/docker.sock"},
 		filepath.Join(root, "source", "run_autograder"))
 	t.Logf("run_autograder: %v", time.Since(start).Round(time.Second))
 
+	if _, err := os.Stat(filepath.Join(root, "results", "pwned.txt")); err == nil {
+		t.Error("a student program wrote into the results folder")
+	}
 	data, err := os.ReadFile(filepath.Join(root, "results", "results.json"))
 	if err != nil {
 		t.Fatalf("no results.json: %v\n%s", err, tail(out, 40))

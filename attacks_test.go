@@ -1,0 +1,57 @@
+package kafkalab
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// attacksDir holds adversarial submissions: each tries to read what is not its own, to reach
+// beyond its run, or to tie up the grader. Each must be graded like any broken submission: its
+// scenarios fail with a message that says what to hand in instead, the loot never shows, and
+// the run goes on. (Attacks that need two runs side by side, or the platform without Docker,
+// are tested where those are: harness/container's TestRunsAreApart, TestGradescopeBundle.)
+const attacksDir = "testdata/attacks"
+
+func TestAttacks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("grades adversarial submissions against real Kafka")
+	}
+	// What git cannot hold is made here: a FIFO and a 50 MB answers.yaml (sparse).
+	gen := t.TempDir()
+	fifo, huge := filepath.Join(gen, "fifo-answers"), filepath.Join(gen, "huge-answers")
+	for _, d := range []string{fifo, huge} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(fifo, "answers.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(huge, "answers.yaml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(huge, "answers.yaml"), 50<<20); err != nil {
+		t.Fatal(err)
+	}
+	at := func(name string) string { return filepath.Join(attacksDir, name) }
+	section2 := []string{createTopic, listTopics, describeTopic}
+	gen6, calc6 := "@section-6 && @generator && ~@calculator", "@section-6 && @calculator && ~@generator"
+	cases := []submissionCase{
+		{dir: "answers-link", path: at("answers-link"), fail: section2,
+			say: []string{"answers.yaml is a link to /etc/passwd", "hand in the file itself"}, hide: []string{"root:x:0:0"}},
+		{dir: "fifo-answers", path: fifo, fail: section2, say: []string{"answers.yaml is a FIFO"}},
+		{dir: "huge-answers", path: huge, fail: section2, say: []string{"answers.yaml has 50 MiB, more than the 64 KiB"}},
+		{dir: "config-provider", path: at("config-provider"), tags: "@section-3", scenarios: 4, fail: []string{producer},
+			say: []string{"DirectoryConfigProvider is not allowed"}, hide: []string{"log4j.appender.stderr.Target"}},
+		{dir: "program-links (generator)", path: at("program-links"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
+			say: []string{"transaction_generator.py is a link to /dev/zero"}},
+		{dir: "program-links (calculator)", path: at("program-links"), tags: calc6, scenarios: 1, fail: []string{calculatorSums},
+			say: []string{"balance_calculator.py is a link to /etc/passwd"}, hide: []string{"root:x:0:0"}},
+		{dir: "forged-timestamps", path: at("forged-timestamps"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
+			say: []string{"stamped", "timestamp_ms"}},
+	}
+	s := quietSuite(t)
+	grade(t, s, "@section-2", 3, cases)
+}
