@@ -10,7 +10,7 @@ export KAFKA_LAB_IMAGE
 
 GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
-GOTEST = $(GO) test -p 1 -count=1 -timeout 45m
+GOTEST = $(GO) test -p 1 -count=1 -timeout 60m
 
 .PHONY: all setup docker image dist spec spec-local test vet bench sweep clean cluster down grade grade-class handout gradescope
 

@@ -416,10 +416,12 @@ func (c *Cluster) ClientSpecIn(n *Node, cmd ...string) container.Spec {
 	return spec
 }
 
-// Limits of a command the student wrote (a lab tool's JVM, or a server of section 1).
+// Limits of a command the student wrote (a lab tool's JVM, or a server of section 1). No CPU
+// quota: a tool's arguments cannot make it spin, its time is bounded, and a JVM's start uses
+// more than one core (a one-core quota made the tool-heavy sections a fifth slower). The
+// student's Python programs, which can spin, have one (see sandbox).
 const (
 	StudentMemory = 768 << 20
-	StudentCPUs   = 1e9 // one core, in nano-CPUs
 	StudentPids   = 256
 	// StudentFile caps a file a command writes, with local processes: ZooKeeper preallocates
 	// its log 64 MiB at a time, and a Kafka segment grows to 1 GiB.
@@ -438,7 +440,7 @@ const NoConfigProviders = "-Dorg.apache.kafka.automatic.config.providers=none"
 func (c *Cluster) StudentSpec(cmd ...string) container.Spec {
 	spec := c.ClientSpec(cmd...)
 	spec.Untrusted = true
-	spec.MemoryBytes, spec.NanoCPUs, spec.PidsLimit, spec.FileBytes = StudentMemory, StudentCPUs, StudentPids, StudentFile
+	spec.MemoryBytes, spec.PidsLimit, spec.FileBytes = StudentMemory, StudentPids, StudentFile
 	spec.Env = append(spec.Env, "KAFKA_OPTS="+NoConfigProviders, "LOG_DIR=/tmp/kafka-lab-logs", "HOME=/tmp")
 	return spec
 }
