@@ -177,8 +177,10 @@ func (e *TooMuchError) Error() string {
 		e.Topic, e.Messages, e.Bytes>>20)
 }
 
-// readBudget is what one ReadAll may still load, shared by its partitions' reads.
+// readBudget is what one ReadAll may still load, shared by its partitions' reads, and the cap
+// it started from (limit messages), for the error.
 type readBudget struct {
+	limit           int
 	messages, bytes atomic.Int64
 }
 
@@ -207,7 +209,7 @@ func (c *Cluster) ReadAllAtMost(ctx context.Context, topic string, limit int) ([
 	parts := slices.Sorted(slices.Values(ps))
 	read := make([][]Message, len(parts))
 	errs := make([]error, len(parts))
-	budget := &readBudget{}
+	budget := &readBudget{limit: limit}
 	budget.messages.Store(int64(limit))
 	budget.bytes.Store(readBytesLimit)
 	ctx, cancel := context.WithCancel(ctx)
@@ -215,7 +217,7 @@ func (c *Cluster) ReadAllAtMost(ctx context.Context, topic string, limit int) ([
 	var wg sync.WaitGroup
 	for i, p := range parts {
 		wg.Go(func() {
-			read[i], errs[i] = c.readPartition(ctx, topic, p, limit, budget)
+			read[i], errs[i] = c.readPartition(ctx, topic, p, budget)
 			if errs[i] != nil {
 				cancel() // the other partitions' reads are of no use
 			}
@@ -241,7 +243,7 @@ func (c *Cluster) ReadAllAtMost(ctx context.Context, topic string, limit int) ([
 // transactions are left out, as a read_committed consumer does (Kafka's Fetcher): a batch of
 // a producer is aborted from the first offset of one of the response's aborted transactions
 // up to that producer's abort marker.
-func (c *Cluster) readPartition(ctx context.Context, topic string, p int32, limit int, budget *readBudget) ([]Message, error) {
+func (c *Cluster) readPartition(ctx context.Context, topic string, p int32, budget *readBudget) ([]Message, error) {
 	next, err := c.client.GetOffset(topic, p, sarama.OffsetOldest)
 	if err != nil {
 		return nil, fmt.Errorf("start offset of %s partition %d: %w", topic, p, err)
@@ -313,7 +315,7 @@ func (c *Cluster) readPartition(ctx context.Context, topic string, p int32, limi
 			size += int64(len(m.Key) + len(m.Value))
 		}
 		if !budget.take(len(out)-got, size) {
-			return nil, &TooMuchError{Topic: topic, Messages: limit, Bytes: readBytesLimit}
+			return nil, &TooMuchError{Topic: topic, Messages: budget.limit, Bytes: readBytesLimit}
 		}
 		if next == before {
 			if maxBytes >= 64<<20 {

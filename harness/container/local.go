@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -276,7 +275,7 @@ func (e *localEngine) layOut(p *localProc, spec Spec) error {
 	tr := func(s string) string { return translate(s, p.root, targets) }
 	kafka := filepath.Join(p.root, "opt/kafka")
 	// A folder mounted as /tmp (terminals that share theirs) replaces the process's own.
-	sharedTmp := slices.ContainsFunc(spec.Mounts, func(m Mount) bool { return filepath.Clean(m.Target) == "/tmp" })
+	sharedTmp := mountsTmp(spec)
 	for _, d := range []string{"opt/kafka/logs", "var/lib/kafka/data", "mnt/shared/config", "etc/kafka", "tmp"} {
 		if d == "tmp" && sharedTmp {
 			continue

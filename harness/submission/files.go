@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -128,15 +129,8 @@ func Stage(dir, dst string) (skipped []string, err error) {
 	return skipped, err
 }
 
-func depth(rel string) int {
-	n := 1
-	for _, c := range rel {
-		if c == filepath.Separator {
-			n++
-		}
-	}
-	return n
-}
+// depth counts the names in a relative path: "lib/helper.py" is 2.
+func depth(rel string) int { return strings.Count(rel, string(filepath.Separator)) + 1 }
 
 // irregular says what a file of this mode is when it is not a regular file or a folder.
 func irregular(m fs.FileMode) string {
