@@ -64,13 +64,13 @@ func TestFeatures(t *testing.T) {
 	}
 	// A line when a step has run for a while (the durability run takes most of a minute).
 	suite.Progress = os.Stderr
-	if status := run(withTag(opts.Tags, "~@optional"), t); status != 0 {
+	if status := run(grading.AndTag(opts.Tags, "~@optional"), t); status != 0 {
 		t.Errorf("the spec failed (godog status %d)", status)
 	}
 	mandatory := suite.ScenariosRun()
 	scenarios := suite.Scenarios()
 	suite.ResetResults()
-	run(withTag(opts.Tags, "@optional"), nil)
+	run(grading.AndTag(opts.Tags, "@optional"), nil)
 	scenarios = append(scenarios, suite.Scenarios()...)
 	defer func() { fmt.Printf("\nkafka-lab: %s", grading.Summary(grading.Tally(scenarios))) }()
 	for _, r := range suite.Results() {
@@ -92,12 +92,4 @@ func TestFeatures(t *testing.T) {
 	if mandatory == 0 && suite.ScenariosRun() == mandatory {
 		t.Fatalf("no scenario ran: do the tags %q match any scenario in %v?", opts.Tags, opts.Paths)
 	}
-}
-
-// withTag narrows a godog tag filter ("a,b" is a or b; "&&" joins) by one more tag.
-func withTag(filter, tag string) string {
-	if filter == "" {
-		return tag
-	}
-	return filter + " && " + tag
 }

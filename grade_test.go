@@ -109,6 +109,10 @@ func TestGradeBatch(t *testing.T) {
 		}
 	}
 
+	if !strings.Contains(log2.String(), "no @kafka-only scenario matches the tags") {
+		t.Errorf("the batch should say that its tags hold no Kafka check:\n%s", log2.String())
+	}
+
 	rows := readCSV(t, filepath.Join(out, grading.CSVFile))
 	if len(rows) != len(want) {
 		t.Fatalf("grades.csv has %d rows, want %d", len(rows), len(want))
@@ -121,6 +125,36 @@ func TestGradeBatch(t *testing.T) {
 				readFile(t, filepath.Join(out, r["student"], grading.SummaryFile)))
 		}
 		checkReports(t, filepath.Join(out, r["student"]), w.points+w.bonus)
+	}
+	assertNoKafkaLabContainers(t)
+}
+
+// TestGradeKafkaChecks: a batch runs the scenarios that check Kafka itself once, after the
+// class, says how they ended, and does not run them again on the same Kafka and features.
+func TestGradeKafkaChecks(t *testing.T) {
+	tmp := t.TempDir()
+	class, out := filepath.Join(tmp, "class"), filepath.Join(tmp, "grades")
+	if err := os.MkdirAll(class, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := buildGrade(t)
+	batch := func() string {
+		t.Helper()
+		// Section 1's are the quick ones: a broker the harness starts, in KRaft and ZooKeeper mode.
+		cmd := exec.Command(bin, "-batch", "-tags", "@section-1", "-out", out, class)
+		log, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("batch: %v\n%s", err, log)
+		}
+		return string(log)
+	}
+	log := batch()
+	k, ok := grading.ReadKafkaChecks(filepath.Join(out, grading.KafkaChecksDir))
+	if !ok || !k.OK() || k.Passed < 1 || !strings.Contains(log, "Kafka itself (") {
+		t.Fatalf("Kafka checks %+v (%v):\n%s", k, ok, log)
+	}
+	if again := batch(); !strings.Contains(again, "passed before") {
+		t.Errorf("the Kafka checks ran again on the same Kafka and features:\n%s", again)
 	}
 	assertNoKafkaLabContainers(t)
 }

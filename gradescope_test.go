@@ -72,6 +72,10 @@ func TestGradescopeBundle(t *testing.T) {
 	}
 	mandatory, failed := 0.0, []string{}
 	for _, tc := range res.Tests {
+		// A student's results hold only what depends on the submission.
+		if strings.Contains(tc.Name, "acks=") || strings.Contains(tc.Name, "brokers crash") || strings.Contains(tc.Name, "KRaft mode answers") {
+			t.Errorf("results.json has a scenario that checks Kafka itself: %s", tc.Name)
+		}
 		mandatory += tc.MaxScore
 		if tc.Status == "failed" && tc.MaxScore > 0 {
 			failed = append(failed, tc.Name+": "+tc.Output)

@@ -12,6 +12,10 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
   Graded without Docker (Gradescope), the brokers share one machine's network instead and answer
   on localhost:9092, 9093 and 9094, as Kafka's quickstart runs three brokers on one machine.
 
+  The acks table and the durability run (@kafka-only) check Kafka itself: the same for every
+  submission, they are left out of a student's grading and run once per class (`grade -batch`)
+  or on request (`make spec TAGS=@kafka-only`).
+
   Background:
     Given a cluster of three brokers and one controller
 
@@ -37,6 +41,7 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
   #   which changes who may become leader after both replicas failed, not these outcomes.
   # - With both replicas down the partition has no leader: every producer times out, and the
   #   message is not there when the brokers come back.
+  @kafka-only
   Scenario Outline: acks=<acks>, min.insync.replicas=<min isr>, <down> of the partition's 2 replica brokers down
     Given a topic with 1 partition, replication factor 2 and min.insync.replicas <min isr>
     And <down> of the brokers holding its replicas are down, the leader first
@@ -78,6 +83,7 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
   # acknowledged number is read back exactly once. With acks=1 the leader acknowledges alone;
   # a message it had not yet passed to a follower is lost if it is killed then, which depends
   # on the timing of the kills: those counts are reported, not asserted.
+  @kafka-only
   Scenario: no message acknowledged with acks=all is lost while brokers crash
     Given topics durable and fast, each with 3 partitions, replication factor 3 and min.insync.replicas 2
     When producers send numbered messages, to durable with acks=all and idempotence and to fast with acks=1, while a random broker is killed and restarted 5 times

@@ -20,7 +20,11 @@ type GradeOptions struct {
 	// KAFKA_LAB_DIST, see NewSuite).
 	Dist  string
 	Paths []string
-	Tags  string
+	// Tags narrows what is graded (a godog tag filter, "" for everything). A grading runs the
+	// scenarios that depend on the submission; with KafkaChecks, the Kafka-only ones instead
+	// (grading.KafkaOnly), which need no submission.
+	Tags        string
+	KafkaChecks bool
 	// Format is godog's: formatters, each with an optional file ("pretty,junit:out/junit.xml").
 	Format string
 	Output io.Writer // of the formatters without a file
@@ -60,11 +64,15 @@ func Grade(o GradeOptions) (Graded, error) {
 	if o.Output == nil {
 		o.Output = io.Discard
 	}
+	tags := grading.StudentTags(o.Tags)
+	if o.KafkaChecks {
+		tags = grading.KafkaTags(o.Tags)
+	}
 	status := godog.TestSuite{
 		Name:                 "kafka-lab",
 		TestSuiteInitializer: suite.InitializeTestSuite,
 		ScenarioInitializer:  suite.InitializeScenario,
-		Options: &godog.Options{Paths: o.Paths, Tags: o.Tags, Strict: true, Format: o.Format, Output: o.Output,
+		Options: &godog.Options{Paths: o.Paths, Tags: tags, Strict: true, Format: o.Format, Output: o.Output,
 			Concurrency: 1, NoColors: o.Progress == nil},
 	}.Run()
 	g := Graded{Scenarios: suite.Scenarios(), ToolRuns: suite.ClientsStarted()}

@@ -2,10 +2,15 @@
 //
 //	grade [flags] SUBMISSION     one submission: the spec's output on the console, reports in -out
 //	grade -batch [flags] CLASS   every submission folder under CLASS, -workers at a time
+//	grade -kafka-checks [flags]  the scenarios that check Kafka itself (@kafka-only), no submission
 //
 // Reports of a submission: results.json (Gradescope), classroom.json and classroom.b64 (GitHub
 // Classroom's runner result), cucumber.json, junit.xml, summary.txt and score.json. A batch
 // adds grades.csv and a summary table; run again, it grades only what is not done yet.
+//
+// A submission's grading leaves out the scenarios that check Kafka itself (section 7's acks
+// table and durability run): they are the same for everyone, so a batch runs them once, after
+// the class, and says how they ended under the table (kafka-checks.json in .kafka-checks/).
 //
 // Kafka runs in Docker, or with -dist (KAFKA_LAB_DIST) as local processes from a distribution
 // folder: how the Gradescope bundle (gradescope/) grades where there is no Docker engine.
@@ -13,6 +18,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
 	"kafka-lab/harness/grading"
 	"kafka-lab/steps"
@@ -37,15 +45,17 @@ func main() {
 		timeout  = flag.Duration("timeout", 15*time.Minute, "time limit of one submission's grading: past it, it is stopped and is no grade")
 		sameUser = flag.Bool("local-same-user", false, "-dist when not root: run the submission's programs and commands as this user (they can read and change its files)")
 		quiet    = flag.Bool("quiet", false, "no spec output on the console, only the score")
+		noChecks = flag.Bool("no-kafka-checks", false, "batch: do not run the Kafka checks after the class")
+		checks   = flag.Bool("kafka-checks", false, "run the scenarios that check Kafka itself (@kafka-only) instead of grading a submission")
 		dist     = flag.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
 	)
 	flag.StringVar(&featuresDir, "features", "features", "the spec's features folder")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: grade [flags] SUBMISSION\n       grade -batch [flags] CLASS_FOLDER\n")
+		fmt.Fprintf(os.Stderr, "usage: grade [flags] SUBMISSION\n       grade -batch [flags] CLASS_FOLDER\n       grade -kafka-checks [flags]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() != 1 {
+	if flag.NArg() != 1 && !*checks {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -61,9 +71,20 @@ func main() {
 			*workers = 1
 		}
 	}
+	if *checks {
+		if *batch || flag.NArg() != 0 {
+			fmt.Fprintf(os.Stderr, "grade: -kafka-checks grades no submission: give it no folder and no -batch\n")
+			os.Exit(2)
+		}
+		if err := runKafkaChecks(*out, *tags, *quiet, *timeout); err != nil {
+			fmt.Fprintf(os.Stderr, "grade: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var err error
 	if *batch {
-		err = runBatch(flag.Arg(0), *out, *tags, *workers, *timeout)
+		err = runBatch(flag.Arg(0), *out, *tags, *workers, *timeout, *noChecks)
 	} else {
 		err = gradeOne(flag.Arg(0), *out, *tags, *quiet, *timeout)
 	}
@@ -131,7 +152,7 @@ func gradeOne(submission, out, tags string, quiet bool, timeout time.Duration) e
 	return nil
 }
 
-func runBatch(dir, out, tags string, workers int, timeout time.Duration) error {
+func runBatch(dir, out, tags string, workers int, timeout time.Duration, skipChecks bool) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -161,5 +182,121 @@ func runBatch(dir, out, tags string, workers int, timeout time.Duration) error {
 		return terr
 	}
 	fmt.Printf("\n%d submission(s) in %v; %s\n", len(records), time.Since(start).Round(time.Second), filepath.Join(out, grading.CSVFile))
-	return err
+	if err != nil || skipChecks {
+		return err
+	}
+	// After the class: the students' grades do not wait for them, and they need the machine's
+	// cores to themselves no more than a grading does.
+	k, err := classKafkaChecks(ctx, self, out, tags, timeout)
+	if err != nil {
+		fmt.Printf("Kafka itself: %v\n", err)
+		return nil
+	}
+	fmt.Println(k)
+	return nil
+}
+
+// runKafkaChecks runs the scenarios that check Kafka itself, which need no submission, and
+// writes how they ended into out. It fails when one of them did not pass.
+func runKafkaChecks(out, tags string, quiet bool, timeout time.Duration) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	deadline := time.AfterFunc(timeout, func() {
+		fmt.Fprintf(os.Stderr, "grade: the Kafka checks were not done within %v: stopped\n", timeout)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	})
+	defer deadline.Stop()
+	console, progress := io.Writer(os.Stdout), io.Writer(os.Stderr)
+	if quiet {
+		console, progress = io.Discard, nil
+	}
+	start := time.Now()
+	graded, err := steps.Grade(steps.GradeOptions{
+		KafkaChecks: true,
+		Paths:       []string{featuresDir},
+		Tags:        tags,
+		Format:      fmt.Sprintf("pretty,cucumber:%s", filepath.Join(out, "cucumber.json")),
+		Output:      console,
+		Progress:    progress,
+		Notes:       os.Stderr,
+	})
+	if container.Interrupted() {
+		fmt.Fprintf(os.Stderr, "grade: interrupted: the Kafka checks did not finish\n")
+		time.Sleep(time.Minute)
+		os.Exit(130)
+	}
+	if err != nil {
+		return err
+	}
+	if !deadline.Stop() {
+		select {} // the deadline's SIGTERM ends the process
+	}
+	k := grading.KafkaChecksOf(checksKey(tags), graded.Scenarios, time.Since(start))
+	if err := grading.WriteKafkaChecks(out, k); err != nil {
+		return err
+	}
+	fmt.Printf("\n%s\n", k)
+	if !k.OK() {
+		return errors.New("the Kafka checks did not all pass")
+	}
+	return nil
+}
+
+// checksKey names what the Kafka checks' outcome depends on: the Kafka the harness runs (the
+// image, or the local distribution), the features' text and the tag filter. A batch that finds
+// a passing result with the same key does not run them again.
+func checksKey(tags string) string {
+	kafka := cluster.ImageFromEnv()
+	if d := os.Getenv("KAFKA_LAB_DIST"); d != "" {
+		kafka = "local:" + d
+	}
+	h := sha256.New()
+	files, _ := filepath.Glob(filepath.Join(featuresDir, "*.feature"))
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(data))
+		h.Write(data)
+	}
+	key := fmt.Sprintf("%s, features %x", kafka, h.Sum(nil)[:6])
+	if tags != "" {
+		key += ", tags " + tags
+	}
+	return key
+}
+
+// classKafkaChecks runs the Kafka checks once for a batch, in a child process as a submission
+// is graded, unless an earlier run of the batch passed them on the same Kafka and features.
+func classKafkaChecks(ctx context.Context, self, out, tags string, timeout time.Duration) (grading.KafkaChecks, error) {
+	dir := filepath.Join(out, grading.KafkaChecksDir)
+	if k, ok := grading.ReadKafkaChecks(dir); ok && k.OK() && k.Ran() && k.Image == checksKey(tags) {
+		fmt.Fprintf(os.Stderr, "Kafka checks: passed before (%s), not run again\n", k.Finished)
+		return k, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return grading.KafkaChecks{}, err
+	}
+	_ = os.Remove(filepath.Join(dir, grading.KafkaChecksFile))
+	logf, err := os.Create(filepath.Join(dir, grading.LogFile))
+	if err != nil {
+		return grading.KafkaChecks{}, err
+	}
+	defer logf.Close()
+	fmt.Fprintf(os.Stderr, "Kafka checks: running the @kafka-only scenarios once for the class\n")
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	args := []string{"-kafka-checks", "-quiet", "-out", dir, "-features", featuresDir, "-timeout", (timeout - timeout/10).String()}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	cmd := exec.CommandContext(cctx, self, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
+	runErr := cmd.Run()
+	if k, ok := grading.ReadKafkaChecks(dir); ok {
+		return k, nil
+	}
+	return grading.KafkaChecks{}, fmt.Errorf("the Kafka checks did not finish (%v); see %s", runErr, filepath.Join(dir, grading.LogFile))
 }

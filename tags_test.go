@@ -1,0 +1,72 @@
+package kafkalab
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	gherkin "github.com/cucumber/gherkin/go/v42"
+	messages "github.com/cucumber/messages/go/v34"
+
+	"kafka-lab/harness/grading"
+)
+
+// TestKafkaOnlyTags: a scenario is tagged @kafka-only exactly when none of its steps (its
+// Background's included) touches the submission, and such a scenario is worth no points. A
+// grading leaves these scenarios out, so a wrong tag either grades a student on Kafka itself or
+// drops their work from the grade.
+func TestKafkaOnlyTags(t *testing.T) {
+	files, err := filepath.Glob("features/*.feature")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no features: %v", err)
+	}
+	kafkaOnly := 0
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := gherkin.ParseGherkinDocument(f, (&messages.Incrementing{}).NewId)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		var background []*messages.Step
+		for _, child := range doc.Feature.Children {
+			if child.Background != nil {
+				background = child.Background.Steps
+				continue
+			}
+			sc := child.Scenario
+			if sc == nil {
+				continue
+			}
+			var tags []string
+			for _, tg := range append(doc.Feature.Tags, sc.Tags...) {
+				tags = append(tags, tg.Name)
+			}
+			student := false
+			for _, st := range append(append([]*messages.Step(nil), background...), sc.Steps...) {
+				// Every step that reads or runs the submission names it so.
+				student = student || strings.Contains(st.Text, "the student's") || strings.Contains(st.Text, "the calculator")
+			}
+			points := false
+			for _, tg := range tags {
+				points = points || strings.HasPrefix(tg, "@points:")
+			}
+			switch only := grading.IsKafkaOnly(tags); {
+			case only:
+				kafkaOnly++
+				if student || points {
+					t.Errorf("%s: %q is tagged %s but runs the submission or is worth points", path, sc.Name, grading.KafkaOnly)
+				}
+			case !student:
+				t.Errorf("%s: %q runs nothing of the submission: tag it %s", path, sc.Name, grading.KafkaOnly)
+			}
+		}
+	}
+	if kafkaOnly == 0 {
+		t.Errorf("no scenario is tagged %s", grading.KafkaOnly)
+	}
+}
