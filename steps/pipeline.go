@@ -430,6 +430,8 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 	settled := false
 	began := time.Now()
 	lastCount, lastChange := -1, began
+	// A slow machine's calculator pauses longer between balances without having stopped.
+	quietFor := wait.Scaled(ctx, settledAfter)
 	err = programWait(ctx, expected, settleTimeout, s.programs, func(ctx context.Context) (bool, string, error) {
 		accs, err := accounts(ctx, c)
 		if err != nil {
@@ -456,14 +458,14 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 			return true, "", nil
 		}
 		progress := ledger.Progress{Accounts: accs, Quiet: time.Since(lastChange)}
-		if progress.Quiet >= settledAfter {
+		if progress.Quiet >= quietFor {
 			// Only a quiet calculator needs asking whether its group is still on its way.
 			if progress.Behind, err = c.GroupsBehind(ctx, transactions); err != nil {
 				return false, "", err
 			}
 		}
 		var why string
-		if settled, why = ledger.Settled(progress, settledAfter); settled {
+		if settled, why = ledger.Settled(progress, quietFor); settled {
 			return false, "", fmt.Errorf("%w: settled: %s", wait.ErrStop, why)
 		}
 		return false, fmt.Sprintf("%d account(s) wrong so far; not settled: %s", len(problems), why), nil
@@ -479,8 +481,8 @@ func (s *Scenario) awaitBalances(ctx context.Context, expected string, extra fun
 		tail = s.programs[0].Tail()
 	}
 	observed := strings.Join(problems, "\n  ")
-	if !settled && time.Since(began) >= settleTimeout {
-		observed += fmt.Sprintf("\n  (the calculator had not caught up after %s)", settleTimeout)
+	if limit := wait.Scaled(ctx, settleTimeout); !settled && time.Since(began) >= limit {
+		observed += fmt.Sprintf("\n  (the calculator had not caught up after %s)", limit.Round(time.Second))
 	}
 	return check{program: calculator, expected: expected, observed: observed, tail: tail,
 		hint: "keep a balance per account (msg.partition), add int(msg.value) for every transaction, and send the new balance to the same partition of balance (partition=msg.partition)"}

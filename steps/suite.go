@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"kafka-lab/harness/fault"
 	"kafka-lab/harness/grading"
 	"kafka-lab/harness/submission"
+	"kafka-lab/harness/wait"
 )
 
 // Suite is what scenarios of one run share: the Docker runtime and one cluster per topology,
@@ -51,6 +53,33 @@ type Suite struct {
 
 	resultsMu sync.Mutex
 	results   []Result
+
+	slownessOnce sync.Once
+	slow         float64
+}
+
+// SlownessEnv, when set to a number, is the machine's slowness instead of the one measured (see
+// wait.WithSlowness): 2 doubles every bound of the harness.
+const SlownessEnv = "KAFKA_LAB_SLOWNESS"
+
+// slowness is how much the harness's bounds stretch on this machine, measured once per run
+// (wait.MeasureSlowness) and said when it stretches them.
+func (s *Suite) slowness() float64 {
+	s.slownessOnce.Do(func() {
+		s.slow = wait.MeasureSlowness()
+		if v := os.Getenv(SlownessEnv); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 {
+				fmt.Fprintf(s.Out, "kafka-lab: %s=%q is not a positive number: ignored\n", SlownessEnv, v)
+			} else {
+				s.slow = f
+			}
+		}
+		if f := wait.Slowness(wait.WithSlowness(context.Background(), s.slow)); f > 1.1 {
+			fmt.Fprintf(s.Out, "kafka-lab: this machine runs %.1fx slower than the harness's reference (2 cores to itself): its time limits are stretched %.1fx\n", s.slow, f)
+		}
+	})
+	return s.slow
 }
 
 // Result is how one scenario ended.
@@ -125,6 +154,7 @@ func (s *Suite) InitializeTestSuite(tsc *godog.TestSuiteContext) {
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		s.ran.Add(1)
+		ctx = wait.WithSlowness(ctx, s.slowness())
 		return withScenario(ctx, &Scenario{suite: s, started: time.Now()}), nil
 	})
 	sc.After(func(ctx context.Context, gs *godog.Scenario, err error) (context.Context, error) {

@@ -90,7 +90,7 @@ func (p *Process) awaitExit(ctx context.Context, limit time.Duration, why string
 	case errors.As(werr, &f):
 		return f.withOutput(p)
 	case werr != nil:
-		return p.failure(fmt.Sprintf("still running after %s, so it was stopped: %s", limit, why), "")
+		return p.failure(fmt.Sprintf("still running after %s, so it was stopped: %s", wait.Scaled(ctx, limit).Round(time.Second), why), "")
 	case serr != nil:
 		return serr
 	case st.ExitCode != 0:

@@ -19,9 +19,11 @@ var ErrStop = errors.New("stopped waiting")
 type Check func(ctx context.Context) (done bool, observed string, err error)
 
 // Until calls check every interval until it reports done, ctx ends or timeout passes. The error
-// names what was awaited, how long it waited, the last observation and the last error.
+// names what was awaited, how long it waited, the last observation and the last error. The
+// timeout stretches by ctx's slowness (WithSlowness).
 func Until(ctx context.Context, what string, timeout, interval time.Duration, check Check) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	note := stretchNote(ctx)
+	ctx, cancel := context.WithTimeout(ctx, Scaled(ctx, timeout))
 	defer cancel()
 	start := time.Now()
 	var observed string
@@ -42,7 +44,7 @@ func Until(ctx context.Context, what string, timeout, interval time.Duration, ch
 		}
 		select {
 		case <-ctx.Done():
-			msg := fmt.Sprintf("timed out after %s waiting for %s", time.Since(start).Round(time.Millisecond), what)
+			msg := fmt.Sprintf("timed out after %s%s waiting for %s", time.Since(start).Round(time.Millisecond), note, what)
 			if observed != "" {
 				msg += "; last seen: " + observed
 			}

@@ -46,3 +46,34 @@ func TestUntilStopsEarlyOnErrStop(t *testing.T) {
 		t.Fatalf("want an early ErrStop, got %v after %s", err, time.Since(start))
 	}
 }
+
+// TestUntilStretchesOnASlowMachine: a bound stretches by the context's slowness and says so.
+func TestUntilStretchesOnASlowMachine(t *testing.T) {
+	ctx := WithSlowness(context.Background(), 3)
+	start := time.Now()
+	err := Until(ctx, "a state that never comes", 20*time.Millisecond, time.Millisecond, func(context.Context) (bool, string, error) {
+		return false, "", nil
+	})
+	if took := time.Since(start); took < 60*time.Millisecond {
+		t.Errorf("gave up after %s, want the 20 ms bound stretched to 60 ms", took)
+	}
+	if err == nil || !strings.Contains(err.Error(), "stretched 3.0x") {
+		t.Errorf("error %v should say the limit was stretched", err)
+	}
+	if f := Slowness(WithSlowness(context.Background(), 0.4)); f != 1 {
+		t.Errorf("a faster machine stretches nothing: got %v", f)
+	}
+	if f := Slowness(WithSlowness(context.Background(), 50)); f != MaxSlowness {
+		t.Errorf("slowness 50 = %v, want the cap %v", f, MaxSlowness)
+	}
+	if d := Scaled(ctx, time.Second); d != 3*time.Second {
+		t.Errorf("Scaled(1s) = %v, want 3s", d)
+	}
+}
+
+// TestMeasureSlownessIsAFactor: the measure is a positive factor (its value is the machine's).
+func TestMeasureSlownessIsAFactor(t *testing.T) {
+	if f := MeasureSlowness(); f <= 0 || f > 1000 {
+		t.Errorf("MeasureSlowness() = %v", f)
+	}
+}
