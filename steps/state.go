@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -103,12 +104,24 @@ func (s *Scenario) stopProcesses(ctx context.Context) error {
 		<-s.flow.done
 		s.flow = nil
 	}
+	// All at once: each may take its grace to stop.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	stop := func(f func(context.Context) error) {
+		wg.Go(func() {
+			err := f(ctx)
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		})
+	}
 	for _, p := range s.processes {
-		errs = append(errs, p.Stop(ctx))
+		stop(p.Stop)
 	}
 	for _, p := range s.programs {
-		errs = append(errs, p.Stop(ctx))
+		stop(p.Stop)
 	}
+	wg.Wait()
 	s.processes, s.programs = nil, nil
 	return errors.Join(errs...)
 }

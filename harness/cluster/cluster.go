@@ -106,6 +106,9 @@ type Cluster struct {
 	producerMu sync.Mutex // Send may be called from several goroutines
 	metaMu     sync.Mutex
 	metaConns  map[string]*sarama.Broker // by address, for fresh metadata (see metadata)
+
+	spares spares
+	suffix string // of a spare's container names (see spare.go)
 }
 
 // Start starts a cluster of the topology from the image and waits until it is ready. If it
@@ -121,6 +124,7 @@ func Start(ctx context.Context, rt *container.Runtime, topology Topology, image 
 		return nil, fmt.Errorf("unknown topology %q (known: %s, %s, %s)", topology, Single, ZooKeeper, HA)
 	}
 	c := &Cluster{Topology: topology, Image: image, rt: rt, opts: opts.withDefaults()}
+	c.spares.slowness = wait.Slowness(ctx)
 	if err := c.start(ctx); err != nil {
 		return nil, err
 	}
@@ -215,7 +219,7 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 		props[k] = v
 	}
 	ctr, err := c.rt.Start(ctx, container.Spec{
-		Name:  "broker-1",
+		Name:  "broker-1" + c.suffix,
 		Image: c.Image.Ref,
 		Env:   kafkaEnv(props, c.opts.BrokerHeap),
 		Ports: map[int]int{hostListenerPort: hostPort},
@@ -451,7 +455,7 @@ func (c *Cluster) TempDir(prefix string) (string, error) { return c.rt.TempDir(p
 // Close removes the cluster's containers.
 func (c *Cluster) Close(ctx context.Context) error {
 	c.closeClients()
-	var errs []error
+	errs := []error{c.closeSpare(ctx), c.waitRetired()}
 	for i := len(c.nodes) - 1; i >= 0; i-- {
 		errs = append(errs, c.nodes[i].Container.Remove(ctx))
 	}

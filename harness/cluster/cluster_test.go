@@ -190,3 +190,61 @@ func assertNoContainer(t *testing.T, rt *container.Runtime, name string) {
 		t.Errorf("container %s still exists", name)
 	}
 }
+
+// TestRenewTakesTheSpare: once a student's program touched the single cluster, Reset renews
+// it, with the spare that started in the background (Docker): a fresh broker at the same lab
+// address, nothing of the old one left, the old one removed.
+func TestRenewTakesTheSpare(t *testing.T) {
+	rt := runtime(t)
+	img := image(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTopic(ctx, "left-behind", 3, 1); err != nil {
+		t.Fatal(err)
+	}
+	old := c.Brokers()[0].Container
+	for range 2 { // twice: a second renew takes a second spare
+		c.MarkUntrusted()
+		if err := c.Reset(ctx); err != nil {
+			t.Fatal(err)
+		}
+		fresh := c.Brokers()[0].Container
+		if !rt.Local() && fresh.Name == old.Name {
+			t.Errorf("the broker after Renew is still %s, want the spare", old.Name)
+		}
+		admin, err := c.Admin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		topics, err := admin.ListTopics()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := topics["left-behind"]; ok {
+			t.Error("a topic survived Renew")
+		}
+		checkLabPort(t, ctx, c)
+		if err := c.CreateTopic(ctx, "left-behind", 3, 1); err != nil {
+			t.Fatalf("create a topic after Renew: %v", err)
+		}
+		old = fresh
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertNoContainer(t, rt, old.Name)
+	// No spare or old broker outlives the cluster.
+	names, err := rt.Containers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.Contains(n, "broker-1") {
+			t.Errorf("container %s left after Close", n)
+		}
+	}
+}

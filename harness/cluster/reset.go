@@ -46,11 +46,25 @@ func (c *Cluster) Reset(ctx context.Context) error {
 
 // MarkUntrusted says that a program the harness did not write (a student's) connects to the
 // cluster: the next Reset renews it.
-func (c *Cluster) MarkUntrusted() { c.untrusted.Store(true) }
+// A spare starts at once (see spare.go), for that Renew.
+func (c *Cluster) MarkUntrusted() {
+	if !c.untrusted.Swap(true) {
+		c.startSpare()
+	}
+}
 
 // Renew replaces the cluster's nodes by fresh ones with empty storage and waits until they are
-// ready, the harness's own clients connected to the new ones.
+// ready, the harness's own clients connected to the new ones: the spare's, when one started.
 func (c *Cluster) Renew(ctx context.Context) error {
+	fresh, serr := c.takeSpare(ctx)
+	if fresh != nil {
+		c.retire(c.adopt(fresh))
+		return nil
+	}
+	if serr != nil && ctx.Err() != nil {
+		return fmt.Errorf("renew the %s cluster: %w", c.Topology, serr)
+	}
+	// No spare, or it did not start: a start of our own says why, if it fails too.
 	if err := c.Close(ctx); err != nil {
 		return fmt.Errorf("renew the %s cluster: %w", c.Topology, err)
 	}

@@ -38,7 +38,12 @@ const (
 // launcher runs the script as `python3 script` would, after sending kafka-python's own warnings
 // to stderr (Python shows none without a logging set-up): they are how a program that cannot
 // reach Kafka is recognised, and they help the student too.
-const launcher = `import logging, os, runpy, sys
+//
+// It also makes SIGTERM end the program as it ends any process: in its container the program is
+// PID 1, for which the kernel ignores a signal left to its default action, so a stop would wait
+// out its grace and kill. A program that sets its own handler (to flush, say) still gets it.
+const launcher = `import logging, os, runpy, signal, sys
+signal.signal(signal.SIGTERM, lambda *_: os._exit(128 + signal.SIGTERM))
 h = logging.StreamHandler()
 h.setFormatter(logging.Formatter('%(levelname)s %(name)s: %(message)s'))
 kafka = logging.getLogger('kafka')

@@ -1,0 +1,132 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"kafka-lab/harness/wait"
+)
+
+// A single cluster that a student's program touched is renewed after the scenario (see Reset):
+// a fresh broker, about 5 s of every section 6 scenario when started then. So the moment a
+// program connects, a spare broker starts in the background, while the scenario runs on the
+// lab's clock, and Renew swaps it in. Only in Docker: local processes share the lab's ports, so
+// two brokers cannot run side by side there.
+
+// spare is a fresh cluster of the same topology, starting or started.
+type spare struct {
+	done chan struct{}
+	c    *Cluster // set when done, if it started
+	err  error
+}
+
+// spares holds a cluster's spare, if any, and the old nodes being removed.
+type spares struct {
+	mu   sync.Mutex
+	next *spare
+	gen  int // how many clusters were started for this one: names the spare's containers
+	// slowness is the machine's (wait.Slowness) when the cluster started: the spare's start
+	// has no context of a scenario to take it from.
+	slowness float64
+	// retiring removes the nodes a Renew replaced, in the background; Close waits for it.
+	retiring sync.WaitGroup
+	retireMu sync.Mutex
+	retired  []error
+}
+
+// canSpare says whether the cluster can have a spare started beside it.
+func (c *Cluster) canSpare() bool { return c.Topology == Single && !c.rt.Local() }
+
+// startSpare starts a spare in the background, unless one is there already.
+func (c *Cluster) startSpare() {
+	if !c.canSpare() {
+		return
+	}
+	c.spares.mu.Lock()
+	defer c.spares.mu.Unlock()
+	if c.spares.next != nil {
+		return
+	}
+	c.spares.gen++
+	s := &spare{done: make(chan struct{})}
+	c.spares.next = s
+	fresh := &Cluster{Topology: c.Topology, Image: c.Image, rt: c.rt, opts: c.opts, suffix: fmt.Sprintf("-%d", c.spares.gen)}
+	go func() {
+		defer close(s.done)
+		// Bounded by the start's own wait (StartTimeout); the run's Close waits for it.
+		ctx := wait.WithSlowness(context.Background(), c.spares.slowness)
+		if s.err = fresh.start(ctx); s.err == nil {
+			s.c = fresh
+		}
+	}()
+}
+
+// takeSpare waits for the spare and returns it, or nil when there is none or it did not start
+// (Renew then starts a cluster itself).
+func (c *Cluster) takeSpare(ctx context.Context) (*Cluster, error) {
+	c.spares.mu.Lock()
+	s := c.spares.next
+	c.spares.next = nil
+	c.spares.mu.Unlock()
+	if s == nil {
+		return nil, nil
+	}
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+		go func() { // not abandoned: removed once started
+			<-s.done
+			if s.c != nil {
+				_ = s.c.Close(context.Background())
+			}
+		}()
+		return nil, ctx.Err()
+	}
+	return s.c, s.err
+}
+
+// adopt makes the fresh cluster's nodes and connections this cluster's, and returns a cluster
+// holding the old ones, for the caller to close.
+func (c *Cluster) adopt(fresh *Cluster) *Cluster {
+	old := &Cluster{Topology: c.Topology, Image: c.Image, rt: c.rt, opts: c.opts}
+	c.producerMu.Lock()
+	c.metaMu.Lock()
+	old.nodes, old.brokers, old.client, old.admin, old.producer, old.metaConns = c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns
+	c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns = fresh.nodes, fresh.brokers, fresh.client, fresh.admin, fresh.producer, fresh.metaConns
+	c.metaMu.Unlock()
+	c.producerMu.Unlock()
+	return old
+}
+
+// closeSpare removes the spare, once its start ended.
+func (c *Cluster) closeSpare(ctx context.Context) error {
+	fresh, _ := c.takeSpare(ctx)
+	if fresh == nil {
+		return nil
+	}
+	return fresh.Close(ctx)
+}
+
+// retire removes old nodes in the background: nothing reaches them any more (the scenario's
+// clients are stopped), and the next scenario need not wait for their removal.
+func (c *Cluster) retire(old *Cluster) {
+	c.spares.retiring.Go(func() {
+		if err := old.Close(context.Background()); err != nil {
+			c.spares.retireMu.Lock()
+			c.spares.retired = append(c.spares.retired, err)
+			c.spares.retireMu.Unlock()
+		}
+	})
+}
+
+// waitRetired waits for the removals retire started and returns their errors.
+func (c *Cluster) waitRetired() error {
+	c.spares.retiring.Wait()
+	c.spares.retireMu.Lock()
+	defer c.spares.retireMu.Unlock()
+	err := errors.Join(c.spares.retired...)
+	c.spares.retired = nil
+	return err
+}
