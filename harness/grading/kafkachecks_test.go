@@ -10,7 +10,8 @@ func TestStudentAndKafkaTags(t *testing.T) {
 	for _, c := range []struct{ filter, student, kafka string }{
 		{"", "~@kafka-only", "@kafka-only"},
 		{"  ", "~@kafka-only", "@kafka-only"},
-		{"@section-2,@section-6", "@section-2,@section-6 && ~@kafka-only", "@section-2,@section-6 && @kafka-only"},
+		{"@section-2,@section-6", "@section-2 && ~@kafka-only,@section-6 && ~@kafka-only", "@section-2 && @kafka-only,@section-6 && @kafka-only"},
+		{"@section-7 && ~@optional", "@section-7 && ~@optional && ~@kafka-only", "@section-7 && ~@optional && @kafka-only"},
 	} {
 		if got := StudentTags(c.filter); got != c.student {
 			t.Errorf("StudentTags(%q) = %q, want %q", c.filter, got, c.student)

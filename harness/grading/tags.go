@@ -15,13 +15,17 @@ func StudentTags(filter string) string { return AndTag(filter, "~"+KafkaOnly) }
 // KafkaTags is the tag filter of the class's Kafka checks: the Kafka-only scenarios of filter.
 func KafkaTags(filter string) string { return AndTag(filter, KafkaOnly) }
 
-// AndTag narrows a godog tag filter by one more tag. In godog's filters "&&" binds looser than
-// ",": "a,b && ~c" is (a or b) and not c.
+// AndTag narrows a godog tag filter by one more tag. In godog's filters "," binds looser than
+// "&&" ("a,b && c" is a, or b and c), so the tag joins every alternative: "a && t,b && t".
 func AndTag(filter, tag string) string {
 	if strings.TrimSpace(filter) == "" {
 		return tag
 	}
-	return filter + " && " + tag
+	alts := strings.Split(filter, ",")
+	for i, a := range alts {
+		alts[i] = strings.TrimSpace(a) + " && " + tag
+	}
+	return strings.Join(alts, ",")
 }
 
 // IsKafkaOnly says whether a scenario with these tags checks Kafka itself.
