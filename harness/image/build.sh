@@ -83,7 +83,7 @@ fi
 ctx=$CACHE_DIR/context-$KAFKA_VERSION
 KAFKA_VERSION=$KAFKA_VERSION KAFKA_PYTHON_VERSION=$KAFKA_PYTHON_VERSION "$here/dist.sh" "$ctx"
 
-cp "$here/Dockerfile" "$ctx/"
+cp "$here/Dockerfile" "$here/cds.sh" "$ctx/"
 say "building $IMAGE (inputs $hash)"
 # The classic builder uses the local base as it is; BuildKit would try to resolve it in a registry.
 if ! out=$(DOCKER_BUILDKIT=0 docker build --build-arg BASE="$BASE" --build-arg KAFKA_VERSION="$KAFKA_VERSION" \

@@ -33,10 +33,15 @@ if [ -z "${KAFKA_LOG4J_OPTS:-}" ]; then
   fi
 fi
 CLASSPATH="${CLASSPATH:+$CLASSPATH:}$base_dir/libs/*"
+# The image's class-data-sharing archive (see harness/image/cds.sh), unless KAFKA_LAB_CDS=off.
+cds=
+if [ -r "$base_dir/cds/kafka.jsa" ] && [ "${KAFKA_LAB_CDS:-}" != off ]; then
+  cds=-XX:SharedArchiveFile=$base_dir/cds/kafka.jsa
+fi
 
 # Word splitting of the *_OPTS variables is intended: each holds several JVM flags.
 # shellcheck disable=SC2086
-set -- "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS ${KAFKA_GC_LOG_OPTS:-} ${KAFKA_JMX_OPTS:-} \
+set -- "$JAVA" $cds $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS ${KAFKA_GC_LOG_OPTS:-} ${KAFKA_JMX_OPTS:-} \
   -Dkafka.logs.dir="$LOG_DIR" $KAFKA_LOG4J_OPTS -cp "$CLASSPATH" ${KAFKA_OPTS:-} "$@"
 if [ "$daemon" = true ]; then
   mkdir -p "$LOG_DIR"
