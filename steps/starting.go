@@ -88,7 +88,10 @@ func startCommandsRun(ctx context.Context) error {
 	}
 	servers = append(servers, p)
 	c := s.cluster
-	err = wait.Until(ctx, "Kafka to answer on localhost:9092", brokerStartLimit, time.Second, func(ctx context.Context) (bool, string, error) {
+	// Each ask is a tool's JVM next to the starting broker: asked at once when the broker logs
+	// that it started, and otherwise every 2 s (a broker may log elsewhere).
+	var asked time.Time
+	err = wait.Until(ctx, "Kafka to answer on localhost:9092", brokerStartLimit, 100*time.Millisecond, func(ctx context.Context) (bool, string, error) {
 		for _, sp := range servers {
 			if perr := sp.Problem(ctx); perr != nil {
 				return false, "", fmt.Errorf("%w: %w", wait.ErrStop, perr)
@@ -96,6 +99,10 @@ func startCommandsRun(ctx context.Context) error {
 		}
 		// Asked after the broker said it started, a failure is final.
 		started := slices.ContainsFunc(p.Stdout.Lines(), brokerStarted.MatchString)
+		if !started && time.Since(asked) < 2*time.Second {
+			return false, "", nil
+		}
+		asked = time.Now()
 		brokers, _, err := c.LabBrokers(ctx)
 		switch {
 		case err != nil && started:

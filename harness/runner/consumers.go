@@ -22,6 +22,14 @@ const ProbePrefix = "(kafka-lab readiness check"
 // ReadyTimeout bounds AwaitReady.
 const ReadyTimeout = 45 * time.Second
 
+// A consumer's output is looked at every readyPoll; a new round of readiness messages goes out
+// every readyRound to the partitions still unseen. A round sooner than a consumer's fetch
+// (console consumers wait up to 500 ms for data) only adds messages to skip.
+const (
+	readyPoll  = 50 * time.Millisecond
+	readyRound = 500 * time.Millisecond
+)
+
 // AwaitReady returns once the consumers read every partition of topic. With shared, the
 // consumers are members of one group and together must show one readiness message from each
 // partition; otherwise each consumer must show one from each partition itself.
@@ -43,7 +51,8 @@ func AwaitReady(ctx context.Context, c *cluster.Cluster, topic string, partition
 		return out
 	}
 	what := fmt.Sprintf("the consumer%s to show messages sent to each of the %d partitions of %s", pluralS(len(consumers)), partitions, topic)
-	return wait.Until(ctx, what, ReadyTimeout, time.Second, func(ctx context.Context) (bool, string, error) {
+	var last time.Time
+	return wait.Until(ctx, what, ReadyTimeout, readyPoll, func(ctx context.Context) (bool, string, error) {
 		for _, proc := range consumers {
 			if err := proc.Problem(ctx); err != nil {
 				return false, "", fmt.Errorf("%w: %w", wait.ErrStop, err)
@@ -53,6 +62,11 @@ func AwaitReady(ctx context.Context, c *cluster.Cluster, topic string, partition
 		if len(todo) == 0 {
 			return true, "", nil
 		}
+		seen := fmt.Sprintf("no readiness message shown yet from partition(s) %v", todo)
+		if time.Since(last) < readyRound {
+			return false, seen, nil
+		}
+		last = time.Now()
 		round++
 		var msgs []cluster.Message
 		for _, p := range todo {
@@ -61,7 +75,7 @@ func AwaitReady(ctx context.Context, c *cluster.Cluster, topic string, partition
 		if err := c.Send(ctx, topic, msgs...); err != nil {
 			return false, "", err
 		}
-		return false, fmt.Sprintf("no readiness message shown yet from partition(s) %v", todo), nil
+		return false, seen, nil
 	})
 }
 
