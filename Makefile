@@ -12,7 +12,7 @@ GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
 GOTEST = $(GO) test -p 1 -count=1 -timeout 60m
 
-.PHONY: all setup docker image dist spec spec-local test vet bench sweep clean cluster down grade grade-class handout gradescope
+.PHONY: all setup docker image dist spec spec-local test vet bench sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
 
 all: spec
 
@@ -54,6 +54,11 @@ grade-class: image
 # The Gradescope autograder bundle (setup.sh + run_autograder): gradescope-autograder.zip.
 gradescope:
 	bash gradescope/bundle.sh
+
+# The bundle in containers limited like Gradescope's tiers (0.5 CPU / 768 MB, 1 / 1.5 GB,
+# 2 / 3 GB): time and score of each, on the reference or SUBMISSION=<folder>.
+gradescope-tiers: image
+	bash gradescope/tiers.sh $(if $(SUBMISSION),'$(abspath $(SUBMISSION))')
 
 # The features as one Markdown document to print and hand out.
 handout:

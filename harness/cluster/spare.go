@@ -130,3 +130,20 @@ func (c *Cluster) waitRetired() error {
 	c.spares.retired = nil
 	return err
 }
+
+// AwaitSpare waits until the spare started for the next Renew is ready (or failed to start) and
+// says whether there is one: a measure of Renew alone (cmd/bench) needs it started.
+func (c *Cluster) AwaitSpare(ctx context.Context) (bool, error) {
+	c.spares.mu.Lock()
+	s := c.spares.next
+	c.spares.mu.Unlock()
+	if s == nil {
+		return false, nil
+	}
+	select {
+	case <-s.done:
+		return s.c != nil, s.err
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
