@@ -163,12 +163,21 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 		if ok {
 			took = time.Since(st.started)
 		}
-		s.record(gs, err, took)
 		if !ok {
+			s.record(gs, err, took)
 			return ctx, nil
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
+		// A failure on a cluster that lost a node is the harness's: the student's command or
+		// program met a Kafka that was no longer whole.
+		if err != nil && !fault.Is(err) && st.cluster != nil {
+			if lost := st.cluster.Lost(rctx); lost != nil {
+				fmt.Fprintf(s.Out, "kafka-lab: after the scenario: %v\n", lost)
+				err = fault.Harness("keep Kafka running during the scenario", lost)
+			}
+		}
+		s.record(gs, err, took)
 		// The scenario's clients go first: a consumer still in its group would keep the group
 		// from being deleted.
 		if perr := st.stopProcesses(rctx); perr != nil {

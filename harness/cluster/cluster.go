@@ -48,8 +48,9 @@ const hostListenerPort = 19092
 type Options struct {
 	// StartTimeout bounds the wait for the cluster to be ready (default 90 s).
 	StartTimeout time.Duration
-	// BrokerHeap is the broker JVM's KAFKA_HEAP_OPTS (default "-Xms256m -Xmx512m").
-	BrokerHeap string
+	// Sizing is the JVMs' heaps and options (default: SizingFor(MachineMemory())); a field
+	// left empty takes its default.
+	Sizing Sizing
 	// ReadLimit caps the messages one ReadAll loads (default 200000, with 64 MiB of keys and
 	// values): a student's program that floods a topic cannot make the harness read without
 	// bound. The lab's programs send ten a second.
@@ -60,8 +61,18 @@ func (o Options) withDefaults() Options {
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 90 * time.Second
 	}
-	if o.BrokerHeap == "" {
-		o.BrokerHeap = "-Xms256m -Xmx512m"
+	def := SizingFor(MachineMemory())
+	if o.Sizing.BrokerHeap == "" {
+		o.Sizing.BrokerHeap = def.BrokerHeap
+	}
+	if o.Sizing.ControllerHeap == "" {
+		o.Sizing.ControllerHeap = def.ControllerHeap
+	}
+	if o.Sizing.JVM == "" {
+		o.Sizing.JVM = def.JVM
+	}
+	if o.Sizing.Tool == nil {
+		o.Sizing.Tool = def.Tool
 	}
 	if o.ReadLimit == 0 {
 		o.ReadLimit = 200_000
@@ -179,13 +190,15 @@ func brokerSettings() map[string]string {
 	}
 }
 
-// jvmOpts: serial GC and fewer compiler threads suit a 2-core machine and a small heap.
-const jvmOpts = "-XX:+UseSerialGC -XX:CICompilerCount=2 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
+// jvmEnv is a Kafka node's heap and JVM options.
+func (c *Cluster) jvmEnv(heap string) []string {
+	return []string{"KAFKA_HEAP_OPTS=" + heap, "KAFKA_JVM_PERFORMANCE_OPTS=" + c.opts.Sizing.JVM}
+}
 
 // kafkaEnv is the environment of a Kafka node of the image contract: its server properties as
 // KAFKA_* variables, its heap and the JVM options, sorted.
-func kafkaEnv(props map[string]string, heap string) []string {
-	env := []string{"KAFKA_HEAP_OPTS=" + heap, "KAFKA_JVM_PERFORMANCE_OPTS=" + jvmOpts}
+func (c *Cluster) kafkaEnv(props map[string]string, heap string) []string {
+	env := c.jvmEnv(heap)
 	for k, v := range props {
 		env = append(env, envName(k)+"="+v)
 	}
@@ -221,7 +234,7 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 	ctr, err := c.rt.Start(ctx, container.Spec{
 		Name:  "broker-1" + c.suffix,
 		Image: c.Image.Ref,
-		Env:   kafkaEnv(props, c.opts.BrokerHeap),
+		Env:   c.kafkaEnv(props, c.opts.Sizing.BrokerHeap),
 		Ports: map[int]int{hostListenerPort: hostPort},
 	})
 	if err != nil {
@@ -270,7 +283,7 @@ func (c *Cluster) startZooKeeper(ctx context.Context) error {
 		Name:       "zookeeper",
 		Image:      c.Image.Ref,
 		WorkingDir: "/opt/kafka",
-		Env:        []string{"KAFKA_HEAP_OPTS=-Xms64m -Xmx256m", "KAFKA_JVM_PERFORMANCE_OPTS=" + jvmOpts},
+		Env:        c.jvmEnv(c.opts.Sizing.ControllerHeap),
 		Cmd:        []string{"bin/zookeeper-server-start.sh", "config/zookeeper.properties"},
 		Ports:      map[int]int{hostListenerPort: hostPort},
 	})
@@ -292,7 +305,7 @@ func (c *Cluster) startZooKeeper(ctx context.Context) error {
 		Name:       "broker-0",
 		Image:      c.Image.Ref,
 		WorkingDir: "/opt/kafka",
-		Env:        []string{"KAFKA_HEAP_OPTS=" + c.opts.BrokerHeap, "KAFKA_JVM_PERFORMANCE_OPTS=" + jvmOpts},
+		Env:        c.jvmEnv(c.opts.Sizing.BrokerHeap),
 		Cmd:        cmd,
 		NetworkOf:  zk,
 	})
@@ -314,6 +327,34 @@ func (c *Cluster) Bootstrap() []string {
 
 // Brokers returns the broker nodes.
 func (c *Cluster) Brokers() []*Node { return c.brokers }
+
+// Lost says which of the cluster's nodes exited though the harness did not take them down: a
+// broker the machine killed for memory, say. A scenario that failed on such a cluster failed
+// for the harness's reason, not the student's. nil when all run; always nil for Own, whose
+// Kafka is the student's.
+func (c *Cluster) Lost(ctx context.Context) error {
+	if c.Topology == Own {
+		return nil
+	}
+	var lost []string
+	for _, n := range c.nodes {
+		if n.down {
+			continue
+		}
+		st, err := n.Container.State(ctx)
+		if err != nil {
+			return err
+		}
+		if !st.Running {
+			lost = append(lost, fmt.Sprintf("%s %s", n.Container.Name, st))
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the %s cluster lost a node the harness did not stop (%s; the machine may be short of memory)%s",
+		c.Topology, strings.Join(lost, ", "), c.logTails(ctx, 10))
+}
 
 // SaramaConfig is the harness's client configuration: versions every supported broker speaks
 // (4.0 dropped protocol versions older than 2.1), short timeouts so waits stay responsive.
@@ -413,6 +454,7 @@ func (c *Cluster) ClientSpecIn(n *Node, cmd ...string) container.Spec {
 		NetworkOf:   n.netns,
 		MemoryBytes: 768 << 20,
 		PidsLimit:   256,
+		Env:         slices.Clone(c.opts.Sizing.Tool),
 	}
 	if c.sharedTmp != "" {
 		spec.Mounts = []container.Mount{{Source: c.sharedTmp, Target: "/tmp"}}

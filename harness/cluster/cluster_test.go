@@ -13,6 +13,7 @@ import (
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
 	"kafka-lab/harness/internal/labtest"
+	"kafka-lab/harness/wait"
 )
 
 // These tests run real Kafka in real Docker (make image first), or as local
@@ -121,12 +122,44 @@ func TestSingleStartResetStop(t *testing.T) {
 	assertNoContainer(t, rt, name)
 }
 
+// A broker that exits without the harness stopping it is lost: a failure then is the
+// harness's. One the harness stops is not.
+func TestLost(t *testing.T) {
+	rt := runtime(t)
+	img := image(t, rt)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	if err := c.Lost(ctx); err != nil {
+		t.Fatalf("a running cluster: %v", err)
+	}
+	b := c.Brokers()[0].Container
+	if err := b.Kill(ctx, "SIGKILL"); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.Until(ctx, "the killed broker to have exited", 30*time.Second, 50*time.Millisecond,
+		func(ctx context.Context) (bool, string, error) {
+			st, err := b.State(ctx)
+			return err == nil && !st.Running, st.String(), err
+		}); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Lost(ctx)
+	if err == nil || !strings.Contains(err.Error(), b.Name) {
+		t.Errorf("a broker killed behind the harness's back: Lost = %v, want it named", err)
+	}
+}
+
 func TestFailedStartSaysWhyAndLeavesNothing(t *testing.T) {
 	rt := runtime(t)
 	img := image(t, rt)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{BrokerHeap: "-Xmx1k"})
+	_, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{Sizing: cluster.Sizing{BrokerHeap: "-Xmx1k"}})
 	if err == nil {
 		t.Fatal("a broker whose JVM cannot start gave no error")
 	}

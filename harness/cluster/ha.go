@@ -102,7 +102,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 	props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
 	ctl, err := c.rt.Start(ctx, container.Spec{
 		Name: "ha-controller", Image: c.Image.Ref, Network: network, Hostname: "controller",
-		Env: kafkaEnv(props, "-Xms128m -Xmx256m"),
+		Env: c.kafkaEnv(props, c.opts.Sizing.ControllerHeap),
 	})
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 		labPort := c.haListeners(props, id, hostPort)
 		broker, err := c.rt.Start(ctx, container.Spec{
 			Name: fmt.Sprintf("ha-broker-%d", id), Image: c.Image.Ref, NetworkOf: holder,
-			Env: kafkaEnv(props, c.opts.BrokerHeap),
+			Env: c.kafkaEnv(props, c.opts.Sizing.BrokerHeap),
 		})
 		if err != nil {
 			return err

@@ -1,0 +1,95 @@
+package cluster
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Sizing is how much memory the Kafka JVMs of a cluster may take: what a 2-core machine with a
+// few GiB to itself affords, or, where this process's memory is small (Gradescope's default
+// container: 768 MiB for the harness, the four JVMs of the ha cluster and a lab tool), heaps
+// that start small and a JIT with no second tier, whose compiler threads were what pushed such
+// a container over its limit.
+type Sizing struct {
+	// BrokerHeap and ControllerHeap are KAFKA_HEAP_OPTS of a broker and of a controller or
+	// ZooKeeper node.
+	BrokerHeap, ControllerHeap string
+	// JVM is KAFKA_JVM_PERFORMANCE_OPTS of every node.
+	JVM string
+	// Tool is the environment of a lab command the cluster runs, the student's included (none:
+	// the script's defaults). It leaves the heap to the script: a server of section 1 needs its
+	// own (the log cleaner's buffer alone takes 128 MiB of it).
+	Tool []string
+}
+
+// smallMemory is the memory under which the small sizing applies: the ha cluster's four JVMs at
+// the roomy sizing commit over a GiB of heap before a tool starts.
+const smallMemory = 3 << 30
+
+// jvmOpts: serial GC and fewer compiler threads suit a 2-core machine and a small heap.
+const jvmOpts = "-XX:+UseSerialGC -XX:CICompilerCount=2 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
+
+// smallJVM adds C1 only (its code is smaller and it compiles with less memory) and a smaller
+// code cache. The lab's load is a few messages a second: no broker needs C2's code for it.
+const smallJVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=48m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
+
+// SizingFor is the sizing for a machine (or container) with mem bytes of memory; 0 is unknown,
+// and sized as roomy.
+func SizingFor(mem uint64) Sizing {
+	if mem == 0 || mem >= smallMemory {
+		return Sizing{BrokerHeap: "-Xms256m -Xmx512m", ControllerHeap: "-Xms128m -Xmx256m", JVM: jvmOpts}
+	}
+	return Sizing{
+		BrokerHeap: "-Xms32m -Xmx192m", ControllerHeap: "-Xms16m -Xmx128m", JVM: smallJVM,
+		Tool: []string{"KAFKA_JVM_PERFORMANCE_OPTS=" + smallJVM},
+	}
+}
+
+// MachineMemory is the memory this process may use: its cgroup's limit (v2, then v1) where it
+// has one below the machine's, else the machine's; 0 if neither can be read.
+func MachineMemory() uint64 {
+	total := meminfoTotal("/proc/meminfo")
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		if b, err := os.ReadFile(f); err == nil {
+			if limit, ok := cgroupLimit(string(b)); ok && (total == 0 || limit < total) {
+				return limit
+			}
+		}
+	}
+	return total
+}
+
+// cgroupLimit parses a cgroup memory limit file: "max" (v2) or a huge number (v1) is no limit.
+func cgroupLimit(s string) (uint64, bool) {
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	if err != nil || n == 0 || n >= 1<<60 {
+		return 0, false
+	}
+	return n, true
+}
+
+// meminfoTotal is MemTotal of /proc/meminfo in bytes, 0 if it cannot be read.
+func meminfoTotal(path string) uint64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			fields := strings.Fields(rest)
+			if len(fields) == 0 {
+				return 0
+			}
+			kb, err := strconv.ParseUint(fields[0], 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
