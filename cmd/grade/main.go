@@ -106,42 +106,17 @@ func gradeOne(submission, out, tags string, quiet bool, timeout time.Duration) e
 	name := filepath.Base(filepath.Clean(submission))
 	// A grading that outlives its deadline is stopped as Ctrl-C stops it (the suite removes its
 	// containers and exits), after its reports say that it is no grade.
-	deadline := time.AfterFunc(timeout, func() {
+	start := time.Now()
+	graded, err := gradeWithin(steps.GradeOptions{Submission: submission, Tags: tags}, out, quiet, timeout, func() {
 		rec := grading.Record{Student: name, Status: grading.Timeout, Seconds: timeout.Seconds(),
 			Error: fmt.Sprintf("not done within %v: stopped", timeout)}
 		if err := grading.WriteUnfinished(out, rec); err != nil {
 			fmt.Fprintf(os.Stderr, "grade: %v\n", err)
 		}
 		fmt.Fprintf(os.Stderr, "grade: %s: %s\n", name, rec.Error)
-		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
-	})
-	defer deadline.Stop()
-	console, progress := io.Writer(os.Stdout), io.Writer(os.Stderr)
-	if quiet {
-		console, progress = io.Discard, nil
-	}
-	start := time.Now()
-	graded, err := steps.Grade(steps.GradeOptions{
-		Submission: submission,
-		Paths:      []string{featuresDir},
-		Tags:       tags,
-		Format:     fmt.Sprintf("pretty,cucumber:%s", filepath.Join(out, "cucumber.json")),
-		Output:     console,
-		Progress:   progress,
-		Notes:      os.Stderr,
-	})
-	if container.Interrupted() {
-		// The suite is removing its containers and exits when done (container.CloseOnSignal);
-		// scenarios that ran meanwhile failed for want of Kafka: nothing here is a grade.
-		fmt.Fprintf(os.Stderr, "grade: interrupted: %s not graded\n", submission)
-		time.Sleep(time.Minute)
-		os.Exit(130)
-	}
+	}, submission+" not graded")
 	if err != nil {
 		return err
-	}
-	if !deadline.Stop() {
-		select {} // the deadline's SIGTERM ends the process
 	}
 	scenarios := graded.Scenarios
 	rec := grading.RecordOf(name, scenarios, time.Since(start))
@@ -202,35 +177,12 @@ func runKafkaChecks(out, tags string, quiet bool, timeout time.Duration) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	deadline := time.AfterFunc(timeout, func() {
-		fmt.Fprintf(os.Stderr, "grade: the Kafka checks were not done within %v: stopped\n", timeout)
-		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
-	})
-	defer deadline.Stop()
-	console, progress := io.Writer(os.Stdout), io.Writer(os.Stderr)
-	if quiet {
-		console, progress = io.Discard, nil
-	}
 	start := time.Now()
-	graded, err := steps.Grade(steps.GradeOptions{
-		KafkaChecks: true,
-		Paths:       []string{featuresDir},
-		Tags:        tags,
-		Format:      fmt.Sprintf("pretty,cucumber:%s", filepath.Join(out, "cucumber.json")),
-		Output:      console,
-		Progress:    progress,
-		Notes:       os.Stderr,
-	})
-	if container.Interrupted() {
-		fmt.Fprintf(os.Stderr, "grade: interrupted: the Kafka checks did not finish\n")
-		time.Sleep(time.Minute)
-		os.Exit(130)
-	}
+	graded, err := gradeWithin(steps.GradeOptions{KafkaChecks: true, Tags: tags}, out, quiet, timeout, func() {
+		fmt.Fprintf(os.Stderr, "grade: the Kafka checks were not done within %v: stopped\n", timeout)
+	}, "the Kafka checks did not finish")
 	if err != nil {
 		return err
-	}
-	if !deadline.Stop() {
-		select {} // the deadline's SIGTERM ends the process
 	}
 	k := grading.KafkaChecksOf(checksKey(tags), graded.Scenarios, time.Since(start))
 	if err := grading.WriteKafkaChecks(out, k); err != nil {
@@ -241,6 +193,39 @@ func runKafkaChecks(out, tags string, quiet bool, timeout time.Duration) error {
 		return errors.New("the Kafka checks did not all pass")
 	}
 	return nil
+}
+
+// gradeWithin runs a grading of the features with cucumber.json written into out, and the
+// console and progress shown unless quiet. Past timeout, timedOut says so and the process is
+// stopped as Ctrl-C stops it; an interrupted run (the suite removes its containers) says that
+// interrupted was not done, and exits. It returns only when the grading is whole.
+func gradeWithin(o steps.GradeOptions, out string, quiet bool, timeout time.Duration, timedOut func(), interrupted string) (steps.Graded, error) {
+	deadline := time.AfterFunc(timeout, func() {
+		timedOut()
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	})
+	defer deadline.Stop()
+	o.Output, o.Progress, o.Notes = io.Writer(os.Stdout), io.Writer(os.Stderr), os.Stderr
+	if quiet {
+		o.Output, o.Progress = io.Discard, nil
+	}
+	o.Paths = []string{featuresDir}
+	o.Format = fmt.Sprintf("pretty,cucumber:%s", filepath.Join(out, "cucumber.json"))
+	graded, err := steps.Grade(o)
+	if container.Interrupted() {
+		// The suite is removing its containers and exits when done (container.CloseOnSignal);
+		// scenarios that ran meanwhile failed for want of Kafka: nothing here is a result.
+		fmt.Fprintf(os.Stderr, "grade: interrupted: %s\n", interrupted)
+		time.Sleep(time.Minute)
+		os.Exit(130)
+	}
+	if err != nil {
+		return steps.Graded{}, err
+	}
+	if !deadline.Stop() {
+		select {} // the deadline's SIGTERM ends the process
+	}
+	return graded, nil
 }
 
 // checksKey names what the Kafka checks' outcome depends on: the Kafka the harness runs (the

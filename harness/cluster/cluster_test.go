@@ -55,15 +55,21 @@ func TestInspectImage(t *testing.T) {
 	}
 }
 
-func TestSingleStartResetStop(t *testing.T) {
+// startSingle starts a single cluster for a test whose steps take at most d.
+func startSingle(t *testing.T, d time.Duration) (context.Context, *container.Runtime, *cluster.Cluster) {
+	t.Helper()
 	rt := runtime(t)
-	img := image(t, rt)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	c, err := cluster.Start(ctx, rt, cluster.Single, image(t, rt), cluster.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, rt, c
+}
+
+func TestSingleStartResetStop(t *testing.T) {
+	ctx, rt, c := startSingle(t, 3*time.Minute)
 	checkLabPort(t, ctx, c)
 
 	// A topic and a consumer group, made by the lab's own tools, then Reset.
@@ -125,14 +131,7 @@ func TestSingleStartResetStop(t *testing.T) {
 // A broker that exits without the harness stopping it is lost: a failure then is the
 // harness's. One the harness stops is not.
 func TestLost(t *testing.T) {
-	rt := runtime(t)
-	img := image(t, rt)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, _, c := startSingle(t, 2*time.Minute)
 	t.Cleanup(func() { _ = c.Close(context.Background()) })
 	if err := c.Lost(ctx); err != nil {
 		t.Fatalf("a running cluster: %v", err)
@@ -148,7 +147,7 @@ func TestLost(t *testing.T) {
 		}); err != nil {
 		t.Fatal(err)
 	}
-	err = c.Lost(ctx)
+	err := c.Lost(ctx)
 	if err == nil || !strings.Contains(err.Error(), b.Name) {
 		t.Errorf("a broker killed behind the harness's back: Lost = %v, want it named", err)
 	}
@@ -228,14 +227,7 @@ func assertNoContainer(t *testing.T, rt *container.Runtime, name string) {
 // it, with the spare that started in the background (Docker): a fresh broker at the same lab
 // address, nothing of the old one left, the old one removed.
 func TestRenewTakesTheSpare(t *testing.T) {
-	rt := runtime(t)
-	img := image(t, rt)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, rt, c := startSingle(t, 3*time.Minute)
 	if err := c.CreateTopic(ctx, "left-behind", 3, 1); err != nil {
 		t.Fatal(err)
 	}

@@ -35,18 +35,24 @@ func TestMeminfoTotal(t *testing.T) {
 }
 
 // Gradescope's default container (768 MiB) gets the small sizing, its 3 GiB one and an
-// unknown machine the roomy one; the small one fits the ha cluster's four JVMs' heaps with
-// room for a tool in the container.
+// unknown machine the roomy one; a lab command never has its heap set.
 func TestSizingFor(t *testing.T) {
 	small := SizingFor(768 << 20)
-	if !strings.Contains(small.JVM, "TieredStopAtLevel=1") || len(small.Tool) == 0 {
+	if !strings.Contains(small.JVM, "TieredStopAtLevel=1") {
 		t.Errorf("768 MiB: %+v, want the small sizing", small)
 	}
 	if !strings.Contains(small.BrokerHeap, "-Xms32m") {
 		t.Errorf("768 MiB: broker heap %q should start small", small.BrokerHeap)
 	}
+	for _, mem := range []uint64{768 << 20, 3 << 30, 24 << 30, 0} {
+		for _, e := range SizingFor(mem).Tool {
+			if strings.HasPrefix(e, "KAFKA_HEAP_OPTS=") {
+				t.Errorf("%d bytes: a lab command's heap is set (%s): a server of section 1 needs its script's", mem, e)
+			}
+		}
+	}
 	for _, mem := range []uint64{3 << 30, 24 << 30, 0} {
-		if s := SizingFor(mem); s.BrokerHeap != "-Xms256m -Xmx512m" || len(s.Tool) != 0 {
+		if s := SizingFor(mem); s.BrokerHeap != "-Xms256m -Xmx512m" || strings.Contains(s.JVM, "TieredStopAtLevel") {
 			t.Errorf("%d bytes: %+v, want the roomy sizing", mem, s)
 		}
 	}
