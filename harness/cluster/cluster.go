@@ -403,8 +403,29 @@ func (c *Cluster) Ready(ctx context.Context) error {
 				return false, "no metadata answer", err
 			}
 			got := len(c.client.Brokers())
-			return got == want, fmt.Sprintf("%d broker(s)", got), nil
+			if got != want {
+				return false, fmt.Sprintf("%d broker(s)", got), nil
+			}
+			return c.eachAnswers()
 		})
+}
+
+// eachAnswers says whether every broker of the metadata answers on its own host address: a
+// broker is in the metadata once registered, a moment before its listeners accept, and Docker's
+// port proxy resets a connection to a port nothing listens on yet.
+func (c *Cluster) eachAnswers() (bool, string, error) {
+	for _, b := range c.client.Brokers() {
+		if ok, _ := b.Connected(); !ok {
+			if err := b.Open(c.client.Config()); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
+				return false, fmt.Sprintf("broker %d at %s: %v", b.ID(), b.Addr(), err), nil
+			}
+		}
+		if _, err := b.ApiVersions(&sarama.ApiVersionsRequest{}); err != nil {
+			_ = b.Close() // sarama opens it again on its next use
+			return false, fmt.Sprintf("broker %d does not answer at %s yet: %v", b.ID(), b.Addr(), err), nil
+		}
+	}
+	return true, "", nil
 }
 
 // Client returns the harness's sarama client of this cluster.
