@@ -355,7 +355,7 @@ type batchResult struct {
 // batchThroughput grades a class of four submissions, whole, with cmd/grade and the default
 // workers.
 func batchThroughput(ctx context.Context, img cluster.Image) (batchResult, error) {
-	r := batchResult{n: 4, workers: grading.DefaultWorkers()}
+	r := batchResult{n: 4, workers: grading.DefaultWorkers(cluster.MachineMemory())}
 	tmp, err := os.MkdirTemp("", "kafka-lab-bench-batch-")
 	if err != nil {
 		return r, err

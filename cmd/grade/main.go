@@ -41,7 +41,7 @@ func main() {
 		batch    = flag.Bool("batch", false, "grade every submission folder under the given folder")
 		out      = flag.String("out", "grades", "the reports' folder (a batch: one subfolder per submission)")
 		tags     = flag.String("tags", "", "grade only these scenarios (godog tag expression, e.g. @section-2)")
-		workers  = flag.Int("workers", grading.DefaultWorkers(), "batch: submissions graded at a time")
+		workers  = flag.Int("workers", grading.DefaultWorkers(cluster.MachineMemory()), "batch: submissions graded at a time")
 		timeout  = flag.Duration("timeout", 15*time.Minute, "time limit of one submission's grading: past it, it is stopped and is no grade")
 		sameUser = flag.Bool("local-same-user", false, "-dist when not root: run the submission's programs and commands as this user (they can read and change its files)")
 		quiet    = flag.Bool("quiet", false, "no spec output on the console, only the score")

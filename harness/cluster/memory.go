@@ -10,8 +10,8 @@ import (
 // Sizing is how much memory the Kafka JVMs of a cluster may take: what a 2-core machine with a
 // few GiB to itself affords, or, where this process's memory is small (Gradescope's default
 // container: 768 MiB for the harness, the four JVMs of the ha cluster and a lab tool), heaps
-// that start small and a JIT with no second tier, whose compiler threads were what pushed such
-// a container over its limit.
+// that start small (a JIT with no second tier everywhere: its compiler threads were what pushed
+// such a container over its limit).
 type Sizing struct {
 	// BrokerHeap and ControllerHeap are KAFKA_HEAP_OPTS of a broker and of a controller or
 	// ZooKeeper node.
@@ -28,12 +28,14 @@ type Sizing struct {
 // the roomy sizing commit over a GiB of heap before a tool starts.
 const smallMemory = 3 << 30
 
-// jvmOpts: serial GC and fewer compiler threads suit a 2-core machine and a small heap.
-const jvmOpts = "-XX:+UseSerialGC -XX:CICompilerCount=2 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
+// jvmOpts: the serial collector suits a 2-core machine and a small heap, and C1 alone a
+// broker that starts often and serves a few messages a second: the ha cluster's four JVMs,
+// which start side by side, are ready in 6-7 s instead of 8.5-9.3 (measured here), the single
+// broker as fast as with C2.
+const jvmOpts = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
 
-// smallJVM adds C1 only (its code is smaller and it compiles with less memory) and a smaller
-// code cache. The lab's load is a few messages a second: no broker needs C2's code for it.
-const smallJVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=48m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
+// smallJVM adds a smaller code cache.
+const smallJVM = jvmOpts + " -XX:ReservedCodeCacheSize=48m"
 
 // toolJVM replaces the scripts' G1 and C2 for a lab command: most run for a second, where the
 // serial collector and C1 alone start faster (a tool run 12% faster, measured here) and spend

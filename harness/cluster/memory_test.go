@@ -38,7 +38,7 @@ func TestMeminfoTotal(t *testing.T) {
 // unknown machine the roomy one; a lab command never has its heap set.
 func TestSizingFor(t *testing.T) {
 	small := SizingFor(768 << 20)
-	if !strings.Contains(small.JVM, "TieredStopAtLevel=1") {
+	if !strings.Contains(small.JVM, "TieredStopAtLevel=1") || !strings.Contains(small.JVM, "ReservedCodeCacheSize") {
 		t.Errorf("768 MiB: %+v, want the small sizing", small)
 	}
 	if !strings.Contains(small.BrokerHeap, "-Xms32m") {
@@ -52,7 +52,7 @@ func TestSizingFor(t *testing.T) {
 		}
 	}
 	for _, mem := range []uint64{3 << 30, 24 << 30, 0} {
-		if s := SizingFor(mem); s.BrokerHeap != "-Xms256m -Xmx512m" || strings.Contains(s.JVM, "TieredStopAtLevel") {
+		if s := SizingFor(mem); s.BrokerHeap != "-Xms256m -Xmx512m" || strings.Contains(s.JVM, "ReservedCodeCacheSize") {
 			t.Errorf("%d bytes: %+v, want the roomy sizing", mem, s)
 		}
 	}

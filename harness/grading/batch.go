@@ -161,31 +161,16 @@ type Batch struct {
 	Log io.Writer
 }
 
-// DefaultWorkers is how many submissions a batch grades at a time by default: a grading keeps
-// about one core busy between its waits (JVM starts, Kafka's own timers) and holds about 3 GiB
-// (a single broker, the four JVMs of section 7, clients), so one per core, as many as memory
-// allows at 4 GiB each.
-func DefaultWorkers() int {
+// DefaultWorkers is how many submissions a batch grades at a time by default on a machine of
+// mem bytes (0: unknown): a grading keeps about one core busy between its waits (JVM starts,
+// Kafka's own timers) and holds about 3 GiB (a single broker, the four JVMs of section 7,
+// clients), so one per core, as many as memory allows at 4 GiB each.
+func DefaultWorkers(mem uint64) int {
 	n := runtime.NumCPU()
-	if mem := totalMemory(); mem > 0 {
+	if mem > 0 {
 		n = min(n, int(mem/(4<<30)))
 	}
 	return max(1, n)
-}
-
-// totalMemory reads MemTotal from /proc/meminfo (0 where there is none).
-func totalMemory() uint64 {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // Submissions lists the submission folders of dir: its subfolders, hidden ones left out.
