@@ -10,8 +10,7 @@ import (
 // Sizing is how much memory the Kafka JVMs of a cluster may take: what a 2-core machine with a
 // few GiB to itself affords, or, where this process's memory is small (Gradescope's default
 // container: 768 MiB for the harness, the four JVMs of the ha cluster and a lab tool), heaps
-// that start small (a JIT with no second tier everywhere: its compiler threads were what pushed
-// such a container over its limit).
+// that start small and a smaller code cache.
 type Sizing struct {
 	// BrokerHeap and ControllerHeap are KAFKA_HEAP_OPTS of a broker and of a controller or
 	// ZooKeeper node.
@@ -45,14 +44,11 @@ const toolJVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djav
 // SizingFor is the sizing for a machine (or container) with mem bytes of memory; 0 is unknown,
 // and sized as roomy.
 func SizingFor(mem uint64) Sizing {
+	tool := []string{"KAFKA_JVM_PERFORMANCE_OPTS=" + toolJVM}
 	if mem == 0 || mem >= smallMemory {
-		return Sizing{BrokerHeap: "-Xms256m -Xmx512m", ControllerHeap: "-Xms128m -Xmx256m", JVM: jvmOpts,
-			Tool: []string{"KAFKA_JVM_PERFORMANCE_OPTS=" + toolJVM}}
+		return Sizing{BrokerHeap: "-Xms256m -Xmx512m", ControllerHeap: "-Xms128m -Xmx256m", JVM: jvmOpts, Tool: tool}
 	}
-	return Sizing{
-		BrokerHeap: "-Xms32m -Xmx192m", ControllerHeap: "-Xms16m -Xmx128m", JVM: smallJVM,
-		Tool: []string{"KAFKA_JVM_PERFORMANCE_OPTS=" + toolJVM},
-	}
+	return Sizing{BrokerHeap: "-Xms32m -Xmx192m", ControllerHeap: "-Xms16m -Xmx128m", JVM: smallJVM, Tool: tool}
 }
 
 // MachineMemory is the memory this process may use: its cgroup's limit (v2, then v1) where it
