@@ -361,3 +361,32 @@ func TestUntrustedIsUnprivileged(t *testing.T) {
 		t.Errorf("untrusted container: %q %q; want uid 65534, a read-only root and a writable /tmp", res.Stdout, res.Stderr)
 	}
 }
+
+// TestRemoveReturnsWhenGone: two removes of one container at once (a renewed cluster's old
+// broker removed in the background while a signal's Close removes the run) both return only
+// once the container is gone, so that nothing of a run outlives its process.
+func TestRemoveReturnsWhenGone(t *testing.T) {
+	ctx := context.Background()
+	rt := newRuntime(t)
+	// A process that ignores SIGTERM keeps the engine busy removing it for a while.
+	c, err := rt.Start(ctx, container.Spec{Name: "removed-twice", Image: cluster.ImageFromEnv(),
+		Entrypoint: []string{"sh", "-c", "trap '' TERM; sleep 600"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			err := c.Remove(ctx)
+			if err == nil && len(containersOfRun(t, rt, rt.RunID)) != 0 {
+				err = fmt.Errorf("Remove returned while %s is still there", c.Name)
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

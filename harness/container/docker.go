@@ -197,10 +197,35 @@ func (d *dockerEngine) kill(ctx context.Context, id string, signal string) error
 
 func (d *dockerEngine) remove(ctx context.Context, id string) error {
 	err := d.pool.Client.RemoveContainer(dc.RemoveContainerOptions{ID: id, Force: true, RemoveVolumes: true, Context: ctx})
-	if err != nil && !gone(err) {
-		return err
+	switch {
+	case err == nil:
+		return nil
+	case beingRemoved(err):
+		// Another remove of this run (a renewed cluster's old broker, removed in the
+		// background) got there first: done only when the container is gone, so that nothing
+		// of the run is left when its Close returns and the process exits.
+		return d.awaitGone(ctx, id)
+	case gone(err):
+		return nil
 	}
-	return nil
+	return err
+}
+
+// awaitGone waits until the engine no longer knows the container, or ctx ends.
+func (d *dockerEngine) awaitGone(ctx context.Context, id string) error {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, err := d.pool.Client.InspectContainerWithContext(id, ctx)
+		if err != nil && noSuchContainer(err) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("container %.12s still being removed: %w", id, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 func (d *dockerEngine) logs(ctx context.Context, id string, lines int) (string, error) {
@@ -270,12 +295,16 @@ func mountsTmp(spec Spec) bool {
 }
 
 // gone says whether a Docker error means the container no longer exists or is being removed.
-func gone(err error) bool {
+func gone(err error) bool { return noSuchContainer(err) || beingRemoved(err) }
+
+// noSuchContainer says whether a Docker error means the engine does not know the container.
+func noSuchContainer(err error) bool {
 	var noSuch *dc.NoSuchContainer
-	if errors.As(err, &noSuch) {
-		return true
-	}
+	return errors.As(err, &noSuch) || strings.Contains(err.Error(), "No such container")
+}
+
+// beingRemoved says whether a Docker error means another request is removing the container.
+func beingRemoved(err error) bool {
 	msg := err.Error()
-	return strings.Contains(msg, "No such container") || strings.Contains(msg, "is already in progress") ||
-		strings.Contains(msg, "removal of container")
+	return strings.Contains(msg, "is already in progress") || strings.Contains(msg, "removal of container")
 }
