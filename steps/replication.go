@@ -54,8 +54,8 @@ func haCluster(ctx context.Context) error {
 
 // createdTopics returns the cluster's topics with their partition states: every scenario starts
 // from a reset cluster, so they are the ones the student's command made.
-func createdTopics(c *cluster.Cluster) (map[string][]cluster.PartitionState, error) {
-	states, err := c.PartitionStates()
+func createdTopics(ctx context.Context, c *cluster.Cluster) (map[string][]cluster.PartitionState, error) {
+	states, err := c.PartitionStatesSettled(ctx, func(st []cluster.PartitionState) bool { return len(st) > 0 })
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func newTopicWithRF(ctx context.Context, rf int) error {
 	if err != nil {
 		return err
 	}
-	created, err := createdTopics(c)
+	created, err := createdTopics(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func clusterHasTopic(ctx context.Context, name string, partitions int) error {
 	if err != nil {
 		return err
 	}
-	topics, err := c.Topics(ctx)
+	topics, err := c.TopicsSettled(ctx, func(t map[string]int) bool { _, ok := t[name]; return ok })
 	if err != nil {
 		return err
 	}

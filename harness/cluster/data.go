@@ -90,6 +90,46 @@ func (c *Cluster) Topics(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
+// MetadataLag bounds how long the broker the harness asks takes to learn of a change the
+// controller committed: a student's kafka-topics.sh returns once the controller has the topic,
+// and the brokers' metadata follows a moment later (on a loaded machine, a long moment).
+const MetadataLag = 3 * time.Second
+
+// TopicsSettled returns the cluster's topics as soon as want holds for them, else as they are
+// after MetadataLag: a check of what a student's command just changed gives the brokers the
+// time to learn of it, and a wrong command costs that time only.
+func (c *Cluster) TopicsSettled(ctx context.Context, want func(map[string]int) bool) (map[string]int, error) {
+	var topics map[string]int
+	err := wait.Until(ctx, "the brokers to learn of the change", MetadataLag, 50*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+		t, err := c.Topics(ctx)
+		if err == nil {
+			topics = t
+		}
+		return err == nil && want(t), "", err
+	})
+	if topics == nil {
+		return nil, err
+	}
+	return topics, nil
+}
+
+// PartitionStatesSettled is TopicsSettled for PartitionStates.
+func (c *Cluster) PartitionStatesSettled(ctx context.Context, want func([]PartitionState) bool, topics ...string) ([]PartitionState, error) {
+	var states []PartitionState
+	listed := false
+	err := wait.Until(ctx, "the brokers to learn of the change", MetadataLag, 50*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+		st, err := c.PartitionStates(topics...)
+		if err == nil {
+			states, listed = st, true
+		}
+		return err == nil && want(st), "", err
+	})
+	if !listed {
+		return nil, err
+	}
+	return states, nil
+}
+
 // TopicList formats topics as "a (10 partitions), b (1 partition)", or "none".
 func TopicList(topics map[string]int) string {
 	if len(topics) == 0 {
