@@ -45,8 +45,29 @@ type Graded struct {
 // returns how every scenario ended. Optional and mandatory scenarios run in one pass: points,
 // not the run's status, say what passed.
 func Grade(o GradeOptions) (Graded, error) {
+	g := NewGrader(o)
+	graded, err := g.Grade(o.Submission, o.Format)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if cerr := g.Close(ctx); cerr != nil {
+		fmt.Fprintf(g.suite.Out, "kafka-lab: %v\n", cerr)
+	}
+	return graded, err
+}
+
+// Grader grades submissions one after another with the same clusters, as a batch's worker
+// does: the clusters are reset after every scenario whoever's it was (see Suite.After), so
+// the next submission meets them as the first did, and a start of each is saved.
+type Grader struct {
+	suite *Suite
+	o     GradeOptions
+	used  bool
+}
+
+// NewGrader returns a grader of the options' image or distribution, features and tags;
+// o.Submission and o.Format are given to each Grade.
+func NewGrader(o GradeOptions) *Grader {
 	suite := NewSuite()
-	suite.SubmissionDir = o.Submission
 	if o.Image != "" {
 		suite.Image = o.Image
 	}
@@ -64,23 +85,46 @@ func Grade(o GradeOptions) (Graded, error) {
 	if o.Output == nil {
 		o.Output = io.Discard
 	}
-	tags := grading.StudentTags(o.Tags)
-	if o.KafkaChecks {
-		tags = grading.KafkaTags(o.Tags)
+	return &Grader{suite: suite, o: o}
+}
+
+// Grade grades one submission, with format as GradeOptions.Format says.
+func (g *Grader) Grade(submission, format string) (Graded, error) {
+	s := g.suite
+	if g.used {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := s.nextSubmission(ctx)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(s.Out, "kafka-lab: before the next submission: %v\n", err)
+		}
+	}
+	g.used = true
+	s.SetSubmission(submission)
+	tools := s.ClientsStarted()
+	tags := grading.StudentTags(g.o.Tags)
+	if g.o.KafkaChecks {
+		tags = grading.KafkaTags(g.o.Tags)
 	}
 	status := godog.TestSuite{
-		Name:                 "kafka-lab",
-		TestSuiteInitializer: suite.InitializeTestSuite,
-		ScenarioInitializer:  suite.InitializeScenario,
-		Options: &godog.Options{Paths: o.Paths, Tags: tags, Strict: true, Format: o.Format, Output: o.Output,
-			Concurrency: 1, NoColors: o.Progress == nil},
+		Name:                "kafka-lab",
+		ScenarioInitializer: s.InitializeScenario,
+		Options: &godog.Options{Paths: g.o.Paths, Tags: tags, Strict: true, Format: format, Output: g.o.Output,
+			Concurrency: 1, NoColors: g.o.Progress == nil},
 	}.Run()
-	g := Graded{Scenarios: suite.Scenarios(), ToolRuns: suite.ClientsStarted()}
-	if status == 2 || (status != 0 && len(g.Scenarios) == 0) {
-		return g, fmt.Errorf("godog could not run the spec (status %d): check -tags, -format and the features' paths", status)
+	graded := Graded{Scenarios: s.Scenarios(), ToolRuns: s.ClientsStarted() - tools}
+	if status == 2 || (status != 0 && len(graded.Scenarios) == 0) {
+		return graded, fmt.Errorf("godog could not run the spec (status %d): check -tags, -format and the features' paths", status)
 	}
-	return g, nil
+	return graded, nil
 }
+
+// Notes sends what the suite says outside the formatters to w from now on: a worker gives
+// each submission's to its own log.
+func (g *Grader) Notes(w io.Writer) { g.suite.Out = w }
+
+// Close removes the clusters and whatever else the grader started.
+func (g *Grader) Close(ctx context.Context) error { return g.suite.Close(ctx) }
 
 // sectionOf names a scenario's lab section from its tags, as "§N".
 func sectionOf(tags []string) string {

@@ -20,6 +20,7 @@ import (
 	"kafka-lab/harness/container"
 	"kafka-lab/harness/fault"
 	"kafka-lab/harness/grading"
+	"kafka-lab/harness/sandbox"
 	"kafka-lab/harness/submission"
 	"kafka-lab/harness/wait"
 )
@@ -236,6 +237,39 @@ func (s *Suite) SetSubmission(dir string) {
 	s.SubmissionDir = dir
 	s.submissionOnce = sync.Once{}
 	s.ResetResults()
+}
+
+// nextSubmission readies the suite for another student's submission: the clusters a scenario
+// broke or that lost a node, and the terminals of section 1 (cheap to start), are removed, so
+// the next submission starts them afresh; so are the staged copies of the last submission.
+// The single and ha clusters, reset after the last scenario, stay.
+func (s *Suite) nextSubmission(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ran.Store(0)
+	if s.rt == nil {
+		return nil
+	}
+	var errs []error
+	for t, sc := range s.clusters {
+		keep := sc.err == nil && (t == cluster.Single || t == cluster.HA)
+		if keep {
+			if lost := sc.c.Lost(ctx); lost != nil {
+				fmt.Fprintf(s.Out, "kafka-lab: %v: it is started afresh\n", lost)
+				keep = false
+			}
+		}
+		if keep {
+			continue
+		}
+		if sc.c != nil {
+			s.clientsClosed += sc.c.ClientsStarted()
+			errs = append(errs, sc.c.Close(ctx))
+		}
+		delete(s.clusters, t)
+	}
+	errs = append(errs, s.rt.RemoveTempDirs(sandbox.StageDirPrefix))
+	return errors.Join(errs...)
 }
 
 // Submission loads the student's submission once per run and prints its warnings.

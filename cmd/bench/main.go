@@ -352,18 +352,18 @@ type batchResult struct {
 	many       time.Duration
 }
 
-// batchThroughput grades a class of four submissions, whole, with cmd/grade and the default
-// workers.
+// batchThroughput grades a class of six submissions, whole, with cmd/grade and the default
+// workers: three each for two workers, so that a worker's clusters serve more than one.
 func batchThroughput(ctx context.Context, img cluster.Image) (batchResult, error) {
-	r := batchResult{n: 4, workers: grading.DefaultWorkers(cluster.MachineMemory())}
+	r := batchResult{n: 6, workers: grading.DefaultWorkers(cluster.MachineMemory())}
 	tmp, err := os.MkdirTemp("", "kafka-lab-bench-batch-")
 	if err != nil {
 		return r, err
 	}
 	defer os.RemoveAll(tmp)
 	class := filepath.Join(tmp, "class")
-	for _, name := range []string{"reference", "exactly-once", "wrong-partitions", "too-slow"} {
-		if err := os.CopyFS(filepath.Join(class, name), os.DirFS(filepath.Join("testdata/submissions", name))); err != nil {
+	for i, name := range []string{"reference", "exactly-once", "wrong-partitions", "too-slow", "syntax-error", "reference"} {
+		if err := os.CopyFS(filepath.Join(class, fmt.Sprintf("%d-%s", i, name)), os.DirFS(filepath.Join("testdata/submissions", name))); err != nil {
 			return r, err
 		}
 	}

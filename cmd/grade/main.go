@@ -48,6 +48,7 @@ func main() {
 		noChecks = flag.Bool("no-kafka-checks", false, "batch: do not run the Kafka checks after the class")
 		checks   = flag.Bool("kafka-checks", false, "run the scenarios that check Kafka itself (@kafka-only) instead of grading a submission")
 		dist     = flag.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
+		worker   = flag.Bool("worker", false, "a batch's worker: grade the submissions the batch writes on stdin, one after another with the same clusters (see grading.Serve)")
 	)
 	flag.StringVar(&featuresDir, "features", "features", "the spec's features folder")
 	flag.Usage = func() {
@@ -55,7 +56,7 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() != 1 && !*checks {
+	if flag.NArg() != 1 && !*checks && !*worker {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -77,6 +78,13 @@ func main() {
 			os.Exit(2)
 		}
 		if err := runKafkaChecks(*out, *tags, *quiet, *timeout); err != nil {
+			fmt.Fprintf(os.Stderr, "grade: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *worker {
+		if err := runWorker(*tags); err != nil {
 			fmt.Fprintf(os.Stderr, "grade: %v\n", err)
 			os.Exit(1)
 		}
@@ -135,14 +143,12 @@ func runBatch(dir, out, tags string, workers int, timeout time.Duration, skipChe
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	b := grading.Batch{Dir: dir, Out: out, Workers: workers, Timeout: timeout, Log: os.Stderr,
-		Command: func(ctx context.Context, submission, subOut string) *exec.Cmd {
-			// The child's own deadline comes first, so that it removes its containers itself;
-			// the batch's (Timeout) is the backstop.
-			args := []string{"-quiet", "-out", subOut, "-features", featuresDir, "-timeout", (timeout - timeout/10).String()}
+		Worker: func() *exec.Cmd {
+			args := []string{"-worker", "-features", featuresDir}
 			if tags != "" {
 				args = append(args, "-tags", tags)
 			}
-			return exec.CommandContext(ctx, self, append(args, submission)...)
+			return exec.Command(self, args...)
 		}}
 	if st, err := os.Stat(dir); err == nil && os.Getenv("KAFKA_LAB_DIST") != "" && st.Mode().Perm()&0o005 != 0 {
 		// Local processes share the machine's files: a student's program could read the
@@ -193,6 +199,34 @@ func runKafkaChecks(out, tags string, quiet bool, timeout time.Duration) error {
 		return errors.New("the Kafka checks did not all pass")
 	}
 	return nil
+}
+
+// runWorker grades the jobs a batch gives on stdin (grading.Serve), one after another with the
+// same clusters, and answers on stdout. The batch stops it past a submission's time limit.
+func runWorker(tags string) error {
+	answers := os.Stdout
+	os.Stdout = os.Stderr // nothing else may write between the answers
+	g := steps.NewGrader(steps.GradeOptions{Tags: tags, Paths: []string{featuresDir}, Notes: os.Stderr})
+	err := grading.Serve(os.Stdin, answers, func(job grading.Job) error {
+		start := time.Now()
+		graded, err := g.Grade(job.Submission, fmt.Sprintf("progress,cucumber:%s", filepath.Join(job.Out, "cucumber.json")))
+		if container.Interrupted() {
+			select {} // the suite removes its containers and exits (container.CloseOnSignal)
+		}
+		if err != nil {
+			return err
+		}
+		name := filepath.Base(filepath.Clean(job.Submission))
+		rec := grading.RecordOf(name, graded.Scenarios, time.Since(start))
+		if err := grading.WriteReports(job.Out, graded.Scenarios, rec); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s: %s\n", name, grading.Summary(grading.Tally(graded.Scenarios))) // its grade.log
+		return nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return errors.Join(err, g.Close(ctx))
 }
 
 // gradeWithin runs a grading of the features with cucumber.json written into out, and the

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,6 +76,25 @@ func (rt *Runtime) TempDir(prefix string) (string, error) {
 	rt.dirs = append(rt.dirs, dir)
 	rt.mu.Unlock()
 	return dir, nil
+}
+
+// RemoveTempDirs removes the run's folders made by TempDir(prefix) so far: a worker that grades
+// one submission after another drops the copies of the last one before the next.
+func (rt *Runtime) RemoveTempDirs(prefix string) error {
+	start := fmt.Sprintf("kafka-lab-%s-%s-", rt.RunID, prefix)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	var errs []error
+	kept := rt.dirs[:0]
+	for _, d := range rt.dirs {
+		if !strings.HasPrefix(filepath.Base(d), start) {
+			kept = append(kept, d)
+			continue
+		}
+		errs = append(errs, os.RemoveAll(d))
+	}
+	rt.dirs = kept
+	return errors.Join(errs...)
 }
 
 // New connects to the Docker engine (DOCKER_HOST or the default socket) and sweeps the

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 )
@@ -154,9 +153,9 @@ type Batch struct {
 	Dir, Out string
 	Workers  int
 	Timeout  time.Duration
-	// Command is the process that grades submission into its report folder out, writing
-	// score.json last (cmd/grade does); made with exec.CommandContext(ctx, ...).
-	Command func(ctx context.Context, submission, out string) *exec.Cmd
+	// Worker makes a worker process (see Serve): it grades the jobs it is given one after
+	// another, each submission into its report folder, score.json last (cmd/grade -worker).
+	Worker func() *exec.Cmd
 	// Log receives a line per submission started and done.
 	Log io.Writer
 }
@@ -206,11 +205,19 @@ func (b Batch) Run(ctx context.Context) ([]Record, error) {
 	var wg sync.WaitGroup
 	for range max(b.Workers, 1) {
 		wg.Go(func() {
+			var w *worker // started for the first submission, and again after one is stopped
 			for name := range todo {
-				rec, done := b.grade(ctx, name, log, &mu)
+				rec, done := b.grade(ctx, &w, name, log, &mu)
 				if done {
 					mu.Lock()
 					records = append(records, rec)
+					mu.Unlock()
+				}
+			}
+			if w != nil {
+				if err := w.close(); err != nil {
+					mu.Lock()
+					fmt.Fprintf(log, "%v\n", err)
 					mu.Unlock()
 				}
 			}
@@ -243,13 +250,15 @@ feed:
 	return records, nil
 }
 
-// grade grades one submission in its own process; done is false when the batch was
-// interrupted before it finished.
-func (b Batch) grade(ctx context.Context, name string, log io.Writer, mu *sync.Mutex) (Record, bool) {
+// grade grades one submission with the worker *w, started first if nil; done is false when
+// the batch was interrupted before it finished. A worker stopped (past the time limit, or
+// interrupted) or dead is set to nil.
+func (b Batch) grade(ctx context.Context, w **worker, name string, log io.Writer, mu *sync.Mutex) (Record, bool) {
 	out := filepath.Join(b.Out, name)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return Record{Student: name, Status: Error, Error: err.Error()}, true
 	}
+	_ = os.Remove(filepath.Join(out, RecordFile)) // a record of an earlier run must not count
 	logf, err := os.Create(filepath.Join(out, LogFile))
 	if err != nil {
 		return Record{Student: name, Status: Error, Error: err.Error()}, true
@@ -258,35 +267,39 @@ func (b Batch) grade(ctx context.Context, name string, log io.Writer, mu *sync.M
 	mu.Lock()
 	fmt.Fprintf(log, "%s: grading\n", name)
 	mu.Unlock()
-	sctx, cancel := context.WithTimeout(ctx, b.Timeout)
-	defer cancel()
 	start := time.Now()
-	cmd := b.Command(sctx, filepath.Join(b.Dir, name), out)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own process group, stopped as Ctrl-C would stop it (it removes its containers), then
-	// killed after a grace; and stopped with the batch if the batch itself dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = 30 * time.Second
-	runErr := cmd.Run()
-	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever of the group is left
+	if *w == nil {
+		if *w, err = b.startWorker(); err != nil {
+			rec := Record{Student: name, Status: Error, Error: err.Error()}
+			_ = WriteRecord(out, rec)
+			return rec, true
+		}
+	}
+	done, how, err := (*w).grade(ctx, Job{Submission: filepath.Join(b.Dir, name), Out: out}, b.Timeout, logf)
+	if how != answered {
+		*w = nil
 	}
 	took := time.Since(start)
 	rec, ok := ReadRecord(out)
 	switch {
-	case ok && runErr == nil:
-	case ctx.Err() != nil:
-		// Interrupted: whatever it wrote is not a grade; it is graded again next time.
+	case how == interrupted:
+		// Whatever it wrote is not a grade; it is graded again next time.
 		_ = os.Remove(filepath.Join(out, RecordFile))
 		return Record{}, false
-	case sctx.Err() != nil:
+	case how == timedOut:
 		rec = Record{Student: name, Status: Timeout, Seconds: took.Round(time.Second).Seconds(),
 			Error: fmt.Sprintf("not done within %v: stopped", b.Timeout)}
-		_ = WriteRecord(out, rec)
+		_ = WriteUnfinished(out, rec)
+	case how == answered && done.Error == "" && ok:
 	default:
+		why := done.Error
+		if err != nil {
+			why = err.Error()
+		} else if why == "" {
+			why = "no record written"
+		}
 		rec = Record{Student: name, Status: Error, Seconds: took.Round(time.Second).Seconds(),
-			Error: fmt.Sprintf("grading failed (%v); see %s", runErr, filepath.Join(out, LogFile))}
+			Error: fmt.Sprintf("grading failed (%s); see %s", why, filepath.Join(out, LogFile))}
 		_ = WriteRecord(out, rec)
 	}
 	mu.Lock()

@@ -3,6 +3,7 @@ package grading
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,10 +12,33 @@ import (
 	"time"
 )
 
-// fake grades a submission by running the script in its folder's "grade.sh": the batch's
-// bookkeeping is tested without Kafka.
-func fake(ctx context.Context, submission, out string) *exec.Cmd {
-	return exec.CommandContext(ctx, "sh", filepath.Join(submission, "grade.sh"), filepath.Base(submission), out)
+// fakeWorkerEnv makes the test binary a batch's worker (see TestMain) that grades a
+// submission by running the script in its folder's "grade.sh": the batch's bookkeeping is
+// tested without Kafka. The script gets the student's name, the report folder and, in
+// $WORKER, the worker's process id.
+const fakeWorkerEnv = "KAFKA_LAB_FAKE_WORKER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(fakeWorkerEnv) == "1" {
+		err := Serve(os.Stdin, os.Stdout, func(job Job) error {
+			cmd := exec.Command("sh", filepath.Join(job.Submission, "grade.sh"), filepath.Base(job.Submission), job.Out)
+			cmd.Env = append(os.Environ(), fmt.Sprintf("WORKER=%d", os.Getpid()))
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			return cmd.Run()
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func fake() *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fakeWorkerEnv+"=1")
+	return cmd
 }
 
 func class(t *testing.T, scripts map[string]string) string {
@@ -42,7 +66,7 @@ func TestBatchRecordsTimeoutsAndErrorsAndResumes(t *testing.T) {
 	})
 	out := t.TempDir()
 	var log bytes.Buffer
-	b := Batch{Dir: dir, Out: out, Workers: 2, Timeout: 2 * time.Second, Command: fake, Log: &log}
+	b := Batch{Dir: dir, Out: out, Workers: 2, Timeout: 2 * time.Second, Worker: fake, Log: &log}
 	start := time.Now()
 	recs, err := b.Run(context.Background())
 	if err != nil {
@@ -62,6 +86,16 @@ func TestBatchRecordsTimeoutsAndErrorsAndResumes(t *testing.T) {
 	}
 	if !strings.Contains(recs[2].Error, "grade.log") {
 		t.Errorf("an error points at its log: %q", recs[2].Error)
+	}
+	// What a worker says while it grades a submission is in that submission's log only.
+	if l := readLog(t, out, "carol"); !strings.Contains(l, "boom") {
+		t.Errorf("carol's grade.log:\n%s", l)
+	}
+	if l := readLog(t, out, "alice"); strings.Contains(l, "boom") {
+		t.Errorf("alice's grade.log has carol's output:\n%s", l)
+	}
+	if res, err := os.ReadFile(filepath.Join(out, "bob", GradescopeFile)); err != nil || !strings.Contains(string(res), "nothing here is your grade") {
+		t.Errorf("bob's results.json after a timeout: %s (%v)", res, err)
 	}
 	csv, err := os.ReadFile(filepath.Join(out, CSVFile))
 	if err != nil || !strings.Contains(string(csv), "alice,graded,3,4,1,5,2.0,2,") || strings.Count(string(csv), "\n") != 4 {
@@ -89,7 +123,7 @@ func TestInterruptedBatchLeavesRunningOnesToGradeAgain(t *testing.T) {
 	out := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(time.Second, cancel)
-	b := Batch{Dir: dir, Out: out, Workers: 1, Timeout: time.Minute, Command: fake}
+	b := Batch{Dir: dir, Out: out, Workers: 1, Timeout: time.Minute, Worker: fake}
 	recs, err := b.Run(ctx)
 	if err == nil || !strings.Contains(err.Error(), "run it again") {
 		t.Errorf("err = %v, want an interruption that says to run again", err)
@@ -101,11 +135,65 @@ func TestInterruptedBatchLeavesRunningOnesToGradeAgain(t *testing.T) {
 		t.Error("the interrupted submission has a record: it would not be graded again")
 	}
 	// The rerun grades both.
-	b.Command = func(ctx context.Context, submission, out string) *exec.Cmd {
-		return exec.CommandContext(ctx, "sh", "-c", writesScore, "sh", filepath.Base(submission), out)
+	if err := os.WriteFile(filepath.Join(dir, "slow", "grade.sh"), []byte(writesScore), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	recs, err = b.Run(context.Background())
 	if err != nil || len(recs) != 2 || recs[0].Status != Graded || recs[1].Status != Graded {
 		t.Errorf("rerun: %+v, %v", recs, err)
+	}
+}
+
+func readLog(t *testing.T, out, student string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(out, student, LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestBatchReusesWorkers: a worker grades one submission after another; one stopped past the
+// time limit is replaced for the next.
+func TestBatchReusesWorkers(t *testing.T) {
+	logsWorker := `echo "$WORKER" > "$2/../$1.worker"; ` + writesScore
+	dir := class(t, map[string]string{"a": logsWorker, "b": logsWorker, "c": "sleep 60", "d": logsWorker, "e": logsWorker})
+	out := t.TempDir()
+	b := Batch{Dir: dir, Out: out, Workers: 1, Timeout: 2 * time.Second, Worker: fake}
+	recs, err := b.Run(context.Background())
+	if err != nil || len(recs) != 5 {
+		t.Fatalf("records %+v, %v", recs, err)
+	}
+	worker := map[string]string{}
+	for _, s := range []string{"a", "b", "d", "e"} {
+		data, err := os.ReadFile(filepath.Join(out, s+".worker"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker[s] = strings.TrimSpace(string(data))
+	}
+	if worker["a"] != worker["b"] || worker["d"] != worker["e"] {
+		t.Errorf("workers %v: a and b, d and e should share one", worker)
+	}
+	if worker["a"] == worker["d"] {
+		t.Errorf("workers %v: the worker stopped at c's time limit graded d", worker)
+	}
+	if recs[2].Status != Timeout {
+		t.Errorf("c: %s, want a timeout", recs[2].Short())
+	}
+}
+
+// TestWorkerThatDiesIsAnError: a worker that exits in the middle of a submission leaves it an
+// error (graded again next time), and the next submission gets a new worker.
+func TestWorkerThatDiesIsAnError(t *testing.T) {
+	dir := class(t, map[string]string{"a": `kill -9 "$WORKER"`, "b": writesScore})
+	out := t.TempDir()
+	b := Batch{Dir: dir, Out: out, Workers: 1, Timeout: time.Minute, Worker: fake}
+	recs, err := b.Run(context.Background())
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("records %+v, %v", recs, err)
+	}
+	if recs[0].Status != Error || !strings.Contains(recs[0].Error, "worker ended") || recs[1].Status != Graded {
+		t.Errorf("records %+v, want a an error for a (its worker ended) and b graded", recs)
 	}
 }

@@ -73,6 +73,10 @@ type Program struct {
 	source string
 }
 
+// StageDirPrefix names the run's folders (container.Runtime.TempDir) that hold a program's
+// copy of the submission.
+const StageDirPrefix = "submission"
+
 // Start starts dir/script with python3. A missing file is an error that says what to add.
 func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Program, error) {
 	abs, err := filepath.Abs(dir)
@@ -91,7 +95,7 @@ func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Progra
 		return nil, fmt.Errorf("read %s: %w", script, err)
 	}
 	// The program runs from a copy of the folder's regular files, never from the folder itself.
-	staged, err := c.TempDir("submission")
+	staged, err := c.TempDir(StageDirPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("stage the submission: %w", err)
 	}
