@@ -239,10 +239,11 @@ func (s *Suite) SetSubmission(dir string) {
 	s.ResetResults()
 }
 
-// nextSubmission readies the suite for another student's submission: the clusters a scenario
-// broke or that lost a node, and the terminals of section 1 (cheap to start), are removed, so
-// the next submission starts them afresh; so are the staged copies of the last submission.
-// The single and ha clusters, reset after the last scenario, stay.
+// nextSubmission readies the suite for another student's submission, who must meet nothing of
+// the last one's: a single or ha cluster stays only if it is as it was fresh
+// (cluster.Reusable); else the single cluster is renewed (its spare, when one started) and any
+// other removed, to start afresh when a scenario needs it. So are clusters a scenario broke or
+// that lost a node, section 1's terminals, and the staged copies of the last submission.
 func (s *Suite) nextSubmission(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -252,15 +253,32 @@ func (s *Suite) nextSubmission(ctx context.Context) error {
 	}
 	var errs []error
 	for t, sc := range s.clusters {
-		keep := sc.err == nil && (t == cluster.Single || t == cluster.HA)
-		if keep {
+		why := "only the single and ha clusters are kept"
+		switch {
+		case sc.err != nil:
+			why = "a scenario broke it"
+		case t == cluster.Single || t == cluster.HA:
 			if lost := sc.c.Lost(ctx); lost != nil {
-				fmt.Fprintf(s.Out, "kafka-lab: %v: it is started afresh\n", lost)
-				keep = false
+				why = lost.Error()
+				break
+			}
+			reason, err := sc.c.Reusable(ctx)
+			if err == nil && reason == "" {
+				continue
+			}
+			why = reason
+			if err != nil {
+				why = err.Error()
+			} else if t == cluster.Single {
+				if err := sc.c.Renew(ctx); err == nil {
+					continue
+				} else {
+					why += "; renewing it: " + err.Error()
+				}
 			}
 		}
-		if keep {
-			continue
+		if t == cluster.Single || t == cluster.HA {
+			fmt.Fprintf(s.Out, "kafka-lab: the %s cluster of the last submission is not used again (%s): it starts afresh when needed\n", t, why)
 		}
 		if sc.c != nil {
 			s.clientsClosed += sc.c.ClientsStarted()

@@ -108,6 +108,8 @@ type Cluster struct {
 	clients atomic.Int64
 	// untrusted is set once a student's program connects, until the next Reset (see there).
 	untrusted atomic.Bool
+	// fresh describes the "__" topics when the nodes were fresh (see Reusable).
+	fresh map[string]string
 	// sharedTmp is the host folder every client of an Own cluster has as /tmp.
 	sharedTmp string
 
@@ -161,6 +163,9 @@ func (c *Cluster) start(ctx context.Context) error {
 	}
 	if err == nil {
 		err = c.Ready(ctx)
+	}
+	if err == nil && c.Topology != Own {
+		err = c.noteFresh()
 	}
 	if err != nil {
 		logs := c.logTails(context.WithoutCancel(ctx), 30)

@@ -273,3 +273,47 @@ func TestRenewTakesTheSpare(t *testing.T) {
 		}
 	}
 }
+
+// TestReusable: a cluster is reused for the next submission only as it was fresh. Reset keeps
+// Kafka's "__" topics, which a student's kafka-topics.sh can make before Kafka does (here with
+// 3 partitions instead of the broker's 10) or change; Reusable notices, and a renewed cluster
+// is fresh again.
+func TestReusable(t *testing.T) {
+	ctx, _, c := startSingle(t, 3*time.Minute)
+	reusable := func(want string) {
+		t.Helper()
+		why, err := c.Reusable(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want == "" && why != "" || !strings.Contains(why, want) {
+			t.Errorf("Reusable says %q, want %q", why, want)
+		}
+	}
+	reusable("")
+	if err := c.CreateTopic(ctx, "my_first_topic", 10, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reusable("") // a topic of the lab's is gone with Reset
+	admin, err := c.Admin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As kafka-topics.sh --create does (CreateTopic waits on the lab's topics only).
+	if err := admin.CreateTopic("__consumer_offsets", &sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 1}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reusable("__consumer_offsets was made")
+	if err := c.Renew(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reusable("")
+	c.MarkUntrusted()
+	reusable("a student's program used it")
+}

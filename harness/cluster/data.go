@@ -527,32 +527,55 @@ func (c *Cluster) PartitionStates(topics ...string) ([]PartitionState, error) {
 func (c *Cluster) metadata(topics []string) (*sarama.MetadataResponse, error) {
 	c.metaMu.Lock()
 	defer c.metaMu.Unlock()
-	if c.metaConns == nil {
-		c.metaConns = map[string]*sarama.Broker{}
-	}
 	var errs []error
 	for _, addr := range c.Bootstrap() {
-		b := c.metaConns[addr]
-		if b == nil {
-			b = sarama.NewBroker(addr)
-			if err := b.Open(c.client.Config()); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			c.metaConns[addr] = b
-		}
-		req := sarama.NewMetadataRequest(c.client.Config().Version, topics)
-		req.AllowAutoTopicCreation = false
-		resp, err := b.GetMetadata(req)
+		resp, err := c.metadataOf(addr, topics)
 		if err != nil {
-			_ = b.Close()
-			delete(c.metaConns, addr)
-			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+			errs = append(errs, err)
 			continue
 		}
 		return resp, nil
 	}
 	return nil, fmt.Errorf("no broker answered a metadata request: %w", errors.Join(errs...))
+}
+
+// metadataOfEach asks every broker for its metadata: what each knows.
+func (c *Cluster) metadataOfEach(topics []string) ([]*sarama.MetadataResponse, error) {
+	c.metaMu.Lock()
+	defer c.metaMu.Unlock()
+	var out []*sarama.MetadataResponse
+	for _, addr := range c.Bootstrap() {
+		resp, err := c.metadataOf(addr, topics)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, resp)
+	}
+	return out, nil
+}
+
+// metadataOf asks the broker at addr, on a connection kept for it; c.metaMu is held.
+func (c *Cluster) metadataOf(addr string, topics []string) (*sarama.MetadataResponse, error) {
+	if c.metaConns == nil {
+		c.metaConns = map[string]*sarama.Broker{}
+	}
+	b := c.metaConns[addr]
+	if b == nil {
+		b = sarama.NewBroker(addr)
+		if err := b.Open(c.client.Config()); err != nil {
+			return nil, fmt.Errorf("%s: %w", addr, err)
+		}
+		c.metaConns[addr] = b
+	}
+	req := sarama.NewMetadataRequest(c.client.Config().Version, topics)
+	req.AllowAutoTopicCreation = false
+	resp, err := b.GetMetadata(req)
+	if err != nil {
+		_ = b.Close()
+		delete(c.metaConns, addr)
+		return nil, fmt.Errorf("%s: %w", addr, err)
+	}
+	return resp, nil
 }
 
 // LiveBrokers returns the ids of the brokers in the metadata: registered and not fenced.

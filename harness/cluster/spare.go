@@ -95,6 +95,7 @@ func (c *Cluster) adopt(fresh *Cluster) *Cluster {
 	c.metaMu.Lock()
 	old.nodes, old.brokers, old.client, old.admin, old.producer, old.metaConns = c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns
 	c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns = fresh.nodes, fresh.brokers, fresh.client, fresh.admin, fresh.producer, fresh.metaConns
+	c.fresh = fresh.fresh
 	c.metaMu.Unlock()
 	c.producerMu.Unlock()
 	return old
