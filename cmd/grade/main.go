@@ -4,6 +4,11 @@
 //	grade -batch [flags] CLASS   every submission folder under CLASS, -workers at a time
 //	grade -kafka-checks [flags]  the scenarios that check Kafka itself (@kafka-only), no submission
 //
+// A batch grades with -workers worker processes (grade -worker, fed by the batch on stdin, see
+// grading.Serve), each grading one submission after another on clusters it keeps while they
+// are as fresh (cluster.Reusable); a worker past a submission's -timeout is stopped and
+// replaced.
+//
 // Reports of a submission: results.json (Gradescope), classroom.json and classroom.b64 (GitHub
 // Classroom's runner result), cucumber.json, junit.xml, summary.txt and score.json. A batch
 // adds grades.csv and a summary table; run again, it grades only what is not done yet.

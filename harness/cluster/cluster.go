@@ -438,6 +438,9 @@ func (c *Cluster) Client() sarama.Client { return c.client }
 
 // Admin returns the harness's sarama cluster admin.
 func (c *Cluster) Admin() (sarama.ClusterAdmin, error) {
+	if c.client == nil {
+		return nil, fmt.Errorf("cluster admin: the %s cluster has no Kafka client (its nodes are the student's, or it is closed)", c.Topology)
+	}
 	if c.admin == nil {
 		a, err := sarama.NewClusterAdminFromClient(c.client)
 		if err != nil {

@@ -59,7 +59,6 @@ func (c *Cluster) Renew(ctx context.Context) error {
 	fresh, serr := c.takeSpare(ctx)
 	if fresh != nil {
 		c.retire(c.adopt(fresh))
-		c.untrusted.Store(false)
 		return nil
 	}
 	if serr != nil && ctx.Err() != nil {
@@ -72,7 +71,6 @@ func (c *Cluster) Renew(ctx context.Context) error {
 	if err := c.start(ctx); err != nil {
 		return fmt.Errorf("renew the %s cluster: %w", c.Topology, err)
 	}
-	c.untrusted.Store(false)
 	return nil
 }
 
