@@ -32,6 +32,10 @@ func addStartingSteps(sc *godog.ScenarioContext) {
 // (zookeeper.connection.timeout.ms in config/server.properties) and says so.
 const brokerStartLimit = 60 * time.Second
 
+// zooKeeperStartLimit bounds the wait for the student's ZooKeeper to listen before the broker
+// starts: a JVM start and a moment of ZooKeeper's own, on a loaded machine.
+const zooKeeperStartLimit = 30 * time.Second
+
 // listensHint says where the lab's broker listens, for a Kafka that does not answer there.
 const listensHint = "start the broker with config/server.properties as it is (config/kraft/server.properties in KRaft mode on 3.x): it listens on localhost:9092; --override listeners=... or another file moves it"
 
@@ -66,13 +70,25 @@ func startCommandsRun(ctx context.Context) error {
 				observed: fmt.Sprintf("a ZooKeeper start: `%s`", zk.Text),
 				hint:     "Kafka 4 removed ZooKeeper (KIP-833): leave start_zookeeper out, format the storage with kafka-storage.sh, then start the broker"}
 		}
-		// The broker waits for ZooKeeper by itself (up to 18 s), as it does when a person
-		// starts it in the second terminal: no need to wait here.
 		p, err := s.startCommand(ctx, inForeground(zk))
 		if err != nil {
 			return err
 		}
 		servers = append(servers, p)
+		// The broker waits for ZooKeeper by itself, 18 s at most; on a loaded machine
+		// ZooKeeper's own start can take longer, and a person would see it up before starting
+		// the broker in the second terminal. So the harness waits until it listens; whatever
+		// else goes wrong (ZooKeeper exits, listens elsewhere) the broker's start says below.
+		_ = wait.Until(ctx, "ZooKeeper to listen on localhost:2181", zooKeeperStartLimit, 200*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+			if perr := p.Problem(ctx); perr != nil {
+				return false, "", fmt.Errorf("%w: %w", wait.ErrStop, perr)
+			}
+			ok, err := s.cluster.ZooKeeperListens(ctx)
+			return ok, "", err
+		})
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 	}
 	r, err := s.runner()
 	if err != nil {

@@ -38,6 +38,16 @@ func (c *Cluster) LabBrokers(ctx context.Context) ([]Endpoint, container.Result,
 	return out, res, nil
 }
 
+// ZooKeeperListens says whether anything accepts connections on the lab's ZooKeeper address,
+// localhost:2181, where the lab's tools run (a shell's /dev/tcp: no JVM to start).
+func (c *Cluster) ZooKeeperListens(ctx context.Context) (bool, error) {
+	res, err := c.RunTool(ctx, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181")
+	if err != nil {
+		return false, fmt.Errorf("probe localhost:2181: %w", err)
+	}
+	return res.ExitCode == 0, nil
+}
+
 var quorumLeader = regexp.MustCompile(`(?m)^LeaderId:\s*(-?\d+)\s*$`)
 
 // QuorumLeader returns the KRaft controller quorum's leader id (-1 if none) as
