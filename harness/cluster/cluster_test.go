@@ -303,13 +303,18 @@ func TestReusable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// As kafka-topics.sh --create does (CreateTopic waits on the lab's topics only).
-	if err := admin.CreateTopic("__consumer_offsets", &sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 1}, false); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"__consumer_offsets", "__evil"} {
+		if err := admin.CreateTopic(name, &sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 1}, false); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := c.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
 	reusable("__consumer_offsets was made")
+	if why, _ := c.Reusable(ctx); strings.Contains(why, "__evil") {
+		t.Errorf("Reset kept a student's __evil: %s", why)
+	}
 	if err := c.Renew(ctx); err != nil {
 		t.Fatal(err)
 	}
