@@ -106,6 +106,7 @@ type Cluster struct {
 	nodes   []*Node // every container, in start order
 	brokers []*Node
 	clients atomic.Int64
+	probes  atomic.Int64 // names the probe containers, which are no lab tool
 	// untrusted is set once a student's program connects, until the next Reset (see there).
 	untrusted atomic.Bool
 	// fresh describes the "__" topics when the nodes were fresh (see Reusable).
@@ -475,8 +476,14 @@ func (c *Cluster) ClientSpec(cmd ...string) container.Spec {
 // ClientSpecIn is ClientSpec in the network namespace of broker n, where localhost:9092 is n.
 // In the ha topology the namespace outlives the broker, so a client may run while n is down.
 func (c *Cluster) ClientSpecIn(n *Node, cmd ...string) container.Spec {
+	return c.clientSpec(fmt.Sprintf("client-%d", c.clients.Add(1)), n, cmd)
+}
+
+// clientSpec is ClientSpecIn named name: a probe that is no lab tool (see ZooKeeperListens)
+// does not count among ClientsStarted.
+func (c *Cluster) clientSpec(name string, n *Node, cmd []string) container.Spec {
 	spec := container.Spec{
-		Name:        fmt.Sprintf("client-%d", c.clients.Add(1)),
+		Name:        name,
 		Image:       c.Image.Ref,
 		WorkingDir:  "/opt/kafka",
 		Cmd:         cmd,

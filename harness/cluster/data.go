@@ -99,35 +99,31 @@ const MetadataLag = 3 * time.Second
 // after MetadataLag: a check of what a student's command just changed gives the brokers the
 // time to learn of it, and a wrong command costs that time only.
 func (c *Cluster) TopicsSettled(ctx context.Context, want func(map[string]int) bool) (map[string]int, error) {
-	var topics map[string]int
-	err := wait.Until(ctx, "the brokers to learn of the change", MetadataLag, 50*time.Millisecond, func(ctx context.Context) (bool, string, error) {
-		t, err := c.Topics(ctx)
-		if err == nil {
-			topics = t
-		}
-		return err == nil && want(t), "", err
-	})
-	if topics == nil {
-		return nil, err
-	}
-	return topics, nil
+	return settled(ctx, func() (map[string]int, error) { return c.Topics(ctx) }, want)
 }
 
 // PartitionStatesSettled is TopicsSettled for PartitionStates.
 func (c *Cluster) PartitionStatesSettled(ctx context.Context, want func([]PartitionState) bool, topics ...string) ([]PartitionState, error) {
-	var states []PartitionState
-	listed := false
-	err := wait.Until(ctx, "the brokers to learn of the change", MetadataLag, 50*time.Millisecond, func(ctx context.Context) (bool, string, error) {
-		st, err := c.PartitionStates(topics...)
-		if err == nil {
-			states, listed = st, true
+	return settled(ctx, func() ([]PartitionState, error) { return c.PartitionStates(topics...) }, want)
+}
+
+// settled reads with read until want holds for what it read, or MetadataLag passes: then it
+// returns the last read, or the wait's error if no read succeeded.
+func settled[T any](ctx context.Context, read func() (T, error), want func(T) bool) (T, error) {
+	var last T
+	read1 := false
+	err := wait.Until(ctx, "the brokers to learn of the change", MetadataLag, 50*time.Millisecond, func(context.Context) (bool, string, error) {
+		v, err := read()
+		if err != nil {
+			return false, "", err
 		}
-		return err == nil && want(st), "", err
+		last, read1 = v, true
+		return want(v), "", nil
 	})
-	if !listed {
-		return nil, err
+	if !read1 {
+		return last, err
 	}
-	return states, nil
+	return last, nil
 }
 
 // TopicList formats topics as "a (10 partitions), b (1 partition)", or "none".

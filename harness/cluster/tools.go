@@ -41,7 +41,8 @@ func (c *Cluster) LabBrokers(ctx context.Context) ([]Endpoint, container.Result,
 // ZooKeeperListens says whether anything accepts connections on the lab's ZooKeeper address,
 // localhost:2181, where the lab's tools run (a shell's /dev/tcp: no JVM to start).
 func (c *Cluster) ZooKeeperListens(ctx context.Context) (bool, error) {
-	res, err := c.RunTool(ctx, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181")
+	spec := c.clientSpec(fmt.Sprintf("probe-%d", c.probes.Add(1)), c.brokers[0], []string{"bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181"})
+	res, err := c.rt.RunOnce(ctx, spec)
 	if err != nil {
 		return false, fmt.Errorf("probe localhost:2181: %w", err)
 	}
