@@ -13,6 +13,7 @@ import (
 	"github.com/cucumber/godog/colors"
 
 	"kafka-lab/harness/grading"
+	"kafka-lab/spec"
 	"kafka-lab/steps"
 )
 
@@ -34,7 +35,7 @@ var opts = godog.Options{
 func init() {
 	// The standard flag set, which go test parses (BindCommandLineFlags binds pflag's instead).
 	godog.BindFlags("godog.", flag.CommandLine, &opts) //nolint:staticcheck
-	flag.StringVar(&suite.SubmissionDir, "submission", suite.SubmissionDir,
+	flag.StringVar(&suite.Session.SubmissionDir, "submission", suite.Session.SubmissionDir,
 		"the student's submission folder, with answers.yaml (env KAFKA_LAB_SUBMISSION)")
 }
 
@@ -68,20 +69,20 @@ func TestFeatures(t *testing.T) {
 		t.Errorf("the spec failed (godog status %d)", status)
 	}
 	mandatory := suite.ScenariosRun()
-	scenarios := suite.Scenarios()
+	scenarios := spec.Scenarios(suite.Results())
 	suite.ResetResults()
 	run(grading.AndTag(opts.Tags, "@optional"), nil)
-	scenarios = append(scenarios, suite.Scenarios()...)
+	scenarios = append(scenarios, spec.Scenarios(suite.Results())...)
 	defer func() { fmt.Printf("\nkafka-lab: %s", grading.Summary(grading.Tally(scenarios))) }()
 	for _, r := range suite.Results() {
 		switch {
-		case r.Err == nil && r.Scenario().Points() == 0:
+		case r.Err == nil && spec.Scenario(r).Points() == 0:
 			t.Logf("optional scenario passed (it checks Kafka itself, for no points): %s", r.Name)
 		case r.Err == nil:
 			t.Logf("optional scenario passed (bonus): %s", r.Name)
 		case errors.Is(r.Err, godog.ErrUndefined) || errors.Is(r.Err, godog.ErrPending):
 			t.Errorf("optional scenario %q: %v", r.Name, r.Err)
-		case r.Scenario().Points() == 0 && !errors.Is(r.Err, godog.ErrSkip):
+		case spec.Scenario(r).Points() == 0 && !errors.Is(r.Err, godog.ErrSkip):
 			// Worth no points, it checks Kafka itself (section 7's acks table and durability
 			// run), not the student's work: every submission must pass it.
 			t.Errorf("optional scenario %q checks Kafka, not the submission, and did not pass: %v", r.Name, r.Err)

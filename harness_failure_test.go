@@ -13,28 +13,28 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/grading"
-	"kafka-lab/steps"
+	"kafka-lab/spec"
 )
 
 // A harness that cannot run is no grade: every scenario it could not run is an error with the
 // reason, the record says error (a batch grades it again), and no report blames the student.
 // Each case breaks the harness on purpose.
 func TestHarnessFailureIsNoGrade(t *testing.T) {
-	reference, err := filepath.Abs(steps.DefaultSubmission)
+	reference, err := filepath.Abs(spec.DefaultSubmission)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
 		name  string
-		setup func(t *testing.T) steps.GradeOptions
+		setup func(t *testing.T) spec.Options
 		say   string
 	}{
-		{"no container engine", func(t *testing.T) steps.GradeOptions {
+		{"no container engine", func(t *testing.T) spec.Options {
 			t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no-engine.sock"))
 			t.Setenv("KAFKA_LAB_DIST", "")
-			return steps.GradeOptions{}
+			return spec.Options{}
 		}, "reach the container engine"},
-		{"the lab's port held by another program", func(t *testing.T) steps.GradeOptions {
+		{"the lab's port held by another program", func(t *testing.T) spec.Options {
 			dist := os.Getenv("KAFKA_LAB_DIST")
 			if home, err := os.UserHomeDir(); dist == "" && err == nil {
 				// Where `make dist`, which `make test` runs first, puts it.
@@ -50,14 +50,14 @@ func TestHarnessFailureIsNoGrade(t *testing.T) {
 				t.Skipf("127.0.0.1:9092 is taken already: %v", err)
 			}
 			t.Cleanup(func() { l.Close() })
-			return steps.GradeOptions{Dist: dist}
+			return spec.Options{Dist: dist}
 		}, "start the single cluster"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.setup(t)
 			o.Submission, o.Tags, o.Paths, o.Format = reference, "@section-2", []string{"features"}, "progress"
-			graded, err := steps.Grade(o)
+			graded, err := spec.Grade(o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +127,7 @@ func TestFailedResetIsNoGrade(t *testing.T) {
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
 			s.InitializeScenario(sc)
 			sc.Step(`^the broker is removed behind the harness's back$`, func(ctx context.Context) error {
-				c, err := s.Cluster(ctx, cluster.Single)
+				c, err := s.Session.Cluster(ctx, cluster.Single)
 				if err != nil {
 					return err
 				}
@@ -136,7 +136,7 @@ func TestFailedResetIsNoGrade(t *testing.T) {
 		},
 		Options: &godog.Options{Paths: []string{dir}, Strict: true, Format: "progress", Output: io.Discard, Concurrency: 1},
 	}.Run()
-	got := s.Scenarios()
+	got := spec.Scenarios(s.Results())
 	if len(got) != 2 {
 		t.Fatalf("%d scenarios ran, want 2", len(got))
 	}

@@ -142,7 +142,8 @@ func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []sub
 			if path == "" {
 				path = filepath.Join(submissionsDir, tc.dir)
 			}
-			s.SetSubmission(path)
+			s.Session.SetSubmission(path)
+			s.ResetResults()
 			status := godog.TestSuite{
 				Name:                tc.dir,
 				ScenarioInitializer: s.InitializeScenario,
@@ -190,7 +191,7 @@ func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []sub
 func quietSuite(t *testing.T) *steps.Suite {
 	t.Helper()
 	s := steps.NewSuite()
-	s.Out = io.Discard
+	s.Session.Out = io.Discard
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

@@ -23,7 +23,7 @@ import (
 	"kafka-lab/harness/grading"
 	"kafka-lab/harness/sandbox"
 	"kafka-lab/harness/wait"
-	"kafka-lab/steps"
+	"kafka-lab/spec"
 )
 
 func main() {
@@ -144,7 +144,7 @@ func run(reps int) error {
 	if err != nil {
 		return err
 	}
-	pipeline, _, err := grade(img, steps.DefaultSubmission, "@section-6 && ~@optional")
+	pipeline, _, err := grade(img, spec.DefaultSubmission, "@section-6 && ~@optional")
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func run(reps int) error {
 	if err != nil {
 		return err
 	}
-	section7, _, err := grade(img, steps.DefaultSubmission, "@section-7") // the student's part
+	section7, _, err := grade(img, spec.DefaultSubmission, "@section-7") // the student's part
 	if err != nil {
 		return err
 	}
@@ -228,15 +228,15 @@ func localRows(ctx context.Context, img cluster.Image, reps int, dockerReady, do
 	if err != nil {
 		return nil, err
 	}
-	s15, _, err := gradeOn(img, dist, steps.DefaultSubmission, "@section-1,@section-2,@section-3,@section-4,@section-5")
+	s15, _, err := gradeOn(img, dist, spec.DefaultSubmission, "@section-1,@section-2,@section-3,@section-4,@section-5")
 	if err != nil {
 		return nil, err
 	}
-	s6, _, err := gradeOn(img, dist, steps.DefaultSubmission, "@section-6 && ~@optional")
+	s6, _, err := gradeOn(img, dist, spec.DefaultSubmission, "@section-6 && ~@optional")
 	if err != nil {
 		return nil, err
 	}
-	s7, _, err := gradeOn(img, dist, steps.DefaultSubmission, "@section-7")
+	s7, _, err := gradeOn(img, dist, spec.DefaultSubmission, "@section-7")
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +278,7 @@ func localReady(ctx context.Context, rt *container.Runtime, reps int) (time.Dura
 // run on its own (container start plus JVM start, `kafka-topics.sh --version`), the unit that
 // grading cannot avoid paying per command.
 func gradeReference(ctx context.Context, rt *container.Runtime, img cluster.Image, reps int) (time.Duration, int64, time.Duration, time.Duration, error) {
-	grading, clients, err := grade(img, steps.DefaultSubmission, "@section-1,@section-2,@section-3,@section-4,@section-5")
+	grading, clients, err := grade(img, spec.DefaultSubmission, "@section-1,@section-2,@section-3,@section-4,@section-5")
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
@@ -306,7 +306,7 @@ func gradeReference(ctx context.Context, rt *container.Runtime, img cluster.Imag
 // kafkaChecks times the scenarios that check Kafka itself, which a class runs once.
 func kafkaChecks(img cluster.Image) (time.Duration, error) {
 	start := time.Now()
-	g, err := steps.Grade(steps.GradeOptions{KafkaChecks: true, Image: img.Ref, Format: "progress"})
+	g, err := spec.Grade(spec.Options{KafkaChecks: true, Image: img.Ref, Format: "progress"})
 	if err != nil {
 		return 0, err
 	}
@@ -326,7 +326,7 @@ func grade(img cluster.Image, submission, tags string) (time.Duration, int64, er
 // gradeOn is grade in Docker (dist "") or on local processes from dist.
 func gradeOn(img cluster.Image, dist, submission, tags string) (time.Duration, int64, error) {
 	start := time.Now()
-	g, err := steps.Grade(steps.GradeOptions{Submission: submission, Image: img.Ref, Dist: dist, Tags: tags, Format: "progress"})
+	g, err := spec.Grade(spec.Options{Submission: submission, Image: img.Ref, Dist: dist, Tags: tags, Format: "progress"})
 	elapsed := time.Since(start)
 	if err != nil {
 		return 0, 0, err

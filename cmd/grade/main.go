@@ -38,7 +38,7 @@ import (
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
 	"kafka-lab/harness/grading"
-	"kafka-lab/steps"
+	"kafka-lab/spec"
 )
 
 func main() {
@@ -120,7 +120,7 @@ func gradeOne(submission, out, tags string, quiet bool, timeout time.Duration) e
 	// A grading that outlives its deadline is stopped as Ctrl-C stops it (the suite removes its
 	// containers and exits), after its reports say that it is no grade.
 	start := time.Now()
-	graded, err := gradeWithin(steps.GradeOptions{Submission: submission, Tags: tags}, out, quiet, timeout, func() {
+	graded, err := gradeWithin(spec.Options{Submission: submission, Tags: tags}, out, quiet, timeout, func() {
 		rec := grading.Record{Student: name, Status: grading.Timeout, Seconds: timeout.Seconds(),
 			Error: fmt.Sprintf("not done within %v: stopped", timeout)}
 		if err := grading.WriteUnfinished(out, rec); err != nil {
@@ -189,7 +189,7 @@ func runKafkaChecks(out, tags string, quiet bool, timeout time.Duration) error {
 		return err
 	}
 	start := time.Now()
-	graded, err := gradeWithin(steps.GradeOptions{KafkaChecks: true, Tags: tags}, out, quiet, timeout, func() {
+	graded, err := gradeWithin(spec.Options{KafkaChecks: true, Tags: tags}, out, quiet, timeout, func() {
 		fmt.Fprintf(os.Stderr, "grade: the Kafka checks were not done within %v: stopped\n", timeout)
 	}, "the Kafka checks did not finish")
 	if err != nil {
@@ -211,7 +211,7 @@ func runKafkaChecks(out, tags string, quiet bool, timeout time.Duration) error {
 func runWorker(tags string) error {
 	answers := os.Stdout
 	os.Stdout = os.Stderr // nothing else may write between the answers
-	g := steps.NewGrader(steps.GradeOptions{Tags: tags, Paths: []string{featuresDir}, Notes: os.Stderr})
+	g := spec.NewGrader(spec.Options{Tags: tags, Paths: []string{featuresDir}, Notes: os.Stderr})
 	err := grading.Serve(os.Stdin, answers, func(job grading.Job) error {
 		start := time.Now()
 		graded, err := g.Grade(job.Submission, fmt.Sprintf("progress,cucumber:%s", filepath.Join(job.Out, "cucumber.json")))
@@ -238,7 +238,7 @@ func runWorker(tags string) error {
 // console and progress shown unless quiet. Past timeout, timedOut says so and the process is
 // stopped as Ctrl-C stops it; an interrupted run (the suite removes its containers) says that
 // interrupted was not done, and exits. It returns only when the grading is whole.
-func gradeWithin(o steps.GradeOptions, out string, quiet bool, timeout time.Duration, timedOut func(), interrupted string) (steps.Graded, error) {
+func gradeWithin(o spec.Options, out string, quiet bool, timeout time.Duration, timedOut func(), interrupted string) (spec.Graded, error) {
 	deadline := time.AfterFunc(timeout, func() {
 		timedOut()
 		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
@@ -250,7 +250,7 @@ func gradeWithin(o steps.GradeOptions, out string, quiet bool, timeout time.Dura
 	}
 	o.Paths = []string{featuresDir}
 	o.Format = fmt.Sprintf("pretty,cucumber:%s", filepath.Join(out, "cucumber.json"))
-	graded, err := steps.Grade(o)
+	graded, err := spec.Grade(o)
 	if container.Interrupted() {
 		// The suite is removing its containers and exits when done (container.CloseOnSignal);
 		// scenarios that ran meanwhile failed for want of Kafka: nothing here is a result.
@@ -259,7 +259,7 @@ func gradeWithin(o steps.GradeOptions, out string, quiet bool, timeout time.Dura
 		os.Exit(130)
 	}
 	if err != nil {
-		return steps.Graded{}, err
+		return spec.Graded{}, err
 	}
 	if !deadline.Stop() {
 		select {} // the deadline's SIGTERM ends the process

@@ -634,3 +634,6 @@ func (n *Node) LabAddr() string { return fmt.Sprintf("localhost:%d", n.labPort) 
 // NamespaceName is the name of the container whose network namespace the node lives in: a
 // client joins it with `docker run --network container:NAME` to find the node at localhost.
 func (n *Node) NamespaceName() string { return n.netns.Name }
+
+// Partitions returns the partition ids of a topic, as the harness's client knows them.
+func (c *Cluster) Partitions(topic string) ([]int32, error) { return c.client.Partitions(topic) }

@@ -13,7 +13,7 @@ import (
 	"kafka-lab/harness/wait"
 )
 
-// A batch's worker grades one submission after another on the same clusters (steps.Grader).
+// A batch's worker grades one submission after another on the same clusters (spec.Grader).
 // Reset clears what the next scenario must not meet, but the next student must not meet
 // anything of the last one's at all: a cluster is reused only when it is provably as it was
 // fresh. A student's program renews it (MarkUntrusted). The lab's tools a student's commands

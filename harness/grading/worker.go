@@ -14,7 +14,7 @@ import (
 )
 
 // A batch grades its submissions in worker processes, each of which grades one submission
-// after another with the same Kafka clusters (steps.Grader): a cluster's start is paid once
+// after another with the same Kafka clusters (spec.Grader): a cluster's start is paid once
 // per worker, not once per submission. The protocol is a line of JSON per message: the batch
 // writes a Job to the worker's stdin; the worker grades it, writes its reports (score.json
 // last) and answers with a Done on stdout. What else the worker says (stderr) goes to the

@@ -227,3 +227,6 @@ func (p *Program) connectHint() string {
 	}
 	return hint
 }
+
+// Name is the script the program runs, such as balance_calculator.py.
+func (p *Program) Name() string { return p.Script }

@@ -1,4 +1,6 @@
-package steps
+// Package topics holds the steps of lab section 2: topics, as Kafka has them and as the
+// student's kafka-topics.sh commands print them.
+package topics
 
 import (
 	"context"
@@ -11,10 +13,17 @@ import (
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/labout"
+	"kafka-lab/steps/scenario"
 )
 
-// Lab section 2: topics, as the harness sees them and as the student's commands print them.
-func addTopicSteps(sc *godog.ScenarioContext) {
+// described is the domain's state: the topic whose description the last command printed.
+type described struct{ topic string }
+
+// AddSteps registers section 2's steps.
+func AddSteps(sc *godog.ScenarioContext) {
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return scenario.Put(ctx, &described{}), nil
+	})
 	sc.Step(`^a topic (\S+) with (\d+) partitions?$`, aTopicWithPartitions)
 	sc.Step(`^the cluster has a topic (\S+) with (\d+) partitions?$`, clusterHasTopic)
 	sc.Step(`^its output lists the topics (.+), one per line$`, outputListsTopics)
@@ -23,7 +32,7 @@ func addTopicSteps(sc *godog.ScenarioContext) {
 }
 
 func aTopicWithPartitions(ctx context.Context, name string, partitions int32) error {
-	_, c, err := scenarioCluster(ctx)
+	_, c, err := scenario.WithCluster(ctx)
 	if err != nil {
 		return err
 	}
@@ -31,11 +40,11 @@ func aTopicWithPartitions(ctx context.Context, name string, partitions int32) er
 }
 
 func clusterHasTopic(ctx context.Context, name string, partitions int) error {
-	s, c, err := scenarioCluster(ctx)
+	s, c, err := scenario.WithCluster(ctx)
 	if err != nil {
 		return err
 	}
-	ran, err := s.requireRan()
+	ran, err := s.RequireRan()
 	if err != nil {
 		return err
 	}
@@ -43,18 +52,18 @@ func clusterHasTopic(ctx context.Context, name string, partitions int) error {
 	if err != nil {
 		return err
 	}
-	fail := check{key: string(ran.Command.Key), expected: fmt.Sprintf("a topic %s with %d partitions", name, partitions),
-		observed: "topics in the cluster: " + cluster.TopicList(topics), output: s.printed()}
+	fail := scenario.Check{Key: string(ran.Command.Key), Expected: fmt.Sprintf("a topic %s with %d partitions", name, partitions),
+		Observed: "topics in the cluster: " + cluster.TopicList(topics), Output: s.Printed()}
 	got, ok := topics[name]
 	switch {
 	case !ok && len(topics) > 0:
-		fail.hint = fmt.Sprintf("the topic must be named exactly %s: --topic %s", name, name)
+		fail.Hint = fmt.Sprintf("the topic must be named exactly %s: --topic %s", name, name)
 		return fail
 	case !ok:
-		fail.hint = fmt.Sprintf("create it with kafka-topics.sh --create --topic %s --partitions %d --bootstrap-server localhost:9092", name, partitions)
+		fail.Hint = fmt.Sprintf("create it with kafka-topics.sh --create --topic %s --partitions %d --bootstrap-server localhost:9092", name, partitions)
 		return fail
 	case got != partitions:
-		fail.hint = fmt.Sprintf("set the number of partitions with --partitions %d", partitions)
+		fail.Hint = fmt.Sprintf("set the number of partitions with --partitions %d", partitions)
 		return fail
 	}
 	return nil
@@ -63,11 +72,11 @@ func clusterHasTopic(ctx context.Context, name string, partitions int) error {
 var listSeparator = regexp.MustCompile(`,\s*|\s+and\s+`)
 
 func outputListsTopics(ctx context.Context, names string) error {
-	s, err := scenarioFrom(ctx)
+	s, err := scenario.From(ctx)
 	if err != nil {
 		return err
 	}
-	ran, err := s.requireRan()
+	ran, err := s.RequireRan()
 	if err != nil {
 		return err
 	}
@@ -81,30 +90,30 @@ func outputListsTopics(ctx context.Context, names string) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return check{key: string(ran.Command.Key),
-		expected: "the name of every topic of the cluster, one per line: " + names,
-		observed: fmt.Sprintf("%s not among the %d line(s) printed", strings.Join(missing, ", "), len(listed)),
-		hint:     "list the topics with kafka-topics.sh --list --bootstrap-server localhost:9092",
-		output:   s.printed()}
+	return scenario.Check{Key: string(ran.Command.Key),
+		Expected: "the name of every topic of the cluster, one per line: " + names,
+		Observed: fmt.Sprintf("%s not among the %d line(s) printed", strings.Join(missing, ", "), len(listed)),
+		Hint:     "list the topics with kafka-topics.sh --list --bootstrap-server localhost:9092",
+		Output:   s.Printed()}
 }
 
 // describedTopic parses the last command's describe output and returns the named topic.
-func (s *Scenario) describedTopic(name string) (*labout.Topic, error) {
-	ran, err := s.requireRan()
+func describedTopic(s *scenario.State, st *described, name string) (*labout.Topic, error) {
+	ran, err := s.RequireRan()
 	if err != nil {
 		return nil, err
 	}
-	fail := check{key: string(ran.Command.Key), expected: "a description of " + name,
-		hint:   fmt.Sprintf("describe the topic with kafka-topics.sh --describe --topic %s --bootstrap-server localhost:9092", name),
-		output: s.printed()}
+	fail := scenario.Check{Key: string(ran.Command.Key), Expected: "a description of " + name,
+		Hint:   fmt.Sprintf("describe the topic with kafka-topics.sh --describe --topic %s --bootstrap-server localhost:9092", name),
+		Output: s.Printed()}
 	topics, err := labout.Topics(ran.Stdout)
 	if err != nil {
-		fail.observed = err.Error()
+		fail.Observed = err.Error()
 		return nil, fail
 	}
 	for i := range topics {
 		if topics[i].Name == name {
-			s.described = name
+			st.topic = name
 			return &topics[i], nil
 		}
 	}
@@ -112,37 +121,45 @@ func (s *Scenario) describedTopic(name string) (*labout.Topic, error) {
 	for _, t := range topics {
 		got = append(got, t.Name)
 	}
-	fail.observed = "descriptions of " + strings.Join(got, ", ")
+	fail.Observed = "descriptions of " + strings.Join(got, ", ")
 	return nil, fail
 }
 
 func outputDescribesTopic(ctx context.Context, name string, partitions, rf int) error {
-	s, err := scenarioFrom(ctx)
+	s, err := scenario.From(ctx)
 	if err != nil {
 		return err
 	}
-	t, err := s.describedTopic(name)
+	st, err := scenario.Get[described](ctx)
+	if err != nil {
+		return err
+	}
+	t, err := describedTopic(s, st, name)
 	if err != nil {
 		return err
 	}
 	if t.PartitionCount != partitions || t.ReplicationFactor != rf {
-		return check{key: string(s.ran.Command.Key),
-			expected: fmt.Sprintf("PartitionCount: %d and ReplicationFactor: %d", partitions, rf),
-			observed: fmt.Sprintf("PartitionCount: %d and ReplicationFactor: %d", t.PartitionCount, t.ReplicationFactor),
-			hint:     "describe " + name + " itself, on the lab's cluster at localhost:9092", output: s.printed()}
+		return scenario.Check{Key: string(s.Ran.Command.Key),
+			Expected: fmt.Sprintf("PartitionCount: %d and ReplicationFactor: %d", partitions, rf),
+			Observed: fmt.Sprintf("PartitionCount: %d and ReplicationFactor: %d", t.PartitionCount, t.ReplicationFactor),
+			Hint:     "describe " + name + " itself, on the lab's cluster at localhost:9092", Output: s.Printed()}
 	}
 	return nil
 }
 
 func outputShowsPartitionLines(ctx context.Context, partitions int32) error {
-	s, c, err := scenarioCluster(ctx)
+	s, c, err := scenario.WithCluster(ctx)
 	if err != nil {
 		return err
 	}
-	if s.described == "" {
+	st, err := scenario.Get[described](ctx)
+	if err != nil {
+		return err
+	}
+	if st.topic == "" {
 		return fmt.Errorf("no topic described: add `Then its output describes ...` before this step")
 	}
-	t, err := s.describedTopic(s.described)
+	t, err := describedTopic(s, st, st.topic)
 	if err != nil {
 		return err
 	}
@@ -166,9 +183,9 @@ func outputShowsPartitionLines(ctx context.Context, partitions int32) error {
 	if len(problems) == 0 && len(t.Partitions) == int(partitions) {
 		return nil
 	}
-	return check{key: string(s.ran.Command.Key),
-		expected: fmt.Sprintf("one line for each of the %d partitions of %s (0 to %d), each with its leader", partitions, t.Name, partitions-1),
-		observed: fmt.Sprintf("%d partition line(s): %s", len(t.Partitions), strings.Join(problems, "; ")),
-		hint:     "kafka-topics.sh --describe --topic " + t.Name + " prints a line per partition after the topic's own line",
-		output:   s.printed()}
+	return scenario.Check{Key: string(s.Ran.Command.Key),
+		Expected: fmt.Sprintf("one line for each of the %d partitions of %s (0 to %d), each with its leader", partitions, t.Name, partitions-1),
+		Observed: fmt.Sprintf("%d partition line(s): %s", len(t.Partitions), strings.Join(problems, "; ")),
+		Hint:     "kafka-topics.sh --describe --topic " + t.Name + " prints a line per partition after the topic's own line",
+		Output:   s.Printed()}
 }

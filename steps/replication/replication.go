@@ -1,4 +1,7 @@
-package steps
+// Package replication holds the steps of lab section 7: three brokers, a topic with
+// replication factor 2, brokers down, the console producer's acks, and the durability run
+// that kills brokers under two producers.
+package replication
 
 import (
 	"context"
@@ -13,11 +16,15 @@ import (
 	"github.com/cucumber/godog"
 
 	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/replication"
+	rep "kafka-lab/harness/replication"
+	"kafka-lab/steps/scenario"
 )
 
-// Lab section 7: three brokers, replication, brokers down and acks.
-func addReplicationSteps(sc *godog.ScenarioContext) {
+// AddSteps registers section 7's steps.
+func AddSteps(sc *godog.ScenarioContext) {
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return scenario.Put(ctx, &replicated{}), nil
+	})
 	sc.Step(`^a cluster of three brokers and one controller$`, haCluster)
 	sc.Step(`^the cluster has a new topic with replication factor (\d+)$`, newTopicWithRF)
 	sc.Step(`^each of its partitions has its (\d+) replicas on different brokers, all in sync$`, partitionsInSync)
@@ -38,17 +45,17 @@ func addReplicationSteps(sc *godog.ScenarioContext) {
 type replicated struct {
 	// topic is the scenario's topic; value, the message the console producer sent.
 	topic, value string
-	attempt      *replication.Attempt
+	attempt      *rep.Attempt
 	down         []int
-	run          *replication.Run
+	run          *rep.Run
 }
 
 func haCluster(ctx context.Context) error {
-	s, err := scenarioFrom(ctx)
+	s, err := scenario.From(ctx)
 	if err != nil {
 		return err
 	}
-	s.cluster, err = s.suite.Cluster(ctx, cluster.HA)
+	s.Cluster, err = s.Session.Cluster(ctx, cluster.HA)
 	return err
 }
 
@@ -67,11 +74,11 @@ func createdTopics(ctx context.Context, c *cluster.Cluster) (map[string][]cluste
 }
 
 func newTopicWithRF(ctx context.Context, rf int) error {
-	s, c, err := scenarioCluster(ctx)
+	s, c, r, err := state(ctx)
 	if err != nil {
 		return err
 	}
-	ran, err := s.requireRan()
+	ran, err := s.RequireRan()
 	if err != nil {
 		return err
 	}
@@ -79,58 +86,58 @@ func newTopicWithRF(ctx context.Context, rf int) error {
 	if err != nil {
 		return err
 	}
-	fail := check{key: string(ran.Command.Key), expected: fmt.Sprintf("a new topic with replication factor %d", rf), output: s.printed()}
+	fail := scenario.Check{Key: string(ran.Command.Key), Expected: fmt.Sprintf("a new topic with replication factor %d", rf), Output: s.Printed()}
 	if len(created) == 0 {
-		fail.observed = "no new topic in the cluster"
-		fail.hint = fmt.Sprintf("create it with kafka-topics.sh --create --topic <name> --replication-factor %d --bootstrap-server localhost:9092", rf)
+		fail.Observed = "no new topic in the cluster"
+		fail.Hint = fmt.Sprintf("create it with kafka-topics.sh --create --topic <name> --replication-factor %d --bootstrap-server localhost:9092", rf)
 		return fail
 	}
 	var seen []string
 	for _, name := range slices.Sorted(maps.Keys(created)) {
 		got := len(created[name][0].Replicas)
 		if got == rf {
-			s.rep.topic = name
+			r.topic = name
 			return nil
 		}
 		seen = append(seen, fmt.Sprintf("%s with replication factor %d", name, got))
 	}
-	fail.observed = strings.Join(seen, ", ")
-	fail.hint = fmt.Sprintf("set the replication factor with --replication-factor %d (without it the broker's default, 1, applies)", rf)
+	fail.Observed = strings.Join(seen, ", ")
+	fail.Hint = fmt.Sprintf("set the replication factor with --replication-factor %d (without it the broker's default, 1, applies)", rf)
 	return fail
 }
 
 func partitionsInSync(ctx context.Context, rf int) error {
-	s, c, err := scenarioCluster(ctx)
+	_, c, r, err := state(ctx)
 	if err != nil {
 		return err
 	}
-	if s.rep.topic == "" {
+	if r.topic == "" {
 		return errors.New("no topic to check: add `Then the cluster has a new topic with replication factor N` before this step")
 	}
 	// A new topic's followers join the ISR after their first fetch.
 	if err := c.AwaitInSync(ctx); err != nil {
 		return err
 	}
-	states, err := c.PartitionStates(s.rep.topic)
+	states, err := c.PartitionStates(r.topic)
 	if err != nil {
 		return err
 	}
 	for _, p := range states {
 		if len(p.Replicas) != rf || len(p.ISR) != rf {
-			return check{key: "create_replicated_topic", expected: fmt.Sprintf("%d replicas on different brokers, all in sync, for every partition", rf),
-				observed: p.String(), hint: "let Kafka place the replicas: leave out --replica-assignment"}
+			return scenario.Check{Key: "create_replicated_topic", Expected: fmt.Sprintf("%d replicas on different brokers, all in sync, for every partition", rf),
+				Observed: p.String(), Hint: "let Kafka place the replicas: leave out --replica-assignment"}
 		}
 	}
 	return nil
 }
 
 func aReplicatedTopic(ctx context.Context, rf int16, minISR int) error {
-	s, c, err := scenarioCluster(ctx)
+	_, c, r, err := state(ctx)
 	if err != nil {
 		return err
 	}
-	s.rep.topic = fmt.Sprintf("replicated-min-isr-%d", minISR)
-	return replicatedTopics(ctx, c, 1, rf, minISR, s.rep.topic)
+	r.topic = fmt.Sprintf("replicated-min-isr-%d", minISR)
+	return replicatedTopics(ctx, c, 1, rf, minISR, r.topic)
 }
 
 // replicatedTopics creates the topics with min.insync.replicas and waits until every replica is
@@ -145,57 +152,67 @@ func replicatedTopics(ctx context.Context, c *cluster.Cluster, partitions int32,
 }
 
 func replicasDown(ctx context.Context, n int) error {
-	s, c, err := scenarioCluster(ctx)
+	_, c, r, err := state(ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.requireTopic(); err != nil {
+	if err := r.requireTopic(); err != nil {
 		return err
 	}
-	s.rep.down, err = replication.TakeDown(ctx, c, s.rep.topic, n)
+	r.down, err = rep.TakeDown(ctx, c, r.topic, n)
 	return err
 }
 
-func (s *Scenario) requireTopic() error {
-	if s.rep.topic == "" {
+// state returns the scenario's shared state, its cluster and the domain's own.
+func state(ctx context.Context) (*scenario.State, *cluster.Cluster, *replicated, error) {
+	s, c, err := scenario.WithCluster(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r, err := scenario.Get[replicated](ctx)
+	return s, c, r, err
+}
+
+func (r *replicated) requireTopic() error {
+	if r.topic == "" {
 		return errors.New("no topic in this scenario: add `Given a topic with 1 partition, replication factor 2 and min.insync.replicas N` first")
 	}
 	return nil
 }
 
 func consoleProducerSends(ctx context.Context, acks string) error {
-	s, c, err := scenarioCluster(ctx)
+	_, c, r, err := state(ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.requireTopic(); err != nil {
+	if err := r.requireTopic(); err != nil {
 		return err
 	}
 	// From a broker that holds no replica: it stays up, and its localhost:9092 with it.
-	from, err := replication.Bystander(c, s.rep.topic)
+	from, err := rep.Bystander(c, r.topic)
 	if err != nil {
 		return err
 	}
-	s.rep.value = fmt.Sprintf("acks=%s with broker(s) %v down", acks, s.rep.down)
-	a, err := replication.SendOne(ctx, c, from, s.rep.topic, acks, s.rep.value)
+	r.value = fmt.Sprintf("acks=%s with broker(s) %v down", acks, r.down)
+	a, err := rep.SendOne(ctx, c, from, r.topic, acks, r.value)
 	if err != nil {
 		return err
 	}
-	s.rep.attempt = &a
+	r.attempt = &a
 	return nil
 }
 
 func producerSees(ctx context.Context, want string) error {
-	s, err := scenarioFrom(ctx)
+	r, err := scenario.Get[replicated](ctx)
 	if err != nil {
 		return err
 	}
-	if s.rep.attempt == nil {
+	if r.attempt == nil {
 		return errors.New("nothing was sent: add `When a console producer with acks=X sends a message` first")
 	}
-	if got := string(s.rep.attempt.Outcome); got != want {
+	if got := string(r.attempt.Outcome); got != want {
 		return fmt.Errorf("expected the producer to see %s, observed %s (brokers down: %v)\n--- the producer printed:\n%s",
-			want, got, s.rep.down, tailLines(s.rep.attempt.Output, 15))
+			want, got, r.down, scenario.TailLines(r.attempt.Output, 15))
 	}
 	return nil
 }
@@ -205,7 +222,7 @@ func readableWhileDown(ctx context.Context, want string) error {
 }
 
 func readableWhenBack(ctx context.Context, want string) error {
-	_, c, err := scenarioCluster(ctx)
+	_, c, err := scenario.WithCluster(ctx)
 	if err != nil {
 		return err
 	}
@@ -220,19 +237,19 @@ func readableWhenBack(ctx context.Context, want string) error {
 const readWithin = 2 * time.Second
 
 func readable(ctx context.Context, want, when string) error {
-	s, c, err := scenarioCluster(ctx)
+	_, c, r, err := state(ctx)
 	if err != nil {
 		return err
 	}
-	if s.rep.attempt == nil {
+	if r.attempt == nil {
 		return errors.New("nothing was sent: add `When a console producer with acks=X sends a message` first")
 	}
-	ok, why, err := replication.ReadableNow(ctx, c, s.rep.topic, s.rep.value, readWithin)
+	ok, why, err := rep.ReadableNow(ctx, c, r.topic, r.value, readWithin)
 	if err != nil {
 		return err
 	}
 	if got := yesNo(ok); got != want {
-		return fmt.Errorf("expected a consumer %s to read the message: %s, observed: %s (%s)", when, want, got, why)
+		return fmt.Errorf("expected a consumer %s to read the message: %s, Observed: %s (%s)", when, want, got, why)
 	}
 	return nil
 }
@@ -245,7 +262,7 @@ func yesNo(b bool) string {
 }
 
 func durabilityTopics(ctx context.Context, a, b string, partitions int32, rf int16, minISR int) error {
-	_, c, err := scenarioCluster(ctx)
+	_, c, err := scenario.WithCluster(ctx)
 	if err != nil {
 		return err
 	}
@@ -253,13 +270,13 @@ func durabilityTopics(ctx context.Context, a, b string, partitions int32, rf int
 }
 
 func producersSendWhileKilling(ctx context.Context, durable, fast string, kills int) error {
-	s, c, err := scenarioCluster(ctx)
+	_, c, r, err := state(ctx)
 	if err != nil {
 		return err
 	}
 	seed := rand.Uint64()
-	producers := []replication.Producer{{Topic: durable, Acks: "all", Idempotent: true}, {Topic: fast, Acks: "1"}}
-	run, err := replication.Durability(ctx, c, producers, replication.Chaos{Kills: kills, Rand: rand.New(rand.NewPCG(seed, 0))})
+	producers := []rep.Producer{{Topic: durable, Acks: "all", Idempotent: true}, {Topic: fast, Acks: "1"}}
+	run, err := rep.Durability(ctx, c, producers, rep.Chaos{Kills: kills, Rand: rand.New(rand.NewPCG(seed, 0))})
 	if err != nil {
 		return fmt.Errorf("durability run (seed %d): %w", seed, err)
 	}
@@ -268,20 +285,20 @@ func producersSendWhileKilling(ctx context.Context, durable, fast string, kills 
 		ks = append(ks, fmt.Sprintf("broker %d at %.1fs (back at %.1fs)", k.Broker, k.At.Seconds(), k.Back.Seconds()))
 	}
 	godog.Logf(ctx, "durability run (seed %d, %.0fs): killed %s", seed, run.Took.Seconds(), strings.Join(ks, ", "))
-	s.rep.run = &run
+	r.run = &run
 	return nil
 }
 
 // durabilityRun returns the scenario's durability run, or says which step makes one.
-func durabilityRun(ctx context.Context) (*replication.Run, error) {
-	s, err := scenarioFrom(ctx)
+func durabilityRun(ctx context.Context) (*rep.Run, error) {
+	r, err := scenario.Get[replicated](ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.rep.run == nil {
+	if r.run == nil {
 		return nil, errors.New("no durability run in this scenario: add `When producers send numbered messages ...` first")
 	}
-	return s.rep.run, nil
+	return r.run, nil
 }
 
 func eachProducerAcked(ctx context.Context, n int) error {
@@ -302,7 +319,7 @@ func readBackExactlyOnce(ctx context.Context, topic string) error {
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(run.Tallies, func(t replication.Tally) bool { return t.Topic == topic })
+	i := slices.IndexFunc(run.Tallies, func(t rep.Tally) bool { return t.Topic == topic })
 	if i < 0 {
 		return fmt.Errorf("no producer sent to %s", topic)
 	}

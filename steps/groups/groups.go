@@ -1,4 +1,7 @@
-package steps
+// Package groups holds the steps of lab sections 4 and 5: consumers in the group my_group
+// sharing the partitions, and kafka-consumer-groups.sh --describe with its offsets and LAG
+// read against what Kafka has.
+package groups
 
 import (
 	"context"
@@ -13,10 +16,18 @@ import (
 	"kafka-lab/harness/labout"
 	"kafka-lab/harness/runner"
 	"kafka-lab/harness/submission"
+	"kafka-lab/steps/scenario"
 )
 
-// Lab sections 4 and 5: consumer groups, their offsets and lag.
-func addGroupSteps(sc *godog.ScenarioContext) {
+// joined is the domain's state: the consumer groups the scenario's consumers joined, as Kafka
+// described them.
+type joined struct{ groups []cluster.Group }
+
+// AddSteps registers the steps of sections 4 and 5.
+func AddSteps(sc *godog.ScenarioContext) {
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return scenario.Put(ctx, &joined{}), nil
+	})
 	sc.Step(`^the student's (\w+) is started twice$`, studentConsumerStartedTwice)
 	sc.Step(`^both consumers are members of the consumer group (\S+)$`, bothConsumersInGroup)
 	sc.Step(`^each of them is assigned (\d+) of the (\d+) partitions of (\S+)$`, eachAssignedPartitions)
@@ -34,39 +45,47 @@ func addGroupSteps(sc *godog.ScenarioContext) {
 }
 
 func studentConsumerStartedTwice(ctx context.Context, key string) error {
-	s, c, err := scenarioCluster(ctx)
+	s, c, err := scenario.WithCluster(ctx)
 	if err != nil {
 		return err
 	}
-	cmd, err := s.command(key)
+	j, err := scenario.Get[joined](ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.startConsumers(ctx, cmd, 2); err != nil {
+	cmd, err := s.Command(key)
+	if err != nil {
 		return err
 	}
-	return s.awaitGroupConsumers(ctx, c, key)
+	if err := s.StartConsumers(ctx, cmd, 2); err != nil {
+		return err
+	}
+	return awaitGroupConsumers(ctx, s, j, c, key)
 }
 
 // awaitGroupConsumers waits until the scenario's consumers have joined their groups and read
 // every partition: together when they share one group, each by itself otherwise.
-func (s *Scenario) awaitGroupConsumers(ctx context.Context, c *cluster.Cluster, key string) error {
-	groups, err := runner.AwaitMembers(ctx, c, len(s.consumers), s.consumers)
+func awaitGroupConsumers(ctx context.Context, s *scenario.State, j *joined, c *cluster.Cluster, key string) error {
+	groups, err := runner.AwaitMembers(ctx, c, len(s.Consumers), s.Consumers)
 	if err != nil {
-		return readyCheck(key, err)
+		return scenario.ReadyCheck(key, err)
 	}
-	s.groups = groups
-	return s.awaitReading(ctx, c, key, len(groups) == 1)
+	j.groups = groups
+	return s.AwaitReading(ctx, c, key, len(groups) == 1)
 }
 
 func bothConsumersInGroup(ctx context.Context, group string) error {
-	s, err := scenarioFrom(ctx)
+	s, err := scenario.From(ctx)
+	if err != nil {
+		return err
+	}
+	j, err := scenario.Get[joined](ctx)
 	if err != nil {
 		return err
 	}
 	var where []string
 	inGroup := 0
-	for _, g := range s.groups {
+	for _, g := range j.groups {
 		for range g.Members {
 			where = append(where, g.Name)
 			if g.Name == group {
@@ -74,37 +93,27 @@ func bothConsumersInGroup(ctx context.Context, group string) error {
 			}
 		}
 	}
-	if inGroup == len(s.consumers) && len(s.consumers) > 0 {
+	if inGroup == len(s.Consumers) && len(s.Consumers) > 0 {
 		return nil
 	}
-	fail := check{key: string(submission.GroupConsumer), expected: fmt.Sprintf("%d consumers in the consumer group %s", len(s.consumers), group),
-		observed: "consumers in the groups " + strings.Join(where, ", "),
-		hint:     fmt.Sprintf("start the consumer with --group %s", group)}
+	fail := scenario.Check{Key: string(submission.GroupConsumer), Expected: fmt.Sprintf("%d consumers in the consumer group %s", len(s.Consumers), group),
+		Observed: "consumers in the groups " + strings.Join(where, ", "),
+		Hint:     fmt.Sprintf("start the consumer with --group %s", group)}
 	if slices.ContainsFunc(where, func(g string) bool { return strings.HasPrefix(g, "console-consumer-") }) {
-		fail.hint += ": without --group, each console consumer makes a group of its own (console-consumer-<number>)"
+		fail.Hint += ": without --group, each console consumer makes a group of its own (console-consumer-<number>)"
 	}
 	return fail
 }
 
-// member returns the members of the scenario's group of that name.
-func (s *Scenario) members(group string) []cluster.Member {
-	for _, g := range s.groups {
-		if g.Name == group {
-			return g.Members
-		}
-	}
-	return nil
-}
-
 func eachAssignedPartitions(ctx context.Context, each, total int, topic string) error {
-	s, err := scenarioFrom(ctx)
+	j, err := scenario.Get[joined](ctx)
 	if err != nil {
 		return err
 	}
 	var observed []string
 	owners := map[int32]int{}
-	ok := len(s.groups) == 1
-	for _, g := range s.groups {
+	ok := len(j.groups) == 1
+	for _, g := range j.groups {
 		for _, m := range g.Members {
 			ps := m.Assigned[topic]
 			observed = append(observed, fmt.Sprintf("%s: %v", m.ID, ps))
@@ -124,25 +133,25 @@ func eachAssignedPartitions(ctx context.Context, each, total int, topic string) 
 	if ok {
 		return nil
 	}
-	return check{key: string(submission.GroupConsumer), expected: fmt.Sprintf("each consumer assigned %d of the %d partitions of %s, each partition to one of them", each, total, topic),
-		observed: strings.Join(observed, "; "), hint: "both consumers must read --topic " + topic + " in the same --group"}
+	return scenario.Check{Key: string(submission.GroupConsumer), Expected: fmt.Sprintf("each consumer assigned %d of the %d partitions of %s, each partition to one of them", each, total, topic),
+		Observed: strings.Join(observed, "; "), Hint: "both consumers must read --topic " + topic + " in the same --group"}
 }
 
 func messagesOnePerPartition(ctx context.Context, n int, topic string) error {
-	s, c, err := scenarioCluster(ctx)
+	s, c, err := scenario.WithCluster(ctx)
 	if err != nil {
 		return err
 	}
 	var msgs []cluster.Message
 	for i := range n {
 		msgs = append(msgs, cluster.Message{Partition: int32(i), Value: fmt.Sprintf("message %d", i+1)})
-		s.after = append(s.after, fmt.Sprintf("message %d", i+1))
+		s.After = append(s.After, fmt.Sprintf("message %d", i+1))
 	}
 	return c.Send(ctx, topic, msgs...)
 }
 
 func everyMessageShownOnce(ctx context.Context) error {
-	s, consumers, err := scenarioConsumers(ctx)
+	s, consumers, err := scenario.WithConsumers(ctx)
 	if err != nil {
 		return err
 	}
@@ -151,23 +160,23 @@ func everyMessageShownOnce(ctx context.Context) error {
 	for i, p := range consumers {
 		var want []string
 		for _, part := range runner.Probes(p.Stdout.Lines()) {
-			if int(part) < len(s.after) {
-				want = append(want, s.after[part])
+			if int(part) < len(s.After) {
+				want = append(want, s.After[part])
 			}
 		}
-		err := p.Await(ctx, fmt.Sprintf("consumer %d to show the messages of its partitions", i+1), deliveryTimeout, func(lines []string) (bool, string) {
+		err := p.Await(ctx, fmt.Sprintf("consumer %d to show the messages of its partitions", i+1), scenario.DeliveryTimeout, func(lines []string) (bool, string) {
 			shown := runner.Shown(lines)
-			return len(onlyOf(want, shown)) == len(want), "shown: " + quoteAll(shown)
+			return len(scenario.OnlyOf(want, shown)) == len(want), "shown: " + scenario.QuoteAll(shown)
 		})
 		if err != nil {
-			return failed("each message shown by the consumer that reads its partition", err)
+			return scenario.Failed("each message shown by the consumer that reads its partition", err)
 		}
 	}
 	var problems []string
-	for _, m := range s.after {
+	for _, m := range s.After {
 		n := 0
 		for _, p := range consumers {
-			n += len(onlyOf(runner.Shown(p.Stdout.Lines()), []string{m}))
+			n += len(scenario.OnlyOf(runner.Shown(p.Stdout.Lines()), []string{m}))
 		}
 		if n != 1 {
 			problems = append(problems, fmt.Sprintf("%q shown %d times", m, n))
@@ -176,21 +185,21 @@ func everyMessageShownOnce(ctx context.Context) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return check{key: string(submission.GroupConsumer), expected: fmt.Sprintf("each of the %d messages shown by exactly one consumer", len(s.after)),
-		observed: strings.Join(problems, ", "),
-		hint:     "consumers share the messages only when they are in the same consumer group: start both with --group my_group"}
+	return scenario.Check{Key: string(submission.GroupConsumer), Expected: fmt.Sprintf("each of the %d messages shown by exactly one consumer", len(s.After)),
+		Observed: strings.Join(problems, ", "),
+		Hint:     "consumers share the messages only when they are in the same consumer group: start both with --group my_group"}
 }
 
 func eachConsumerShowsItsPartitions(ctx context.Context, each int) error {
-	s, err := scenarioFrom(ctx)
+	s, err := scenario.From(ctx)
 	if err != nil {
 		return err
 	}
 	var observed []string
 	ok := true
-	for i, p := range s.consumers {
-		got := onlyOf(runner.Shown(p.Stdout.Lines()), s.after)
-		observed = append(observed, fmt.Sprintf("consumer %d: %s", i+1, quoteAll(got)))
+	for i, p := range s.Consumers {
+		got := scenario.OnlyOf(runner.Shown(p.Stdout.Lines()), s.After)
+		observed = append(observed, fmt.Sprintf("consumer %d: %s", i+1, scenario.QuoteAll(got)))
 		if len(got) != each {
 			ok = false
 		}
@@ -198,16 +207,16 @@ func eachConsumerShowsItsPartitions(ctx context.Context, each int) error {
 	if ok {
 		return nil
 	}
-	return check{key: string(submission.GroupConsumer), expected: fmt.Sprintf("each consumer to show the %d messages of its own %d partitions", each, each),
-		observed: strings.Join(observed, "; "), hint: "start both consumers with the same --group my_group"}
+	return scenario.Check{Key: string(submission.GroupConsumer), Expected: fmt.Sprintf("each consumer to show the %d messages of its own %d partitions", each, each),
+		Observed: strings.Join(observed, "; "), Hint: "start both consumers with the same --group my_group"}
 }
 
 func groupHasRead(ctx context.Context, group string, n int, topic string) error {
-	_, c, err := scenarioCluster(ctx)
+	_, c, err := scenario.WithCluster(ctx)
 	if err != nil {
 		return err
 	}
-	// Uneven on purpose, as in the lab's output: some partitions get several, some none.
+	// Uneven on purpose, as in the lab's Output: some partitions get several, some none.
 	if err := sendSpread(ctx, c, topic, n, "message", func(i int) int { return i * i }); err != nil {
 		return err
 	}
@@ -225,7 +234,7 @@ func groupHasRead(ctx context.Context, group string, n int, topic string) error 
 }
 
 func moreMessagesSent(ctx context.Context, n int, topic string) error {
-	_, c, err := scenarioCluster(ctx)
+	_, c, err := scenario.WithCluster(ctx)
 	if err != nil {
 		return err
 	}
@@ -248,39 +257,43 @@ func sendSpread(ctx context.Context, c *cluster.Cluster, topic string, n int, pr
 // twoHarnessConsumersRunning starts two consumers of the group with the lab's own command, not
 // the student's: section 5 checks the describe command, whatever section 4's answer.
 func twoHarnessConsumersRunning(ctx context.Context, group string) error {
-	s, c, err := scenarioCluster(ctx)
+	s, c, err := scenario.WithCluster(ctx)
+	if err != nil {
+		return err
+	}
+	j, err := scenario.Get[joined](ctx)
 	if err != nil {
 		return err
 	}
 	cmd, err := submission.ParseCommand(submission.GroupConsumer, 0,
-		fmt.Sprintf("bin/kafka-console-consumer.sh --topic %s --bootstrap-server %s --group %s", labTopic, runner.LabAddress, group))
+		fmt.Sprintf("bin/kafka-console-consumer.sh --topic %s --bootstrap-server %s --group %s", scenario.LabTopic, runner.LabAddress, group))
 	if err != nil {
 		return err
 	}
-	if err := s.startConsumers(ctx, cmd, 2); err != nil {
+	if err := s.StartConsumers(ctx, cmd, 2); err != nil {
 		return err
 	}
-	groups, err := runner.AwaitMembers(ctx, c, 2, s.consumers)
-	s.groups = groups
+	groups, err := runner.AwaitMembers(ctx, c, 2, s.Consumers)
+	j.groups = groups
 	return err
 }
 
 // scenarioDescribedGroup returns the scenario and its last command's output parsed as
 // kafka-consumer-groups.sh --describe.
-func scenarioDescribedGroup(ctx context.Context) (*Scenario, labout.GroupDescription, error) {
-	s, err := scenarioFrom(ctx)
+func scenarioDescribedGroup(ctx context.Context) (*scenario.State, labout.GroupDescription, error) {
+	s, err := scenario.From(ctx)
 	if err != nil {
 		return nil, labout.GroupDescription{}, err
 	}
-	ran, err := s.requireRan()
+	ran, err := s.RequireRan()
 	if err != nil {
 		return nil, labout.GroupDescription{}, err
 	}
 	d, err := labout.GroupOffsets(ran.Output())
 	if err != nil {
-		return nil, d, check{key: string(ran.Command.Key), expected: "the offsets table of kafka-consumer-groups.sh --describe",
-			observed: err.Error(), hint: "describe the group: kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --group my_group",
-			output: s.printed()}
+		return nil, d, scenario.Check{Key: string(ran.Command.Key), Expected: "the offsets table of kafka-consumer-groups.sh --describe",
+			Observed: err.Error(), Hint: "describe the group: kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --group my_group",
+			Output: s.Printed()}
 	}
 	return s, d, nil
 }
@@ -293,11 +306,11 @@ func outputSaysNoActiveMembers(ctx context.Context, group string) error {
 	if slices.Contains(d.NoActiveMembers, group) {
 		return nil
 	}
-	fail := check{key: string(s.ran.Command.Key), expected: fmt.Sprintf("Consumer group '%s' has no active members.", group),
-		observed: "no such line", hint: "describe the group with --describe --group " + group, output: s.printed()}
+	fail := scenario.Check{Key: string(s.Ran.Command.Key), Expected: fmt.Sprintf("Consumer group '%s' has no active members.", group),
+		Observed: "no such line", Hint: "describe the group with --describe --group " + group, Output: s.Printed()}
 	if len(d.Missing) > 0 {
-		fail.observed = fmt.Sprintf("it says group '%s' does not exist", strings.Join(d.Missing, "', '"))
-		fail.hint = "the group's name is " + group + ": --group " + group
+		fail.Observed = fmt.Sprintf("it says group '%s' does not exist", strings.Join(d.Missing, "', '"))
+		fail.Hint = "the group's name is " + group + ": --group " + group
 	}
 	return fail
 }
@@ -318,19 +331,19 @@ func outputShowsOffsets(ctx context.Context, partitions int, group string) error
 	if err != nil {
 		return err
 	}
-	c, err := s.requireCluster()
+	c, err := s.RequireCluster()
 	if err != nil {
 		return err
 	}
-	committed, err := c.CommittedOffsets(ctx, group, labTopic)
+	committed, err := c.CommittedOffsets(ctx, group, scenario.LabTopic)
 	if err != nil {
 		return err
 	}
-	ends, err := c.EndOffsets(ctx, labTopic)
+	ends, err := c.EndOffsets(ctx, scenario.LabTopic)
 	if err != nil {
 		return err
 	}
-	rows := groupRows(d, group, labTopic)
+	rows := groupRows(d, group, scenario.LabTopic)
 	var problems []string
 	for p := range int32(partitions) {
 		r, ok := rows[p]
@@ -345,8 +358,8 @@ func outputShowsOffsets(ctx context.Context, partitions int, group string) error
 	if len(problems) == 0 {
 		return nil
 	}
-	return check{key: string(s.ran.Command.Key), expected: fmt.Sprintf("a row for each of the %d partitions of %s in group %s, with Kafka's offsets", partitions, labTopic, group),
-		observed: strings.Join(problems, "; "), hint: "describe the group my_group itself, on the lab's cluster: --describe --group " + group, output: s.printed()}
+	return scenario.Check{Key: string(s.Ran.Command.Key), Expected: fmt.Sprintf("a row for each of the %d partitions of %s in group %s, with Kafka's offsets", partitions, scenario.LabTopic, group),
+		Observed: strings.Join(problems, "; "), Hint: "describe the group my_group itself, on the lab's cluster: --describe --group " + group, Output: s.Printed()}
 }
 
 func outputShowsTotalLag(ctx context.Context, lag int64, topic string) error {
@@ -355,8 +368,8 @@ func outputShowsTotalLag(ctx context.Context, lag int64, topic string) error {
 		return err
 	}
 	if got := d.Lag(topic); got != lag {
-		return check{key: string(s.ran.Command.Key), expected: fmt.Sprintf("a total LAG of %d for %s", lag, topic),
-			observed: fmt.Sprintf("a total LAG of %d", got), hint: "LAG is LOG-END-OFFSET minus CURRENT-OFFSET, summed over the partitions", output: s.printed()}
+		return scenario.Check{Key: string(s.Ran.Command.Key), Expected: fmt.Sprintf("a total LAG of %d for %s", lag, topic),
+			Observed: fmt.Sprintf("a total LAG of %d", got), Hint: "LAG is LOG-END-OFFSET minus CURRENT-OFFSET, summed over the partitions", Output: s.Printed()}
 	}
 	return nil
 }
@@ -366,12 +379,16 @@ func outputShowsOwners(ctx context.Context, consumers, each, total int) error {
 	if err != nil {
 		return err
 	}
+	j, err := scenario.Get[joined](ctx)
+	if err != nil {
+		return err
+	}
 	shown := d.PartitionsByConsumer()
 	var problems []string
-	for _, g := range s.groups {
+	for _, g := range j.groups {
 		for _, m := range g.Members {
-			if got := shown[m.ID]; !slices.Equal(got, m.Assigned[labTopic]) {
-				problems = append(problems, fmt.Sprintf("%s: shown with partitions %v, Kafka assigned %v", m.ID, got, m.Assigned[labTopic]))
+			if got := shown[m.ID]; !slices.Equal(got, m.Assigned[scenario.LabTopic]) {
+				problems = append(problems, fmt.Sprintf("%s: shown with partitions %v, Kafka assigned %v", m.ID, got, m.Assigned[scenario.LabTopic]))
 			}
 		}
 	}
@@ -385,8 +402,8 @@ func outputShowsOwners(ctx context.Context, consumers, each, total int) error {
 			return nil
 		}
 	}
-	return check{key: string(s.ran.Command.Key),
-		expected: fmt.Sprintf("%d consumers in the CONSUMER-ID column, each with %d of the %d partitions", consumers, each, total),
-		observed: fmt.Sprintf("%d consumer(s): %s", len(shown), strings.Join(problems, "; ")),
-		hint:     "describe the group while its consumers run: --describe --group my_group", output: s.printed()}
+	return scenario.Check{Key: string(s.Ran.Command.Key),
+		Expected: fmt.Sprintf("%d consumers in the CONSUMER-ID column, each with %d of the %d partitions", consumers, each, total),
+		Observed: fmt.Sprintf("%d consumer(s): %s", len(shown), strings.Join(problems, "; ")),
+		Hint:     "describe the group while its consumers run: --describe --group my_group", Output: s.Printed()}
 }

@@ -1,0 +1,268 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/wait"
+)
+
+// fakeKafka keeps topics in memory; calc, when set, plays a calculator on every read.
+type fakeKafka struct {
+	mu       sync.Mutex
+	parts    []int32
+	topics   map[string][]cluster.Message
+	calc     func(k *fakeKafka)
+	expelled int
+}
+
+func newFakeKafka(parts int) *fakeKafka {
+	k := &fakeKafka{topics: map[string][]cluster.Message{}}
+	for p := range int32(parts) {
+		k.parts = append(k.parts, p)
+	}
+	return k
+}
+
+func (k *fakeKafka) ReadAll(_ context.Context, topic string) ([]cluster.Message, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.calc != nil {
+		k.calc(k)
+	}
+	return append([]cluster.Message(nil), k.topics[topic]...), nil
+}
+
+func (k *fakeKafka) Send(_ context.Context, topic string, msgs ...cluster.Message) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, m := range msgs {
+		if m.Timestamp.IsZero() {
+			m.Timestamp = time.Now()
+		}
+		k.topics[topic] = append(k.topics[topic], m)
+	}
+	return nil
+}
+
+func (k *fakeKafka) EndOffsets(_ context.Context, topic string) (map[int32]int64, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.calc != nil {
+		k.calc(k)
+	}
+	out := map[int32]int64{}
+	for _, p := range k.parts {
+		out[p] = 0
+	}
+	for _, m := range k.topics[topic] {
+		out[m.Partition]++
+	}
+	return out, nil
+}
+
+func (k *fakeKafka) Partitions(string) ([]int32, error)                   { return k.parts, nil }
+func (k *fakeKafka) GroupsBehind(context.Context, string) (string, error) { return "", nil }
+func (k *fakeKafka) ExpelMembers(context.Context) (int, error)            { k.expelled++; return 1, nil }
+func (k *fakeKafka) count(topic string, p int32) (n int) {
+	for _, m := range k.topics[topic] {
+		if m.Partition == p {
+			n++
+		}
+	}
+	return n
+}
+
+// correct is a calculator that sends each account's running balance to its own partition.
+func correct(k *fakeKafka) {
+	for _, p := range k.parts {
+		var sum int64
+		i := 0
+		for _, m := range k.topics[Transactions] {
+			if m.Partition != p {
+				continue
+			}
+			v, _ := strconv.ParseInt(m.Value, 10, 64)
+			sum += v
+			if i >= k.count(Balances, p) {
+				k.topics[Balances] = append(k.topics[Balances], cluster.Message{Partition: p, Value: strconv.FormatInt(sum, 10), Timestamp: time.Now()})
+			}
+			i++
+		}
+	}
+}
+
+type fakeProgram struct {
+	name            string
+	problem         error
+	killed, stopped bool
+}
+
+func (p *fakeProgram) Name() string                  { return p.name }
+func (p *fakeProgram) Problem(context.Context) error { return p.problem }
+func (p *fakeProgram) Tail() string                  { return "--- " + p.name + " printed: nothing" }
+func (p *fakeProgram) Kill(context.Context) error    { p.killed = true; return nil }
+func (p *fakeProgram) Stop(context.Context) error    { p.stopped = true; return nil }
+
+func newRun(k *fakeKafka) (*Run, *[]*fakeProgram) {
+	var started []*fakeProgram
+	return &Run{Kafka: k, Start: func(_ context.Context, script string) (Program, error) {
+		p := &fakeProgram{name: script}
+		started = append(started, p)
+		return p, nil
+	}}, &started
+}
+
+func TestAwaitGivesUpWhenAProgramStops(t *testing.T) {
+	exited := errors.New("exited with status 1")
+	p := &fakeProgram{name: Calculator, problem: exited}
+	began := time.Now()
+	err := Await(context.Background(), "a balance", time.Minute, []Program{p}, func(context.Context) (bool, string, error) {
+		return false, "nothing yet", nil
+	})
+	var u *Unmet
+	if !errors.As(err, &u) || !errors.Is(err, exited) || u.Program != Calculator || u.Tail == "" {
+		t.Fatalf("Await = %v; want an Unmet of %s wrapping its problem, with its tail", err, Calculator)
+	}
+	if time.Since(began) > 10*time.Second {
+		t.Errorf("Await took %s: it must give up at once", time.Since(began))
+	}
+}
+
+func TestAwaitCalculatorSendsZerosUntilEveryAccountHasABalance(t *testing.T) {
+	k := newFakeKafka(3)
+	k.calc = correct
+	r, _ := newRun(k)
+	p, _ := r.StartProgram(context.Background(), Calculator)
+	if err := r.AwaitCalculator(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range k.parts {
+		if k.count(Balances, part) == 0 {
+			t.Errorf("account %d has no balance", part)
+		}
+	}
+	// The zeros are the calculator's to skip: balances that follow check out.
+	if err := r.SendRounds(context.Background(), map[int32][]string{0: {"5", "-3"}, 1: {"10"}, 2: {"-10"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AwaitBalances(context.Background(), "balances", nil); err != nil {
+		t.Errorf("AwaitBalances = %v; want nil for a correct calculator", err)
+	}
+}
+
+func TestAwaitCalculatorCatchesWritesToTheWrongTopicOrPartition(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		calc func(k *fakeKafka)
+		want any
+	}{
+		{"to transactions", func(k *fakeKafka) {
+			if len(k.topics[Transactions]) > 0 && len(k.topics[Transactions]) < 10 {
+				k.topics[Transactions] = append(k.topics[Transactions], cluster.Message{Partition: 0, Value: "0", Timestamp: time.Now()})
+			}
+		}, new(*Foreign)},
+		{"all to partition 0", func(k *fakeKafka) {
+			for range len(k.topics[Transactions]) - len(k.topics[Balances]) {
+				k.topics[Balances] = append(k.topics[Balances], cluster.Message{Partition: 0, Value: "0", Timestamp: time.Now()})
+			}
+		}, new(*Misplaced)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newFakeKafka(3)
+			k.calc = tc.calc
+			r, _ := newRun(k)
+			p, _ := r.StartProgram(context.Background(), Calculator)
+			err := r.AwaitCalculator(context.Background(), p)
+			if err == nil || !errors.As(err, tc.want) {
+				t.Fatalf("AwaitCalculator = %v; want a %T", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestAwaitBalancesReportsASettledWrongCalculator(t *testing.T) {
+	k := newFakeKafka(2)
+	k.calc = func(k *fakeKafka) { // one balance per transaction, always 1
+		for range len(k.topics[Transactions]) - len(k.topics[Balances]) {
+			k.topics[Balances] = append(k.topics[Balances], cluster.Message{Partition: int32(len(k.topics[Balances]) % 2), Value: "1", Timestamp: time.Now()})
+		}
+	}
+	r, _ := newRun(k)
+	if err := r.SendRounds(context.Background(), map[int32][]string{0: {"5"}, 1: {"7"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Settling takes a quiet spell: shortened here, as a fast machine's would be.
+	ctx := wait.WithSlowness(context.Background(), 0.1)
+	err := r.AwaitBalances(ctx, "balances", nil)
+	var u *Unbalanced
+	if !errors.As(err, &u) || len(u.Problems) != 2 || u.Late != 0 {
+		t.Fatalf("AwaitBalances = %#v; want both accounts reported once the calculator settled", err)
+	}
+}
+
+func TestKillAndRestart(t *testing.T) {
+	k := newFakeKafka(10) // the flow sends 200 transactions a second
+	k.calc = correct
+	r, started := newRun(k)
+	ctx := context.Background()
+	if _, err := r.StartProgram(ctx, Calculator); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.StartFlow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.KillAndRestart(ctx, 2, rand.New(rand.NewPCG(1, 2))); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.StopFlow(); err != nil {
+		t.Fatal(err)
+	}
+	if len(*started) != 3 || !(*started)[0].killed || !(*started)[1].killed || (*started)[2].killed {
+		t.Errorf("programs started %d; want the first two killed, the third running", len(*started))
+	}
+	if len(r.Kills()) != 2 || k.expelled != 2 {
+		t.Errorf("kills %v, expelled %d; want 2 each", r.Kills(), k.expelled)
+	}
+	if err := r.Stop(ctx); err != nil || !(*started)[2].stopped {
+		t.Errorf("Stop = %v; the running calculator stopped: %v", err, (*started)[2].stopped)
+	}
+	if err := r.StopFlow(); err == nil {
+		t.Error("StopFlow without a flow: want an error that says which step starts one")
+	}
+}
+
+func TestTimeSpanRefusesForgedTimestamps(t *testing.T) {
+	k := newFakeKafka(1)
+	_ = k.Send(context.Background(), Transactions, cluster.Message{Value: "1", Timestamp: time.Now().Add(-time.Hour)})
+	_, _, err := TimeSpan(context.Background(), k, Transactions)
+	var f *Forged
+	if !errors.As(err, &f) || !errors.Is(err, wait.ErrStop) {
+		t.Fatalf("TimeSpan = %v; want a Forged that stops the wait", err)
+	}
+}
+
+func TestGeneratorWindow(t *testing.T) {
+	k := newFakeKafka(1)
+	r, _ := newRun(k)
+	p := &fakeProgram{name: Generator}
+	start := time.Now()
+	for i := range 3 {
+		_ = k.Send(context.Background(), Transactions, cluster.Message{Value: "1", Timestamp: start.Add(time.Duration(i) * time.Second)})
+	}
+	if err := r.AwaitFirstTransaction(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if !r.WindowStart().Equal(start) {
+		t.Errorf("window starts %s; want the first transaction's stamp %s", r.WindowStart(), start)
+	}
+	if err := r.AwaitWindow(context.Background(), p, 2*time.Second); err != nil {
+		t.Errorf("AwaitWindow = %v; transactions 2 s after the first end a 2 s window", err)
+	}
+}

@@ -1,0 +1,95 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"kafka-lab/harness/runner"
+	"kafka-lab/harness/sandbox"
+	"kafka-lab/harness/submission"
+)
+
+// Check is a failed check as every step reports it: what was expected, what was observed, and
+// a hint naming the lab section and the answers.yaml key to look at.
+type Check struct {
+	Key      string // answers.yaml key whose command is checked
+	Program  string // or the program checked, such as balance_calculator.py (lab section 6)
+	Expected string
+	Observed string
+	Hint     string
+	Output   string // what the command printed, when it helps
+	Tail     string // the ends of a process's streams, already headed
+}
+
+func (c Check) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "expected: %s\nobserved: %s", c.Expected, c.Observed)
+	if info, ok := submission.Info(submission.Key(c.Key)); ok {
+		fmt.Fprintf(&b, "\nhint (lab section %d, answers.yaml `%s`): %s", info.Section, c.Key, c.Hint)
+	} else if c.Program != "" {
+		fmt.Fprintf(&b, "\nhint (lab section 6, %s): %s", c.Program, c.Hint)
+	} else if c.Hint != "" {
+		fmt.Fprintf(&b, "\nhint: %s", c.Hint)
+	}
+	if out := strings.TrimSpace(c.Output); out != "" {
+		fmt.Fprintf(&b, "\n--- it printed:\n%s", TailLines(out, 25))
+	}
+	if c.Tail != "" {
+		fmt.Fprintf(&b, "\n%s", c.Tail)
+	}
+	return b.String()
+}
+
+// AnswerCheck reports a problem with the answer under key.
+func AnswerCheck(key string, err error) error {
+	info, _ := submission.Info(submission.Key(key))
+	return Check{Key: key, Expected: fmt.Sprintf("a `%s` answer: the command you ran in section %d (%s)", key, info.Section, info.Task),
+		Observed: err.Error(),
+		Hint:     fmt.Sprintf("write the %s.sh command as you typed it in the Kafka folder", info.Tool)}
+}
+
+// Failed turns a student's command or program that did not do its job into a Check; other
+// errors pass as they are.
+func Failed(expected string, err error) error {
+	var pf *sandbox.Failure
+	if errors.As(err, &pf) {
+		return Check{Program: pf.Script, Expected: expected, Observed: pf.Script + " " + pf.What, Hint: pf.Hint, Tail: pf.Output}
+	}
+	var f *runner.Failure
+	if !errors.As(err, &f) {
+		return err
+	}
+	return Check{Key: string(f.Command.Key), Expected: expected, Observed: f.Command.Text + ": " + f.What, Hint: f.Hint, Tail: f.Output}
+}
+
+// WithHint gives a Check without a hint this one; other errors pass as they are.
+func WithHint(err error, hint string) error {
+	var c Check
+	if errors.As(err, &c) && c.Hint == "" {
+		c.Hint = hint
+		return c
+	}
+	return err
+}
+
+// TailLines keeps the last n lines of s, saying how many it left out.
+func TailLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return fmt.Sprintf("[%d earlier lines not shown]\n%s", len(lines)-n, strings.Join(lines[len(lines)-n:], "\n"))
+}
+
+// QuoteAll quotes each value, joined by commas; "nothing" when there is none.
+func QuoteAll(vs []string) string {
+	if len(vs) == 0 {
+		return "nothing"
+	}
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}

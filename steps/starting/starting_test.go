@@ -1,0 +1,49 @@
+package starting
+
+import (
+	"errors"
+	"testing"
+
+	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
+	"kafka-lab/steps/scenario"
+	"kafka-lab/steps/scenario/scenariotest"
+)
+
+func TestAnsweredByBrokers(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		brokers []cluster.Endpoint
+		fail    string
+	}{
+		{"one at localhost:9092", []cluster.Endpoint{{ID: 1, Addr: "localhost:9092"}}, ""},
+		{"advertised elsewhere", []cluster.Endpoint{{ID: 1, Addr: "kafka:9092"}}, "advertise localhost:9092"},
+		{"two", []cluster.Endpoint{{ID: 1, Addr: "localhost:9092"}, {ID: 2, Addr: "localhost:9093"}}, "2: localhost:9092 (id 1), localhost:9093 (id 2)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, s := scenariotest.New(t)
+			// The student started Kafka: a wrong answer is their start commands' to fix.
+			s.Cluster = &cluster.Cluster{Topology: cluster.Own}
+			ctx = scenario.Put(ctx, &asked{tool: &container.Result{}, brokers: tc.brokers})
+			scenariotest.WantCheck(t, answeredByBrokers(ctx, 1), tc.fail)
+		})
+	}
+	t.Run("the harness's Kafka", func(t *testing.T) {
+		ctx, s := scenariotest.New(t)
+		s.Cluster = &cluster.Cluster{Topology: cluster.Single}
+		ctx = scenario.Put(ctx, &asked{tool: &container.Result{}, brokers: []cluster.Endpoint{{ID: 1, Addr: "kafka:9092"}}})
+		if err := answeredByBrokers(ctx, 1); err == nil {
+			t.Fatal("a broker advertised elsewhere passed")
+		} else if c := (scenario.Check{}); errors.As(err, &c) {
+			t.Errorf("a check of Kafka itself reported as the student's: %v", err)
+		}
+	})
+}
+
+func TestInForegroundDropsDaemon(t *testing.T) {
+	s := scenariotest.Ran(t, "start_kafka", "bin/kafka-server-start.sh -daemon config/server.properties", "")
+	cmd := inForeground(s.Command)
+	if len(cmd.Args) != len(s.Command.Args)-1 {
+		t.Errorf("args %q; want -daemon dropped from %q", cmd.Args, s.Command.Args)
+	}
+}
