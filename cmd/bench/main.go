@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	dc "github.com/ory/dockertest/v3/docker"
 
 	"kafka-lab/harness/cluster"
 	"kafka-lab/harness/container"
@@ -94,7 +92,7 @@ func run(reps int) error {
 			return err
 		}
 		renew = append(renew, time.Since(start))
-		if p, err := peakMemory(ctx, rt, c.Brokers()[0].Container.ID); err == nil && p > peak {
+		if p, err := peakMemory(ctx, c.Brokers()[0].Container); err == nil && p > peak {
 			peak = p
 		} else if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: memory:", err)
@@ -478,25 +476,17 @@ func workload(ctx context.Context, c *cluster.Cluster) error {
 	return c.CommitOffset(ctx, "my_group", "my_first_topic", 0, 0)
 }
 
-// peakMemory reads the container's peak memory use from its cgroup (v1: max_usage; v2 reports
-// no peak through the stats API, so the current usage stands in).
-func peakMemory(ctx context.Context, rt *container.Runtime, id string) (uint64, error) {
-	stats := make(chan *dc.Stats, 1)
-	errc := make(chan error, 1)
-	go func() {
-		errc <- rt.Pool.Client.Stats(dc.StatsOptions{ID: id, Stats: stats, Stream: false, Context: ctx, Timeout: 10 * time.Second})
-	}()
-	s, ok := <-stats
-	if err := <-errc; err != nil {
+// peakMemory is the container's peak memory use, where its engine reports one (Docker on cgroup
+// v1); the current use stands in where it does not (cgroup v2).
+func peakMemory(ctx context.Context, ctr *container.Container) (uint64, error) {
+	st, err := ctr.Stats(ctx)
+	if err != nil {
 		return 0, err
 	}
-	if !ok || s == nil {
-		return 0, errors.New("no stats")
+	if st.PeakMemory > 0 {
+		return st.PeakMemory, nil
 	}
-	if s.MemoryStats.MaxUsage > 0 {
-		return s.MemoryStats.MaxUsage, nil
-	}
-	return s.MemoryStats.Usage, nil
+	return st.Memory, nil
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -87,8 +87,8 @@ type Node struct {
 	Container *container.Container
 	// HostPort is the 127.0.0.1 port where the harness reaches this broker (0 if not a broker).
 	HostPort int
-	// labPort is the port of the node's lab listener: LabPort in a namespace of its own; with
-	// local processes, which share the host's, the ha brokers take 9092, 9093 and 9094.
+	// labPort is the port of the node's lab listener: LabPort in a namespace of its own; where
+	// the nodes share the host's network, the ha brokers take 9092, 9093 and 9094.
 	labPort int
 	// netns is the container whose network namespace the node lives in: clients join it.
 	netns *container.Container
@@ -575,17 +575,18 @@ func (c *Cluster) logTails(ctx context.Context, lines int) string {
 	return b.String()
 }
 
-// labPortsFree checks, for local processes, that the fixed ports the topology's nodes listen on
-// are free: a program that holds one (a Kafka started by hand, say) would take the lab commands'
-// connections, and the failure would look like the student's.
+// labPortsFree checks, where the nodes share the host's network (local processes), that the
+// fixed ports the topology's nodes listen on are free: a program that holds one (a Kafka started
+// by hand, say) would take the lab commands' connections, and the failure would look like the
+// student's.
 func (c *Cluster) labPortsFree() error {
-	if !c.rt.Local() {
+	if !c.rt.Facts().SharesHostNetwork {
 		return nil // each node listens in a network namespace of its own
 	}
 	ports := map[Topology][]int{
 		Single:    {LabPort, LabPort + 1},
 		ZooKeeper: {2181, LabPort},
-		HA:        {localHAPort(1), localHAPort(2), localHAPort(3), localHAPort(controllerID)},
+		HA:        {sharedHAPort(1), sharedHAPort(2), sharedHAPort(3), sharedHAPort(controllerID)},
 		Own:       {2181, LabPort, LabPort + 1}, // the lab's ZooKeeper, broker and KRaft controller
 	}[c.Topology]
 	for _, port := range ports {
@@ -608,27 +609,21 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// hostListener is the port the HOST listener binds for host port hostPort: a fixed port that
-// Docker publishes as hostPort, or hostPort itself where the node shares the host's network.
+// hostListener is the port the HOST listener binds for the harness to reach it at host port
+// hostPort: hostListenerPort, which Docker publishes as hostPort, or hostPort itself where the
+// node shares the host's network.
 func (c *Cluster) hostListener(hostPort int) int {
-	if c.rt.Local() {
-		return hostPort
-	}
-	return hostListenerPort
+	return c.rt.Facts().ListenPort(hostListenerPort, hostPort)
 }
 
 // bindHost is the address listeners bind: any in a namespace of the node's own; the loopback
 // only where nodes share the host's network.
-func (c *Cluster) bindHost() string {
-	if c.rt.Local() {
-		return "127.0.0.1"
-	}
-	return ""
-}
+func (c *Cluster) bindHost() string { return c.rt.Facts().ListenHost() }
 
 // LabAddr is where a lab client next to the node (in its namespace) finds it: localhost:9092,
-// as the lab types it. With local processes the ha brokers 2 and 3 answer on 9093 and 9094,
-// as in Kafka's quickstart for three brokers on one machine.
+// as the lab types it. Where the nodes share the host's network (local processes) the ha
+// brokers 2 and 3 answer on 9093 and 9094, as in Kafka's quickstart for three brokers on one
+// machine.
 func (n *Node) LabAddr() string { return fmt.Sprintf("localhost:%d", n.labPort) }
 
 // NamespaceName is the name of the container whose network namespace the node lives in: a

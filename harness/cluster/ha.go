@@ -31,21 +31,30 @@ const controllerID = 0
 
 var haSeq atomic.Int64
 
+// haBrokerHost is broker id's host name on the run's network; haControllerHost is the
+// controller's.
 func haBrokerHost(id int) string { return fmt.Sprintf("broker-%d", id) }
 
-// haBrokerList is the bootstrap list of every ha broker as seen from inside the run's network.
-func haBrokerList() string {
-	var addrs []string
-	for id := 1; id <= HABrokers; id++ {
-		addrs = append(addrs, fmt.Sprintf("%s:%d", haBrokerHost(id), LabPort))
+const haControllerHost = "controller"
+
+// haPort is the port of node id's lab listener (the controller's CONTROLLER listener). In a
+// network namespace of its own each node has the lab's ports to itself: every broker answers on
+// 9092, the controller on 9093. Where the nodes share the host's network, each needs a port of
+// its own (see sharedHAPort).
+func (c *Cluster) haPort(id int) int {
+	switch {
+	case c.rt.Facts().SharesHostNetwork:
+		return sharedHAPort(id)
+	case id == controllerID:
+		return 9093
 	}
-	return strings.Join(addrs, ",")
+	return LabPort
 }
 
-// localHAPort is broker id's lab port with local processes, which share one network: 9092,
-// 9093 and 9094 as in Kafka's quickstart for three brokers on one machine. The controller
-// takes the next one.
-func localHAPort(id int) int {
+// sharedHAPort is node id's port where the nodes share one network: 9092, 9093 and 9094 for the
+// brokers, as in Kafka's quickstart for three brokers on one machine; the controller takes the
+// next one.
+func sharedHAPort(id int) int {
 	if id == controllerID {
 		return LabPort + HABrokers
 	}
@@ -74,20 +83,9 @@ func (c *Cluster) haSettings() map[string]string {
 	return props
 }
 
-// haControllerPort is the port of the controller's listener.
-func (c *Cluster) haControllerPort() int {
-	if c.rt.Local() {
-		return localHAPort(controllerID)
-	}
-	return 9093
-}
-
 // haControllerAddr is the controller's address as brokers reach it.
 func (c *Cluster) haControllerAddr() string {
-	if c.rt.Local() {
-		return fmt.Sprintf("localhost:%d", c.haControllerPort())
-	}
-	return fmt.Sprintf("controller:%d", c.haControllerPort())
+	return c.rt.Facts().PeerAddr(haControllerHost, c.haPort(controllerID))
 }
 
 func (c *Cluster) startHA(ctx context.Context) error {
@@ -98,10 +96,10 @@ func (c *Cluster) startHA(ctx context.Context) error {
 	props := c.haSettings()
 	props["node.id"] = fmt.Sprint(controllerID)
 	props["process.roles"] = "controller"
-	props["listeners"] = fmt.Sprintf("CONTROLLER://%s:%d", c.bindHost(), c.haControllerPort())
+	props["listeners"] = fmt.Sprintf("CONTROLLER://%s:%d", c.bindHost(), c.haPort(controllerID))
 	props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
 	ctl, err := c.rt.Start(ctx, container.Spec{
-		Name: "ha-controller", Image: c.Image.Ref, Network: network, Hostname: "controller",
+		Name: "ha-controller", Image: c.Image.Ref, Network: network, Hostname: haControllerHost,
 		Env: c.kafkaEnv(props, c.opts.Sizing.ControllerHeap),
 	})
 	if err != nil {
@@ -114,8 +112,9 @@ func (c *Cluster) startHA(ctx context.Context) error {
 			return err
 		}
 		var holder *container.Container
-		if !c.rt.Local() {
+		if !c.rt.Facts().SharesHostNetwork {
 			// The namespace holder: it only sleeps, so stopping the broker leaves the namespace up.
+			// (On the host's shared network there is no namespace to hold.)
 			holder, err = c.rt.Start(ctx, container.Spec{
 				Name: fmt.Sprintf("ha-broker-%d-net", id), Image: c.Image.Ref, Network: network, Hostname: haBrokerHost(id),
 				Entrypoint: []string{"sleep", "infinity"}, Ports: map[int]int{hostListenerPort: hostPort},
@@ -151,29 +150,27 @@ func (c *Cluster) startHA(ctx context.Context) error {
 // In Docker, other brokers and clients find broker N by its name on the run's network; a lab
 // command in any broker's namespace still starts from localhost:9092. A student who ran three
 // brokers on one machine gave them ports 9092, 9093 and 9094 (as Kafka's quickstart does): those
-// answer too, so their commands run as typed. Local processes share one network, where brokers
-// 1-3 are those three ports themselves.
+// answer too, so their commands run as typed. Where the nodes share the host's network (local
+// processes), brokers 1-3 are those three ports themselves.
 func (c *Cluster) haListeners(props map[string]string, id, hostPort int) int {
-	if c.rt.Local() {
-		port := localHAPort(id)
-		props["listeners"] = fmt.Sprintf("PLAINTEXT://%[1]s:%[2]d,HOST://%[1]s:%[3]d", c.bindHost(), port, hostPort)
-		props["advertised.listeners"] = fmt.Sprintf("PLAINTEXT://localhost:%d,HOST://127.0.0.1:%d", port, hostPort)
-		props["listener.security.protocol.map"] = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT"
-		return port
-	}
-	listeners := []string{fmt.Sprintf("PLAINTEXT://:%d", LabPort), fmt.Sprintf("HOST://:%d", hostListenerPort)}
-	advertised := []string{fmt.Sprintf("PLAINTEXT://%s:%d", haBrokerHost(id), LabPort), fmt.Sprintf("HOST://127.0.0.1:%d", hostPort)}
+	facts := c.rt.Facts()
+	port := c.haPort(id)
+	listeners := []string{fmt.Sprintf("PLAINTEXT://%s:%d", c.bindHost(), port), fmt.Sprintf("HOST://%s:%d", c.bindHost(), c.hostListener(hostPort))}
+	advertised := []string{"PLAINTEXT://" + facts.PeerAddr(haBrokerHost(id), port), fmt.Sprintf("HOST://127.0.0.1:%d", hostPort)}
 	protocols := []string{"PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", "HOST:PLAINTEXT"}
-	for _, port := range []int{LabPort + 1, LabPort + 2} {
-		name := fmt.Sprintf("LOCAL_%d", port)
-		listeners = append(listeners, fmt.Sprintf("%s://:%d", name, port))
-		advertised = append(advertised, fmt.Sprintf("%s://%s:%d", name, haBrokerHost(id), port))
-		protocols = append(protocols, name+":PLAINTEXT")
+	if !facts.SharesHostNetwork {
+		// The quickstart's ports, free in the broker's own namespace.
+		for _, port := range []int{LabPort + 1, LabPort + 2} {
+			name := fmt.Sprintf("LOCAL_%d", port)
+			listeners = append(listeners, fmt.Sprintf("%s://%s:%d", name, c.bindHost(), port))
+			advertised = append(advertised, name+"://"+facts.PeerAddr(haBrokerHost(id), port))
+			protocols = append(protocols, name+":PLAINTEXT")
+		}
 	}
 	props["listeners"] = strings.Join(listeners, ",")
 	props["advertised.listeners"] = strings.Join(advertised, ",")
 	props["listener.security.protocol.map"] = strings.Join(protocols, ",")
-	return LabPort
+	return port
 }
 
 // Broker returns the broker with the node id.
@@ -340,17 +337,15 @@ func (c *Cluster) awaitGone(ctx context.Context, id int) error {
 }
 
 // LabBootstrap is the bootstrap list a client inside the cluster's namespaces gives: every ha
-// broker by name, so that it survives any one being down; localhost:9092 elsewhere.
+// broker (by name on the run's network, or at its own port on the host's), so that it survives
+// any one being down; localhost:9092 elsewhere.
 func (c *Cluster) LabBootstrap() string {
-	if c.Topology == HA && c.rt.Local() {
-		var addrs []string
-		for _, b := range c.brokers {
-			addrs = append(addrs, b.LabAddr())
-		}
-		return strings.Join(addrs, ",")
+	if c.Topology != HA {
+		return fmt.Sprintf("localhost:%d", LabPort)
 	}
-	if c.Topology == HA {
-		return haBrokerList()
+	var addrs []string
+	for _, b := range c.brokers {
+		addrs = append(addrs, c.rt.Facts().PeerAddr(haBrokerHost(b.ID), b.labPort))
 	}
-	return fmt.Sprintf("localhost:%d", LabPort)
+	return strings.Join(addrs, ",")
 }

@@ -2,16 +2,12 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	dc "github.com/ory/dockertest/v3/docker"
 
 	"kafka-lab/harness/container"
 )
@@ -45,54 +41,28 @@ func (im Image) AtLeast(major, minor int) bool {
 var clientsJar = regexp.MustCompile(`(?m)^kafka-clients-(\d+)\.(\d+)\.(\d+)[^/]*\.jar$`)
 
 // InspectImage makes sure the image is present (pulling it when it is not one of ours) and
-// reads its Kafka version and tools from its file system.
+// reads its Kafka version and tools from its file system. For local processes the image is
+// their Kafka distribution, whatever ref says.
 func InspectImage(ctx context.Context, rt *container.Runtime, ref string) (Image, error) {
-	if rt.Local() {
-		return inspectDist(rt.Dist())
+	present, err := rt.ImagePresent(ctx, ref)
+	if err != nil {
+		return Image{}, fmt.Errorf("inspect image %s: %w", ref, err)
 	}
-	if _, err := rt.Pool.Client.InspectImage(ref); err != nil {
-		if !errors.Is(err, dc.ErrNoSuchImage) {
-			return Image{}, fmt.Errorf("inspect image %s: %w", ref, err)
-		}
+	if !present {
 		if strings.HasPrefix(ref, "kafka-lab/") {
 			return Image{}, fmt.Errorf("image %s is not built here: run `make image` (KAFKA_VERSION=%s)", ref, strings.TrimPrefix(ref, "kafka-lab/kafka:"))
 		}
-		repo, tag, _ := strings.Cut(ref, ":")
-		if tag == "" {
-			tag = "latest"
-		}
-		if err := rt.Pool.Client.PullImage(dc.PullImageOptions{Repository: repo, Tag: tag, Context: ctx}, dc.AuthConfiguration{}); err != nil {
+		if err := rt.PullImage(ctx, ref); err != nil {
 			return Image{}, fmt.Errorf("image %s is not here and could not be pulled: %w", ref, err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	res, err := rt.RunOnce(ctx, container.Spec{
-		Name:       "inspect-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 10),
-		Image:      ref,
-		Entrypoint: []string{"/bin/sh", "-c"},
-		Cmd:        []string{"ls /opt/kafka/libs; ls /opt/kafka/bin"},
-	})
+	look, err := rt.ListImage(ctx, ref, "/opt/kafka/libs", "/opt/kafka/bin")
 	if err != nil {
 		return Image{}, fmt.Errorf("look inside image %s: %w", ref, err)
 	}
-	return readImage(ref, res.Stdout, strings.TrimSpace(res.Stderr))
-}
-
-// inspectDist is InspectImage for a distribution folder (see container.NewLocal): its libs/ and
-// bin/ are the image's /opt/kafka/libs and /opt/kafka/bin.
-func inspectDist(dist string) (Image, error) {
-	var listing strings.Builder
-	for _, d := range []string{"libs", "bin"} {
-		entries, err := os.ReadDir(filepath.Join(dist, d))
-		if err != nil {
-			return Image{}, fmt.Errorf("look inside distribution %s: %w", dist, err)
-		}
-		for _, e := range entries {
-			listing.WriteString(e.Name() + "\n")
-		}
-	}
-	return readImage("dist:"+dist, listing.String(), "")
+	return readImage(look.Source, look.Names, strings.TrimSpace(look.Stderr))
 }
 
 // readImage reads the Kafka version and tools of an image from the listing of its

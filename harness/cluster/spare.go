@@ -12,8 +12,9 @@ import (
 // A single cluster that a student's program touched is renewed after the scenario (see Reset):
 // a fresh broker, about 5 s of every section 6 scenario when started then. So the moment a
 // program connects, a spare broker starts in the background, while the scenario runs on the
-// lab's clock, and Renew swaps it in. Only in Docker: local processes share the lab's ports, so
-// two brokers cannot run side by side there.
+// lab's clock, and Renew swaps it in. Only where each container has a network of its own
+// (Docker): where containers share the host's (local processes), the spare could not hold the
+// lab's 9092 beside the broker that holds it.
 
 // spare is a fresh cluster of the same topology, starting or started.
 type spare struct {
@@ -37,7 +38,7 @@ type spares struct {
 }
 
 // canSpare says whether the cluster can have a spare started beside it.
-func (c *Cluster) canSpare() bool { return c.Topology == Single && !c.rt.Local() }
+func (c *Cluster) canSpare() bool { return c.Topology == Single && !c.rt.Facts().SharesHostNetwork }
 
 // startSpare starts a spare in the background, unless one is there already.
 func (c *Cluster) startSpare() {

@@ -4,7 +4,10 @@
 //
 // They run in Docker (New, docker.go), or where no Docker engine runs, such as Gradescope, as
 // local processes from a Kafka distribution folder (NewLocal, local.go); the engine interface
-// is the seam between the two, and everything above it is the same.
+// is the seam between the two. What differs between them and matters above (whether containers
+// share the host's network, how one container addresses another, images, measurements) the
+// Runtime reports as data and methods (Facts, ImagePresent, ListImage, Container.Stats), so
+// that no code above this package asks which engine it has.
 //
 // The Docker engine uses the client of github.com/ory/dockertest/v3, but creates containers
 // itself rather than through Pool.RunWithOptions, whose defaults do not fit here: it publishes
@@ -17,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -43,12 +47,9 @@ const KeptRunID = "manual"
 // Runtime is one run's connection to where its containers run: the Docker engine (New), or
 // local processes from a Kafka distribution folder (NewLocal).
 type Runtime struct {
-	// Pool is the Docker client; nil for local processes.
-	Pool  *dockertest.Pool
 	RunID string
 
-	eng   engine
-	local *localEngine // the same engine when it runs local processes
+	eng engine
 
 	labels map[string]string
 	mu     sync.Mutex
@@ -108,7 +109,6 @@ func New(ctx context.Context) (*Runtime, error) {
 		return nil, fmt.Errorf("no Docker engine answers (%w): start dockerd, or run `make docker` as root on Debian", err)
 	}
 	rt := newRuntime(&dockerEngine{pool: pool})
-	rt.Pool = pool
 	if _, err := rt.Sweep(ctx); err != nil {
 		return nil, err
 	}
@@ -130,16 +130,85 @@ func newRuntime(eng engine) *Runtime {
 	return rt
 }
 
-// Local says whether the run's containers are local processes, which share the host's network
-// and file system (see NewLocal) instead of having namespaces of their own.
-func (rt *Runtime) Local() bool { return rt.local != nil }
+// Facts are what differs between the places a run's containers can run (Docker, local
+// processes) and matters to the code above this package, as data: that code reads these rather
+// than asking which engine it has.
+type Facts struct {
+	// SharesHostNetwork: the containers have no network of their own but share the host's
+	// (local processes). A port a container listens on is then the host's own port, so a fixed
+	// port such as the lab's 9092 is held by one container of one run at a time: two clusters
+	// cannot run side by side, the nodes of one cluster need ports of their own, and another
+	// program of the machine on such a port would take the connections. Otherwise (Docker) each
+	// container has a network namespace of its own, Spec.Ports publishes its ports on the host,
+	// and containers find each other by Spec.Hostname on a network of the run.
+	SharesHostNetwork bool
+	// Dist is the Kafka distribution folder the containers run from, whatever their image
+	// (local processes, see NewLocal); "" in Docker, where they run their image.
+	Dist string
+}
 
-// Dist is the Kafka distribution folder that local processes run from ("" with Docker).
-func (rt *Runtime) Dist() string {
-	if rt.local == nil {
-		return ""
+// Facts says what differs about where the run's containers run (see Facts).
+func (rt *Runtime) Facts() Facts { return rt.eng.facts() }
+
+// ListenHost is the address a server in a container binds: any ("") in a network namespace of
+// its own; the loopback where the host's network is shared, so that nothing outside the
+// machine reaches it.
+func (f Facts) ListenHost() string {
+	if f.SharesHostNetwork {
+		return "127.0.0.1"
 	}
-	return rt.local.dist
+	return ""
+}
+
+// ListenPort is the port a server in a container listens on for the harness to reach it at
+// 127.0.0.1:hostPort, its Spec.Ports mapping containerPort to hostPort: containerPort, which
+// Docker publishes as hostPort; hostPort itself where the host's network is shared and nothing
+// is published.
+func (f Facts) ListenPort(containerPort, hostPort int) int {
+	if f.SharesHostNetwork {
+		return hostPort
+	}
+	return containerPort
+}
+
+// PeerAddr is the address at which the run's other containers reach a server listening on port
+// in the container with Spec.Hostname hostname: hostname:port on the run's network, or
+// localhost:port where every container shares the host's network and names mean nothing.
+func (f Facts) PeerAddr(hostname string, port int) string {
+	if f.SharesHostNetwork {
+		hostname = "localhost"
+	}
+	return net.JoinHostPort(hostname, strconv.Itoa(port))
+}
+
+// ImagePresent says whether the image ref is there to run, without pulling it. Local processes
+// run their distribution whatever the image: it is always there.
+func (rt *Runtime) ImagePresent(ctx context.Context, ref string) (bool, error) {
+	return rt.eng.imagePresent(ctx, ref)
+}
+
+// PullImage fetches the image ref into the engine (Docker); local processes pull nothing and
+// say so.
+func (rt *Runtime) PullImage(ctx context.Context, ref string) error {
+	return rt.eng.pullImage(ctx, ref)
+}
+
+// ImageListing is what ListImage found in an image.
+type ImageListing struct {
+	// Source names what was looked at: the image, or "dist:FOLDER" for local processes, which
+	// run their Kafka distribution whatever the image.
+	Source string
+	// Names are the names in the folders, one a line, folder after folder.
+	Names string
+	// Stderr is what the listing wrote besides (a folder the image lacks, say).
+	Stderr string
+}
+
+// ListImage lists the folders dirs (absolute, as a container sees them) of the image ref, which
+// must be present: Docker has no way to read an image's files but a container of it, which
+// ListImage runs; local processes read their distribution's folders.
+func (rt *Runtime) ListImage(ctx context.Context, ref string, dirs ...string) (ImageListing, error) {
+	return rt.eng.listImage(ctx, rt, ref, dirs)
 }
 
 // NewKept is New for a cluster that outlives the process that starts it: a student's cluster for
@@ -209,7 +278,9 @@ type Spec struct {
 	// Network joins a user-defined network under Hostname (for clusters of several namespaces).
 	Network  string
 	Hostname string
-	// Ports binds container ports to fixed ports on the host's 127.0.0.1, never on other addresses.
+	// Ports binds container ports to fixed ports on the host's 127.0.0.1, never on other
+	// addresses. Where containers share the host's network nothing is bound: the server listens
+	// on the host port itself (see Facts.ListenPort).
 	Ports map[int]int
 	// Limits; zero means none.
 	MemoryBytes int64
@@ -355,6 +426,28 @@ func (c *Container) Logs(ctx context.Context, lines int) string {
 		return fmt.Sprintf("(no logs of %s: %v)", c.Name, err)
 	}
 	return out
+}
+
+// Stats is a container's use of the machine, as its engine measures it.
+type Stats struct {
+	// Memory is the bytes in use now.
+	Memory uint64
+	// PeakMemory is the most bytes in use so far; 0 where the engine does not say (Docker
+	// on cgroup v2). For local processes, the peak resident size of each process, summed.
+	PeakMemory uint64
+	// CPU is the CPU time used so far, user and system.
+	CPU time.Duration
+}
+
+// Stats measures the container's use of memory and CPU. For local processes it is the
+// container's process group (a process that left the group is not counted), and the
+// container must be running.
+func (c *Container) Stats(ctx context.Context) (Stats, error) {
+	st, err := c.rt.eng.stats(ctx, c.ID)
+	if err != nil {
+		return Stats{}, fmt.Errorf("stats of %s: %w", c.Name, err)
+	}
+	return st, nil
 }
 
 // Result is what a one-shot container did.

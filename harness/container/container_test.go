@@ -117,7 +117,7 @@ func startHolder(t *testing.T) *holder {
 
 func containersOfRun(t *testing.T, rt *container.Runtime, id string) []dc.APIContainers {
 	t.Helper()
-	list, err := rt.Pool.Client.ListContainers(dc.ListContainersOptions{
+	list, err := container.DockerClient(rt).ListContainers(dc.ListContainersOptions{
 		All: true, Filters: map[string][]string{"label": {container.LabelRun + "=" + id}},
 	})
 	if err != nil {
@@ -259,7 +259,7 @@ func TestNetworkJoinsByHostname(t *testing.T) {
 	if err := rt.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rt.Pool.Client.NetworkInfo(net); err == nil {
+	if _, err := container.DockerClient(rt).NetworkInfo(net); err == nil {
 		t.Errorf("network %s outlived the run", net)
 	}
 	// A run being removed starts nothing more: a container made behind Close's back would
@@ -292,7 +292,7 @@ func TestRunsAreApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := b.Pool.Client.InspectContainerWithContext(listener.ID, ctx)
+	info, err := container.DockerClient(b).InspectContainerWithContext(listener.ID, ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestRunsAreApart(t *testing.T) {
 		if _, ok := info.NetworkSettings.Networks[b.Network()]; !ok || rt.Network() == "" {
 			t.Fatalf("the broker is not on its run's network %q: %+v", b.Network(), info.NetworkSettings.Networks)
 		}
-		n, err := rt.Pool.Client.NetworkInfo(rt.Network())
+		n, err := container.DockerClient(rt).NetworkInfo(rt.Network())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -388,5 +388,44 @@ func TestRemoveReturnsWhenGone(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestDockerFacts: in Docker each container has a network of its own, found by its host name;
+// an image is present or not without a pull; ListImage looks inside it; Stats measures memory.
+func TestDockerFacts(t *testing.T) {
+	rt := newRuntime(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := rt.Facts()
+	if f.SharesHostNetwork || f.Dist != "" {
+		t.Errorf("facts %+v: want networks of their own and images", f)
+	}
+	if got := f.PeerAddr("controller", 9093); got != "controller:9093" {
+		t.Errorf("PeerAddr = %s, want controller:9093", got)
+	}
+	if got := f.ListenPort(19092, 40001); got != 19092 || f.ListenHost() != "" {
+		t.Errorf("ListenPort = %d, ListenHost = %q: want the published container port on any address", got, f.ListenHost())
+	}
+	if ok, err := rt.ImagePresent(ctx, cluster.ImageFromEnv()); !ok || err != nil {
+		t.Fatalf("ImagePresent(%s) = %v, %v", cluster.ImageFromEnv(), ok, err)
+	}
+	if ok, err := rt.ImagePresent(ctx, "kafka-lab/no-such-image:0"); ok || err != nil {
+		t.Errorf("ImagePresent of a missing image = %v, %v; want false, no error", ok, err)
+	}
+	look, err := rt.ListImage(ctx, cluster.ImageFromEnv(), "/opt/kafka/bin", "/no/such/folder")
+	if err != nil || look.Source != cluster.ImageFromEnv() || !strings.Contains(look.Names, "kafka-topics.sh\n") || look.Stderr == "" {
+		t.Errorf("ListImage = %+v, %v: want bin's kafka-topics.sh and a complaint about the missing folder", look, err)
+	}
+	c, err := rt.Start(ctx, container.Spec{Name: "measured", Image: cluster.ImageFromEnv(), Entrypoint: []string{"sleep", "60"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Memory == 0 {
+		t.Errorf("stats %+v: want memory in use", st)
 	}
 }

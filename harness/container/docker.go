@@ -35,6 +35,16 @@ type engine interface {
 	list(ctx context.Context) ([]listed, error)
 	createNetwork(ctx context.Context, name string, labels map[string]string) error
 	removeNetworks(ctx context.Context, match func(map[string]string) bool) error
+
+	// facts says what differs about this engine's containers (see Facts).
+	facts() Facts
+	// imagePresent says whether image ref is there to run; pullImage fetches it.
+	imagePresent(ctx context.Context, ref string) (bool, error)
+	pullImage(ctx context.Context, ref string) error
+	// listImage lists folders of image ref; rt runs the container that takes, where one does.
+	listImage(ctx context.Context, rt *Runtime, ref string, dirs []string) (ImageListing, error)
+	// stats measures a container's use of memory and CPU.
+	stats(ctx context.Context, id string) (Stats, error)
 }
 
 // listed is a container as list finds it.
@@ -252,6 +262,67 @@ func (d *dockerEngine) list(ctx context.Context) ([]listed, error) {
 		out = append(out, listed{id: c.ID, name: name, labels: c.Labels})
 	}
 	return out, nil
+}
+
+// facts: each container has a network namespace of its own, and runs its image.
+func (d *dockerEngine) facts() Facts { return Facts{} }
+
+func (d *dockerEngine) imagePresent(_ context.Context, ref string) (bool, error) {
+	_, err := d.pool.Client.InspectImage(ref)
+	switch {
+	case errors.Is(err, dc.ErrNoSuchImage):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
+}
+
+func (d *dockerEngine) pullImage(ctx context.Context, ref string) error {
+	repo, tag, _ := strings.Cut(ref, ":")
+	if tag == "" {
+		tag = "latest"
+	}
+	return d.pool.Client.PullImage(dc.PullImageOptions{Repository: repo, Tag: tag, Context: ctx}, dc.AuthConfiguration{})
+}
+
+// listImage runs a container of the image that lists the folders.
+func (d *dockerEngine) listImage(ctx context.Context, rt *Runtime, ref string, dirs []string) (ImageListing, error) {
+	res, err := rt.RunOnce(ctx, Spec{
+		Name:       "inspect-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 10),
+		Image:      ref,
+		Entrypoint: []string{"/bin/sh", "-c", `for d in "$@"; do ls "$d"; done`, "ls"},
+		Cmd:        dirs,
+	})
+	if err != nil {
+		return ImageListing{}, err
+	}
+	return ImageListing{Source: ref, Names: res.Stdout, Stderr: res.Stderr}, nil
+}
+
+// stats takes one sample of the engine's stats. Docker's peak memory is cgroup v1's max_usage:
+// v2 reports no peak through the stats API.
+func (d *dockerEngine) stats(ctx context.Context, id string) (Stats, error) {
+	samples := make(chan *dc.Stats, 1)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- d.pool.Client.Stats(dc.StatsOptions{ID: id, Stats: samples, Stream: false, Context: ctx, Timeout: 10 * time.Second})
+	}()
+	var last *dc.Stats
+	for s := range samples { // closed when Stats returns
+		last = s
+	}
+	if err := <-errc; err != nil {
+		return Stats{}, err
+	}
+	if last == nil {
+		return Stats{}, errors.New("the Docker engine sent no stats")
+	}
+	return Stats{
+		Memory:     last.MemoryStats.Usage,
+		PeakMemory: last.MemoryStats.MaxUsage,
+		CPU:        time.Duration(last.CPUStats.CPUUsage.TotalUsage), // nanoseconds
+	}, nil
 }
 
 // untrustedUser is nobody:nogroup, by number: the image needs no account for it.

@@ -30,8 +30,8 @@ import (
 //     a copy. Absolute paths under the image's folders in its command, environment and working
 //     folder (and in the copied properties files) are taken inside that root.
 //   - Network: none of its own. Every process shares the host's loopback, so a cluster binds the
-//     lab's ports on the host itself (see Runtime.Local), and one local run at a time may hold
-//     them: NewLocal takes a lock and says who holds it.
+//     lab's ports on the host itself (see Facts.SharesHostNetwork), and one local run at a time
+//     may hold them: NewLocal takes a lock and says who holds it.
 //   - Untrusted processes (the student's programs and commands) run under a user id of their
 //     own, never root nor the harness's (NewLocal refuses a harness that is not root unless
 //     SameUserEnv accepts it), with limits on address space, processes and file size; the
@@ -95,7 +95,6 @@ func NewLocal(ctx context.Context, dist string) (*Runtime, error) {
 	}
 	eng := &localEngine{dist: dist, base: base, lock: lock, asRoot: asRoot, procs: map[string]*localProc{}}
 	rt := newRuntime(eng)
-	rt.local = eng
 	eng.runID = rt.RunID
 	eng.dir = filepath.Join(base, rt.RunID)
 	fail := func(err error) (*Runtime, error) {
@@ -660,6 +659,139 @@ func (e *localEngine) list(context.Context) ([]listed, error) {
 }
 
 func (e *localEngine) createNetwork(context.Context, string, map[string]string) error { return nil }
+
+// facts: every process shares the host's network, and runs the run's copy of the distribution.
+func (e *localEngine) facts() Facts { return Facts{SharesHostNetwork: true, Dist: e.dist} }
+
+// imagePresent: the distribution stands for every image.
+func (e *localEngine) imagePresent(context.Context, string) (bool, error) { return true, nil }
+
+func (e *localEngine) pullImage(_ context.Context, ref string) error {
+	return fmt.Errorf("local processes run the Kafka distribution %s, not image %s: they pull no image", e.dist, ref)
+}
+
+// distDirs are the image's folders that the distribution holds, by their folder in it (see
+// layOut).
+var distDirs = map[string]string{
+	"/opt/kafka/bin":    "bin",
+	"/opt/kafka/libs":   "libs",
+	"/opt/kafka/config": "config",
+	"/etc/kafka/docker": "etc",
+}
+
+// listImage reads the distribution's folders that stand for the image's.
+func (e *localEngine) listImage(_ context.Context, _ *Runtime, _ string, dirs []string) (ImageListing, error) {
+	var names strings.Builder
+	for _, d := range dirs {
+		sub, ok := distDirs[filepath.Clean(d)]
+		if !ok {
+			return ImageListing{}, fmt.Errorf("the Kafka distribution %s has no %s of the image", e.dist, d)
+		}
+		entries, err := os.ReadDir(filepath.Join(e.dist, sub))
+		if err != nil {
+			return ImageListing{}, fmt.Errorf("look inside distribution %s: %w", e.dist, err)
+		}
+		for _, entry := range entries {
+			names.WriteString(entry.Name() + "\n")
+		}
+	}
+	return ImageListing{Source: "dist:" + e.dist, Names: names.String()}, nil
+}
+
+// userHZ is the unit of the CPU times in /proc/PID/stat: USER_HZ, 100 on Linux whatever the
+// kernel's own tick.
+const userHZ = 100
+
+// stats adds up the processes of the container's process group, from /proc.
+func (e *localEngine) stats(_ context.Context, id string) (Stats, error) {
+	p, err := e.proc(id)
+	if err != nil {
+		return Stats{}, err
+	}
+	p.mu.Lock()
+	var pgid int
+	select {
+	case <-p.done:
+	default:
+		pgid = p.cmd.Process.Pid // the group's leader (Setpgid)
+	}
+	p.mu.Unlock()
+	if pgid == 0 {
+		return Stats{}, fmt.Errorf("local container %s is not running: a process that exited has no stats", filepath.Base(id))
+	}
+	var st Stats
+	var found bool
+	eachProcess(func(pid int) {
+		group, ticks, err := procStat(pid)
+		if err != nil || group != pgid {
+			return // gone meanwhile, or another group's
+		}
+		rss, hwm, err := procMemory(pid)
+		if err != nil {
+			return
+		}
+		found = true
+		st.Memory += rss
+		st.PeakMemory += hwm
+		st.CPU += time.Duration(ticks) * time.Second / userHZ
+	})
+	if !found {
+		return Stats{}, fmt.Errorf("no process of local container %s in /proc", filepath.Base(id))
+	}
+	return st, nil
+}
+
+// procStat reads a process's group and CPU time (user and system, in USER_HZ ticks) from
+// /proc/PID/stat.
+func procStat(pid int) (pgrp int, ticks uint64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	// The command name, in parentheses, may hold spaces and parentheses: fields start after
+	// the last ')'. They are state ppid pgrp ... utime (the 12th after it) stime.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	if pgrp, err = strconv.Atoi(f[2]); err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: process group: %w", pid, err)
+	}
+	utime, err1 := strconv.ParseUint(f[11], 10, 64)
+	stime, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: CPU time: %w", pid, err)
+	}
+	return pgrp, utime + stime, nil
+}
+
+// procMemory reads a process's resident size now and at its peak from /proc/PID/status.
+func procMemory(pid int) (rss, peak uint64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		key, value, ok := strings.Cut(line, ":")
+		if !ok || (key != "VmRSS" && key != "VmHWM") {
+			continue
+		}
+		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/%d/status: %s: %w", pid, key, err)
+		}
+		if key == "VmRSS" {
+			rss = kb << 10
+		} else {
+			peak = kb << 10
+		}
+	}
+	return rss, peak, nil
+}
 
 // removeNetworks has no networks to remove; it removes the folders of the matching runs (and
 // any process still marked with their id), and releases the ports when the run is this one.

@@ -70,8 +70,8 @@ func localRuntime(t *testing.T, dist string) *Runtime {
 		if err := rt.Close(context.Background()); err != nil {
 			t.Error(err)
 		}
-		if _, err := os.Stat(rt.local.dir); err == nil {
-			t.Errorf("the run's folder %s is still there after Close", rt.local.dir)
+		if _, err := os.Stat(localOf(rt).dir); err == nil {
+			t.Errorf("the run's folder %s is still there after Close", localOf(rt).dir)
 		}
 	})
 	return rt
@@ -88,7 +88,7 @@ func TestLocalProcessesLiveInTheirOwnRoot(t *testing.T) {
 	if err != nil || res.ExitCode != 0 {
 		t.Fatalf("%v %+v", err, res)
 	}
-	root := filepath.Join(rt.local.dir, "kafka-lab-"+rt.RunID+"-where")
+	root := filepath.Join(localOf(rt).dir, "kafka-lab-"+rt.RunID+"-where")
 	for _, want := range []string{root + "/opt/kafka\n", "data=" + root + "/var/lib/kafka/data\n", "log.dirs=" + root + "/tmp/kafka-logs\n"} {
 		if !strings.Contains(res.Stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, res.Stdout)
@@ -362,5 +362,62 @@ func TestOwnDirAndLockRefuseTraps(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(target, "file")); err == nil {
 		t.Error("the lock created the link's target")
+	}
+}
+
+// TestLocalFacts: local processes report that they share the host's network and run their
+// distribution, read it for any image, pull none, and measure a process group from /proc.
+func TestLocalFacts(t *testing.T) {
+	rt := localRuntime(t, fakeDist(t, map[string]string{
+		"busy.sh": `i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; echo busy done; exec sleep 60`,
+	}))
+	ctx := context.Background()
+	f := rt.Facts()
+	if !f.SharesHostNetwork || f.Dist == "" {
+		t.Errorf("facts %+v: want a shared network and the distribution", f)
+	}
+	if got := f.PeerAddr("controller", 9095); got != "localhost:9095" {
+		t.Errorf("PeerAddr = %s, want localhost:9095", got)
+	}
+	if got := f.ListenPort(19092, 40001); got != 40001 || f.ListenHost() != "127.0.0.1" {
+		t.Errorf("ListenPort = %d, ListenHost = %q: want the host port on the loopback", got, f.ListenHost())
+	}
+	if ok, err := rt.ImagePresent(ctx, "kafka-lab/no-such-image:0"); !ok || err != nil {
+		t.Errorf("ImagePresent = %v, %v: the distribution stands for every image", ok, err)
+	}
+	if err := rt.PullImage(ctx, "kafka-lab/no-such-image:0"); err == nil {
+		t.Error("PullImage: no error; local processes pull nothing")
+	}
+	look, err := rt.ListImage(ctx, "kafka-lab/no-such-image:0", "/opt/kafka/libs", "/opt/kafka/bin")
+	if err != nil || look.Source != "dist:"+f.Dist || look.Names != "busy.sh\n" {
+		t.Errorf("ListImage = %+v, %v: want the distribution's bin/busy.sh", look, err)
+	}
+	if _, err := rt.ListImage(ctx, "any", "/usr/bin"); err == nil {
+		t.Error("ListImage of a folder the distribution lacks: no error")
+	}
+
+	c, err := rt.Start(ctx, Spec{Name: "busy", Entrypoint: []string{"/opt/kafka/bin/busy.sh"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(c.Logs(ctx, 10), "busy done") {
+		if time.Now().After(deadline) {
+			t.Fatalf("busy.sh did not finish its loop: %q", c.Logs(ctx, 10))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	st, err := c.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Memory == 0 || st.PeakMemory < st.Memory || st.CPU == 0 {
+		t.Errorf("stats %+v: want memory in use, a peak at least as high, CPU time spent", st)
+	}
+	if err := c.Stop(ctx, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stats(ctx); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Errorf("Stats of a stopped process: %v, want 'not running'", err)
 	}
 }
