@@ -23,9 +23,7 @@ import (
 // format and gives the reference every mandatory point. Kafka and the programs run as local
 // processes; none is left when it ends.
 func TestGradescopeBundle(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a Kafka distribution and grades a whole submission")
-	}
+	integration(t, "builds a Kafka distribution and grades a whole submission on local processes")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	root := t.TempDir() // stands for /autograder
