@@ -15,6 +15,7 @@ import (
 
 	"kafka-lab/harness/container"
 	"kafka-lab/harness/grading"
+	"kafka-lab/internal/gradescopetest"
 )
 
 // TestGradescopeBundle builds the Gradescope autograder bundle, unpacks it as Gradescope does,
@@ -61,7 +62,7 @@ func TestGradescopeBundle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no results.json: %v\n%s", err, tail(out, 40))
 	}
-	if err := grading.CheckGradescope(data); err != nil {
+	if err := gradescopetest.Check(data); err != nil {
 		t.Errorf("results.json does not follow Gradescope's format: %v", err)
 	}
 	var res grading.Gradescope
