@@ -1,6 +1,6 @@
 # kafka-lab: `make spec` runs the lab's spec, `make test` runs every test.
 # Both set up what they need first (Docker engine, Kafka image), so they work on a fresh machine.
-# `make unit` runs only the unit tests: no Docker engine, image or Kafka needed, well under a minute.
+# `make unit` runs only the unit tests: no Docker engine, image or Kafka needed, about 10 s.
 
 KAFKA_VERSION ?= 3.9.1
 export KAFKA_VERSION
