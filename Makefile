@@ -1,5 +1,6 @@
 # kafka-lab: `make spec` runs the lab's spec, `make test` runs every test.
 # Both set up what they need first (Docker engine, Kafka image), so they work on a fresh machine.
+# `make unit` runs only the unit tests: no Docker engine, image or Kafka needed, about 10 s.
 
 KAFKA_VERSION ?= 3.9.1
 export KAFKA_VERSION
@@ -12,7 +13,7 @@ GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
 GOTEST = $(GO) test -p 1 -count=1 -timeout 60m
 
-.PHONY: all setup docker image dist spec spec-local test vet bench sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
+.PHONY: all setup docker image dist spec spec-local test unit vet bench sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
 
 all: spec
 
@@ -68,8 +69,17 @@ handout:
 vet:
 	$(GO) vet ./...
 
-# Every test: the harness's own tests (real Docker) and the spec; the Gradescope bundle (local
-# processes, no Docker); then the harness's tests that differ with local processes.
+# The tests come in two layers. Unit tests need nothing but Go; integration tests run Kafka (in
+# Docker, or as local processes from the distribution), the spec, or cmd/grade, and skip under
+# -short, each saying why.
+#
+# The unit layer alone, the fast check while editing: no setup, no Docker engine.
+unit:
+	$(GO) test -short ./...
+
+# Every test, both layers: the unit tests, the harness's own tests (real Docker) and the spec;
+# the Gradescope bundle (local processes, no Docker); then the harness's tests that differ with
+# local processes.
 test: image dist vet
 	$(GOTEST) ./...
 	KAFKA_LAB_DIST='$(DIST)' $(GOTEST) ./harness/cluster ./harness/runner ./harness/sandbox

@@ -15,9 +15,7 @@ import (
 const attacksDir = "testdata/attacks"
 
 func TestAttacks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("grades adversarial submissions against real Kafka")
-	}
+	integration(t, "grades adversarial submissions against real Kafka in Docker")
 	// What git cannot hold is made here: a FIFO and a 50 MB answers.yaml (sparse).
 	gen := t.TempDir()
 	fifo, huge := filepath.Join(gen, "fifo-answers"), filepath.Join(gen, "huge-answers")

@@ -26,9 +26,7 @@ import (
 // first submission is done, checks that nothing is left running, resumes it, and checks every
 // report and score.
 func TestGradeBatch(t *testing.T) {
-	if testing.Short() {
-		t.Skip("grades submissions against real Kafka")
-	}
+	integration(t, "grades a class with cmd/grade against real Kafka in Docker")
 	// student -> mandatory points of 11 (section 2: 4, section 6: 7), bonus of 3, failed sections.
 	want := map[string]struct {
 		points, bonus int
@@ -132,6 +130,7 @@ func TestGradeBatch(t *testing.T) {
 // TestGradeKafkaChecks: a batch runs the scenarios that check Kafka itself once, after the
 // class, says how they ended, and does not run them again on the same Kafka and features.
 func TestGradeKafkaChecks(t *testing.T) {
+	integration(t, "runs the Kafka checks with cmd/grade against real Kafka in Docker")
 	tmp := t.TempDir()
 	class, out := filepath.Join(tmp, "class"), filepath.Join(tmp, "grades")
 	if err := os.MkdirAll(class, 0o755); err != nil {
@@ -172,9 +171,7 @@ func buildGrade(t *testing.T) string {
 // TestGradeDeadline: one grading that outlives its -timeout is stopped, removes its
 // containers, and its reports say it is no grade.
 func TestGradeDeadline(t *testing.T) {
-	if testing.Short() {
-		t.Skip("grades a submission against real Kafka")
-	}
+	integration(t, "grades a submission with cmd/grade against real Kafka in Docker")
 	out := filepath.Join(t.TempDir(), "grades")
 	// Section 6 waits on the programs for well over 20 s.
 	cmd := exec.Command(buildGrade(t), "-quiet", "-timeout", "20s", "-tags", "@section-6", "-out", out, filepath.Join(submissionsDir, "reference"))

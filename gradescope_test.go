@@ -15,6 +15,7 @@ import (
 
 	"kafka-lab/harness/container"
 	"kafka-lab/harness/grading"
+	"kafka-lab/internal/gradescopetest"
 )
 
 // TestGradescopeBundle builds the Gradescope autograder bundle, unpacks it as Gradescope does,
@@ -23,9 +24,7 @@ import (
 // format and gives the reference every mandatory point. Kafka and the programs run as local
 // processes; none is left when it ends.
 func TestGradescopeBundle(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a Kafka distribution and grades a whole submission")
-	}
+	integration(t, "builds a Kafka distribution and grades a whole submission on local processes")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	root := t.TempDir() // stands for /autograder
@@ -63,7 +62,7 @@ func TestGradescopeBundle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no results.json: %v\n%s", err, tail(out, 40))
 	}
-	if err := grading.CheckGradescope(data); err != nil {
+	if err := gradescopetest.Check(data); err != nil {
 		t.Errorf("results.json does not follow Gradescope's format: %v", err)
 	}
 	var res grading.Gradescope

@@ -35,6 +35,7 @@ func TestHarnessFailureIsNoGrade(t *testing.T) {
 			return spec.Options{}
 		}, "reach the container engine"},
 		{"the lab's port held by another program", func(t *testing.T) spec.Options {
+			integration(t, "starts Kafka from the local distribution")
 			dist := os.Getenv("KAFKA_LAB_DIST")
 			if home, err := os.UserHomeDir(); dist == "" && err == nil {
 				// Where `make dist`, which `make test` runs first, puts it.
@@ -104,9 +105,7 @@ func isDir(path string) bool {
 // every later scenario of that cluster is an error that says why, in Docker or with local
 // processes alike. The broker is removed behind the harness's back to break the reset.
 func TestFailedResetIsNoGrade(t *testing.T) {
-	if testing.Short() {
-		t.Skip("breaks a real cluster")
-	}
+	integration(t, "breaks a real cluster in Docker")
 	dir := t.TempDir()
 	feature := `Feature: a reset that fails
   Scenario: the broker disappears

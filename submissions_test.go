@@ -119,9 +119,7 @@ func TestSubmissions(t *testing.T) {
 		{dir: "three-local-ports"},
 		{dir: "wrong-partitions", fail: []string{createReplicated}, say: []string{"answers.yaml has no `create_replicated_topic`", "section 7"}},
 	}
-	if testing.Short() {
-		t.Skip("grades the bundled submissions against real Kafka")
-	}
+	integration(t, "grades the bundled submissions against real Kafka in Docker")
 	s := quietSuite(t)
 	t.Run("section 1", func(t *testing.T) { grade(t, s, "@section-1 && @points:2", 1, starting) })
 	t.Run("sections 2-5", func(t *testing.T) { grade(t, s, sections2to5, 11, cases) })

@@ -255,7 +255,7 @@ func gradeWithin(o spec.Options, out string, quiet bool, timeout time.Duration, 
 		// The suite is removing its containers and exits when done (container.CloseOnSignal);
 		// scenarios that ran meanwhile failed for want of Kafka: nothing here is a result.
 		fmt.Fprintf(os.Stderr, "grade: interrupted: %s\n", interrupted)
-		time.Sleep(time.Minute)
+		awaitCleanup()
 		os.Exit(130)
 	}
 	if err != nil {
@@ -265,6 +265,30 @@ func gradeWithin(o spec.Options, out string, quiet bool, timeout time.Duration, 
 		select {} // the deadline's SIGTERM ends the process
 	}
 	return graded, nil
+}
+
+// cleanupWait bounds how long an interrupted grading waits for the suite to remove its
+// containers and exit the process: longer than container.CloseOnSignal gives the removal
+// (30 s), so that only a removal that hangs is cut short.
+const cleanupWait = time.Minute
+
+// awaitCleanup waits while the suite removes its containers and then exits the process
+// (container.CloseOnSignal), which ends the wait. It returns, for the caller to exit, when that
+// takes longer than cleanupWait, or at once when a person presses Ctrl-C again: what is left is
+// removed by the next run's sweep. A repeated SIGTERM does not cut it short: it comes from a
+// program (a batch, the deadline), which kills the process itself when it stops waiting.
+func awaitCleanup() {
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt)
+	defer signal.Stop(again)
+	timer := time.NewTimer(cleanupWait)
+	defer timer.Stop()
+	select {
+	case <-again:
+		fmt.Fprintf(os.Stderr, "grade: interrupted again: not waiting for the containers' removal; the next run removes what is left\n")
+	case <-timer.C:
+		fmt.Fprintf(os.Stderr, "grade: the containers were not removed within %v; the next run removes what is left\n", cleanupWait)
+	}
 }
 
 // checksKey names what the Kafka checks' outcome depends on: the Kafka the harness runs (the

@@ -17,10 +17,12 @@ import (
 )
 
 // These tests run real Kafka in real Docker (make image first), or as local
-// processes with KAFKA_LAB_DIST set.
+// processes with KAFKA_LAB_DIST set: integration tests, skipped under -short (runtime and
+// labtest.Cluster skip them). env_test.go and memory_test.go hold the unit tests.
 
 func runtime(t *testing.T) *container.Runtime {
 	t.Helper()
+	labtest.Integration(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rt, err := labtest.NewRuntime(ctx)

@@ -137,6 +137,9 @@ func newRuntime(t *testing.T) *container.Runtime {
 }
 
 func TestSweepRemovesContainersOfAKilledRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	observer := newRuntime(t)
 	h := startHolder(t)
 	id := h.runID
@@ -153,6 +156,9 @@ func TestSweepRemovesContainersOfAKilledRun(t *testing.T) {
 }
 
 func TestSweepLeavesLiveRunsAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	id := startHolder(t).runID
 	rt := newRuntime(t)
 	if n := len(containersOfRun(t, rt, id)); n != 1 {
@@ -162,6 +168,9 @@ func TestSweepLeavesLiveRunsAlone(t *testing.T) {
 
 // A cluster started by hand outlives its command and every later run's sweep, until RemoveKept.
 func TestKeptContainersSurviveSweepsUntilRemoved(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=keep")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -182,6 +191,9 @@ func TestKeptContainersSurviveSweepsUntilRemoved(t *testing.T) {
 }
 
 func TestInterruptRemovesTheRunsContainers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			rt := newRuntime(t)
@@ -201,6 +213,9 @@ func TestInterruptRemovesTheRunsContainers(t *testing.T) {
 }
 
 func TestRunOnceCollectsOutputAndRemoves(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -220,6 +235,9 @@ func TestRunOnceCollectsOutputAndRemoves(t *testing.T) {
 }
 
 func TestRunOnceStopsAtTheDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -239,6 +257,9 @@ func TestRunOnceStopsAtTheDeadline(t *testing.T) {
 // Containers on a network of the run find each other by host name (the ha topology's brokers
 // and controller will), and the network goes with the run.
 func TestNetworkJoinsByHostname(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	rt, err := container.New(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -284,6 +305,9 @@ except OSError as e:
 // TestRunsAreApart: a program of one run cannot connect to a container of another run, while
 // a program of that run can; and a run's network has no NAT to outside addresses.
 func TestRunsAreApart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	a, b := newRuntime(t), newRuntime(t)
@@ -348,6 +372,9 @@ func TestRunsAreApart(t *testing.T) {
 
 // TestUntrustedIsUnprivileged: an untrusted container runs as nobody, on a read-only root.
 func TestUntrustedIsUnprivileged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rt := newRuntime(t)
@@ -366,6 +393,9 @@ func TestUntrustedIsUnprivileged(t *testing.T) {
 // broker removed in the background while a signal's Close removes the run) both return only
 // once the container is gone, so that nothing of a run outlives its process.
 func TestRemoveReturnsWhenGone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
+	}
 	ctx := context.Background()
 	rt := newRuntime(t)
 	// A process that ignores SIGTERM keeps the engine busy removing it for a while.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kafka-lab/internal/gradescopetest"
 )
 
 // broken is sample with one mandatory scenario ended by the harness's failure.
@@ -38,7 +40,7 @@ func TestHarnessErrorInEveryReport(t *testing.T) {
 	if err := WriteJSON(&buf, gs); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckGradescope(buf.Bytes()); err != nil {
+	if err := gradescopetest.Check(buf.Bytes()); err != nil {
 		t.Errorf("results.json of a harness error is not Gradescope's format: %v", err)
 	}
 	if cls := ToClassroom(scenarios); cls.Status != "error" || cls.Tests[0].Status != "error" {

@@ -2,6 +2,7 @@ package replication_test
 
 import (
 	"context"
+	"flag"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -13,11 +14,16 @@ import (
 )
 
 // These tests run a real ha cluster in Docker (make image first), or as local processes with
-// KAFKA_LAB_DIST set.
+// KAFKA_LAB_DIST set: integration tests, skipped under -short, where no cluster starts and only
+// the unit tests (classify_test.go) run.
 
 var ha *cluster.Cluster
 
 func TestMain(m *testing.M) {
+	flag.Parse() // testing.Short needs the flags, and the cluster starts before m.Run
+	if testing.Short() {
+		os.Exit(m.Run())
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	rt, err := labtest.NewRuntime(ctx)
 	if err == nil {
@@ -39,7 +45,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// reset skips t under -short, and resets the cluster after it.
 func reset(t *testing.T) {
+	t.Helper()
+	labtest.Integration(t)
 	t.Cleanup(func() {
 		if err := ha.Reset(context.Background()); err != nil {
 			t.Error(err)

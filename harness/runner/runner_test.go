@@ -17,7 +17,9 @@ import (
 )
 
 // These tests run the lab's tools against real Kafka in real Docker (make image first). They
-// share one cluster, reset between tests, as the spec does.
+// share one cluster, reset between tests, as the spec does. They are integration tests,
+// skipped under -short (labtest.Cluster skips them); explain_test.go and probes_test.go hold
+// the unit tests.
 
 func TestMain(m *testing.M) { labtest.Main(m) }
 

@@ -17,7 +17,8 @@ import (
 )
 
 // These tests run real programs in real Docker next to a real broker (make image first), or as
-// local processes with KAFKA_LAB_DIST set (see container.NewLocal).
+// local processes with KAFKA_LAB_DIST set (see container.NewLocal): integration tests, skipped
+// under -short (labtest.Cluster skips them).
 
 func TestMain(m *testing.M) { labtest.Main(m) }
 
@@ -52,6 +53,7 @@ func problem(t *testing.T, p *sandbox.Program) *sandbox.Failure {
 }
 
 func TestProgramsThatFailAreReportedInWords(t *testing.T) {
+	labtest.Integration(t) // once here, not in each case
 	for _, tc := range []struct {
 		name, source string
 		want         []string

@@ -1,5 +1,10 @@
 // Package labtest gives the harness's package tests one shared single-broker cluster, started
-// on first use and removed when the tests end, as the spec shares its clusters.
+// on first use and removed when the tests end, as the spec shares its clusters. It is for tests
+// only.
+//
+// The harness's tests come in two layers: unit tests, which need nothing but Go and run with
+// -short (`make unit`), and integration tests, which run Kafka in Docker or from a distribution
+// (KAFKA_LAB_DIST) and skip under -short (see Integration). Cluster is an integration test's.
 package labtest
 
 import (
@@ -20,10 +25,24 @@ var (
 	initErr error
 )
 
+// SkipReason is what an integration test says when -short skips it.
+const SkipReason = "integration: needs Docker and the Kafka image (or KAFKA_LAB_DIST); runs without -short"
+
+// Integration skips t under -short: it runs Kafka in Docker, or as local processes from the
+// distribution KAFKA_LAB_DIST names, which the unit layer (go test -short) does without.
+func Integration(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(SkipReason)
+	}
+}
+
 // Cluster returns the tests' cluster (make image first); it is reset after the calling test.
-// With KAFKA_LAB_DIST set, it runs as local processes from that distribution instead.
+// With KAFKA_LAB_DIST set, it runs as local processes from that distribution instead. Under
+// -short it skips the calling test (see Integration).
 func Cluster(t *testing.T) *cluster.Cluster {
 	t.Helper()
+	Integration(t)
 	once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

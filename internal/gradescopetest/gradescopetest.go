@@ -1,4 +1,8 @@
-package grading
+// Package gradescopetest checks a results.json against Gradescope's documented format. It is
+// for tests only (the grader writes results.json with grading.ToGradescope and never checks
+// it at run time): harness/grading's tests check what it writes, the root package's
+// TestGradescopeBundle what the autograder bundle wrote.
+package gradescopetest
 
 import (
 	"encoding/json"
@@ -7,9 +11,9 @@ import (
 	"slices"
 )
 
-// documentedGradescope is the results.json example of Gradescope's autograder specification
-// ("Output format"), its comments left out and its ".926" written as JSON (0.926).
-const documentedGradescope = `{ "score": 44.0,
+// Documented is the results.json example of Gradescope's autograder specification ("Output
+// format"), its comments left out and its ".926" written as JSON (0.926).
+const Documented = `{ "score": 44.0,
   "execution_time": 136,
   "output": "Text relevant to the entire submission",
   "output_format": "simple_format",
@@ -40,13 +44,13 @@ const documentedGradescope = `{ "score": 44.0,
     ]
 }`
 
-// CheckGradescope checks a results.json against Gradescope's specification: every field is
-// one of the documented example's, with the same JSON type (arrays against the example's first
-// element); a score is there (the total, or the tests'); visibility and status take documented
-// values. It returns every departure it finds.
-func CheckGradescope(data []byte) error {
+// Check checks a results.json against Gradescope's specification: every field is one of the
+// documented example's, with the same JSON type (arrays against the example's first element);
+// a score is there (the total, or the tests'); visibility and status take documented values.
+// It returns every departure it finds.
+func Check(data []byte) error {
 	var doc, got any
-	if err := json.Unmarshal([]byte(documentedGradescope), &doc); err != nil {
+	if err := json.Unmarshal([]byte(Documented), &doc); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(data, &got); err != nil {
