@@ -128,6 +128,9 @@ func containersOfRun(t *testing.T, rt *container.Runtime, id string) []dc.APICon
 
 func newRuntime(t *testing.T) *container.Runtime {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration: needs Docker; runs without -short")
+	}
 	rt, err := container.New(context.Background())
 	if err != nil {
 		t.Fatal(err)
