@@ -1,3 +1,6 @@
+// Package kafkalab holds the spec's entry points for `go test` and the godog CLI (TestFeatures,
+// InitializeScenario) and the end-to-end tests: every bundled submission graded, the attacks,
+// batch grading, the Gradescope bundle, the harness's own failures, and the layers' rules.
 package kafkalab
 
 import (

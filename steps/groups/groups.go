@@ -44,12 +44,18 @@ func AddSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^it shows (\d+) consumers, each the owner of (\d+) of the (\d+) partitions, as Kafka assigned them$`, outputShowsOwners)
 }
 
-func studentConsumerStartedTwice(ctx context.Context, key string) error {
+// state returns the scenario's shared state, its cluster and the domain's own.
+func state(ctx context.Context) (*scenario.State, *cluster.Cluster, *joined, error) {
 	s, c, err := scenario.WithCluster(ctx)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	j, err := scenario.Get[joined](ctx)
+	return s, c, j, err
+}
+
+func studentConsumerStartedTwice(ctx context.Context, key string) error {
+	s, c, j, err := state(ctx)
 	if err != nil {
 		return err
 	}
@@ -257,11 +263,7 @@ func sendSpread(ctx context.Context, c *cluster.Cluster, topic string, n int, pr
 // twoHarnessConsumersRunning starts two consumers of the group with the lab's own command, not
 // the student's: section 5 checks the describe command, whatever section 4's answer.
 func twoHarnessConsumersRunning(ctx context.Context, group string) error {
-	s, c, err := scenario.WithCluster(ctx)
-	if err != nil {
-		return err
-	}
-	j, err := scenario.Get[joined](ctx)
+	s, c, j, err := state(ctx)
 	if err != nil {
 		return err
 	}
