@@ -5,10 +5,18 @@
 package spec
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -42,6 +50,9 @@ type Options struct {
 	Progress io.Writer
 	// Notes receives what the suite says outside the formatters (skips, warnings).
 	Notes io.Writer
+	// OneLane runs every scenario one after the other, never section 6 beside the others
+	// (see Grader).
+	OneLane bool
 }
 
 // Graded is what grading one submission gave.
@@ -69,11 +80,20 @@ func Grade(o Options) (Graded, error) {
 // does: the clusters are reset after every scenario whoever's it was, and kept for the next
 // submission only if they are as they were fresh (session.Session.Next), so the next
 // submission meets them as the first did, and a start of each is saved.
+//
+// Section 6 waits mostly on the lab's clock (the generator's seconds, the calculator settling)
+// while sections 1-5 and 7 mostly start the lab's tools: where the engine gives each cluster a
+// network of its own and the machine has two cores, section 6 runs beside the others, on a
+// lane with a Kafka of its own (session.Session.Lane), and its output follows theirs.
 type Grader struct {
 	suite *steps.Suite
+	side  *steps.Suite // section 6's lane, once used
 	o     Options
 	used  bool
 }
+
+// sideTag is what the side lane runs: section 6.
+const sideTag = "@section-6"
 
 // NewGrader returns a grader of the options' image or distribution, features and tags;
 // o.Submission and o.Format are given to each Grade.
@@ -85,11 +105,13 @@ func NewGrader(o Options) *Grader {
 	if o.Dist != "" {
 		suite.Session.Dist = o.Dist
 	}
-	suite.Session.Out = o.Notes
-	if suite.Session.Out == nil {
-		suite.Session.Out = io.Discard
+	if o.Notes == nil {
+		o.Notes = io.Discard
 	}
-	suite.Progress = o.Progress
+	suite.Session.Out = &lockedWriter{w: o.Notes}
+	if o.Progress != nil {
+		suite.Progress = &lockedWriter{w: o.Progress}
+	}
 	if o.Paths == nil {
 		o.Paths = []string{"features"}
 	}
@@ -104,39 +126,187 @@ func (g *Grader) Grade(submission, format string) (Graded, error) {
 	s := g.suite
 	if g.used {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err := s.Next(ctx, submission)
-		cancel()
-		if err != nil {
-			fmt.Fprintf(s.Session.Out, "kafka-lab: before the next submission: %v\n", err)
+		for _, su := range g.suites() {
+			if err := su.Next(ctx, submission); err != nil {
+				fmt.Fprintf(su.Session.Out, "kafka-lab: before the next submission: %v\n", err)
+			}
 		}
+		cancel()
 	} else {
 		s.Session.SetSubmission(submission)
 	}
 	g.used = true
-	tools := s.Session.ClientsStarted()
+	tools := g.toolRuns()
 	tags := grading.StudentTags(g.o.Tags)
 	if g.o.KafkaChecks {
 		tags = grading.KafkaTags(g.o.Tags)
 	}
-	status := godog.TestSuite{
-		Name:                "kafka-lab",
-		ScenarioInitializer: s.InitializeScenario,
-		Options: &godog.Options{Paths: g.o.Paths, Tags: tags, Strict: true, Format: format, Output: g.o.Output,
-			Concurrency: 1, NoColors: g.o.Progress == nil},
-	}.Run()
-	graded := Graded{Scenarios: Scenarios(s.Results()), ToolRuns: s.Session.ClientsStarted() - tools}
+	var results []steps.Result
+	var status int
+	if side, sideFormat, merge := g.lane(format); side != nil {
+		var sideOut bytes.Buffer
+		sideDone := make(chan int, 1)
+		go func() { sideDone <- g.run(side, grading.AndTag(tags, sideTag), sideFormat, &sideOut) }()
+		status = g.run(s, grading.AndTag(tags, "~"+sideTag), format, g.o.Output)
+		status = max(status, <-sideDone)
+		if len(side.Results()) > 0 {
+			fmt.Fprintf(g.o.Output, "\n--- section 6, which ran beside the sections above on a Kafka of its own:\n%s", sideOut.Bytes())
+		}
+		if err := merge(); err != nil {
+			fmt.Fprintf(s.Session.Out, "kafka-lab: %v\n", err)
+		}
+		results = append(s.Results(), side.Results()...)
+		// In the order of the features, as one pass gives them.
+		slices.SortStableFunc(results, func(a, b steps.Result) int { return strings.Compare(a.Feature, b.Feature) })
+	} else {
+		status = g.run(s, tags, format, g.o.Output)
+		results = s.Results()
+	}
+	graded := Graded{Scenarios: Scenarios(results), ToolRuns: g.toolRuns() - tools}
 	if status == 2 || (status != 0 && len(graded.Scenarios) == 0) {
 		return graded, fmt.Errorf("godog could not run the spec (status %d): check -tags, -format and the features' paths", status)
 	}
 	return graded, nil
 }
 
+// run runs the scenarios of tags on a suite and returns godog's status.
+func (g *Grader) run(s *steps.Suite, tags, format string, out io.Writer) int {
+	return godog.TestSuite{
+		Name:                "kafka-lab",
+		ScenarioInitializer: s.InitializeScenario,
+		Options: &godog.Options{Paths: g.o.Paths, Tags: tags, Strict: true, Format: format, Output: out,
+			Concurrency: 1, NoColors: g.o.Progress == nil},
+	}.Run()
+}
+
+// lane returns section 6's suite, its formats and what merges its reports into the main
+// pass's after both ran; nil when section 6 runs in the main pass: Kafka checks, OneLane,
+// an engine whose containers share the host's network (one cluster on the lab's port at a
+// time), fewer than two cores, or a formatter whose file cannot be merged.
+func (g *Grader) lane(format string) (*steps.Suite, string, func() error) {
+	if g.o.KafkaChecks || g.o.OneLane || runtime.NumCPU() < 2 {
+		return nil, "", nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if f, err := g.suite.Session.Facts(ctx); err != nil || f.SharesHostNetwork {
+		return nil, "", nil
+	}
+	sideFormat, merge, ok := laneFormat(format)
+	if !ok {
+		return nil, "", nil
+	}
+	if g.side == nil {
+		g.side = &steps.Suite{Session: g.suite.Session.Lane(), Progress: g.suite.Progress}
+	}
+	return g.side, sideFormat, merge
+}
+
+// laneFormat gives a lane the formatters of format, each file one of its own, and returns
+// what merges the lane's files into the main pass's: only cucumber JSON merges (its features
+// are an array).
+func laneFormat(format string) (string, func() error, bool) {
+	var out []string
+	var files [][2]string
+	for _, f := range strings.Split(format, ",") {
+		name, file, hasFile := strings.Cut(f, ":")
+		if !hasFile {
+			out = append(out, f)
+			continue
+		}
+		if name != "cucumber" {
+			return "", nil, false
+		}
+		lane := file + ".lane"
+		out = append(out, name+":"+lane)
+		files = append(files, [2]string{file, lane})
+	}
+	return strings.Join(out, ","), func() error {
+		var errs []error
+		for _, f := range files {
+			errs = append(errs, mergeCucumber(f[0], f[1]))
+		}
+		return errors.Join(errs...)
+	}, true
+}
+
+// mergeCucumber appends the features of the cucumber JSON file lane to those of main, and
+// removes lane.
+func mergeCucumber(main, lane string) error {
+	var all []json.RawMessage
+	for _, f := range []string{main, lane} {
+		b, err := os.ReadFile(f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // a pass that ran nothing
+		}
+		if err != nil {
+			return fmt.Errorf("merging the cucumber reports: %w", err)
+		}
+		var features []json.RawMessage
+		if err := json.Unmarshal(b, &features); err != nil {
+			return fmt.Errorf("merging the cucumber reports: %s: %w", f, err)
+		}
+		all = append(all, features...)
+	}
+	b, err := json.MarshalIndent(all, "", "    ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(main, b, 0o644); err != nil {
+		return err
+	}
+	if err := os.Remove(lane); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// suites are the grader's suites: the main one, and section 6's lane once used.
+func (g *Grader) suites() []*steps.Suite {
+	if g.side == nil {
+		return []*steps.Suite{g.suite}
+	}
+	return []*steps.Suite{g.suite, g.side}
+}
+
+// toolRuns counts the lab tool runs of every suite.
+func (g *Grader) toolRuns() int64 {
+	var n int64
+	for _, su := range g.suites() {
+		n += su.Session.ClientsStarted()
+	}
+	return n
+}
+
 // Notes sends what the suite says outside the formatters to w from now on: a worker gives
 // each submission's to its own log.
-func (g *Grader) Notes(w io.Writer) { g.suite.Session.Out = w }
+func (g *Grader) Notes(w io.Writer) {
+	w = &lockedWriter{w: w} // the lanes write at once
+	for _, su := range g.suites() {
+		su.Session.Out = w
+	}
+}
 
 // Close removes the clusters and whatever else the grader started.
-func (g *Grader) Close(ctx context.Context) error { return g.suite.Close(ctx) }
+func (g *Grader) Close(ctx context.Context) error {
+	var errs []error
+	if g.side != nil {
+		errs = append(errs, g.side.Close(ctx))
+	}
+	return errors.Join(append(errs, g.suite.Close(ctx))...)
+}
+
+// lockedWriter writes for one lane at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
 
 // Scenario is a scenario's result as grading counts it: godog's skipped, undefined and pending
 // steps, the harness's own failures (fault), and the student's.

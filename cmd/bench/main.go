@@ -138,6 +138,11 @@ func run(reps int) error {
 	if err != nil {
 		return err
 	}
+	// The same, with section 6 after the others rather than beside them (spec.Grader's lanes).
+	oneLane, err := gradeOneLane(img, "testdata/submissions/exactly-once")
+	if err != nil {
+		return err
+	}
 	checks, err := kafkaChecks(img)
 	if err != nil {
 		return err
@@ -183,6 +188,7 @@ func run(reps int) error {
 		{"one tool run (kafka-topics.sh --list)", jvm.Round(time.Millisecond).String(), "", true},
 		{"  / java -version in the same container", ratio(jvm, javaVersion), "<= 1.5", float64(jvm) <= 1.5*float64(javaVersion)},
 		{"a student's grading, all sections (exactly-once)", whole.Round(100 * time.Millisecond).String(), "<= 45s", whole <= 45*time.Second},
+		{"  the same in one lane (section 6 after the others)", oneLane.Round(100 * time.Millisecond).String(), "", true},
 		{"the Kafka checks (@kafka-only), once per class", checks.Round(time.Second).String(), "", true},
 		{"grading sections 1-5 (reference)", grading.Round(100 * time.Millisecond).String(), "< 60s", grading < time.Minute},
 		{fmt.Sprintf("  / (%d tool runs x one tool run)", clients), ratio(grading, time.Duration(clients)*jvm), "", true},
@@ -319,6 +325,21 @@ func kafkaChecks(img cluster.Image) (time.Duration, error) {
 // scenario must pass (or be skipped for the Kafka version).
 func grade(img cluster.Image, submission, tags string) (time.Duration, int64, error) {
 	return gradeOn(img, "", submission, tags)
+}
+
+// gradeOneLane is grade of every section with section 6 run after the others, not beside them.
+func gradeOneLane(img cluster.Image, submission string) (time.Duration, error) {
+	start := time.Now()
+	g, err := spec.Grade(spec.Options{Submission: submission, Image: img.Ref, Format: "progress", OneLane: true})
+	if err != nil {
+		return 0, err
+	}
+	for _, sc := range g.Scenarios {
+		if sc.Status != grading.Passed && sc.Status != grading.Skipped {
+			return 0, fmt.Errorf("one lane: %s: %s", sc.Name, sc.Output)
+		}
+	}
+	return time.Since(start), nil
 }
 
 // gradeOn is grade in Docker (dist "") or on local processes from dist.

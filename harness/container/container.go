@@ -54,6 +54,7 @@ type Runtime struct {
 	labels map[string]string
 	mu     sync.Mutex
 	owned  map[string]string // container id -> name, removed by Close
+	naming map[string]bool   // names of containers being created
 	// closing refuses new containers once Close has begun; creating counts the creations in
 	// flight, which Close waits for, so none is made behind its back (a signal's Close is
 	// followed by os.Exit while other goroutines of the run may still be starting things).
@@ -119,7 +120,7 @@ func New(ctx context.Context) (*Runtime, error) {
 func newRuntime(eng engine) *Runtime {
 	pid := os.Getpid()
 	host, _ := os.Hostname()
-	rt := &Runtime{RunID: newRunID(), eng: eng, owned: map[string]string{}}
+	rt := &Runtime{RunID: newRunID(), eng: eng, owned: map[string]string{}, naming: map[string]bool{}}
 	rt.labels = map[string]string{
 		LabelApp:      "1",
 		LabelRun:      rt.RunID,
@@ -328,15 +329,21 @@ func (rt *Runtime) Start(ctx context.Context, spec Spec) (*Container, error) {
 
 // create creates the container of spec and makes it the run's, so Close removes it.
 func (rt *Runtime) create(ctx context.Context, spec Spec) (*Container, error) {
-	name := fmt.Sprintf("kafka-lab-%s-%s", rt.RunID, spec.Name)
 	rt.mu.Lock()
 	if rt.closing {
 		rt.mu.Unlock()
-		return nil, fmt.Errorf("create container %s: run %s is being removed", name, rt.RunID)
+		return nil, fmt.Errorf("create container %s: run %s is being removed", spec.Name, rt.RunID)
 	}
+	name := rt.freeName(fmt.Sprintf("kafka-lab-%s-%s", rt.RunID, spec.Name))
+	rt.naming[name] = true
 	rt.creating.Add(1)
 	rt.mu.Unlock()
-	defer rt.creating.Done()
+	defer func() {
+		rt.mu.Lock()
+		delete(rt.naming, name)
+		rt.mu.Unlock()
+		rt.creating.Done()
+	}()
 	if spec.NetworkOf == nil && spec.Network == "" {
 		network, err := rt.runNetwork(ctx)
 		if err != nil {
@@ -353,6 +360,28 @@ func (rt *Runtime) create(ctx context.Context, spec Spec) (*Container, error) {
 	rt.owned[c.ID] = name
 	rt.mu.Unlock()
 	return c, nil
+}
+
+// freeName returns name, or name with a number after it when a container of the run already
+// has it: clusters of one run side by side (session lanes) name their containers alike.
+// rt.mu is held.
+func (rt *Runtime) freeName(name string) string {
+	taken := func(n string) bool {
+		if rt.naming[n] {
+			return true
+		}
+		for _, o := range rt.owned {
+			if o == n {
+				return true
+			}
+		}
+		return false
+	}
+	free := name
+	for i := 2; taken(free); i++ {
+		free = fmt.Sprintf("%s-%d", name, i)
+	}
+	return free
 }
 
 // State is what the engine says of a container.

@@ -40,12 +40,11 @@ type Session struct {
 	// SubmissionDir is the student's folder (KAFKA_LAB_SUBMISSION, else the bundled reference).
 	SubmissionDir string
 
+	eng  *engine // shared with the session's lanes
+	lane bool    // a lane leaves the engine to the session it came from
+
 	mu            sync.Mutex
-	rt            *container.Runtime
-	stopSignals   func()
 	clientsClosed int64 // lab tool runs of clusters already closed
-	image         cluster.Image
-	setupErr      error
 	clusters      map[cluster.Topology]*startedCluster
 
 	submissionOnce sync.Once
@@ -53,6 +52,16 @@ type Session struct {
 
 	slownessOnce sync.Once
 	slow         float64
+}
+
+// engine is the container engine of a run and what it told of the image, shared by a session
+// and its lanes.
+type engine struct {
+	mu          sync.Mutex
+	rt          *container.Runtime
+	stopSignals func()
+	image       cluster.Image
+	setupErr    error
 }
 
 type startedCluster struct {
@@ -67,6 +76,37 @@ func FromEnv() *Session {
 		dir = DefaultSubmission
 	}
 	return &Session{Image: cluster.ImageFromEnv(), Dist: os.Getenv("KAFKA_LAB_DIST"), Out: os.Stderr, SubmissionDir: dir}
+}
+
+// Lane returns a session that shares this one's engine, image, slowness and submission but
+// starts clusters of its own: scenarios on a lane run beside the session's, each on their own
+// Kafka. Close the lane before the session (the session's Close removes everything its engine
+// started, lanes' clusters too).
+func (s *Session) Lane() *Session {
+	slow := s.Slowness()
+	l := &Session{Image: s.Image, Dist: s.Dist, Out: s.Out, SubmissionDir: s.SubmissionDir, eng: s.engine(), lane: true}
+	l.slownessOnce.Do(func() { l.slow = slow })
+	return l
+}
+
+// engine returns the session's engine, made on first use.
+func (s *Session) engine() *engine {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.eng == nil {
+		s.eng = &engine{}
+	}
+	return s.eng
+}
+
+// Facts says what differs about where the session's containers run (container.Facts),
+// reaching the engine first.
+func (s *Session) Facts(ctx context.Context) (container.Facts, error) {
+	rt, _, err := s.runtime(ctx)
+	if err != nil {
+		return container.Facts{}, err
+	}
+	return rt.Facts(), nil
 }
 
 // Slowness is how much the harness's bounds stretch on this machine, measured once per run
@@ -112,9 +152,10 @@ func (s *Session) Submission() *submission.Submission {
 // start afresh when a scenario needs it. So are clusters a scenario broke or that lost a node,
 // section 1's terminals, and the staged copies of the last submission.
 func (s *Session) Next(ctx context.Context) error {
+	rt := s.started()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.rt == nil {
+	if rt == nil {
 		return nil
 	}
 	var errs []error
@@ -148,7 +189,9 @@ func (s *Session) Next(ctx context.Context) error {
 		}
 		errs = append(errs, s.closeLocked(ctx, t))
 	}
-	errs = append(errs, s.rt.RemoveTempDirs(sandbox.StageDirPrefix))
+	if !s.lane {
+		errs = append(errs, rt.RemoveTempDirs(sandbox.StageDirPrefix))
+	}
 	return errors.Join(errs...)
 }
 
@@ -163,11 +206,20 @@ func (s *Session) closeLocked(ctx context.Context, t cluster.Topology) error {
 	return sc.c.Close(ctx)
 }
 
+// started returns the engine's runtime if one was started, else nil.
+func (s *Session) started() *container.Runtime {
+	e := s.engine()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.rt
+}
+
 // runtime connects to Docker (or sets up local processes) and learns the image once per run.
 func (s *Session) runtime(ctx context.Context) (*container.Runtime, cluster.Image, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rt == nil && s.setupErr == nil {
+	e := s.engine()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.rt == nil && e.setupErr == nil {
 		var rt *container.Runtime
 		var err error
 		if s.Dist != "" {
@@ -177,14 +229,14 @@ func (s *Session) runtime(ctx context.Context) (*container.Runtime, cluster.Imag
 		}
 		doing := "reach the container engine"
 		if err == nil {
-			s.stopSignals = rt.CloseOnSignal()
-			s.rt = rt
+			e.stopSignals = rt.CloseOnSignal()
+			e.rt = rt
 			doing = "inspect the Kafka image " + s.Image
-			s.image, err = cluster.InspectImage(ctx, rt, s.Image)
+			e.image, err = cluster.InspectImage(ctx, rt, s.Image)
 		}
-		s.setupErr = fault.Harness(doing, err)
+		e.setupErr = fault.Harness(doing, err)
 	}
-	return s.rt, s.image, s.setupErr
+	return e.rt, e.image, e.setupErr
 }
 
 // Cluster returns the run's cluster of the topology, starting it on first use. A start that
@@ -249,21 +301,33 @@ func (s *Session) KafkaImage(ctx context.Context) (cluster.Image, error) {
 }
 
 // Close removes the clusters and whatever else the run started; a later scenario starts
-// afresh.
+// afresh. A lane removes only its own clusters.
 func (s *Session) Close(ctx context.Context) error {
+	if s.lane {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var errs []error
+		for t := range s.clusters {
+			errs = append(errs, s.closeLocked(ctx, t))
+		}
+		return errors.Join(errs...)
+	}
+	e := s.engine()
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.rt == nil {
+	if e.rt == nil {
 		return nil
 	}
-	s.stopSignals()
+	e.stopSignals()
 	for _, sc := range s.clusters {
 		if sc.c != nil {
 			s.clientsClosed += sc.c.ClientsStarted()
 		}
 	}
-	err := s.rt.Close(ctx)
-	s.rt, s.setupErr = nil, nil
+	err := e.rt.Close(ctx)
+	e.rt, e.setupErr = nil, nil
 	s.clusters = nil
 	return err
 }

@@ -1,0 +1,66 @@
+package spec
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cucumber/godog"
+
+	"kafka-lab/harness/fault"
+	"kafka-lab/harness/grading"
+	"kafka-lab/steps"
+)
+
+func TestLaneFormat(t *testing.T) {
+	dir := t.TempDir()
+	main := filepath.Join(dir, "cucumber.json")
+	format, merge, ok := laneFormat("pretty,cucumber:" + main)
+	if !ok || format != "pretty,cucumber:"+main+".lane" {
+		t.Fatalf("laneFormat = %q, %v", format, ok)
+	}
+	write := func(path string, features ...string) {
+		b, _ := json.Marshal(features)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(main, "01", "02")
+	write(main+".lane", "06")
+	if err := merge(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	b, _ := os.ReadFile(main)
+	if err := json.Unmarshal(b, &got); err != nil || len(got) != 3 || got[2] != "06" {
+		t.Errorf("merged %q (%v); want the lane's feature after the main pass's", got, err)
+	}
+	if _, err := os.Stat(main + ".lane"); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the lane's file is left behind")
+	}
+	if err := merge(); err != nil {
+		t.Errorf("a lane that wrote nothing: %v", err)
+	}
+	if _, _, ok := laneFormat("junit:" + filepath.Join(dir, "junit.xml")); ok {
+		t.Error("a JUnit file cannot be merged: section 6 must run in the main pass")
+	}
+}
+
+func TestScenarioStatus(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want grading.Status
+	}{
+		{nil, grading.Passed},
+		{errors.New("expected: x"), grading.Failed},
+		{godog.ErrSkip, grading.Skipped},
+		{godog.ErrPending, grading.Pending},
+		{fault.Harness("start the single cluster", errors.New("no engine")), grading.HarnessError},
+	} {
+		if got := Scenario(steps.Result{Err: tc.err}).Status; got != tc.want {
+			t.Errorf("Scenario(%v).Status = %s; want %s", tc.err, got, tc.want)
+		}
+	}
+}
