@@ -82,18 +82,20 @@ func Grade(o Options) (Graded, error) {
 // submission meets them as the first did, and a start of each is saved.
 //
 // Section 6 waits mostly on the lab's clock (the generator's seconds, the calculator settling)
-// while sections 1-5 and 7 mostly start the lab's tools: where the engine gives each cluster a
+// while the other sections mostly start the lab's tools: where the engine gives each cluster a
 // network of its own and the machine has two cores, section 6 runs beside the others, on a
 // lane with a Kafka of its own (session.Session.Lane), and its output follows theirs.
 type Grader struct {
 	suite *steps.Suite
-	side  *steps.Suite // section 6's lane, once used
+	sides []*steps.Suite // the lanes of sideTags, once used
 	o     Options
 	used  bool
 }
 
-// sideTag is what the side lane runs: section 6.
-const sideTag = "@section-6"
+// sideTags are what the side lanes run, one lane each. Section 7 in a lane of its own was
+// measured no faster on 2 cores (its brokers' and tools' JVMs compete with sections 1-5's for
+// the same cores): a whole grading took 42-49 s with three lanes, 39-44 s with two.
+var sideTags = []string{"@section-6"}
 
 // NewGrader returns a grader of the options' image or distribution, features and tags;
 // o.Submission and o.Format are given to each Grade.
@@ -143,19 +145,28 @@ func (g *Grader) Grade(submission, format string) (Graded, error) {
 	}
 	var results []steps.Result
 	var status int
-	if side, sideFormat, merge := g.lane(format); side != nil {
-		var sideOut bytes.Buffer
-		sideDone := make(chan int, 1)
-		go func() { sideDone <- g.run(side, grading.AndTag(tags, sideTag), sideFormat, &sideOut) }()
-		status = g.run(s, grading.AndTag(tags, "~"+sideTag), format, g.o.Output)
-		status = max(status, <-sideDone)
-		if len(side.Results()) > 0 {
-			fmt.Fprintf(g.o.Output, "\n--- section 6, which ran beside the sections above on a Kafka of its own:\n%s", sideOut.Bytes())
+	if sides, sideFormat, merge := g.lanes(format); sides != nil {
+		outs := make([]bytes.Buffer, len(sides))
+		done := make(chan int, len(sides))
+		main := tags
+		for i, side := range sides {
+			main = grading.AndTag(main, "~"+sideTags[i])
+			go func() { done <- g.run(side, grading.AndTag(tags, sideTags[i]), sideFormat(i), &outs[i]) }()
+		}
+		status = g.run(s, main, format, g.o.Output)
+		results = s.Results()
+		for range sides {
+			status = max(status, <-done)
+		}
+		for i, side := range sides {
+			if len(side.Results()) > 0 {
+				fmt.Fprintf(g.o.Output, "\n--- %s, which ran beside the sections above on a Kafka of its own:\n%s", strings.TrimPrefix(strings.ReplaceAll(sideTags[i], "-", " "), "@"), outs[i].Bytes())
+			}
+			results = append(results, side.Results()...)
 		}
 		if err := merge(); err != nil {
 			fmt.Fprintf(s.Session.Out, "kafka-lab: %v\n", err)
 		}
-		results = append(s.Results(), side.Results()...)
 		// In the order of the features, as one pass gives them.
 		slices.SortStableFunc(results, func(a, b steps.Result) int { return strings.Compare(a.Feature, b.Feature) })
 	} else {
@@ -179,62 +190,73 @@ func (g *Grader) run(s *steps.Suite, tags, format string, out io.Writer) int {
 	}.Run()
 }
 
-// lane returns section 6's suite, its formats and what merges its reports into the main
-// pass's after both ran; nil when section 6 runs in the main pass: Kafka checks, OneLane,
-// an engine whose containers share the host's network (one cluster on the lab's port at a
-// time), fewer than two cores, or a formatter whose file cannot be merged.
-func (g *Grader) lane(format string) (*steps.Suite, string, func() error) {
+// lanes returns the side lanes' suites, each lane's formats and what merges their reports
+// into the main pass's after all ran; nil when every section runs in the main pass: Kafka
+// checks, OneLane, an engine whose containers share the host's network (one cluster on the
+// lab's port at a time), fewer than two cores, or a formatter whose file cannot be merged.
+func (g *Grader) lanes(format string) ([]*steps.Suite, func(lane int) string, func() error) {
 	if g.o.KafkaChecks || g.o.OneLane || runtime.NumCPU() < 2 {
-		return nil, "", nil
+		return nil, nil, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if f, err := g.suite.Session.Facts(ctx); err != nil || f.SharesHostNetwork {
-		return nil, "", nil
+		return nil, nil, nil
 	}
-	sideFormat, merge, ok := laneFormat(format)
+	sideFormat, merge, ok := laneFormat(format, len(sideTags))
 	if !ok {
-		return nil, "", nil
+		return nil, nil, nil
 	}
-	if g.side == nil {
-		g.side = &steps.Suite{Session: g.suite.Session.Lane(), Progress: g.suite.Progress}
+	for len(g.sides) < len(sideTags) {
+		g.sides = append(g.sides, &steps.Suite{Session: g.suite.Session.Lane(), Progress: g.suite.Progress})
 	}
-	return g.side, sideFormat, merge
+	return g.sides, sideFormat, merge
 }
 
-// laneFormat gives a lane the formatters of format, each file one of its own, and returns
-// what merges the lane's files into the main pass's: only cucumber JSON merges (its features
-// are an array).
-func laneFormat(format string) (string, func() error, bool) {
-	var out []string
-	var files [][2]string
+// laneFormat gives each of n lanes the formatters of format, each file one of its own, and
+// returns what merges the lanes' files into the main pass's: only cucumber JSON merges (its
+// features are an array).
+func laneFormat(format string, n int) (func(lane int) string, func() error, bool) {
+	type file struct{ name, path string }
+	var plain []string
+	var files []file
 	for _, f := range strings.Split(format, ",") {
-		name, file, hasFile := strings.Cut(f, ":")
+		name, path, hasFile := strings.Cut(f, ":")
 		if !hasFile {
-			out = append(out, f)
+			plain = append(plain, f)
 			continue
 		}
 		if name != "cucumber" {
-			return "", nil, false
+			return nil, nil, false
 		}
-		lane := file + ".lane"
-		out = append(out, name+":"+lane)
-		files = append(files, [2]string{file, lane})
+		files = append(files, file{name, path})
 	}
-	return strings.Join(out, ","), func() error {
+	lanePath := func(path string, lane int) string { return fmt.Sprintf("%s.lane-%d", path, lane+1) }
+	formatOf := func(lane int) string {
+		out := slices.Clone(plain)
+		for _, f := range files {
+			out = append(out, f.name+":"+lanePath(f.path, lane))
+		}
+		return strings.Join(out, ",")
+	}
+	return formatOf, func() error {
 		var errs []error
 		for _, f := range files {
-			errs = append(errs, mergeCucumber(f[0], f[1]))
+			lanes := make([]string, n)
+			for i := range n {
+				lanes[i] = lanePath(f.path, i)
+			}
+			errs = append(errs, mergeCucumber(f.path, lanes...))
 		}
 		return errors.Join(errs...)
 	}, true
 }
 
-// mergeCucumber appends the features of the cucumber JSON file lane to those of main, and
-// removes lane.
-func mergeCucumber(main, lane string) error {
+// mergeCucumber appends the features of the cucumber JSON files of the lanes to those of main,
+// and removes the lanes' files.
+func mergeCucumber(main string, lanes ...string) error {
 	var all []json.RawMessage
-	for _, f := range []string{main, lane} {
+	for _, f := range append([]string{main}, lanes...) {
 		b, err := os.ReadFile(f)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // a pass that ran nothing
@@ -255,18 +277,17 @@ func mergeCucumber(main, lane string) error {
 	if err := os.WriteFile(main, b, 0o644); err != nil {
 		return err
 	}
-	if err := os.Remove(lane); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+	for _, lane := range lanes {
+		if err := os.Remove(lane); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }
 
-// suites are the grader's suites: the main one, and section 6's lane once used.
+// suites are the grader's suites: the main one, and the side lanes once used.
 func (g *Grader) suites() []*steps.Suite {
-	if g.side == nil {
-		return []*steps.Suite{g.suite}
-	}
-	return []*steps.Suite{g.suite, g.side}
+	return append([]*steps.Suite{g.suite}, g.sides...)
 }
 
 // toolRuns counts the lab tool runs of every suite.
@@ -290,8 +311,8 @@ func (g *Grader) Notes(w io.Writer) {
 // Close removes the clusters and whatever else the grader started.
 func (g *Grader) Close(ctx context.Context) error {
 	var errs []error
-	if g.side != nil {
-		errs = append(errs, g.side.Close(ctx))
+	for _, side := range g.sides {
+		errs = append(errs, side.Close(ctx))
 	}
 	return errors.Join(append(errs, g.suite.Close(ctx))...)
 }

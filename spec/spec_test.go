@@ -17,9 +17,9 @@ import (
 func TestLaneFormat(t *testing.T) {
 	dir := t.TempDir()
 	main := filepath.Join(dir, "cucumber.json")
-	format, merge, ok := laneFormat("pretty,cucumber:" + main)
-	if !ok || format != "pretty,cucumber:"+main+".lane" {
-		t.Fatalf("laneFormat = %q, %v", format, ok)
+	format, merge, ok := laneFormat("pretty,cucumber:"+main, 2)
+	if !ok || format(0) != "pretty,cucumber:"+main+".lane-1" || format(1) != "pretty,cucumber:"+main+".lane-2" {
+		t.Fatalf("laneFormat = %q, %q, %v", format(0), format(1), ok)
 	}
 	write := func(path string, features ...string) {
 		b, _ := json.Marshal(features)
@@ -28,22 +28,23 @@ func TestLaneFormat(t *testing.T) {
 		}
 	}
 	write(main, "01", "02")
-	write(main+".lane", "06")
+	write(main+".lane-1", "06")
+	write(main+".lane-2", "07")
 	if err := merge(); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	b, _ := os.ReadFile(main)
-	if err := json.Unmarshal(b, &got); err != nil || len(got) != 3 || got[2] != "06" {
-		t.Errorf("merged %q (%v); want the lane's feature after the main pass's", got, err)
+	if err := json.Unmarshal(b, &got); err != nil || len(got) != 4 || got[2] != "06" || got[3] != "07" {
+		t.Errorf("merged %q (%v); want the lanes' features after the main pass's", got, err)
 	}
-	if _, err := os.Stat(main + ".lane"); !errors.Is(err, os.ErrNotExist) {
-		t.Error("the lane's file is left behind")
+	if _, err := os.Stat(main + ".lane-1"); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a lane's file is left behind")
 	}
 	if err := merge(); err != nil {
 		t.Errorf("a lane that wrote nothing: %v", err)
 	}
-	if _, _, ok := laneFormat("junit:" + filepath.Join(dir, "junit.xml")); ok {
+	if _, _, ok := laneFormat("junit:"+filepath.Join(dir, "junit.xml"), 2); ok {
 		t.Error("a JUnit file cannot be merged: section 6 must run in the main pass")
 	}
 }
