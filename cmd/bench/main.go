@@ -335,23 +335,21 @@ func grade(img cluster.Image, submission, tags string) (time.Duration, int64, er
 
 // gradeOneLane is grade of every section with section 6 run after the others, not beside them.
 func gradeOneLane(img cluster.Image, submission string) (time.Duration, error) {
-	start := time.Now()
-	g, err := spec.Grade(spec.Options{Submission: submission, Image: img.Ref, Format: "progress", OneLane: true})
-	if err != nil {
-		return 0, err
-	}
-	for _, sc := range g.Scenarios {
-		if sc.Status != grading.Passed && sc.Status != grading.Skipped {
-			return 0, fmt.Errorf("one lane: %s: %s", sc.Name, sc.Output)
-		}
-	}
-	return time.Since(start), nil
+	took, _, err := timed(spec.Options{Submission: submission, Image: img.Ref, OneLane: true})
+	return took, err
 }
 
 // gradeOn is grade in Docker (dist "") or on local processes from dist.
 func gradeOn(img cluster.Image, dist, submission, tags string) (time.Duration, int64, error) {
+	return timed(spec.Options{Submission: submission, Image: img.Ref, Dist: dist, Tags: tags})
+}
+
+// timed grades as o says, with the progress formatter, and returns the wall time and the lab
+// tool containers it ran; a scenario that neither passed nor was skipped is an error.
+func timed(o spec.Options) (time.Duration, int64, error) {
+	o.Format = "progress"
 	start := time.Now()
-	g, err := spec.Grade(spec.Options{Submission: submission, Image: img.Ref, Dist: dist, Tags: tags, Format: "progress"})
+	g, err := spec.Grade(o)
 	elapsed := time.Since(start)
 	if err != nil {
 		return 0, 0, err
@@ -364,10 +362,14 @@ func gradeOn(img cluster.Image, dist, submission, tags string) (time.Duration, i
 		}
 	}
 	if failed > 0 {
+		tags := o.Tags
 		if tags == "" {
 			tags = "every section"
 		}
-		return 0, 0, fmt.Errorf("%s failed %d scenario(s) of %s", submission, failed, tags)
+		if o.OneLane {
+			tags += ", in one lane"
+		}
+		return 0, 0, fmt.Errorf("%s failed %d scenario(s) of %s", o.Submission, failed, tags)
 	}
 	return elapsed, g.ToolRuns, nil
 }

@@ -384,6 +384,23 @@ func (rt *Runtime) freeName(name string) string {
 	return free
 }
 
+// StopAll stops each of things at once (each may take its grace to stop) and waits for all.
+func StopAll[T interface{ Stop(context.Context) error }](ctx context.Context, things []T) error {
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for _, t := range things {
+		wg.Go(func() {
+			err := t.Stop(ctx)
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // State is what the engine says of a container.
 type State struct {
 	Running   bool

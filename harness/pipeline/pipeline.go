@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
 	"kafka-lab/harness/ledger"
 	"kafka-lab/harness/wait"
 )
@@ -131,13 +132,7 @@ func (r *Run) Stop(ctx context.Context) error {
 	if r.flow != nil {
 		errs = append(errs, r.StopFlow())
 	}
-	done := make(chan error, len(r.programs))
-	for _, p := range r.programs {
-		go func() { done <- p.Stop(ctx) }()
-	}
-	for range r.programs {
-		errs = append(errs, <-done)
-	}
+	errs = append(errs, container.StopAll(ctx, r.programs))
 	r.programs = nil
 	return errors.Join(errs...)
 }

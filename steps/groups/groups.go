@@ -249,7 +249,7 @@ func moreMessagesSent(ctx context.Context, n int, topic string) error {
 
 // sendSpread sends n numbered messages, the i-th to partition spread(i) modulo the partitions.
 func sendSpread(ctx context.Context, c *cluster.Cluster, topic string, n int, prefix string, spread func(i int) int) error {
-	parts, err := c.Client().Partitions(topic)
+	parts, err := c.Partitions(topic)
 	if err != nil {
 		return fmt.Errorf("partitions of %s: %w", topic, err)
 	}

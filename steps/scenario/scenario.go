@@ -9,12 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
 
 	"kafka-lab/harness/cluster"
+	"kafka-lab/harness/container"
 	"kafka-lab/harness/runner"
 	"kafka-lab/harness/session"
 	"kafka-lab/harness/submission"
@@ -167,26 +167,9 @@ func (s *State) StartConsumers(ctx context.Context, cmd submission.Command, n in
 // StopProcesses stops every command the scenario started, all at once (each may take its
 // grace to stop), as Ctrl-C would.
 func (s *State) StopProcesses(ctx context.Context) error {
-	err := StopAll(ctx, s.processes)
+	err := container.StopAll(ctx, s.processes)
 	s.processes = nil
 	return err
-}
-
-// StopAll stops each of the things at once and waits for all.
-func StopAll[T interface{ Stop(context.Context) error }](ctx context.Context, things []T) error {
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	for _, t := range things {
-		wg.Go(func() {
-			err := t.Stop(ctx)
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // Printed is what the last one-shot command printed, stdout then stderr.
