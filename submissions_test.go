@@ -88,6 +88,10 @@ func TestSubmissions(t *testing.T) {
 		{dir: "eos-textbook"},
 		// A group that reads from the earliest offset.
 		{dir: "group-earliest", tags: calc, scenarios: 2},
+		// Keyed transactions and randint; a calculator that assigns itself the partitions, with
+		// no group, and flushes each round.
+		{dir: "assign-calculator", fail: []string{exactlyOnce}, say: []string{"killed", "recover the position"}},
+		{dir: "float-values", tags: gen, scenarios: 1, fail: []string{generatorRate}, say: []string{"messages are not", "b'%d'"}},
 		{dir: "values-out-of-range", tags: gen, scenarios: 1, fail: []string{generatorRate}, say: []string{"from -10 to 10", "randrange"}},
 		{dir: "random-partitions", tags: gen, scenarios: 1, fail: []string{generatorRate}, say: []string{"apart", "partition=account_number"}},
 		{dir: "not-random", tags: gen, scenarios: 1, fail: []string{generatorRate}, say: []string{"pattern", "at random"}},
