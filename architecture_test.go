@@ -32,13 +32,13 @@ func projectPackages(t *testing.T) map[string][]string {
 		if err := dec.Decode(&p); err != nil {
 			t.Fatal(err)
 		}
-		name := strings.TrimPrefix(p.ImportPath, "kafka-lab/")
-		if name == "kafka-lab" {
+		name := strings.TrimPrefix(p.ImportPath, "github.com/kafka-lab/kafka-lab/")
+		if name == "github.com/kafka-lab/kafka-lab" {
 			continue // the root package holds only tests
 		}
 		var deps []string
 		for _, imp := range p.Imports {
-			if dep, ok := strings.CutPrefix(imp, "kafka-lab/"); ok {
+			if dep, ok := strings.CutPrefix(imp, "github.com/kafka-lab/kafka-lab/"); ok {
 				deps = append(deps, dep)
 			}
 			if imp == "github.com/cucumber/godog" {

@@ -1,4 +1,4 @@
-module kafka-lab
+module github.com/kafka-lab/kafka-lab
 
 go 1.26.8
 

@@ -15,9 +15,9 @@ import (
 	"github.com/cucumber/godog"
 	"github.com/cucumber/godog/colors"
 
-	"kafka-lab/harness/grading"
-	"kafka-lab/spec"
-	"kafka-lab/steps"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/spec"
+	"github.com/kafka-lab/kafka-lab/steps"
 )
 
 // suite is shared by the scenarios of one run: it holds the run's clusters, one per topology.

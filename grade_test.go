@@ -17,8 +17,8 @@ import (
 	"github.com/ory/dockertest/v3"
 	dc "github.com/ory/dockertest/v3/docker"
 
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
 )
 
 // TestGradeBatch grades a class of four submissions with cmd/grade, as an instructor would, on

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/grading"
-	"kafka-lab/internal/gradescopetest"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/internal/gradescopetest"
 )
 
 // TestGradescopeBundle builds the Gradescope autograder bundle, unpacks it as Gradescope does,

@@ -11,9 +11,9 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/grading"
-	"kafka-lab/spec"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/spec"
 )
 
 // A harness that cannot run is no grade: every scenario it could not run is an error with the

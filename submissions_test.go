@@ -11,7 +11,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/steps"
+	"github.com/kafka-lab/kafka-lab/steps"
 )
 
 // Scenario names of sections 2 to 5, as the features spell them.

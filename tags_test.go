@@ -9,7 +9,7 @@ import (
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
 
-	"kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
 )
 
 // TestKafkaOnlyTags: a scenario is tagged @kafka-only exactly when none of its steps (its

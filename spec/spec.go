@@ -21,10 +21,10 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/fault"
-	"kafka-lab/harness/grading"
-	"kafka-lab/harness/session"
-	"kafka-lab/steps"
+	"github.com/kafka-lab/kafka-lab/harness/fault"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/harness/session"
+	"github.com/kafka-lab/kafka-lab/steps"
 )
 
 // DefaultSubmission is the bundled reference submission, relative to the project root.

@@ -9,9 +9,9 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/fault"
-	"kafka-lab/harness/grading"
-	"kafka-lab/steps"
+	"github.com/kafka-lab/kafka-lab/harness/fault"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/steps"
 )
 
 func TestLaneFormat(t *testing.T) {

@@ -15,17 +15,17 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/fault"
-	"kafka-lab/harness/session"
-	"kafka-lab/harness/wait"
-	"kafka-lab/steps/answers"
-	"kafka-lab/steps/console"
-	"kafka-lab/steps/groups"
-	"kafka-lab/steps/pipeline"
-	"kafka-lab/steps/replication"
-	"kafka-lab/steps/scenario"
-	"kafka-lab/steps/starting"
-	"kafka-lab/steps/topics"
+	"github.com/kafka-lab/kafka-lab/harness/fault"
+	"github.com/kafka-lab/kafka-lab/harness/session"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/steps/answers"
+	"github.com/kafka-lab/kafka-lab/steps/console"
+	"github.com/kafka-lab/kafka-lab/steps/groups"
+	"github.com/kafka-lab/kafka-lab/steps/pipeline"
+	"github.com/kafka-lab/kafka-lab/steps/replication"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/steps/starting"
+	"github.com/kafka-lab/kafka-lab/steps/topics"
 )
 
 // Suite is a run of the spec on a session: the domains' steps, and how each scenario ended.

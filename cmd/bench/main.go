@@ -16,12 +16,12 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/grading"
-	"kafka-lab/harness/sandbox"
-	"kafka-lab/harness/wait"
-	"kafka-lab/spec"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/harness/sandbox"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/spec"
 )
 
 func main() {

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
 )
 
 func main() {

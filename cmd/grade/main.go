@@ -35,10 +35,10 @@ import (
 	"syscall"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/grading"
-	"kafka-lab/spec"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/spec"
 )
 
 func main() {

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 
-	"kafka-lab/harness/handout"
+	"github.com/kafka-lab/kafka-lab/harness/handout"
 )
 
 func main() {

@@ -18,8 +18,8 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // Topology names a shape of cluster.

@@ -10,10 +10,10 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/internal/labtest"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // These tests run real Kafka in real Docker (make image first), or as local

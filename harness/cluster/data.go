@@ -14,7 +14,7 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // The harness's own view of topics, messages and groups: what the student's commands are

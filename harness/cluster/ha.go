@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // The ha topology (lab section 7): one dedicated KRaft controller and three brokers, so that two

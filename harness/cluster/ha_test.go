@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
 )
 
 // TestHA starts the section-7 cluster, checks that the lab's commands see three brokers from

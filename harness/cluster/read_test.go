@@ -11,8 +11,8 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/internal/labtest"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
 )
 
 // The shared cluster of labtest is removed when the package's tests end.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // Reset makes the cluster as the next scenario expects it: empty, and out of reach of anything

@@ -10,7 +10,7 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // A batch's worker grades one submission after another on the same clusters (spec.Grader).

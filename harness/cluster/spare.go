@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // A single cluster that a student's program touched is renewed after the scenario (see Reset):

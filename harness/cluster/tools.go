@@ -10,8 +10,8 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // Endpoint is a broker as a client sees it: its id and the address it advertises.

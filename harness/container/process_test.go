@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // A process's stdin reaches it line by line while it runs, its output comes back as lines

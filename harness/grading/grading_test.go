@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/internal/gradescopetest"
+	"github.com/kafka-lab/kafka-lab/internal/gradescopetest"
 )
 
 var sample = []Scenario{

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/internal/gradescopetest"
+	"github.com/kafka-lab/kafka-lab/internal/gradescopetest"
 )
 
 // broken is sample with one mandatory scenario ended by the harness's failure.

@@ -15,10 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/ledger"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/ledger"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // The lab's names: the programs and their topics.

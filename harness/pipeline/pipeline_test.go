@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // fakeKafka keeps topics in memory; calc, when set, plays a calculator on every read.

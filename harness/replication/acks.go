@@ -16,8 +16,8 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // Outcome is what a producer observed when it sent a message.

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // Producer is one producer of a durability run: Kafka's VerifiableProducer (the producer of

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/internal/labtest"
-	"kafka-lab/harness/replication"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
+	"github.com/kafka-lab/kafka-lab/harness/replication"
 )
 
 // These tests run a real ha cluster in Docker (make image first), or as local processes with

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/labout"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/labout"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // ProbePrefix starts the harness's readiness messages. A console consumer resolves where to

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/internal/labtest"
-	"kafka-lab/harness/runner"
-	"kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
 )
 
 // These tests run the lab's tools against real Kafka in real Docker (make image first). They

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // Bounds of section 1's servers, started by the student's commands.

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // fakeLab answers as a broker does once started.

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/harness/internal/labtest"
-	"kafka-lab/harness/sandbox"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
+	"github.com/kafka-lab/kafka-lab/harness/sandbox"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // These tests run real programs in real Docker next to a real broker (make image first), or as

@@ -13,12 +13,12 @@ import (
 	"strconv"
 	"sync"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/fault"
-	"kafka-lab/harness/sandbox"
-	"kafka-lab/harness/submission"
-	"kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/fault"
+	"github.com/kafka-lab/kafka-lab/harness/sandbox"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
 // DefaultSubmission is the bundled reference submission, relative to the project root.

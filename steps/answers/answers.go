@@ -8,7 +8,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
 
 // AddSteps registers the submission's steps.

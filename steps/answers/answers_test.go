@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"kafka-lab/steps/scenario/scenariotest"
+	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
 
 func TestStudentsAnswers(t *testing.T) {

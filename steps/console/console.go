@@ -11,10 +11,10 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/runner"
-	"kafka-lab/harness/submission"
-	"kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
 
 // AddSteps registers section 3's steps. Its state is the scenario's consumers and the

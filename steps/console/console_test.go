@@ -3,8 +3,8 @@ package console
 import (
 	"testing"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/steps/scenario/scenariotest"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
 
 func TestIsSubsequence(t *testing.T) {

@@ -12,11 +12,11 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/labout"
-	"kafka-lab/harness/runner"
-	"kafka-lab/harness/submission"
-	"kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/labout"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
 
 // joined is the domain's state: the consumer groups the scenario's consumers joined, as Kafka

@@ -4,11 +4,11 @@ import (
 	"os"
 	"testing"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/runner"
-	"kafka-lab/harness/submission"
-	"kafka-lab/steps/scenario"
-	"kafka-lab/steps/scenario/scenariotest"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
 
 // member is a consumer of my_first_topic with its partitions.

@@ -15,11 +15,11 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/ledger"
-	pipe "kafka-lab/harness/pipeline"
-	"kafka-lab/harness/sandbox"
-	"kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/ledger"
+	pipe "github.com/kafka-lab/kafka-lab/harness/pipeline"
+	"github.com/kafka-lab/kafka-lab/harness/sandbox"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
 
 // AddSteps registers section 6's steps; the domain's state is the scenario's pipeline run,

@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/ledger"
-	pipe "kafka-lab/harness/pipeline"
-	"kafka-lab/steps/scenario"
-	"kafka-lab/steps/scenario/scenariotest"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/ledger"
+	pipe "github.com/kafka-lab/kafka-lab/harness/pipeline"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
 
 func TestCadence(t *testing.T) {

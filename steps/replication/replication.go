@@ -15,9 +15,9 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/cluster"
-	rep "kafka-lab/harness/replication"
-	"kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	rep "github.com/kafka-lab/kafka-lab/harness/replication"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
 
 // AddSteps registers section 7's steps.

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	rep "kafka-lab/harness/replication"
-	"kafka-lab/steps/scenario"
-	"kafka-lab/steps/scenario/scenariotest"
+	rep "github.com/kafka-lab/kafka-lab/harness/replication"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
 
 func TestProducerSees(t *testing.T) {

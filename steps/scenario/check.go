@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"kafka-lab/harness/runner"
-	"kafka-lab/harness/sandbox"
-	"kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/sandbox"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
 )
 
 // Check is a failed check as every step reports it: what was expected, what was observed, and

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"kafka-lab/harness/runner"
-	"kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
 )
 
 func TestCheckSaysWhereToLook(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
 )
 
 // LabTopic is the topic of sections 3 to 5, where the harness sends its messages.

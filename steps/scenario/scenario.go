@@ -13,11 +13,11 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/runner"
-	"kafka-lab/harness/session"
-	"kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/session"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
 )
 
 // State is one scenario's shared state.

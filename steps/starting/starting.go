@@ -11,11 +11,11 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
-	"kafka-lab/harness/runner"
-	"kafka-lab/harness/submission"
-	"kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
 
 // asked is the domain's state: what the last ask of localhost:9092 printed and who answered.

@@ -11,9 +11,9 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/labout"
-	"kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/labout"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
 
 // described is the domain's state: the topic whose description the last command printed.

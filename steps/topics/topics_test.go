@@ -4,9 +4,9 @@ import (
 	"os"
 	"testing"
 
-	"kafka-lab/harness/submission"
-	"kafka-lab/steps/scenario"
-	"kafka-lab/steps/scenario/scenariotest"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
 
 func TestOutputListsTopics(t *testing.T) {

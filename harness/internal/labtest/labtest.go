@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"kafka-lab/harness/cluster"
-	"kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
 )
 
 var (

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"kafka-lab/harness/runner"
-	"kafka-lab/harness/session"
-	"kafka-lab/harness/submission"
-	"kafka-lab/steps/scenario"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
+	"github.com/kafka-lab/kafka-lab/harness/session"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
 
 // New returns a scenario's context and its shared state, with no cluster.
