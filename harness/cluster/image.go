@@ -14,7 +14,7 @@ import (
 
 // DefaultImage is the image `make image` builds. KAFKA_LAB_IMAGE points the harness at any
 // other image with the apache/kafka contract, such as apache/kafka:3.9.1.
-const DefaultImage = "github.com/kafka-lab/kafka-lab/kafka:3.9.1"
+const DefaultImage = "kafka-lab/kafka:3.9.1"
 
 // ImageFromEnv returns KAFKA_LAB_IMAGE, or DefaultImage.
 func ImageFromEnv() string {
@@ -49,8 +49,8 @@ func InspectImage(ctx context.Context, rt *container.Runtime, ref string) (Image
 		return Image{}, fmt.Errorf("inspect image %s: %w", ref, err)
 	}
 	if !present {
-		if strings.HasPrefix(ref, "github.com/kafka-lab/kafka-lab/") {
-			return Image{}, fmt.Errorf("image %s is not built here: run `make image` (KAFKA_VERSION=%s)", ref, strings.TrimPrefix(ref, "github.com/kafka-lab/kafka-lab/kafka:"))
+		if strings.HasPrefix(ref, "kafka-lab/") {
+			return Image{}, fmt.Errorf("image %s is not built here: run `make image` (KAFKA_VERSION=%s)", ref, strings.TrimPrefix(ref, "kafka-lab/kafka:"))
 		}
 		if err := rt.PullImage(ctx, ref); err != nil {
 			return Image{}, fmt.Errorf("image %s is not here and could not be pulled: %w", ref, err)

@@ -443,7 +443,7 @@ func TestDockerFacts(t *testing.T) {
 	if ok, err := rt.ImagePresent(ctx, cluster.ImageFromEnv()); !ok || err != nil {
 		t.Fatalf("ImagePresent(%s) = %v, %v", cluster.ImageFromEnv(), ok, err)
 	}
-	if ok, err := rt.ImagePresent(ctx, "github.com/kafka-lab/kafka-lab/no-such-image:0"); ok || err != nil {
+	if ok, err := rt.ImagePresent(ctx, "kafka-lab/no-such-image:0"); ok || err != nil {
 		t.Errorf("ImagePresent of a missing image = %v, %v; want false, no error", ok, err)
 	}
 	look, err := rt.ListImage(ctx, cluster.ImageFromEnv(), "/opt/kafka/bin", "/no/such/folder")

@@ -382,13 +382,13 @@ func TestLocalFacts(t *testing.T) {
 	if got := f.ListenPort(19092, 40001); got != 40001 || f.ListenHost() != "127.0.0.1" {
 		t.Errorf("ListenPort = %d, ListenHost = %q: want the host port on the loopback", got, f.ListenHost())
 	}
-	if ok, err := rt.ImagePresent(ctx, "github.com/kafka-lab/kafka-lab/no-such-image:0"); !ok || err != nil {
+	if ok, err := rt.ImagePresent(ctx, "kafka-lab/no-such-image:0"); !ok || err != nil {
 		t.Errorf("ImagePresent = %v, %v: the distribution stands for every image", ok, err)
 	}
-	if err := rt.PullImage(ctx, "github.com/kafka-lab/kafka-lab/no-such-image:0"); err == nil {
+	if err := rt.PullImage(ctx, "kafka-lab/no-such-image:0"); err == nil {
 		t.Error("PullImage: no error; local processes pull nothing")
 	}
-	look, err := rt.ListImage(ctx, "github.com/kafka-lab/kafka-lab/no-such-image:0", "/opt/kafka/libs", "/opt/kafka/bin")
+	look, err := rt.ListImage(ctx, "kafka-lab/no-such-image:0", "/opt/kafka/libs", "/opt/kafka/bin")
 	if err != nil || look.Source != "dist:"+f.Dist || look.Names != "busy.sh\n" {
 		t.Errorf("ListImage = %+v, %v: want the distribution's bin/busy.sh", look, err)
 	}
