@@ -2,10 +2,13 @@
 # Builds the kafka-lab Kafka image offline, with the apache/kafka image's contract.
 #
 #   KAFKA_VERSION=3.9.1 harness/image/build.sh      (make image)
+#   harness/image/build.sh --hash                    prints the inputs' hash, builds nothing
 #
 # Inputs: a Debian root file system (mmdebstrap, from the mirror this machine's apt already uses),
 # Kafka's jars from Maven (pom.xml), kafka-python's wheel, and this folder's scripts and
 # configuration. The image is labelled with a hash of all of them and rebuilt only when it changes.
+# It is built from this folder's Dockerfile, as on any Docker engine, but from a base that has
+# the runtime packages already and with the distribution assembled here (dist/ in the context).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,45 +16,34 @@ KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
 KAFKA_PYTHON_VERSION=${KAFKA_PYTHON_VERSION:-3.0.12}
 IMAGE=${IMAGE:-kafka-lab/kafka:$KAFKA_VERSION}
 CACHE_DIR=${KAFKA_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kafka-lab}
-BASE_PACKAGES=openjdk-17-jre-headless,python3,procps
 major=${KAFKA_VERSION%%.*}
 
 say() { printf 'image: %s\n' "$*" >&2; }
 die() { printf 'image: %s\n' "$*" >&2; exit 1; }
 
-[[ -d $here/config/$major ]] || die "Kafka $KAFKA_VERSION: no configuration for major version $major in $here/config"
-docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info failed): run 'make docker' or start dockerd"
+# shellcheck source=debian.sh
+. "$here/debian.sh"
+BASE_PACKAGES=$(IFS=,; echo "${RUNTIME_PACKAGES[*]}")
 
-# Everything that shapes the image, hashed in a fixed order.
+# Everything that shapes the image, hashed in a fixed order: the recipe is every file of this
+# folder but the documentation, hidden files and the Go package that embeds them (image.go).
+recipe_files() {
+  (cd "$here" && find . -type f ! -name '*.md' ! -name '*.go' ! -name '.*' ! -path './dist/*' -print0 | LC_ALL=C sort -z)
+}
 inputs_hash() {
   {
     printf '%s\n' "$KAFKA_VERSION" "$KAFKA_PYTHON_VERSION" "$BASE_PACKAGES" "$(debian_suite)"
-    (cd "$here" && find . -type f ! -name '*.md' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    (cd "$here" && recipe_files | xargs -0 sha256sum)
   } | sha256sum | cut -c1-16
 }
 
-debian_suite() {
-  local codename=
-  [[ -r /etc/os-release ]] && codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-  echo "${DEBIAN_SUITE:-${codename:-bookworm}}"
-}
+if [[ ${1:-} == --hash ]]; then
+  inputs_hash
+  exit 0
+fi
 
-# The Debian mirror that apt on this machine is configured with (never a name written here).
-debian_mirror() {
-  if [[ -n ${DEBIAN_MIRROR:-} ]]; then echo "$DEBIAN_MIRROR"; return; fi
-  local suite uri
-  suite=$(debian_suite)
-  uri=$(awk -v s="$suite" '
-      /^URIs:/ { uris = $2 }
-      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) found = uris }
-      /^$/ { uris = "" }
-      END { print found }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-  if [[ -z $uri && -r /etc/apt/sources.list ]]; then
-    uri=$(awk -v s="$suite" '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i == s) { print $(i-1); exit } }' /etc/apt/sources.list)
-  fi
-  [[ -n $uri ]] || die "no Debian mirror for '$suite' in /etc/apt/sources.list*: set DEBIAN_MIRROR"
-  echo "$uri"
-}
+[[ -d $here/config/$major ]] || die "Kafka $KAFKA_VERSION: no configuration for major version $major in $here/config"
+docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info failed): run 'make docker' or start dockerd"
 
 hash=$(inputs_hash)
 if [[ $(docker image inspect --format '{{ index .Config.Labels "org.kafka-lab.inputs" }}' "$IMAGE" 2>/dev/null) == "$hash" ]]; then
@@ -67,27 +59,28 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   say "building base $BASE from Debian $(debian_suite) ($BASE_PACKAGES)"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  # Man pages and docs are left out, but man1/ must exist for the JRE's update-alternatives.
-  mmdebstrap --quiet --variant=minbase --include="$BASE_PACKAGES" \
-    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-include=/usr/share/man/man1' \
-    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-    --setup-hook='mkdir -p "$1/usr/share/man/man1"' \
-    "$(debian_suite)" "$tmp/rootfs.tar" "$(debian_mirror)"
+  # Man pages and docs are left out, as in Debian's slim images.
+  mirror=$(debian_mirror) || die "no Debian mirror to build the base from"
+  mmdebstrap --quiet --variant=minbase --include="$BASE_PACKAGES" "${SLIM_OPTIONS[@]}" \
+    "$(debian_suite)" "$tmp/rootfs.tar" "$mirror"
   docker import --change 'CMD ["/bin/bash"]' "$tmp/rootfs.tar" "$BASE" >/dev/null
   rm -rf "$tmp"
   trap - EXIT
 fi
 
-# 2. The build context: the distribution that dist.sh assembles (also what graders without
-# Docker run, see gradescope/).
+# 2. The build context: this folder's recipe, and in dist/ the distribution that dist.sh
+# assembles (also what graders without Docker run, see gradescope/).
 ctx=$CACHE_DIR/context-$KAFKA_VERSION
-KAFKA_VERSION=$KAFKA_VERSION KAFKA_PYTHON_VERSION=$KAFKA_PYTHON_VERSION "$here/dist.sh" "$ctx"
+rm -rf "$ctx"
+mkdir -p "$ctx"
+(cd "$here" && recipe_files | xargs -0 cp --parents -t "$ctx")
+mkdir -p "$ctx/ca"
+KAFKA_VERSION=$KAFKA_VERSION KAFKA_PYTHON_VERSION=$KAFKA_PYTHON_VERSION "$here/dist.sh" "$ctx/dist"
 
-cp "$here/Dockerfile" "$here/cds.sh" "$ctx/"
 say "building $IMAGE (inputs $hash)"
 # The classic builder uses the local base as it is; BuildKit would try to resolve it in a registry.
 if ! out=$(DOCKER_BUILDKIT=0 docker build --build-arg BASE="$BASE" --build-arg KAFKA_VERSION="$KAFKA_VERSION" \
-    --build-arg INPUTS_HASH="$hash" -t "$IMAGE" "$ctx" 2>&1); then
+    --build-arg KAFKA_PYTHON_VERSION="$KAFKA_PYTHON_VERSION" --build-arg INPUTS_HASH="$hash" -t "$IMAGE" "$ctx" 2>&1); then
   printf '%s\n' "$out" >&2
   die "docker build of $IMAGE failed"
 fi
