@@ -13,7 +13,7 @@ GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
 GOTEST = $(GO) test -p 1 -count=1 -timeout 60m
 
-.PHONY: all setup docker image dist spec spec-local test unit vet bench sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
+.PHONY: all setup docker image image-docker dist spec spec-local test unit vet bench sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
 
 all: spec
 
@@ -23,6 +23,12 @@ setup docker:
 # Builds the image unless KAFKA_LAB_IMAGE names another one (which dockertest pulls if needed).
 image: setup
 	@case "$(KAFKA_LAB_IMAGE)" in kafka-lab/*) IMAGE=$(KAFKA_LAB_IMAGE) harness/image/build.sh ;; *) echo "image: using $(KAFKA_LAB_IMAGE)" ;; esac
+
+# The same image on any Docker engine (macOS, Windows, Ubuntu; no setup, no Debian): docker build
+# of harness/image/Dockerfile from BASE, any Debian bookworm image (see the README).
+BASE ?= debian:bookworm-slim
+image-docker:
+	docker build --build-arg BASE='$(BASE)' --build-arg KAFKA_VERSION='$(KAFKA_VERSION)' -t '$(KAFKA_LAB_IMAGE)' harness/image
 
 # The Kafka distribution the image holds, as a folder: graders without Docker run Kafka from it
 # as local processes (KAFKA_LAB_DIST; see harness/container/local.go and gradescope/).
