@@ -234,10 +234,13 @@ func (info Info) WriteInstructions(w io.Writer) error {
 			addrs = append(addrs, br.HostAddr)
 			quoted = append(quoted, "'"+br.HostAddr+"'")
 		}
-		fmt.Fprintf(&b, "Your programs, on this machine: brokers %s are at %s.\n", brokerIDs(info.Brokers), strings.Join(addrs, ", "))
-		fmt.Fprintf(&b, "Give them all three, so that a client survives any one being down:\n\n")
-		fmt.Fprintf(&b, "  bootstrap_servers=[%s]                    (kafka-python)\n", strings.Join(quoted, ", "))
-		fmt.Fprintf(&b, "  --bootstrap-server %s   (a Kafka of your own, bin/*.sh)\n\n", info.Bootstrap)
+		python := fmt.Sprintf("bootstrap_servers=[%s]", strings.Join(quoted, ", "))
+		tools := "--bootstrap-server " + info.Bootstrap
+		width := max(len(python), len(tools)) + 3
+		fmt.Fprintf(&b, "Your programs, on this machine: brokers %s are at %s.\n", brokerIDs(info.Brokers), andList(addrs))
+		fmt.Fprintf(&b, "Give a client all of them, so that it survives any one being down:\n\n")
+		fmt.Fprintf(&b, "  %-*s(kafka-python)\n", width, python)
+		fmt.Fprintf(&b, "  %-*s(bin/*.sh of a Kafka of your own)\n\n", width, tools)
 	} else {
 		fmt.Fprintf(&b, "Your programs, on this machine: Kafka is at %s, as in the lab. With python3 and\n", first.HostAddr)
 		fmt.Fprintf(&b, "kafka-python (pip install kafka-python), in your folder:\n\n")
@@ -250,12 +253,13 @@ func (info Info) WriteInstructions(w io.Writer) error {
 	fmt.Fprintf(&b, "  bin/kafka-topics.sh --create --topic my_first_topic --partitions 10 --bootstrap-server localhost:9092\n\n")
 	fmt.Fprintf(&b, "or run one at a time: %s bin/kafka-topics.sh --list --bootstrap-server localhost:9092\n\n", strings.Replace(docker, " -it ", " ", 1))
 	if info.Topology == cluster.HA {
-		fmt.Fprintf(&b, "In the terminal next to a broker, localhost:9092 is that broker; all of them are %s.\n", info.LabBootstrap)
-		fmt.Fprintf(&b, "Next to broker N: --network container:NAMESPACE with N's namespace below. Take a broker down and bring it back with\n\n")
+		second := info.Brokers[1]
+		fmt.Fprintf(&b, "In a terminal next to a broker, localhost:9092 is that broker; %s are all of them.\n", info.LabBootstrap)
+		fmt.Fprintf(&b, "Next to broker %d, say: --network container:%s. Take a broker down and bring it back with\n\n", second.ID, second.Namespace)
 		for _, br := range info.Brokers {
-			fmt.Fprintf(&b, "  docker stop %-30s  docker start %s      (namespace %s)\n", br.Container, br.Container, br.Namespace)
+			fmt.Fprintf(&b, "  docker stop %-30s  docker start %s\n", br.Container, br.Container)
 		}
-		fmt.Fprintf(&b, "  docker kill %-30s  (a crash instead of a clean stop)\n\n", info.Brokers[len(info.Brokers)-1].Container)
+		fmt.Fprintf(&b, "  docker kill %-30s  (a crash instead of a clean stop)\n\n", second.Container)
 	}
 	fmt.Fprintf(&b, "When you are done: %s\n", info.DownCommand)
 	_, err := io.WriteString(w, b.String())
@@ -268,8 +272,13 @@ func brokerIDs(brokers []Broker) string {
 	for i, b := range brokers {
 		ids[i] = strconv.Itoa(b.ID)
 	}
-	if len(ids) < 2 {
-		return strings.Join(ids, "")
+	return andList(ids)
+}
+
+// andList is "a, b and c".
+func andList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
 	}
-	return strings.Join(ids[:len(ids)-1], ", ") + " and " + ids[len(ids)-1]
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }

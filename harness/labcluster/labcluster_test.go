@@ -97,18 +97,22 @@ func TestWriteInstructions(t *testing.T) {
 			},
 		},
 		[]string{
-			"brokers 1, 2 and 3 are at localhost:9092, localhost:9093, localhost:9094",
+			"brokers 1, 2 and 3 are at localhost:9092, localhost:9093 and localhost:9094",
 			"bootstrap_servers=['localhost:9092', 'localhost:9093', 'localhost:9094']",
 			"--bootstrap-server localhost:9092,localhost:9093,localhost:9094",
 			"--network container:kafka-lab-manual-ha-broker-1-net -w /opt/kafka kafka-lab/kafka:3.9.1 bash",
-			"all of them are broker-1:9092,broker-2:9092,broker-3:9092",
+			"broker-1:9092,broker-2:9092,broker-3:9092 are all of them",
 			"docker stop kafka-lab-manual-ha-broker-2",
+			"Next to broker 2, say: --network container:kafka-lab-manual-ha-broker-2-net.",
 			"When you are done: kafka-lab cluster down",
 		},
 	}} {
 		var b strings.Builder
 		if err := tc.info.WriteInstructions(&b); err != nil {
 			t.Fatal(err)
+		}
+		if testing.Verbose() {
+			t.Logf("%s:\n%s", tc.info.Topology, b.String())
 		}
 		for _, want := range tc.want {
 			if !strings.Contains(b.String(), want) {
