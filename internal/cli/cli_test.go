@@ -23,6 +23,9 @@ func TestUsageStatuses(t *testing.T) {
 		{[]string{"grade", "-kafka-checks", "some-folder"}, 2},
 		{[]string{"grade", "-no-such-flag"}, 2},
 		{[]string{"handout", "extra"}, 2},
+		{[]string{"cluster"}, 2},
+		{[]string{"cluster", "up", "single", "extra"}, 2},
+		{[]string{"cluster", "sideways"}, 2},
 		{[]string{"version"}, 0},
 	} {
 		if got := Main(c.args); got != c.want {

@@ -39,6 +39,9 @@ var commands = map[string]func(name string, args []string) int{
 	"grade": func(name string, args []string) int {
 		return Grade(name, []string{"grade"}, args)
 	},
+	"cluster": func(name string, args []string) int {
+		return Cluster(name, "kafka-lab cluster down", args)
+	},
 	"handout": Handout,
 	"version": func(string, []string) int {
 		fmt.Println(version())
