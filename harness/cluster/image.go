@@ -45,8 +45,8 @@ var clientsJar = regexp.MustCompile(`(?m)^kafka-clients-(\d+)\.(\d+)\.(\d+)[^/]*
 
 // InspectImage makes sure the image is present (pulling it when it is not one of ours) and
 // reads its Kafka version and tools from its file system; it picks the image of the student's
-// programs and makes sure that one is present too (see ChooseProgramImage). For local processes the image is
-// their Kafka distribution, whatever ref says.
+// programs and makes sure that one is present too (see ChooseProgramImage). For local
+// processes the image is their Kafka distribution, whatever ref says.
 func InspectImage(ctx context.Context, rt *container.Runtime, ref string) (Image, error) {
 	present, err := rt.ImagePresent(ctx, ref)
 	if err != nil {

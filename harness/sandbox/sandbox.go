@@ -1,11 +1,12 @@
 // Package sandbox runs a student's Python program against a cluster, in a container of its
 // own: python3 and kafka-python, from the Kafka image when it is kafka-lab's and from the
 // program image otherwise (cluster.ChooseProgramImage: the official apache/kafka has no
-// Python), the submission folder mounted read-only, the broker's network namespace (so bootstrap_servers='localhost:9092' works and
-// nothing else is reachable that the broker does not reach), as nobody, without capabilities,
-// on a read-only root file system, with limits on memory, CPU, processes and output. It runs
-// from a copy of the folder's regular files (submission.Stage), never the folder itself. Time
-// is bounded by the caller, which stops the program.
+// Python), the submission folder mounted read-only, the broker's network namespace (so
+// bootstrap_servers='localhost:9092' works and nothing else is reachable that the broker does
+// not reach), as nobody, without capabilities, on a read-only root file system, with limits on
+// memory, CPU, processes and output. It runs from a copy of the folder's regular files
+// (submission.Stage), never the folder itself. Time is bounded by the caller, which stops the
+// program.
 //
 // What a program did wrong is said in a student's words: a syntax error, a missing module, no
 // Kafka at the address it used, a crash, too much memory or output.
