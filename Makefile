@@ -24,9 +24,15 @@ kafka-lab:
 setup docker:
 	bash harness/setup.sh
 
-# Builds the image unless KAFKA_LAB_IMAGE names another one (which dockertest pulls if needed).
+# Builds the image unless KAFKA_LAB_IMAGE names another one (which the harness pulls if needed).
+# Another image (apache/kafka:3.9.1, say) has no Python for the student's programs: then it
+# builds the program image they run from instead (harness/image/programs.sh; a few seconds, and
+# well under one when cached), unless KAFKA_LAB_PROGRAM_IMAGE names one.
 image: setup
-	@case "$(KAFKA_LAB_IMAGE)" in kafka-lab/*) IMAGE=$(KAFKA_LAB_IMAGE) harness/image/build.sh ;; *) echo "image: using $(KAFKA_LAB_IMAGE)" ;; esac
+	@case "$(KAFKA_LAB_IMAGE)" in \
+	  kafka-lab/*) IMAGE=$(KAFKA_LAB_IMAGE) harness/image/build.sh ;; \
+	  *) echo "image: using $(KAFKA_LAB_IMAGE)"; [ -n "$$KAFKA_LAB_PROGRAM_IMAGE" ] || harness/image/programs.sh ;; \
+	esac
 
 # The Kafka distribution the image holds, as a folder: graders without Docker run Kafka from it
 # as local processes (KAFKA_LAB_DIST; see harness/container/local.go and gradescope/).

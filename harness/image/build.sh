@@ -26,7 +26,8 @@ docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info failed
 inputs_hash() {
   {
     printf '%s\n' "$KAFKA_VERSION" "$KAFKA_PYTHON_VERSION" "$BASE_PACKAGES" "$(debian_suite)"
-    (cd "$here" && find . -type f ! -name '*.md' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    # programs.* make the program image (programs.sh), not this one.
+    (cd "$here" && find . -type f ! -name '*.md' ! -name 'programs.*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
   } | sha256sum | cut -c1-16
 }
 
@@ -54,7 +55,8 @@ debian_mirror() {
 }
 
 hash=$(inputs_hash)
-if [[ $(docker image inspect --format '{{ index .Config.Labels "org.kafka-lab.inputs" }}' "$IMAGE" 2>/dev/null) == "$hash" ]]; then
+# BASE_ONLY=1 (programs.sh) makes or finds the base alone and prints its name.
+if [[ -z ${BASE_ONLY:-} && $(docker image inspect --format '{{ index .Config.Labels "org.kafka-lab.inputs" }}' "$IMAGE" 2>/dev/null) == "$hash" ]]; then
   say "$IMAGE is up to date (inputs $hash)"
   exit 0
 fi
@@ -76,6 +78,10 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   docker import --change 'CMD ["/bin/bash"]' "$tmp/rootfs.tar" "$BASE" >/dev/null
   rm -rf "$tmp"
   trap - EXIT
+fi
+if [[ -n ${BASE_ONLY:-} ]]; then
+  printf '%s\n' "$BASE"
+  exit 0
 fi
 
 # 2. The build context: the distribution that dist.sh assembles (also what graders without
