@@ -12,9 +12,9 @@ import (
 )
 
 // standIn is the image testdata/official-image builds: kafka-lab's Kafka image made to differ
-// from the official apache/kafka as that one does (no Python, none of kafka-lab's labels, Kafka's
-// own scripts and entry point, a user of its own; its Dockerfile lists what it mimics and what
-// not). No registry is reachable here to pull the real one.
+// from the official apache/kafka as that one does (no Python, none of kafka-lab's labels, an
+// entry point that wraps the command, a user of its own; its Dockerfile lists what it mimics
+// and what not). No registry is reachable here to pull the real one.
 const standIn = "kafka-lab-test/official-stand-in:3.9.1"
 
 // TestOfficialImageStandIn grades section 6 on the stand-in for apache/kafka:3.9.1, as
@@ -28,7 +28,7 @@ func TestOfficialImageStandIn(t *testing.T) {
 	}
 	kafka := cluster.ImageFromEnv()
 	if !strings.HasPrefix(kafka, "kafka-lab/kafka:3.") {
-		t.Skipf("the stand-in is built from kafka-lab's Kafka 3.x image with Kafka 3.9's own scripts; KAFKA_LAB_IMAGE is %s", kafka)
+		t.Skipf("the stand-in is built from kafka-lab's Kafka 3.x image; KAFKA_LAB_IMAGE is %s", kafka)
 	}
 	t.Setenv(cluster.ProgramImageEnv, "") // the harness's own choice is under test
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
