@@ -37,7 +37,7 @@ type Options struct {
 	Image      string // "" for the one of the environment (see session.FromEnv)
 	// Dist runs Kafka as local processes from this distribution ("" for the environment's
 	// KAFKA_LAB_DIST, see session.FromEnv).
-	Dist  string
+	Dist string
 	// Paths are feature files or folders on disk; nil grades with the features built in
 	// (package features), as they were when the binary was built.
 	Paths []string

@@ -248,7 +248,7 @@ func (c *gradeCmd) runWorker(tags string) error {
 	answers := os.Stdout
 	os.Stdout = os.Stderr // nothing else may write between the answers
 	g := spec.NewGrader(spec.Options{Tags: tags, Paths: c.paths(), Notes: os.Stderr})
-	err := grading.Serve(os.Stdin, answers, func(job grading.Job) error {
+	err := grading.Serve(os.Stdin, answers, os.Stderr, func(job grading.Job) error {
 		start := time.Now()
 		graded, err := g.Grade(job.Submission, fmt.Sprintf("progress,cucumber:%s", filepath.Join(job.Out, "cucumber.json")))
 		if container.Interrupted() {
