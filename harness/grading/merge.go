@@ -18,7 +18,7 @@ import (
 func LoadRecord(dir string) (Record, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return Record{}, fmt.Errorf("report folder: %w", err)
+		return Record{}, fmt.Errorf("no report folder: its grading wrote nothing (%w)", err)
 	}
 	if !st.IsDir() {
 		return Record{}, fmt.Errorf("report folder %s is not a folder", dir)
