@@ -436,6 +436,10 @@ func TestClassroomGradesReference(t *testing.T) {
 	if err := os.CopyFS(repo, os.DirFS("classroom")); err != nil {
 		t.Fatal(err)
 	}
+	// The student's work replaces the starter.
+	if err := os.RemoveAll(filepath.Join(repo, "lab")); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.CopyFS(filepath.Join(repo, "lab"), os.DirFS("testdata/submissions/reference")); err != nil {
 		t.Fatal(err)
 	}
