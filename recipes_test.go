@@ -169,9 +169,9 @@ func podScript(t *testing.T, j *batchv1.Job, root string) (*exec.Cmd, map[string
 	return cmd, env
 }
 
-// standIn is a kafka-lab for the grading pods' script: it records its arguments and writes a
+// kafkaLabStandIn is a kafka-lab for the grading pods' script: it records its arguments and writes a
 // record for the student (or fails for one named "crash"), as `kafka-lab grade` does.
-const standIn = `#!/bin/bash
+const kafkaLabStandIn = `#!/bin/bash
 out= submission=
 while (($#)); do
   case $1 in -out) out=$2; shift ;; -dist) echo "dist $2" >> "$(dirname "$0")/calls" ;; -*) ;; *) submission=$1 ;; esac
@@ -204,7 +204,7 @@ func TestKubernetesJobScripts(t *testing.T) {
 	if err := os.MkdirAll(tools, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(tools, "kafka-lab"), []byte(standIn), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(tools, "kafka-lab"), []byte(kafkaLabStandIn), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	grade := m.jobs["kafka-lab-grade"]
