@@ -144,9 +144,34 @@ func (c *gradeCmd) featuresFS() (fs.FS, string) {
 	return os.DirFS(c.features), "."
 }
 
-// runMerge joins report folders into one class table in out.
+// runMerge joins report folders, each written by one grading (a pod's, a matrix job's), into
+// one class table and grades.csv in out. It fails when a submission has no grade: the table
+// says why.
 func (c *gradeCmd) runMerge(out string, dirs []string) error {
-	return errors.New("not yet")
+	records, err := grading.Merge(dirs)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	if err := grading.WriteClassCSV(out, records); err != nil {
+		return err
+	}
+	if err := grading.WriteTable(os.Stdout, records); err != nil {
+		return err
+	}
+	fmt.Printf("\n%d submission(s); %s\n", len(records), filepath.Join(out, grading.CSVFile))
+	missing := 0
+	for _, r := range records {
+		if !r.Done() {
+			missing++
+		}
+	}
+	if missing > 0 {
+		return fmt.Errorf("%d of %d submission(s) not graded: the table says why", missing, len(records))
+	}
+	return nil
 }
 
 func (c *gradeCmd) gradeOne(submission, out, tags string, quiet bool, timeout time.Duration) error {
