@@ -161,9 +161,15 @@ func TestGradeKafkaChecks(t *testing.T) {
 // buildGrade builds cmd/grade into a folder of the test.
 func buildGrade(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "grade")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/grade").CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/grade: %v\n%s", err, out)
+	return buildCommand(t, "grade")
+}
+
+// buildCommand builds ./cmd/name into a folder of the test.
+func buildCommand(t *testing.T, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/"+name).CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, out)
 	}
 	return bin
 }

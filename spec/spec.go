@@ -21,6 +21,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/kafka-lab/kafka-lab/features"
 	"github.com/kafka-lab/kafka-lab/harness/fault"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/harness/session"
@@ -36,7 +37,9 @@ type Options struct {
 	Image      string // "" for the one of the environment (see session.FromEnv)
 	// Dist runs Kafka as local processes from this distribution ("" for the environment's
 	// KAFKA_LAB_DIST, see session.FromEnv).
-	Dist  string
+	Dist string
+	// Paths are feature files or folders on disk; nil grades with the features built in
+	// (package features), as they were when the binary was built.
 	Paths []string
 	// Tags narrows what is graded (a godog tag filter, "" for everything). A grading runs the
 	// scenarios that depend on the submission; with KafkaChecks, the Kafka-only ones instead
@@ -89,6 +92,7 @@ type Grader struct {
 	suite *steps.Suite
 	sides []*steps.Suite // the lanes of sideTags, once used
 	o     Options
+	fsys  fs.FS // the features' file system (nil: the disk)
 	used  bool
 }
 
@@ -114,13 +118,14 @@ func NewGrader(o Options) *Grader {
 	if o.Progress != nil {
 		suite.Progress = &lockedWriter{w: o.Progress}
 	}
+	var fsys fs.FS
 	if o.Paths == nil {
-		o.Paths = []string{"features"}
+		fsys, o.Paths = features.FS, []string{features.Dir}
 	}
 	if o.Output == nil {
 		o.Output = io.Discard
 	}
-	return &Grader{suite: suite, o: o}
+	return &Grader{suite: suite, o: o, fsys: fsys}
 }
 
 // Grade grades one submission, with format as Options.Format says.
@@ -185,7 +190,7 @@ func (g *Grader) run(s *steps.Suite, tags, format string, out io.Writer) int {
 	return godog.TestSuite{
 		Name:                "kafka-lab",
 		ScenarioInitializer: s.InitializeScenario,
-		Options: &godog.Options{Paths: g.o.Paths, Tags: tags, Strict: true, Format: format, Output: out,
+		Options: &godog.Options{FS: g.fsys, Paths: g.o.Paths, Tags: tags, Strict: true, Format: format, Output: out,
 			Concurrency: 1, NoColors: g.o.Progress == nil},
 	}.Run()
 }

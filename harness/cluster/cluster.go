@@ -55,6 +55,13 @@ type Options struct {
 	// values): a student's program that floods a topic cannot make the harness read without
 	// bound. The lab's programs send ten a second.
 	ReadLimit int
+	// HostPorts fixes the 127.0.0.1 host ports of the brokers' host listeners, one per broker in
+	// broker order, each advertised to host clients as 127.0.0.1:port; empty, the kernel picks
+	// free ones. A cluster for doing the lab by hand takes the lab's 9092 (9093 and 9094 for ha)
+	// so that a program on the host finds it where the lab says; the harness's own clusters leave
+	// it empty, so that several runs go side by side. Docker only: where the nodes share the
+	// host's network, the lab's ports are the brokers' own listeners already.
+	HostPorts []int
 }
 
 func (o Options) withDefaults() Options {
@@ -136,6 +143,12 @@ func Start(ctx context.Context, rt *container.Runtime, topology Topology, image 
 		}
 	default:
 		return nil, fmt.Errorf("unknown topology %q (known: %s, %s, %s)", topology, Single, ZooKeeper, HA)
+	}
+	if err := checkHostPorts(topology, opts.HostPorts); err != nil {
+		return nil, err
+	}
+	if len(opts.HostPorts) > 0 && rt.Facts().SharesHostNetwork {
+		return nil, fmt.Errorf("topology %s: fixed host ports %v: the nodes share the host's network, where the brokers listen on the lab's ports themselves", topology, opts.HostPorts)
 	}
 	c := &Cluster{Topology: topology, Image: image, rt: rt, opts: opts.withDefaults()}
 	c.spares.slowness = wait.Slowness(ctx)
@@ -220,7 +233,7 @@ func envName(prop string) string {
 
 func (c *Cluster) startSingle(ctx context.Context) error {
 	props := brokerSettings()
-	hostPort, err := freePort()
+	hostPort, err := c.hostPort(0)
 	if err != nil {
 		return err
 	}
@@ -281,7 +294,7 @@ func (c *Cluster) addBroker(n *Node) {
 // startZooKeeper starts the lab's two processes, each in its own container but in one network
 // namespace, with the lab's commands and files; only a listener for the harness is added.
 func (c *Cluster) startZooKeeper(ctx context.Context) error {
-	hostPort, err := freePort()
+	hostPort, err := c.hostPort(0)
 	if err != nil {
 		return err
 	}
@@ -545,6 +558,10 @@ func (c *Cluster) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// Disconnect closes the harness's own connections to the cluster and leaves its containers
+// running: a cluster started by hand outlives the process that started it.
+func (c *Cluster) Disconnect() { c.closeClients() }
+
 // closeClients closes the harness's own connections to the cluster.
 func (c *Cluster) closeClients() {
 	c.producerMu.Lock()
@@ -597,6 +614,45 @@ func (c *Cluster) labPortsFree() error {
 		l.Close()
 	}
 	return nil
+}
+
+// brokerCount is how many brokers a topology has.
+func brokerCount(topology Topology) int {
+	switch topology {
+	case HA:
+		return HABrokers
+	case Own:
+		return 0 // the student's, started by their own commands
+	}
+	return 1
+}
+
+// checkHostPorts says what is wrong with fixed host ports for the topology's brokers (see
+// Options.HostPorts), if anything.
+func checkHostPorts(topology Topology, ports []int) error {
+	if len(ports) == 0 {
+		return nil
+	}
+	if n := brokerCount(topology); len(ports) != n {
+		return fmt.Errorf("topology %s: %d fixed host port(s) %v for %d broker(s)", topology, len(ports), ports, n)
+	}
+	seen := map[int]bool{}
+	for _, p := range ports {
+		if p <= 0 || p > 65535 || seen[p] {
+			return fmt.Errorf("topology %s: fixed host ports %v: each must be a distinct port from 1 to 65535", topology, ports)
+		}
+		seen[p] = true
+	}
+	return nil
+}
+
+// hostPort is the host port of the i-th broker's host listener (in start order): the fixed one
+// of Options.HostPorts, or a free one.
+func (c *Cluster) hostPort(i int) (int, error) {
+	if i < len(c.opts.HostPorts) {
+		return c.opts.HostPorts[i], nil
+	}
+	return freePort()
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1.

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -54,6 +55,16 @@ func TestInspectImage(t *testing.T) {
 	}
 	if img.HasZooKeeper != (img.Major < 4) {
 		t.Errorf("Kafka %s: HasZooKeeper = %v, want %v", img.KafkaVersion, img.HasZooKeeper, img.Major < 4)
+	}
+	// `make image`'s own image runs the programs itself; another needs the program image.
+	if os.Getenv(cluster.ProgramImageEnv) == "" {
+		want := img.Ref
+		if rt.Facts().Dist == "" && !strings.HasPrefix(img.Ref, "kafka-lab/") {
+			want = cluster.DefaultProgramImage
+		}
+		if img.Programs != want || img.ProgramsWhy == "" {
+			t.Errorf("Programs = %q (%s), want %q", img.Programs, img.ProgramsWhy, want)
+		}
 	}
 }
 

@@ -107,7 +107,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 	}
 	c.nodes = append(c.nodes, &Node{ID: controllerID, Role: "controller", Container: ctl, netns: ctl})
 	for id := 1; id <= HABrokers; id++ {
-		hostPort, err := freePort()
+		hostPort, err := c.hostPort(id - 1)
 		if err != nil {
 			return err
 		}

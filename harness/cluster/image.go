@@ -31,6 +31,9 @@ type Image struct {
 	Major, Minor int
 	// HasZooKeeper: the image ships bin/zookeeper-server-start.sh (Kafka 3.x; removed in 4.0).
 	HasZooKeeper bool
+	// Programs is the image the student's Python programs run from (see ChooseProgramImage),
+	// and ProgramsWhy says why that one.
+	Programs, ProgramsWhy string
 }
 
 // AtLeast reports whether the image's Kafka is major.minor or newer.
@@ -41,8 +44,9 @@ func (im Image) AtLeast(major, minor int) bool {
 var clientsJar = regexp.MustCompile(`(?m)^kafka-clients-(\d+)\.(\d+)\.(\d+)[^/]*\.jar$`)
 
 // InspectImage makes sure the image is present (pulling it when it is not one of ours) and
-// reads its Kafka version and tools from its file system. For local processes the image is
-// their Kafka distribution, whatever ref says.
+// reads its Kafka version and tools from its file system; it picks the image of the student's
+// programs and makes sure that one is present too (see ChooseProgramImage). For local
+// processes the image is their Kafka distribution, whatever ref says.
 func InspectImage(ctx context.Context, rt *container.Runtime, ref string) (Image, error) {
 	present, err := rt.ImagePresent(ctx, ref)
 	if err != nil {
@@ -62,7 +66,14 @@ func InspectImage(ctx context.Context, rt *container.Runtime, ref string) (Image
 	if err != nil {
 		return Image{}, fmt.Errorf("look inside image %s: %w", ref, err)
 	}
-	return readImage(look.Source, look.Names, strings.TrimSpace(look.Stderr))
+	im, err := readImage(look.Source, look.Names, strings.TrimSpace(look.Stderr))
+	if err != nil {
+		return Image{}, err
+	}
+	if err := inspectPrograms(ctx, rt, &im); err != nil {
+		return Image{}, err
+	}
+	return im, nil
 }
 
 // readImage reads the Kafka version and tools of an image from the listing of its

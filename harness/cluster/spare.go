@@ -37,8 +37,11 @@ type spares struct {
 	retired  []error
 }
 
-// canSpare says whether the cluster can have a spare started beside it.
-func (c *Cluster) canSpare() bool { return c.Topology == Single && !c.rt.Facts().SharesHostNetwork }
+// canSpare says whether the cluster can have a spare started beside it: not with fixed host
+// ports (Options.HostPorts) either, which the spare could not hold beside the broker.
+func (c *Cluster) canSpare() bool {
+	return c.Topology == Single && !c.rt.Facts().SharesHostNetwork && len(c.opts.HostPorts) == 0
+}
 
 // startSpare starts a spare in the background, unless one is there already.
 func (c *Cluster) startSpare() {

@@ -188,6 +188,16 @@ func (rt *Runtime) ImagePresent(ctx context.Context, ref string) (bool, error) {
 	return rt.eng.imagePresent(ctx, ref)
 }
 
+// ImageLabels returns the labels of the image ref, which must be present; local processes,
+// whose distribution is no image, have none.
+func (rt *Runtime) ImageLabels(ctx context.Context, ref string) (map[string]string, error) {
+	labels, err := rt.eng.imageLabels(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("labels of image %s: %w", ref, err)
+	}
+	return labels, nil
+}
+
 // PullImage fetches the image ref into the engine (Docker); local processes pull nothing and
 // say so.
 func (rt *Runtime) PullImage(ctx context.Context, ref string) error {

@@ -40,6 +40,8 @@ type engine interface {
 	facts() Facts
 	// imagePresent says whether image ref is there to run; pullImage fetches it.
 	imagePresent(ctx context.Context, ref string) (bool, error)
+	// imageLabels returns the labels of image ref, which must be present.
+	imageLabels(ctx context.Context, ref string) (map[string]string, error)
 	pullImage(ctx context.Context, ref string) error
 	// listImage lists folders of image ref; rt runs the container that takes, where one does.
 	listImage(ctx context.Context, rt *Runtime, ref string, dirs []string) (ImageListing, error)
@@ -276,6 +278,17 @@ func (d *dockerEngine) imagePresent(_ context.Context, ref string) (bool, error)
 		return false, err
 	}
 	return true, nil
+}
+
+func (d *dockerEngine) imageLabels(_ context.Context, ref string) (map[string]string, error) {
+	img, err := d.pool.Client.InspectImage(ref)
+	if err != nil {
+		return nil, err
+	}
+	if img.Config == nil {
+		return nil, nil
+	}
+	return img.Config.Labels, nil
 }
 
 func (d *dockerEngine) pullImage(ctx context.Context, ref string) error {

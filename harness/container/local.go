@@ -666,6 +666,11 @@ func (e *localEngine) facts() Facts { return Facts{SharesHostNetwork: true, Dist
 // imagePresent: the distribution stands for every image.
 func (e *localEngine) imagePresent(context.Context, string) (bool, error) { return true, nil }
 
+// imageLabels: the distribution is no image and has none.
+func (e *localEngine) imageLabels(context.Context, string) (map[string]string, error) {
+	return nil, nil
+}
+
 func (e *localEngine) pullImage(_ context.Context, ref string) error {
 	return fmt.Errorf("local processes run the Kafka distribution %s, not image %s: they pull no image", e.dist, ref)
 }

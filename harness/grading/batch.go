@@ -3,7 +3,6 @@ package grading
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,17 +131,11 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return os.Rename(tmp, path)
 }
 
-// ReadRecord reads a submission's score.json; ok is false where there is none (not done yet).
+// ReadRecord reads a submission's score.json; ok is false where there is none (not done yet)
+// or it does not read as a record (LoadRecord says which).
 func ReadRecord(dir string) (Record, bool) {
-	data, err := os.ReadFile(filepath.Join(dir, RecordFile))
-	if err != nil {
-		return Record{}, false
-	}
-	var rec Record
-	if json.Unmarshal(data, &rec) != nil || rec.Student == "" {
-		return Record{}, false
-	}
-	return rec, true
+	rec, err := LoadRecord(dir)
+	return rec, err == nil
 }
 
 // Batch grades every submission folder under Dir, each into Out/<folder>, with Workers
@@ -241,7 +234,7 @@ feed:
 	close(todo)
 	wg.Wait()
 	slices.SortFunc(records, func(a, b Record) int { return strings.Compare(a.Student, b.Student) })
-	if err := b.writeCSV(records); err != nil {
+	if err := WriteClassCSV(b.Out, records); err != nil {
 		return records, err
 	}
 	if ctx.Err() != nil {
@@ -320,13 +313,6 @@ func (r Record) Short() string {
 	default:
 		return r.Status + ": " + r.Error
 	}
-}
-
-func (b Batch) writeCSV(records []Record) error {
-	if err := os.MkdirAll(b.Out, 0o755); err != nil {
-		return err
-	}
-	return writeFile(filepath.Join(b.Out, CSVFile), func(w io.Writer) error { return WriteCSV(w, records) })
 }
 
 // WriteCSV writes the records as CSV, one row per student.

@@ -20,7 +20,7 @@ const fakeWorkerEnv = "KAFKA_LAB_FAKE_WORKER"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(fakeWorkerEnv) == "1" {
-		err := Serve(os.Stdin, os.Stdout, func(job Job) error {
+		err := Serve(os.Stdin, os.Stdout, os.Stderr, func(job Job) error {
 			cmd := exec.Command("sh", filepath.Join(job.Submission, "grade.sh"), filepath.Base(job.Submission), job.Out)
 			cmd.Env = append(os.Environ(), fmt.Sprintf("WORKER=%d", os.Getpid()))
 			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -66,14 +66,16 @@ func TestBatchRecordsTimeoutsAndErrorsAndResumes(t *testing.T) {
 	})
 	out := t.TempDir()
 	var log bytes.Buffer
-	b := Batch{Dir: dir, Out: out, Workers: 2, Timeout: 2 * time.Second, Worker: fake, Log: &log}
+	// 5 s: long enough for alice's and carol's shells to finish on a loaded machine (2 s was
+	// not, once), short enough that bob's sleep is stopped well before it ends.
+	b := Batch{Dir: dir, Out: out, Workers: 2, Timeout: 5 * time.Second, Worker: fake, Log: &log}
 	start := time.Now()
 	recs, err := b.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 20*time.Second {
-		t.Errorf("a hanging submission held the batch for %v (limit 2 s)", d)
+	if d := time.Since(start); d > 40*time.Second {
+		t.Errorf("a hanging submission held the batch for %v (limit 5 s)", d)
 	}
 	if len(recs) != 3 {
 		t.Fatalf("records %+v", recs)
@@ -195,5 +197,40 @@ func TestWorkerThatDiesIsAnError(t *testing.T) {
 	}
 	if recs[0].Status != Error || !strings.Contains(recs[0].Error, "worker ended") || recs[1].Status != Graded {
 		t.Errorf("records %+v, want a an error for a (its worker ended) and b graded", recs)
+	}
+}
+
+// TestSwitchWriterFilesWholeJobs: what a worker writes on its stderr, in pieces cut anywhere,
+// lands in the log of the job it was about, with JobEnd taken out and marking the end, as the
+// batch switches logs between jobs.
+func TestSwitchWriterFilesWholeJobs(t *testing.T) {
+	for _, c := range []struct{ alice, wantAlice string }{
+		{"alice: starting\nalice: 3/4 points\n", "alice: starting\nalice: 3/4 points\n"},
+		{"alice: no line end", "alice: no line end"},
+	} {
+		for cut := 1; cut <= len(c.alice)+len(JobEnd); cut++ {
+			s := newSwitchWriter()
+			write := func(text string) {
+				for text != "" {
+					n := min(cut, len(text))
+					s.Write([]byte(text[:n]))
+					text = text[n:]
+				}
+			}
+			var alice, bob bytes.Buffer
+			s.set(&alice)
+			write(c.alice + JobEnd)
+			select {
+			case <-s.ended:
+			default:
+				t.Fatalf("cut %d: JobEnd written and not seen", cut)
+			}
+			s.set(&bob)
+			write("bob: starting\nbob: half a line")
+			s.set(nil)
+			if alice.String() != c.wantAlice || bob.String() != "bob: starting\nbob: half a line" {
+				t.Fatalf("cut %d: alice's log %q, bob's %q", cut, alice.String(), bob.String())
+			}
+		}
 	}
 }

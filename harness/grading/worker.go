@@ -2,6 +2,7 @@ package grading
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,8 +36,9 @@ type Done struct {
 }
 
 // Serve is a worker's loop: it reads jobs from r, grades each with grade and answers on w,
-// until r ends.
-func Serve(r io.Reader, w io.Writer, grade func(Job) error) error {
+// until r ends. Before each answer it ends what it said about the job on log (its stderr) with
+// JobEnd, so that the batch files all of it, and nothing more, in that job's grade.log.
+func Serve(r io.Reader, w, log io.Writer, grade func(Job) error) error {
 	in := bufio.NewScanner(r)
 	in.Buffer(make([]byte, 64<<10), 1<<20)
 	enc := json.NewEncoder(w)
@@ -49,12 +51,24 @@ func Serve(r io.Reader, w io.Writer, grade func(Job) error) error {
 		if err := grade(job); err != nil {
 			done.Error = err.Error()
 		}
+		if _, err := io.WriteString(log, JobEnd); err != nil {
+			return fmt.Errorf("worker: end of the job's log: %w", err)
+		}
 		if err := enc.Encode(done); err != nil {
 			return fmt.Errorf("worker: answer: %w", err)
 		}
 	}
 	return in.Err()
 }
+
+// JobEnd is the line a worker writes on its stderr when a job is done, before its answer. The
+// answer and the stderr come through two pipes, so the answer can arrive first: the batch
+// keeps the job's log open until it sees this line.
+const JobEnd = "\x1ekafka-lab: end of the job's log\x1e\n"
+
+// logDrain bounds the wait for JobEnd after an answer: a worker that answered has written it
+// already, so only a pipe that stalls is cut short (what comes later goes nowhere).
+const logDrain = 10 * time.Second
 
 // stopGrace is how long a stopped worker has to remove its containers before it is killed.
 const stopGrace = 30 * time.Second
@@ -71,7 +85,7 @@ type worker struct {
 
 // startWorker starts a worker process from b.Worker.
 func (b Batch) startWorker() (*worker, error) {
-	w := &worker{cmd: b.Worker(), answers: make(chan Done, 1), exited: make(chan struct{}), log: &switchWriter{}}
+	w := &worker{cmd: b.Worker(), answers: make(chan Done, 1), exited: make(chan struct{}), log: newSwitchWriter()}
 	// Its own process group, so that a stop reaches whatever it started; stopped with the
 	// batch if the batch itself dies.
 	w.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
@@ -141,6 +155,7 @@ func (w *worker) grade(ctx context.Context, job Job, limit time.Duration, log io
 	select {
 	case d, ok := <-w.answers:
 		if ok {
+			w.log.awaitEnd(logDrain, w.exited)
 			return d, answered, nil
 		}
 		w.stop()
@@ -184,24 +199,76 @@ func (w *worker) close() error {
 }
 
 // switchWriter is a worker's stderr: the log of the submission it grades, or nowhere between
-// submissions.
+// submissions. It passes on whole lines, and takes JobEnd for the end of a job's log.
 type switchWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu      sync.Mutex
+	w       io.Writer
+	partial []byte        // the start of a line not ended yet
+	ended   chan struct{} // JobEnd was seen
 }
 
+func newSwitchWriter() *switchWriter { return &switchWriter{ended: make(chan struct{}, 1)} }
+
+// maxPartial is how much of an unended line is held back before it is written as it is.
+const maxPartial = 64 << 10
+
+// set switches to the log of the next job (nil: none), after the last one's unended line.
 func (s *switchWriter) set(w io.Writer) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flushPartial()
 	s.w = w
-	s.mu.Unlock()
+	select {
+	case <-s.ended: // a job's end seen after its log was given up
+	default:
+	}
+}
+
+// awaitEnd waits until the job's log has ended (JobEnd), the worker exited, or limit passed.
+func (s *switchWriter) awaitEnd(limit time.Duration, exited <-chan struct{}) {
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case <-s.ended:
+	case <-exited:
+	case <-timer.C:
+	}
 }
 
 func (s *switchWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.w == nil {
-		return len(p), nil
+	s.partial = append(s.partial, p...)
+	for {
+		i := bytes.IndexByte(s.partial, '\n')
+		if i < 0 {
+			break
+		}
+		if line := s.partial[:i+1]; bytes.HasSuffix(line, []byte(JobEnd)) {
+			s.write(line[:len(line)-len(JobEnd)]) // the job's last words, if they ended no line
+			select {
+			case s.ended <- struct{}{}:
+			default:
+			}
+		} else {
+			s.write(line)
+		}
+		s.partial = s.partial[i+1:]
 	}
-	_, _ = s.w.Write(p) // a log that fails to write must not stop the worker
+	if len(s.partial) > maxPartial {
+		s.flushPartial()
+	}
+	s.partial = append([]byte(nil), s.partial...) // not to keep what was written alive
 	return len(p), nil
+}
+
+func (s *switchWriter) flushPartial() {
+	s.write(s.partial)
+	s.partial = s.partial[:0]
+}
+
+func (s *switchWriter) write(p []byte) {
+	if s.w != nil && len(p) > 0 {
+		_, _ = s.w.Write(p) // a log that fails to write must not stop the worker
+	}
 }

@@ -6,8 +6,8 @@ package handout
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
@@ -15,9 +15,9 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 )
 
-// Render writes the features of dir (*.feature, in name order) as Markdown.
-func Render(w io.Writer, dir, title string) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.feature"))
+// Render writes the features of the folder dir of fsys (*.feature, in name order) as Markdown.
+func Render(w io.Writer, fsys fs.FS, dir, title string) error {
+	files, err := fs.Glob(fsys, path.Join(dir, "*.feature"))
 	if err != nil {
 		return err
 	}
@@ -27,22 +27,22 @@ func Render(w io.Writer, dir, title string) error {
 	slices.Sort(files)
 	fmt.Fprintf(w, "# %s\n", title)
 	for _, f := range files {
-		if err := renderFile(w, f); err != nil {
+		if err := renderFile(w, fsys, f); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func renderFile(w io.Writer, path string) error {
-	f, err := os.Open(path)
+func renderFile(w io.Writer, fsys fs.FS, name string) error {
+	f, err := fsys.Open(name)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	doc, err := gherkin.ParseGherkinDocument(f, (&messages.Incrementing{}).NewId)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	feat := doc.Feature
 	if feat == nil {

@@ -2,13 +2,14 @@ package handout
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
 
 func TestRenderTheSpec(t *testing.T) {
 	var b bytes.Buffer
-	if err := Render(&b, "../../features", "Lab"); err != nil {
+	if err := Render(&b, os.DirFS("../.."), "features", "Lab"); err != nil {
 		t.Fatal(err)
 	}
 	md := b.String()
@@ -33,7 +34,7 @@ func TestRenderTheSpec(t *testing.T) {
 }
 
 func TestRenderSaysWhatIsMissing(t *testing.T) {
-	if err := Render(&bytes.Buffer{}, t.TempDir(), "x"); err == nil || !strings.Contains(err.Error(), "no .feature file") {
+	if err := Render(&bytes.Buffer{}, os.DirFS(t.TempDir()), ".", "x"); err == nil || !strings.Contains(err.Error(), "no .feature file") {
 		t.Errorf("err = %v", err)
 	}
 }

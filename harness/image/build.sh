@@ -26,9 +26,11 @@ die() { printf 'image: %s\n' "$*" >&2; exit 1; }
 BASE_PACKAGES=$(IFS=,; echo "${RUNTIME_PACKAGES[*]}")
 
 # Everything that shapes the image, hashed in a fixed order: the recipe is every file of this
-# folder but the documentation, hidden files and the Go package that embeds them (image.go).
+# folder but the documentation, hidden files, the Go package that embeds them (image.go), and
+# programs.*, which make the program image (programs.sh), not this one.
 recipe_files() {
-  (cd "$here" && find . -type f ! -name '*.md' ! -name '*.go' ! -name '.*' ! -path './dist/*' -print0 | LC_ALL=C sort -z)
+  (cd "$here" && find . -type f ! -name '*.md' ! -name '*.go' ! -name '.*' ! -name 'programs.*' ! -path './dist/*' -print0 \
+    | LC_ALL=C sort -z)
 }
 inputs_hash() {
   {
@@ -46,7 +48,8 @@ fi
 docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info failed): run 'make docker' or start dockerd"
 
 hash=$(inputs_hash)
-if [[ $(docker image inspect --format '{{ index .Config.Labels "org.kafka-lab.inputs" }}' "$IMAGE" 2>/dev/null) == "$hash" ]]; then
+# BASE_ONLY=1 (programs.sh) makes or finds the base alone and prints its name.
+if [[ -z ${BASE_ONLY:-} && $(docker image inspect --format '{{ index .Config.Labels "org.kafka-lab.inputs" }}' "$IMAGE" 2>/dev/null) == "$hash" ]]; then
   say "$IMAGE is up to date (inputs $hash)"
   exit 0
 fi
@@ -66,6 +69,10 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   docker import --change 'CMD ["/bin/bash"]' "$tmp/rootfs.tar" "$BASE" >/dev/null
   rm -rf "$tmp"
   trap - EXIT
+fi
+if [[ -n ${BASE_ONLY:-} ]]; then
+  printf '%s\n' "$BASE"
+  exit 0
 fi
 
 # 2. The build context: this folder's recipe, and in dist/ the distribution that dist.sh

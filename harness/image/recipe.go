@@ -69,7 +69,7 @@ func WriteRecipe(dir string) error {
 
 // recipeSums lists the recipe's files in dir as build.sh hashes them (its recipe_files, then
 // sha256sum): "<sha256>  ./<path>" lines, in byte order, leaving out documentation (*.md),
-// hidden files, Go files and dist/.
+// hidden files, Go files, dist/ and programs.* (the program image's, programs.sh).
 func recipeSums(dir string) (string, error) {
 	var paths []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -83,7 +83,7 @@ func recipeSums(dir string) (string, error) {
 		rel = filepath.ToSlash(rel)
 		name := d.Name()
 		if strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".go") || strings.HasPrefix(name, ".") ||
-			strings.HasPrefix(rel, "dist/") {
+			strings.HasPrefix(name, "programs.") || strings.HasPrefix(rel, "dist/") {
 			return nil
 		}
 		paths = append(paths, "./"+rel)

@@ -1,10 +1,12 @@
 // Package sandbox runs a student's Python program against a cluster, in a container of its
-// own: python3 and the kafka-python the Kafka image ships, the submission folder mounted
-// read-only, the broker's network namespace (so bootstrap_servers='localhost:9092' works and
-// nothing else is reachable that the broker does not reach), as nobody, without capabilities,
-// on a read-only root file system, with limits on memory, CPU, processes and output. It runs
-// from a copy of the folder's regular files (submission.Stage), never the folder itself. Time
-// is bounded by the caller, which stops the program.
+// own: python3 and kafka-python, from the Kafka image when it is kafka-lab's and from the
+// program image otherwise (cluster.ChooseProgramImage: the official apache/kafka has no
+// Python), the submission folder mounted read-only, the broker's network namespace (so
+// bootstrap_servers='localhost:9092' works and nothing else is reachable that the broker does
+// not reach), as nobody, without capabilities, on a read-only root file system, with limits on
+// memory, CPU, processes and output. It runs from a copy of the folder's regular files
+// (submission.Stage), never the folder itself. Time is bounded by the caller, which stops the
+// program.
 //
 // What a program did wrong is said in a student's words: a syntax error, a missing module, no
 // Kafka at the address it used, a crash, too much memory or output.
@@ -104,6 +106,9 @@ func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Progra
 	}
 	spec := c.ClientSpec()
 	spec.Name = strings.TrimSuffix(script, ".py") + spec.Name[len("client"):]
+	// The program image runs as the same numeric user (nobody) with the same limits, in the
+	// same network namespace: only where python3 and kafka-python come from differs.
+	spec.Image = c.Image.ProgramImage()
 	spec.Entrypoint = []string{"python3", "-c", launcher, "/submission/" + script}
 	spec.WorkingDir = "/submission"
 	spec.Env = []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp"}

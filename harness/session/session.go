@@ -233,6 +233,9 @@ func (s *Session) runtime(ctx context.Context) (*container.Runtime, cluster.Imag
 			e.rt = rt
 			doing = "inspect the Kafka image " + s.Image
 			e.image, err = cluster.InspectImage(ctx, rt, s.Image)
+			if err == nil && e.image.Programs != e.image.Ref {
+				fmt.Fprintf(s.Out, "kafka-lab: the student's programs run from %s: %s\n", e.image.Programs, e.image.ProgramsWhy)
+			}
 		}
 		e.setupErr = fault.Harness(doing, err)
 	}

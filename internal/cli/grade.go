@@ -1,0 +1,412 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/kafka-lab/kafka-lab/features"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/spec"
+)
+
+const gradeUsage = `usage: %[1]s [flags] SUBMISSION     grade one submission folder: the spec's output on the console, reports in -out
+       %[1]s -batch [flags] CLASS   grade every submission folder under CLASS, -workers at a time
+       %[1]s -merge -out DIR REPORTS...
+                                     join report folders written by separate gradings into one class table
+       %[1]s -kafka-checks [flags]  run the scenarios that check Kafka itself (@kafka-only), no submission
+
+Reports of a submission: results.json (Gradescope), classroom.json and classroom.b64 (GitHub
+Classroom), cucumber.json, junit.xml, summary.txt and score.json; a batch or a merge adds
+grades.csv and a table. A batch run again grades only what is not done yet.
+
+Exit status: 0 graded (whatever the score), 1 not graded or not all graded (the reason is
+printed), 2 usage, 130 interrupted.
+
+Flags:
+`
+
+// gradeCmd is `kafka-lab grade` (and cmd/grade): its flags and how the process calls itself
+// again for a batch's workers and Kafka checks.
+type gradeCmd struct {
+	// self is the command that runs this grade again: the executable and the arguments before
+	// grade's flags ("grade" for kafka-lab).
+	self     []string
+	features string // the features' folder on disk; "" for those built in
+}
+
+// Grade runs the grade command with args (what follows "grade"), prefix being the arguments
+// that select it in this executable, and returns the exit status.
+func Grade(name string, prefix, args []string) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	c := &gradeCmd{self: append([]string{self}, prefix...)}
+	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+	var (
+		batch    = flags.Bool("batch", false, "grade every submission folder under the given folder")
+		merge    = flags.Bool("merge", false, "join the report folders given (each written by a grading with -out) into one class table in -out")
+		out      = flags.String("out", "grades", "the reports' folder (a batch: one subfolder per submission)")
+		tags     = flags.String("tags", "", "grade only these scenarios (godog tag expression, e.g. @section-2)")
+		workers  = flags.Int("workers", grading.DefaultWorkers(cluster.MachineMemory()), "batch: submissions graded at a time")
+		timeout  = flags.Duration("timeout", 15*time.Minute, "time limit of one submission's grading: past it, it is stopped and is no grade")
+		sameUser = flags.Bool("local-same-user", false, "-dist when not root: run the submission's programs and commands as this user (they can read and change its files)")
+		quiet    = flags.Bool("quiet", false, "no spec output on the console, only the score")
+		noChecks = flags.Bool("no-kafka-checks", false, "batch: do not run the Kafka checks after the class")
+		checks   = flags.Bool("kafka-checks", false, "run the scenarios that check Kafka itself (@kafka-only) instead of grading a submission")
+		dist     = flags.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
+		worker   = flags.Bool("worker", false, "a batch's worker: grade the submissions the batch writes on stdin, one after another with the same clusters (see grading.Serve)")
+	)
+	flags.StringVar(&c.features, "features", "", "grade with the features of this folder instead of those built in")
+	flags.Usage = func() {
+		fmt.Fprintf(os.Stderr, gradeUsage, name)
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		return exitUsage(err)
+	}
+	if *merge {
+		if flags.NArg() == 0 || *batch || *checks {
+			fmt.Fprintf(os.Stderr, "%s: -merge joins report folders: give it one or more, and no -batch or -kafka-checks\n", name)
+			return 2
+		}
+		return exit(name, c.runMerge(*out, flags.Args()))
+	}
+	if flags.NArg() != 1 && !*checks && !*worker {
+		flags.Usage()
+		return 2
+	}
+	if *sameUser {
+		os.Setenv(container.SameUserEnv, "1") // read by container.NewLocal, here and in a batch's children
+	}
+	if *dist != "" {
+		// The suite (and a batch's children) read it from the environment.
+		os.Setenv("KAFKA_LAB_DIST", *dist)
+		if *batch && *workers > 1 {
+			// Local processes share the machine's lab ports: one grading at a time.
+			fmt.Fprintf(os.Stderr, "%s: -dist: one submission at a time (local Kafka processes share the lab's ports)\n", name)
+			*workers = 1
+		}
+	}
+	switch {
+	case *checks:
+		if *batch || flags.NArg() != 0 {
+			fmt.Fprintf(os.Stderr, "%s: -kafka-checks grades no submission: give it no folder and no -batch\n", name)
+			return 2
+		}
+		return exit(name, c.runKafkaChecks(*out, *tags, *quiet, *timeout))
+	case *worker:
+		return exit(name, c.runWorker(*tags))
+	case *batch:
+		return exit(name, c.runBatch(flags.Arg(0), *out, *tags, *workers, *timeout, *noChecks))
+	default:
+		return exit(name, c.gradeOne(flags.Arg(0), *out, *tags, *quiet, *timeout))
+	}
+}
+
+// args are the arguments that run this grade again with the same features, then more.
+func (c *gradeCmd) args(more ...string) []string {
+	args := append([]string{}, c.self[1:]...)
+	if c.features != "" {
+		args = append(args, "-features", c.features)
+	}
+	return append(args, more...)
+}
+
+// paths are spec.Options.Paths: nil for the features built in.
+func (c *gradeCmd) paths() []string {
+	if c.features == "" {
+		return nil
+	}
+	return []string{c.features}
+}
+
+// featuresFS returns the file system and folder of the features graded.
+func (c *gradeCmd) featuresFS() (fs.FS, string) {
+	if c.features == "" {
+		return features.FS, features.Dir
+	}
+	return os.DirFS(c.features), "."
+}
+
+// runMerge joins report folders, each written by one grading (a pod's, a matrix job's), into
+// one class table and grades.csv in out. It fails when a submission has no grade: the table
+// says why.
+func (c *gradeCmd) runMerge(out string, dirs []string) error {
+	records, err := grading.Merge(dirs)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	if err := grading.WriteClassCSV(out, records); err != nil {
+		return err
+	}
+	if err := grading.WriteTable(os.Stdout, records); err != nil {
+		return err
+	}
+	fmt.Printf("\n%d submission(s); %s\n", len(records), filepath.Join(out, grading.CSVFile))
+	missing := 0
+	for _, r := range records {
+		if !r.Done() {
+			missing++
+		}
+	}
+	if missing > 0 {
+		return fmt.Errorf("%d of %d submission(s) not graded: the table says why", missing, len(records))
+	}
+	return nil
+}
+
+func (c *gradeCmd) gradeOne(submission, out, tags string, quiet bool, timeout time.Duration) error {
+	if _, err := os.Stat(submission); err != nil {
+		return fmt.Errorf("submission: %w", err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	name := filepath.Base(filepath.Clean(submission))
+	// A grading that outlives its deadline is stopped as Ctrl-C stops it (the suite removes its
+	// containers and exits), after its reports say that it is no grade.
+	start := time.Now()
+	graded, err := c.gradeWithin(spec.Options{Submission: submission, Tags: tags}, out, quiet, timeout, func() {
+		rec := grading.Record{Student: name, Status: grading.Timeout, Seconds: timeout.Seconds(),
+			Error: fmt.Sprintf("not done within %v: stopped", timeout)}
+		if err := grading.WriteUnfinished(out, rec); err != nil {
+			fmt.Fprintf(os.Stderr, "grade: %v\n", err)
+		}
+		fmt.Fprintf(os.Stderr, "grade: %s: %s\n", name, rec.Error)
+	}, submission+" not graded")
+	if err != nil {
+		return err
+	}
+	scenarios := graded.Scenarios
+	rec := grading.RecordOf(name, scenarios, time.Since(start))
+	if err := grading.WriteReports(out, scenarios, rec); err != nil {
+		return err
+	}
+	fmt.Printf("\n%s: %s\nreports in %s\n", name, grading.Summary(grading.Tally(scenarios)), out)
+	return nil
+}
+
+func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Duration, skipChecks bool) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b := grading.Batch{Dir: dir, Out: out, Workers: workers, Timeout: timeout, Log: os.Stderr,
+		Worker: func() *exec.Cmd {
+			args := c.args("-worker")
+			if tags != "" {
+				args = append(args, "-tags", tags)
+			}
+			return exec.Command(c.self[0], args...)
+		}}
+	if st, err := os.Stat(dir); err == nil && os.Getenv("KAFKA_LAB_DIST") != "" && st.Mode().Perm()&0o005 != 0 {
+		// Local processes share the machine's files: a student's program could read the
+		// others' submissions through a folder open to everyone.
+		fmt.Fprintf(os.Stderr, "grade: warning: %s is open to every user (mode %v): with local processes a student's program could read the other submissions; chmod 700 it\n", dir, st.Mode().Perm())
+	}
+	fmt.Fprintf(os.Stderr, "grading %s with %d worker(s), %v each at most; reports in %s\n", dir, workers, timeout, out)
+	start := time.Now()
+	records, err := b.Run(ctx)
+	fmt.Println()
+	if terr := grading.WriteTable(os.Stdout, records); terr != nil {
+		return terr
+	}
+	fmt.Printf("\n%d submission(s) in %v; %s\n", len(records), time.Since(start).Round(time.Second), filepath.Join(out, grading.CSVFile))
+	if err != nil || skipChecks {
+		return err
+	}
+	// After the class: the students' grades do not wait for them, and they need the machine's
+	// cores to themselves no more than a grading does.
+	k, err := c.classKafkaChecks(ctx, out, tags, timeout)
+	if err != nil {
+		fmt.Printf("Kafka itself: %v\n", err)
+		return nil
+	}
+	fmt.Println(k)
+	return nil
+}
+
+// runKafkaChecks runs the scenarios that check Kafka itself, which need no submission, and
+// writes how they ended into out. It fails when one of them did not pass.
+func (c *gradeCmd) runKafkaChecks(out, tags string, quiet bool, timeout time.Duration) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	start := time.Now()
+	graded, err := c.gradeWithin(spec.Options{KafkaChecks: true, Tags: tags}, out, quiet, timeout, func() {
+		fmt.Fprintf(os.Stderr, "grade: the Kafka checks were not done within %v: stopped\n", timeout)
+	}, "the Kafka checks did not finish")
+	if err != nil {
+		return err
+	}
+	k := grading.KafkaChecksOf(c.checksKey(tags), graded.Scenarios, time.Since(start))
+	if err := grading.WriteKafkaChecks(out, k); err != nil {
+		return err
+	}
+	fmt.Printf("\n%s\n", k)
+	if !k.OK() {
+		return errors.New("the Kafka checks did not all pass")
+	}
+	return nil
+}
+
+// runWorker grades the jobs a batch gives on stdin (grading.Serve), one after another with the
+// same clusters, and answers on stdout. The batch stops it past a submission's time limit.
+func (c *gradeCmd) runWorker(tags string) error {
+	answers := os.Stdout
+	os.Stdout = os.Stderr // nothing else may write between the answers
+	g := spec.NewGrader(spec.Options{Tags: tags, Paths: c.paths(), Notes: os.Stderr})
+	err := grading.Serve(os.Stdin, answers, os.Stderr, func(job grading.Job) error {
+		start := time.Now()
+		graded, err := g.Grade(job.Submission, fmt.Sprintf("progress,cucumber:%s", filepath.Join(job.Out, "cucumber.json")))
+		if container.Interrupted() {
+			select {} // the suite removes its containers and exits (container.CloseOnSignal)
+		}
+		if err != nil {
+			return err
+		}
+		name := filepath.Base(filepath.Clean(job.Submission))
+		rec := grading.RecordOf(name, graded.Scenarios, time.Since(start))
+		if err := grading.WriteReports(job.Out, graded.Scenarios, rec); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s: %s\n", name, grading.Summary(grading.Tally(graded.Scenarios))) // its grade.log
+		return nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return errors.Join(err, g.Close(ctx))
+}
+
+// gradeWithin runs a grading of the features with cucumber.json written into out, and the
+// console and progress shown unless quiet. Past timeout, timedOut says so and the process is
+// stopped as Ctrl-C stops it; an interrupted run (the suite removes its containers) says that
+// interrupted was not done, and exits. It returns only when the grading is whole.
+func (c *gradeCmd) gradeWithin(o spec.Options, out string, quiet bool, timeout time.Duration, timedOut func(), interrupted string) (spec.Graded, error) {
+	deadline := time.AfterFunc(timeout, func() {
+		timedOut()
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	})
+	defer deadline.Stop()
+	o.Output, o.Progress, o.Notes = io.Writer(os.Stdout), io.Writer(os.Stderr), os.Stderr
+	if quiet {
+		o.Output, o.Progress = io.Discard, nil
+	}
+	o.Paths = c.paths()
+	o.Format = fmt.Sprintf("pretty,cucumber:%s", filepath.Join(out, "cucumber.json"))
+	graded, err := spec.Grade(o)
+	if container.Interrupted() {
+		// The suite is removing its containers and exits when done (container.CloseOnSignal);
+		// scenarios that ran meanwhile failed for want of Kafka: nothing here is a result.
+		fmt.Fprintf(os.Stderr, "grade: interrupted: %s\n", interrupted)
+		awaitCleanup()
+		os.Exit(130)
+	}
+	if err != nil {
+		return spec.Graded{}, err
+	}
+	if !deadline.Stop() {
+		select {} // the deadline's SIGTERM ends the process
+	}
+	return graded, nil
+}
+
+// cleanupWait bounds how long an interrupted grading waits for the suite to remove its
+// containers and exit the process: longer than container.CloseOnSignal gives the removal
+// (30 s), so that only a removal that hangs is cut short.
+const cleanupWait = time.Minute
+
+// awaitCleanup waits while the suite removes its containers and then exits the process
+// (container.CloseOnSignal), which ends the wait. It returns, for the caller to exit, when that
+// takes longer than cleanupWait, or at once when a person presses Ctrl-C again: what is left is
+// removed by the next run's sweep. A repeated SIGTERM does not cut it short: it comes from a
+// program (a batch, the deadline), which kills the process itself when it stops waiting.
+func awaitCleanup() {
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt)
+	defer signal.Stop(again)
+	timer := time.NewTimer(cleanupWait)
+	defer timer.Stop()
+	select {
+	case <-again:
+		fmt.Fprintf(os.Stderr, "grade: interrupted again: not waiting for the containers' removal; the next run removes what is left\n")
+	case <-timer.C:
+		fmt.Fprintf(os.Stderr, "grade: the containers were not removed within %v; the next run removes what is left\n", cleanupWait)
+	}
+}
+
+// checksKey names what the Kafka checks' outcome depends on: the Kafka the harness runs (the
+// image, or the local distribution), the features' text and the tag filter. A batch that finds
+// a passing result with the same key does not run them again.
+func (c *gradeCmd) checksKey(tags string) string {
+	kafka := cluster.ImageFromEnv()
+	if d := os.Getenv("KAFKA_LAB_DIST"); d != "" {
+		kafka = "local:" + d
+	}
+	h := sha256.New()
+	fsys, dir := c.featuresFS()
+	files, _ := fs.Glob(fsys, path.Join(dir, "*.feature"))
+	for _, f := range files {
+		data, _ := fs.ReadFile(fsys, f)
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(data))
+		h.Write(data)
+	}
+	key := fmt.Sprintf("%s, features %x", kafka, h.Sum(nil)[:6])
+	if tags != "" {
+		key += ", tags " + tags
+	}
+	return key
+}
+
+// classKafkaChecks runs the Kafka checks once for a batch, in a child process as a submission
+// is graded, unless an earlier run of the batch passed them on the same Kafka and features.
+func (c *gradeCmd) classKafkaChecks(ctx context.Context, out, tags string, timeout time.Duration) (grading.KafkaChecks, error) {
+	dir := filepath.Join(out, grading.KafkaChecksDir)
+	if k, ok := grading.ReadKafkaChecks(dir); ok && k.OK() && k.Ran() && k.Image == c.checksKey(tags) {
+		fmt.Fprintf(os.Stderr, "Kafka checks: passed before (%s), not run again\n", k.Finished)
+		return k, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return grading.KafkaChecks{}, err
+	}
+	_ = os.Remove(filepath.Join(dir, grading.KafkaChecksFile))
+	logf, err := os.Create(filepath.Join(dir, grading.LogFile))
+	if err != nil {
+		return grading.KafkaChecks{}, err
+	}
+	defer logf.Close()
+	fmt.Fprintf(os.Stderr, "Kafka checks: running the @kafka-only scenarios once for the class\n")
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	args := c.args("-kafka-checks", "-quiet", "-out", dir, "-timeout", (timeout - timeout/10).String())
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	cmd := exec.CommandContext(cctx, c.self[0], args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
+	runErr := cmd.Run()
+	if k, ok := grading.ReadKafkaChecks(dir); ok {
+		return k, nil
+	}
+	return grading.KafkaChecks{}, fmt.Errorf("the Kafka checks did not finish (%v); see %s", runErr, filepath.Join(dir, grading.LogFile))
+}
