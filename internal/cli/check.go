@@ -86,6 +86,10 @@ func Check(name string, args []string) int {
 	} else if err := os.MkdirAll(reports, 0o755); err != nil {
 		return exit(name, err)
 	}
+	if err := ensureImage(name); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: the Kafka image: %v\n", name, err)
+		return exitNotGraded
+	}
 	fmt.Fprintf(os.Stderr, "checking %s\n\n", abs)
 	start := time.Now()
 	graded, err := c.gradeWithin(spec.Options{Submission: abs, Tags: *tags}, reports, false, *timeout, func() {

@@ -27,6 +27,8 @@ func TestUsageStatuses(t *testing.T) {
 		{[]string{"cluster", "up", "single", "extra"}, 2},
 		{[]string{"cluster", "sideways"}, 2},
 		{[]string{"version"}, 0},
+		{[]string{"image", "extra"}, 2},
+		{[]string{"image", "-image", "apache/kafka:3.9.1"}, 0},
 	} {
 		if got := Main(c.args); got != c.want {
 			t.Errorf("kafka-lab %v: exit %d, want %d", c.args, got, c.want)
@@ -63,5 +65,21 @@ func TestGradeArgsCarryTheFeatures(t *testing.T) {
 	c.features = "/x/features"
 	if got := c.args("-worker"); len(got) != 4 || got[1] != "-features" || got[2] != "/x/features" {
 		t.Errorf("features on disk: args %q", got)
+	}
+}
+
+func TestKafkaVersionOfImage(t *testing.T) {
+	t.Setenv("KAFKA_VERSION", "4.1.1")
+	for ref, want := range map[string]string{
+		"kafka-lab/kafka:3.9.1":  "3.9.1",
+		"kafka-lab/kafka:latest": "4.1.1",
+		"kafka-lab/kafka":        "4.1.1",
+	} {
+		if got := kafkaVersion(ref, ""); got != want {
+			t.Errorf("kafkaVersion(%q) = %q, want %q", ref, got, want)
+		}
+	}
+	if got := kafkaVersion("kafka-lab/kafka:3.9.1", "4.4.0"); got != "4.4.0" {
+		t.Errorf("a given version: %q", got)
 	}
 }

@@ -43,6 +43,7 @@ var commands = map[string]func(name string, args []string) int{
 		return Cluster(name, "kafka-lab cluster down", args)
 	},
 	"handout": Handout,
+	"image":   Image,
 	"version": func(string, []string) int {
 		fmt.Println(version())
 		return 0
