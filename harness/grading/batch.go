@@ -107,7 +107,7 @@ func WriteUnfinished(dir string, rec Record) error {
 		return fmt.Errorf("reports: %w", err)
 	}
 	g := Gradescope{Output: "kafka-lab could not finish grading this submission, so nothing here is your grade: " + rec.Error +
-		". Ask your instructor to grade it again.", StdoutVisible: "visible", Tests: []GradescopeTest{}}
+		". Ask your instructor to grade it again.", OutputFormat: "text", Visibility: Visible, StdoutVisible: Visible, Tests: []GradescopeTest{}}
 	if err := writeFile(filepath.Join(dir, GradescopeFile), func(w io.Writer) error { return WriteJSON(w, g) }); err != nil {
 		return err
 	}
