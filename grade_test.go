@@ -13,12 +13,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ory/dockertest/v3"
 	dc "github.com/ory/dockertest/v3/docker"
+	"golang.org/x/sys/unix"
 
 	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/internal/codegradetest"
+	"github.com/kafka-lab/kafka-lab/internal/gradescopetest"
+	"github.com/kafka-lab/kafka-lab/internal/prairielearntest"
 )
 
 // TestGradeBatch grades a class of four submissions with cmd/grade, as an instructor would, on
@@ -190,9 +195,90 @@ func TestGradeDeadline(t *testing.T) {
 	if !ok || rec.Status != grading.Timeout || rec.Done() {
 		t.Errorf("score.json: %+v (%v), want a timeout, to be graded again", rec, ok)
 	}
-	if res := readFile(t, filepath.Join(out, grading.GradescopeFile)); !strings.Contains(res, "nothing here is your grade") {
+	res := readFile(t, filepath.Join(out, grading.GradescopeFile))
+	if !strings.Contains(res, "nothing here is your grade") {
 		t.Errorf("results.json does not say it is no grade:\n%s", res)
 	}
+	if err := gradescopetest.Check([]byte(res)); err != nil {
+		t.Errorf("results.json does not follow Gradescope's format: %v", err)
+	}
+	if pl := readFile(t, filepath.Join(out, grading.PrairieLearnFile)); prairielearntest.Check([]byte(pl)) != nil || !strings.Contains(pl, `"gradable": false`) {
+		t.Errorf("prairielearn.json of a grading past its deadline is gradable:\n%s", pl)
+	}
+	assertNoKafkaLabContainers(t)
+}
+
+// TestGradeStoppedMidway stops a grading from outside, as a platform does at its own time limit
+// (Gradescope's), once its first scenario has ended: results.json is there, valid for
+// Gradescope, says it is no grade yet, and holds the scenarios that ended, none of them failed
+// by the stop itself (the reference passes section 2). It waits on the file's rename (inotify),
+// not on a clock.
+func TestGradeStoppedMidway(t *testing.T) {
+	integration(t, "grades a submission with cmd/grade against real Kafka in Docker")
+	out := filepath.Join(t.TempDir(), "grades")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if _, err := unix.InotifyAddWatch(fd, out, unix.IN_MOVED_TO); err != nil {
+		t.Fatal(err)
+	}
+	written := make(chan struct{})
+	go func() { // results.json is written atomically: a rename into the folder
+		buf := make([]byte, 4096)
+		for {
+			n, err := unix.Read(fd, buf)
+			if err != nil {
+				return
+			}
+			for off := 0; off+unix.SizeofInotifyEvent <= n; {
+				ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
+				name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
+				if name == grading.GradescopeFile {
+					close(written)
+					return
+				}
+				off += unix.SizeofInotifyEvent + int(ev.Len)
+			}
+		}
+	}()
+	cmd := exec.Command(buildGrade(t), "-quiet", "-tags", "@section-2", "-out", out, filepath.Join(submissionsDir, "reference"))
+	cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-written:
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		<-exited
+	case err := <-exited:
+		t.Fatalf("the grading ended (%v) before it wrote results.json:\n%s", err, log.String())
+	}
+	data := []byte(readFile(t, filepath.Join(out, grading.GradescopeFile)))
+	if err := gradescopetest.Check(data); err != nil {
+		t.Errorf("partial results.json does not follow Gradescope's format: %v", err)
+	}
+	var gs grading.Gradescope
+	if err := json.Unmarshal(data, &gs); err != nil {
+		t.Fatal(err)
+	}
+	if gs.Score != 0 || len(gs.Tests) == 0 || !strings.Contains(gs.Output, "Not graded yet") {
+		t.Errorf("partial results.json: score %v, %d tests, output %q; want no grade and the tests that ended", gs.Score, len(gs.Tests), gs.Output)
+	}
+	for _, tc := range gs.Tests {
+		if tc.Status != "passed" {
+			t.Errorf("%s: %s after the stop:\n%s", tc.Name, tc.Status, tc.Output)
+		}
+	}
+	t.Logf("stopped with %d test(s) in results.json", len(gs.Tests))
 	assertNoKafkaLabContainers(t)
 }
 
@@ -227,17 +313,38 @@ func readFile(t *testing.T, path string) string {
 	return string(data)
 }
 
-// checkReports reads each report of a submission as its consumer would.
+// checkReports reads each report of a submission as its consumer would, and checks those of
+// the platforms against their documented formats: Gradescope's, PrairieLearn's and CodeGrade's
+// scores agree with the record's points.
 func checkReports(t *testing.T, dir string, score int) {
 	t.Helper()
+	results := readFile(t, filepath.Join(dir, grading.GradescopeFile))
+	if err := gradescopetest.Check([]byte(results)); err != nil {
+		t.Errorf("%s: results.json does not follow Gradescope's format: %v", dir, err)
+	}
 	var gs grading.Gradescope
-	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, grading.GradescopeFile))), &gs); err != nil || int(gs.Score) != score || len(gs.Tests) == 0 {
+	if err := json.Unmarshal([]byte(results), &gs); err != nil || int(gs.Score) != score || len(gs.Tests) == 0 {
 		t.Errorf("%s: results.json score %v with %d tests (%v), want %d", dir, gs.Score, len(gs.Tests), err, score)
 	}
 	for _, tc := range gs.Tests {
-		if tc.Status == "failed" && !strings.Contains(tc.Output, "expected:") {
+		if tc.Status == "failed" && (!strings.Contains(tc.Output, "**Expected:**") || !strings.Contains(tc.Output, "**Observed:**")) {
 			t.Errorf("%s: failed test %q says no expected/observed:\n%s", dir, tc.Name, tc.Output)
 		}
+	}
+	rec, ok := grading.ReadRecord(dir)
+	if !ok {
+		t.Fatalf("%s: no score.json", dir)
+	}
+	pl := readFile(t, filepath.Join(dir, grading.PrairieLearnFile))
+	if err := prairielearntest.Check([]byte(pl)); err != nil {
+		t.Errorf("%s: prairielearn.json does not follow PrairieLearn's format: %v", dir, err)
+	}
+	var plr grading.PrairieLearn
+	if err := json.Unmarshal([]byte(pl), &plr); err != nil || plr.Score == nil || *plr.Score != float64(rec.Points)/float64(rec.Max) {
+		t.Errorf("%s: prairielearn.json score %v (%v), want %d/%d", dir, plr.Score, err, rec.Points, rec.Max)
+	}
+	if cg, err := codegradetest.Check([]byte(readFile(t, filepath.Join(dir, grading.JUnitFile)))); err != nil || cg.Score() != float64(rec.Points)/float64(rec.Max) {
+		t.Errorf("%s: CodeGrade would score junit.xml %v (%v), want %d/%d", dir, cg.Score(), err, rec.Points, rec.Max)
 	}
 	var cls grading.Classroom
 	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, grading.ClassroomFile))), &cls); err != nil || cls.MaxScore != 11 {

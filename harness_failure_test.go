@@ -2,6 +2,7 @@ package kafkalab
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/internal/prairielearntest"
 	"github.com/kafka-lab/kafka-lab/spec"
 )
 
@@ -84,6 +86,14 @@ func TestHarnessFailureIsNoGrade(t *testing.T) {
 			}
 			if cls := readFile(t, filepath.Join(out, grading.ClassroomFile)); !strings.Contains(cls, `"status": "error"`) {
 				t.Errorf("classroom.json does not say error:\n%s", cls)
+			}
+			pl := readFile(t, filepath.Join(out, grading.PrairieLearnFile))
+			if err := prairielearntest.Check([]byte(pl)); err != nil || !strings.Contains(pl, `"gradable": false`) || strings.Contains(pl, `"score"`) {
+				t.Errorf("prairielearn.json (%v) is gradable or has a score:\n%s", err, pl)
+			}
+			// CodeGrade would count an <error> as a failed test: it gets no file to score.
+			if err := grading.WriteCodeGrade(filepath.Join(out, "codegrade.xml"), graded.Scenarios); !errors.Is(err, grading.ErrNotGraded) {
+				t.Errorf("WriteCodeGrade: %v, want ErrNotGraded", err)
 			}
 		})
 	}

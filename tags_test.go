@@ -1,8 +1,11 @@
 package kafkalab
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,4 +72,67 @@ func TestKafkaOnlyTags(t *testing.T) {
 	if kafkaOnly == 0 {
 		t.Errorf("no scenario is tagged %s", grading.KafkaOnly)
 	}
+}
+
+// TestTagsAreKnown: every tag of the features is one that something reads: the grading's
+// (@section-N, @points:N, @optional, @kafka-only, and Gradescope's visibility tags) or the
+// filters of the tests and the Makefile (@zookeeper, @generator, @calculator, @exactly-once).
+// A misspelt tag would silently do nothing: an @hiden test would be shown to students. A
+// scenario (with its feature) sets its visibility at most once at each level.
+func TestTagsAreKnown(t *testing.T) {
+	known := map[string]bool{"@optional": true, grading.KafkaOnly: true, "@zookeeper": true,
+		"@generator": true, "@calculator": true, "@exactly-once": true}
+	for _, v := range grading.VisibilityTags {
+		known[v] = true
+	}
+	files, err := filepath.Glob("features/*.feature")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no features: %v", err)
+	}
+	visibilities := func(tags []*messages.Tag) int {
+		n := 0
+		for _, tg := range tags {
+			if slices.Contains(grading.VisibilityTags, tg.Name) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := gherkin.ParseGherkinDocument(f, (&messages.Incrementing{}).NewId)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		check := func(where string, tags []*messages.Tag) {
+			for _, tg := range tags {
+				if !known[tg.Name] && !numbered(tg.Name, "@section-") && !numbered(tg.Name, "@points:") {
+					t.Errorf("%s: %s has tag %s, which nothing reads", path, where, tg.Name)
+				}
+			}
+			if visibilities(tags) > 1 {
+				t.Errorf("%s: %s has more than one visibility tag (%v)", path, where, grading.VisibilityTags)
+			}
+		}
+		check("the feature", doc.Feature.Tags)
+		for _, child := range doc.Feature.Children {
+			if child.Scenario != nil {
+				check(fmt.Sprintf("%q", child.Scenario.Name), child.Scenario.Tags)
+			}
+		}
+	}
+}
+
+// numbered says whether tag is prefix and a whole number.
+func numbered(tag, prefix string) bool {
+	n, ok := strings.CutPrefix(tag, prefix)
+	if !ok {
+		return false
+	}
+	_, err := strconv.Atoi(n)
+	return err == nil
 }

@@ -56,6 +56,10 @@ type Options struct {
 	// OneLane runs every scenario one after the other, never section 6 beside the others
 	// (see Grader).
 	OneLane bool
+	// OnScenario, when set, is called with each scenario's result as soon as the scenario
+	// ends, before its clean-up and before the grading ends: the same result Graded will hold.
+	// Calls come one at a time, also from lanes that run side by side.
+	OnScenario func(grading.Scenario)
 }
 
 // Graded is what grading one submission gave.
@@ -94,6 +98,8 @@ type Grader struct {
 	o     Options
 	fsys  fs.FS // the features' file system (nil: the disk)
 	used  bool
+	// onScenarioMu makes the lanes' calls of o.OnScenario one at a time.
+	onScenarioMu sync.Mutex
 }
 
 // sideTags are what the side lanes run, one lane each. Section 7 in a lane of its own was
@@ -125,7 +131,21 @@ func NewGrader(o Options) *Grader {
 	if o.Output == nil {
 		o.Output = io.Discard
 	}
-	return &Grader{suite: suite, o: o, fsys: fsys}
+	g := &Grader{suite: suite, o: o, fsys: fsys}
+	suite.OnResult = g.onResult()
+	return g
+}
+
+// onResult is the suites' OnResult for o.OnScenario: nil without one, and one call at a time.
+func (g *Grader) onResult() func(steps.Result) {
+	if g.o.OnScenario == nil {
+		return nil
+	}
+	return func(r steps.Result) {
+		g.onScenarioMu.Lock()
+		defer g.onScenarioMu.Unlock()
+		g.o.OnScenario(Scenario(r))
+	}
 }
 
 // Grade grades one submission, with format as Options.Format says.
@@ -213,7 +233,7 @@ func (g *Grader) lanes(format string) ([]*steps.Suite, func(lane int) string, fu
 		return nil, nil, nil
 	}
 	for len(g.sides) < len(sideTags) {
-		g.sides = append(g.sides, &steps.Suite{Session: g.suite.Session.Lane(), Progress: g.suite.Progress})
+		g.sides = append(g.sides, &steps.Suite{Session: g.suite.Session.Lane(), Progress: g.suite.Progress, OnResult: g.suite.OnResult})
 	}
 	return g.sides, sideFormat, merge
 }

@@ -65,3 +65,27 @@ func TestScenarioStatus(t *testing.T) {
 		}
 	}
 }
+
+// OnScenario hears of each scenario as it ends, with the result Grade returns for it.
+func TestOnScenario(t *testing.T) {
+	dir := t.TempDir()
+	feature := "@section-2\nFeature: hooks\n\n  @points:1\n  Scenario: one\n    Given a step nobody wrote\n\n" +
+		"  @points:2\n  Scenario: two\n    Given another step nobody wrote\n"
+	if err := os.WriteFile(filepath.Join(dir, "hooks.feature"), []byte(feature), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var heard []grading.Scenario
+	graded, err := Grade(Options{Paths: []string{dir}, OneLane: true, Submission: t.TempDir(), Format: "progress",
+		OnScenario: func(sc grading.Scenario) { heard = append(heard, sc) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(heard) != 2 || len(graded.Scenarios) != 2 {
+		t.Fatalf("heard %d scenarios, graded %d; want 2", len(heard), len(graded.Scenarios))
+	}
+	for i, sc := range graded.Scenarios {
+		if h := heard[i]; h.Name != sc.Name || h.Status != sc.Status || h.Status != grading.Undefined || h.Output != sc.Output {
+			t.Errorf("heard %+v, graded %+v", h, sc)
+		}
+	}
+}

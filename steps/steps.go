@@ -33,6 +33,11 @@ type Suite struct {
 	Session *session.Session
 	// Progress, when set, receives a line when a step has run for a while, and when it ends.
 	Progress io.Writer
+	// OnResult, when set, is called with each scenario's result as it is recorded, while the
+	// scenario's clean-up has yet to run: a grading writes its results so far, so that a run
+	// stopped from outside still says what it graded. It is called from one scenario at a time
+	// per suite; suites that run side by side call it at once.
+	OnResult func(Result)
 
 	ran       atomic.Int64
 	resultsMu sync.Mutex
@@ -106,9 +111,13 @@ func (s *Suite) verdict(ctx context.Context, gs *godog.Scenario, err error) (con
 	for _, t := range gs.Tags {
 		tags = append(tags, t.Name)
 	}
+	r := Result{Feature: gs.Uri, Name: gs.Name, Tags: tags, Err: err, Took: took}
 	s.resultsMu.Lock()
-	defer s.resultsMu.Unlock()
-	s.results = append(s.results, Result{Feature: gs.Uri, Name: gs.Name, Tags: tags, Err: err, Took: took})
+	s.results = append(s.results, r)
+	s.resultsMu.Unlock()
+	if s.OnResult != nil {
+		s.OnResult(r)
+	}
 	return ctx, nil
 }
 

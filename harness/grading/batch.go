@@ -67,8 +67,8 @@ const (
 )
 
 // WriteReports writes a submission's reports into dir: Gradescope's results.json, GitHub
-// Classroom's runner result (classroom.json, and its base64 form in classroom.b64), a summary,
-// JUnit XML, and last the record. All come from the same scenarios (godog's cucumber JSON,
+// Classroom's runner result (classroom.json, and its base64 form in classroom.b64),
+// PrairieLearn's results (prairielearn.json), a summary, JUnit XML, and last the record. All come from the same scenarios (godog's cucumber JSON,
 // written beside them, from the same run: a scenario's After hook never changes its result).
 func WriteReports(dir string, scenarios []Scenario, rec Record) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -90,6 +90,9 @@ func WriteReports(dir string, scenarios []Scenario, rec Record) error {
 	if err := os.WriteFile(filepath.Join(dir, "classroom.b64"), []byte(b64+"\n"), 0o644); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
+	if err := WritePrairieLearn(filepath.Join(dir, PrairieLearnFile), ToPrairieLearn(scenarios)); err != nil {
+		return err
+	}
 	if err := os.WriteFile(filepath.Join(dir, SummaryFile), []byte(Summary(Tally(scenarios))), 0o644); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
@@ -100,18 +103,26 @@ func WriteReports(dir string, scenarios []Scenario, rec Record) error {
 }
 
 // WriteUnfinished writes the reports of a grading that could not finish (rec says why, with
-// status Timeout or Error): a results.json that says it is no grade, and the record. The other
-// reports are left out: they would only restate it.
+// status Timeout or Error): a results.json and a prairielearn.json that say it is no grade, and
+// the record. The other reports are left out: they would only restate it.
 func WriteUnfinished(dir string, rec Record) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
-	g := Gradescope{Output: "kafka-lab could not finish grading this submission, so nothing here is your grade: " + rec.Error +
-		". Ask your instructor to grade it again.", StdoutVisible: "visible", Tests: []GradescopeTest{}}
+	g := Gradescope{Output: Unfinished(rec), OutputFormat: "text", Visibility: Visible, StdoutVisible: Visible, Tests: []GradescopeTest{}}
 	if err := writeFile(filepath.Join(dir, GradescopeFile), func(w io.Writer) error { return WriteJSON(w, g) }); err != nil {
 		return err
 	}
+	if err := WritePrairieLearn(filepath.Join(dir, PrairieLearnFile), PrairieLearnNotGradable(Unfinished(rec))); err != nil {
+		return err
+	}
 	return WriteRecord(dir, rec)
+}
+
+// Unfinished says, for the student, why a grading that did not finish is no grade.
+func Unfinished(rec Record) string {
+	return "kafka-lab could not finish grading this submission, so nothing here is your grade: " + rec.Error +
+		". Ask your instructor to grade it again."
 }
 
 // WriteRecord writes score.json atomically (a rename), so a half-written one never counts.

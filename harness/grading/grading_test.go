@@ -64,7 +64,7 @@ func TestGradescopeFollowsTheDocumentedFormat(t *testing.T) {
 		t.Fatalf("%d tests, want %d", len(tests), len(sample))
 	}
 	list := tests[1].(map[string]any)
-	if list["status"] != "failed" || list["max_score"] != 1.0 || list["score"] != 0.0 || !strings.Contains(list["output"].(string), "hint (lab section 2") {
+	if list["status"] != "failed" || list["max_score"] != 1.0 || list["score"] != 0.0 || !strings.Contains(list["output"].(string), "**Hint** (lab section 2") {
 		t.Errorf("failed test: %v", list)
 	}
 	if opt := tests[5].(map[string]any); opt["max_score"] != 0.0 || opt["score"] != 2.0 {

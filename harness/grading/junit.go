@@ -11,6 +11,11 @@ import (
 // scenario, with a failure (the submission's), an error (the harness's, or an undefined step)
 // or skipped element. It is written from the same scenarios as every other report, so that all
 // of them say the same thing of each scenario.
+//
+// Each testcase has a weight, CodeGrade's: the scenario's points, 0 for an optional one.
+// CodeGrade's unit test step scores the weight of the testcases that passed over the weight of
+// all but the skipped ones, a fraction of at most 1, so a bonus on top cannot be told: optional
+// scenarios are shown and count for nothing there. Other readers ignore the attribute.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
@@ -33,12 +38,15 @@ type junitSuite struct {
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	ClassName string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitProblem `xml:"skipped,omitempty"`
+	Name      string `xml:"name,attr"`
+	ClassName string `xml:"classname,attr"`
+	Time      string `xml:"time,attr"`
+	Weight    int    `xml:"weight,attr"`
+	// At most one of these, and nothing before it: CodeGrade reads a testcase's first child
+	// as its verdict.
+	Failure *junitProblem `xml:"failure,omitempty"`
+	Error   *junitProblem `xml:"error,omitempty"`
+	Skipped *junitProblem `xml:"skipped,omitempty"`
 }
 
 type junitProblem struct {
@@ -61,7 +69,10 @@ func WriteJUnit(w io.Writer, scenarios []Scenario) error {
 			times = append(times, 0)
 		}
 		suite := &all.Suites[i]
-		c := junitCase{Name: sc.Name, ClassName: sc.Feature, Time: seconds(sc.Took.Seconds())}
+		c := junitCase{Name: sc.Name, ClassName: sc.Feature, Time: seconds(sc.Took.Seconds()), Weight: sc.Points()}
+		if sc.Optional() {
+			c.Weight = 0
+		}
 		first, _, _ := strings.Cut(sc.Output, "\n")
 		problem := &junitProblem{Message: first, Type: string(sc.Status), Text: sc.Output}
 		switch sc.Status {

@@ -11,56 +11,87 @@ import (
 
 // Gradescope is Gradescope's results.json (its autograder specification, "Output format").
 type Gradescope struct {
-	Score         float64          `json:"score"`
-	ExecutionTime int              `json:"execution_time"`
-	Output        string           `json:"output"`
-	OutputFormat  string           `json:"output_format"`
-	Visibility    string           `json:"visibility"`
-	StdoutVisible string           `json:"stdout_visibility"`
-	Tests         []GradescopeTest `json:"tests"`
+	Score         float64 `json:"score"`
+	ExecutionTime int     `json:"execution_time"`
+	Output        string  `json:"output"`
+	// OutputFormat is the output's, TestOutputFormat the tests' unless they say theirs: "md"
+	// (Markdown), so that expected, observed and the hint stand out.
+	OutputFormat     string           `json:"output_format"`
+	TestOutputFormat string           `json:"test_output_format,omitempty"`
+	Visibility       string           `json:"visibility"`
+	StdoutVisible    string           `json:"stdout_visibility"`
+	Tests            []GradescopeTest `json:"tests"`
 }
 
 // GradescopeTest is one test (a scenario) of results.json.
 type GradescopeTest struct {
-	Score    float64  `json:"score"`
-	MaxScore float64  `json:"max_score"`
-	Status   string   `json:"status,omitempty"` // "passed" or "failed"; none for a skipped one
-	Name     string   `json:"name"`
-	Number   string   `json:"number"`
-	Output   string   `json:"output"`
-	Tags     []string `json:"tags"`
-	Visible  string   `json:"visibility"`
+	Score    float64 `json:"score"`
+	MaxScore float64 `json:"max_score"`
+	Status   string  `json:"status,omitempty"` // "passed" or "failed"; none for a skipped one
+	Name     string  `json:"name"`
+	Number   string  `json:"number"`
+	Output   string  `json:"output"`
+	// OutputFormat is "md": the output is Markdown (OutputMarkdown).
+	OutputFormat string   `json:"output_format,omitempty"`
+	Tags         []string `json:"tags"`
+	// Visible is when students see the test: the scenario's visibility tag (Visibility).
+	Visible string `json:"visibility"`
 }
 
 // ToGradescope builds results.json. Mandatory scenarios carry their points as max_score;
 // optional ones have max_score 0 and score their bonus (Gradescope's extra credit), so they never
-// lower a score. Tests are numbered section.n.
+// lower a score. Tests are numbered section.n, their output is Markdown, and each is shown to
+// students as its scenario's visibility tag says. While a test is not shown, Gradescope hides
+// the student's total score: the summary then covers only the tests shown, so that it gives away
+// nothing of the others.
 func ToGradescope(scenarios []Scenario) Gradescope {
 	score := Tally(scenarios)
 	g := Gradescope{
-		Score:         float64(score.Total()),
-		ExecutionTime: int(math.Round(score.Took.Seconds())),
-		Output:        Summary(score),
-		OutputFormat:  "text",
-		Visibility:    "visible",
-		StdoutVisible: "hidden",
-		Tests:         []GradescopeTest{},
+		Score:            float64(score.Total()),
+		ExecutionTime:    int(math.Round(score.Took.Seconds())),
+		OutputFormat:     "md",
+		TestOutputFormat: "md",
+		Visibility:       Visible,
+		StdoutVisible:    Hidden,
+		Tests:            []GradescopeTest{},
 	}
 	if !score.Graded() {
 		// No test is the student's to lose: the grading did not run as it should.
-		g.Score, g.Output = 0, NotGraded(score)
+		g.Score, g.Output = 0, NotGradedMarkdown(score.Errors)
 		return g
 	}
+	g.Tests = gradescopeTests(scenarios)
+	var shown []Scenario
+	for _, sc := range scenarios {
+		if sc.Visibility() == Visible {
+			shown = append(shown, sc)
+		}
+	}
+	g.Output = SummaryMarkdown(score)
+	if n := len(scenarios) - len(shown); n > 0 {
+		g.Output = SummaryMarkdown(Tally(shown)) + fmt.Sprintf("\n%d more test(s) are shown later or not at all; "+
+			"until they are, Gradescope does not show the total score, and the points above are those of the tests shown.\n", n)
+	}
+	return g
+}
+
+// gradescopeTests are the scenarios as results.json's tests.
+func gradescopeTests(scenarios []Scenario) []GradescopeTest {
+	tests := []GradescopeTest{}
 	seen := map[int]int{}
 	for _, sc := range scenarios {
 		seen[sc.Section()]++
 		t := GradescopeTest{
-			Score:   float64(sc.Earned()),
-			Name:    sc.Name,
-			Number:  fmt.Sprintf("%d.%d", sc.Section(), seen[sc.Section()]),
-			Output:  sc.Output,
-			Tags:    append([]string{}, sc.Tags...),
-			Visible: "visible",
+			Score:        float64(sc.Earned()),
+			Name:         sc.Name,
+			Number:       fmt.Sprintf("%d.%d", sc.Section(), seen[sc.Section()]),
+			Output:       OutputMarkdown(sc.Output),
+			OutputFormat: "md",
+			Tags:         append([]string{}, sc.Tags...),
+			Visible:      sc.Visibility(),
+		}
+		if sc.Output == "" {
+			t.Output = ""
 		}
 		if !sc.Optional() {
 			t.MaxScore = float64(sc.Points())
@@ -73,9 +104,9 @@ func ToGradescope(scenarios []Scenario) Gradescope {
 		default:
 			t.Status = "failed"
 		}
-		g.Tests = append(g.Tests, t)
+		tests = append(tests, t)
 	}
-	return g
+	return tests
 }
 
 // NotGraded says, for the student, why a grading with harness errors is no grade.

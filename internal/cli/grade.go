@@ -29,9 +29,11 @@ const gradeUsage = `usage: %[1]s [flags] SUBMISSION     grade one submission fol
                                      join report folders written by separate gradings into one class table
        %[1]s -kafka-checks [flags]  run the scenarios that check Kafka itself (@kafka-only), no submission
 
-Reports of a submission: results.json (Gradescope), classroom.json and classroom.b64 (GitHub
-Classroom), cucumber.json, junit.xml, summary.txt and score.json; a batch or a merge adds
-grades.csv and a table. A batch run again grades only what is not done yet.
+Reports of a submission: results.json (Gradescope, rewritten as each scenario ends while it
+runs), classroom.json and classroom.b64 (GitHub Classroom), prairielearn.json (PrairieLearn),
+cucumber.json, junit.xml, summary.txt and score.json; a batch or a merge adds grades.csv and a
+table. A batch run again grades only what is not done yet. With $CG_JUNIT_XML_LOCATION set
+(CodeGrade), a submission's grading also writes its JUnit XML there, unless it is no grade.
 
 Exit status: 0 graded (whatever the score), 1 not graded or not all graded (the reason is
 printed), 2 usage, 130 interrupted.
@@ -71,6 +73,7 @@ func Grade(name string, prefix, args []string) int {
 		checks   = flags.Bool("kafka-checks", false, "run the scenarios that check Kafka itself (@kafka-only) instead of grading a submission")
 		dist     = flags.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
 		worker   = flags.Bool("worker", false, "a batch's worker: grade the submissions the batch writes on stdin, one after another with the same clusters (see grading.Serve)")
+		pl       = flags.String("prairielearn", "", "also write PrairieLearn's results.json to this file (its external grader reads /grade/results/results.json)")
 	)
 	flags.StringVar(&c.features, "features", "", "grade with the features of this folder instead of those built in")
 	flags.Usage = func() {
@@ -115,7 +118,7 @@ func Grade(name string, prefix, args []string) int {
 	case *batch:
 		return exit(name, c.runBatch(flags.Arg(0), *out, *tags, *workers, *timeout, *noChecks))
 	default:
-		return exit(name, c.gradeOne(flags.Arg(0), *out, *tags, *quiet, *timeout))
+		return exit(name, c.gradeOne(flags.Arg(0), *out, *tags, *pl, *quiet, *timeout))
 	}
 }
 
@@ -174,7 +177,10 @@ func (c *gradeCmd) runMerge(out string, dirs []string) error {
 	return nil
 }
 
-func (c *gradeCmd) gradeOne(submission, out, tags string, quiet bool, timeout time.Duration) error {
+// gradeOne grades one submission into out, and PrairieLearn's results into pl unless it is ""
+// and CodeGrade's JUnit XML where $CG_JUNIT_XML_LOCATION says. While it runs, results.json in
+// out says what has been graded so far (grading.Progress).
+func (c *gradeCmd) gradeOne(submission, out, tags, pl string, quiet bool, timeout time.Duration) error {
 	if _, err := os.Stat(submission); err != nil {
 		return fmt.Errorf("submission: %w", err)
 	}
@@ -182,24 +188,54 @@ func (c *gradeCmd) gradeOne(submission, out, tags string, quiet bool, timeout ti
 		return err
 	}
 	name := filepath.Base(filepath.Clean(submission))
+	progress := grading.NewProgress(out)
+	o := spec.Options{Submission: submission, Tags: tags, OnScenario: func(sc grading.Scenario) {
+		if container.Interrupted() {
+			// The suite is removing its containers: what ends now failed for want of Kafka.
+			progress.Stop()
+			return
+		}
+		progress.Ended(sc)
+	}}
 	// A grading that outlives its deadline is stopped as Ctrl-C stops it (the suite removes its
 	// containers and exits), after its reports say that it is no grade.
 	start := time.Now()
-	graded, err := c.gradeWithin(spec.Options{Submission: submission, Tags: tags}, out, quiet, timeout, func() {
+	graded, err := c.gradeWithin(o, out, quiet, timeout, func() {
 		rec := grading.Record{Student: name, Status: grading.Timeout, Seconds: timeout.Seconds(),
 			Error: fmt.Sprintf("not done within %v: stopped", timeout)}
-		if err := grading.WriteUnfinished(out, rec); err != nil {
+		err := progress.Unfinished(rec)
+		if pl != "" {
+			err = errors.Join(err, grading.WritePrairieLearn(pl, grading.PrairieLearnNotGradable(grading.Unfinished(rec))))
+		}
+		if err != nil {
 			fmt.Fprintf(os.Stderr, "grade: %v\n", err)
 		}
 		fmt.Fprintf(os.Stderr, "grade: %s: %s\n", name, rec.Error)
 	}, submission+" not graded")
+	progress.Stop()
 	if err != nil {
 		return err
+	}
+	if err := progress.Err(); err != nil {
+		fmt.Fprintf(os.Stderr, "grade: while grading: %v\n", err) // the final reports replace it
 	}
 	scenarios := graded.Scenarios
 	rec := grading.RecordOf(name, scenarios, time.Since(start))
 	if err := grading.WriteReports(out, scenarios, rec); err != nil {
 		return err
+	}
+	if pl != "" {
+		if err := grading.WritePrairieLearn(pl, grading.ToPrairieLearn(scenarios)); err != nil {
+			return err
+		}
+	}
+	if cg := os.Getenv(grading.CodeGradeEnv); cg != "" {
+		switch err := grading.WriteCodeGrade(cg, scenarios); {
+		case errors.Is(err, grading.ErrNotGraded):
+			fmt.Printf("CodeGrade: %v\n", err) // the step's output, which students and instructors see
+		case err != nil:
+			return err
+		}
 	}
 	fmt.Printf("\n%s: %s\nreports in %s\n", name, grading.Summary(grading.Tally(scenarios)), out)
 	return nil

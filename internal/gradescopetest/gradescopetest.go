@@ -46,7 +46,9 @@ const Documented = `{ "score": 44.0,
 
 // Check checks a results.json against Gradescope's specification: every field is one of the
 // documented example's, with the same JSON type (arrays against the example's first element);
-// a score is there (the total, or the tests'); visibility and status take documented values.
+// a score is there (the total, or the tests'); visibility, status and the output formats take
+// documented values ("Controlling Test Case Visibility", "Test case status", "Output String
+// Formatting").
 // It returns every departure it finds.
 func Check(data []byte) error {
 	var doc, got any
@@ -79,11 +81,21 @@ func Check(data []byte) error {
 			errs = append(errs, fmt.Errorf("results: visibility %v is none of %v", v, visibilities))
 		}
 	}
+	formats := []any{"text", "html", "simple_format", "md", "ansi"}
+	checkFormats := func(path string, m map[string]any, keys ...string) {
+		for _, k := range keys {
+			if v, ok := m[k]; ok && !slices.Contains(formats, v) {
+				errs = append(errs, fmt.Errorf("%s.%s: %v is none of %v", path, k, v, formats))
+			}
+		}
+	}
+	checkFormats("results", obj, "output_format", "test_output_format", "test_name_format")
 	for i, t := range tests {
 		m, ok := t.(map[string]any)
 		if !ok {
 			continue
 		}
+		checkFormats(fmt.Sprintf("results.tests[%d]", i), m, "output_format", "name_format")
 		if v := m["visibility"]; v != nil && !slices.Contains(visibilities, v) {
 			errs = append(errs, fmt.Errorf("results.tests[%d]: visibility %v is none of %v", i, v, visibilities))
 		}
