@@ -31,7 +31,8 @@ const gradeUsage = `usage: %[1]s [flags] SUBMISSION     grade one submission fol
 
 Reports of a submission: results.json (Gradescope), classroom.json and classroom.b64 (GitHub
 Classroom), cucumber.json, junit.xml, summary.txt and score.json; a batch or a merge adds
-grades.csv and a table. A batch run again grades only what is not done yet.
+grades.csv, index.html (the class report, for a browser) and a table. A batch run again grades
+only what is not done yet.
 
 Exit status: 0 graded (whatever the score), 1 not graded or not all graded (the reason is
 printed), 2 usage, 130 interrupted.
@@ -158,10 +159,13 @@ func (c *gradeCmd) runMerge(out string, dirs []string) error {
 	if err := grading.WriteClassCSV(out, records); err != nil {
 		return err
 	}
+	if err := grading.WriteClassReport(out, records, grading.ReportFolders(dirs)); err != nil {
+		return err
+	}
 	if err := grading.WriteTable(os.Stdout, records); err != nil {
 		return err
 	}
-	fmt.Printf("\n%d submission(s); %s\n", len(records), filepath.Join(out, grading.CSVFile))
+	fmt.Printf("\n%d submission(s); %s, %s\n", len(records), filepath.Join(out, grading.CSVFile), filepath.Join(out, grading.IndexFile))
 	missing := 0
 	for _, r := range records {
 		if !r.Done() {
@@ -224,11 +228,14 @@ func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Dur
 	fmt.Fprintf(os.Stderr, "grading %s with %d worker(s), %v each at most; reports in %s\n", dir, workers, timeout, out)
 	start := time.Now()
 	records, err := b.Run(ctx)
+	// Also for an interrupted batch: the page shows what is done.
+	err = errors.Join(err, grading.WriteClassReport(out, records, nil))
 	fmt.Println()
 	if terr := grading.WriteTable(os.Stdout, records); terr != nil {
 		return terr
 	}
-	fmt.Printf("\n%d submission(s) in %v; %s\n", len(records), time.Since(start).Round(time.Second), filepath.Join(out, grading.CSVFile))
+	fmt.Printf("\n%d submission(s) in %v; %s, %s\n", len(records), time.Since(start).Round(time.Second),
+		filepath.Join(out, grading.CSVFile), filepath.Join(out, grading.IndexFile))
 	if err != nil || skipChecks {
 		return err
 	}
@@ -237,10 +244,11 @@ func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Dur
 	k, err := c.classKafkaChecks(ctx, out, tags, timeout)
 	if err != nil {
 		fmt.Printf("Kafka itself: %v\n", err)
-		return nil
+	} else {
+		fmt.Println(k)
 	}
-	fmt.Println(k)
-	return nil
+	// Again, with the Kafka checks' result as they left it.
+	return grading.WriteClassReport(out, records, nil)
 }
 
 // runKafkaChecks runs the scenarios that check Kafka itself, which need no submission, and
