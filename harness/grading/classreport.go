@@ -537,11 +537,13 @@ pre b { color: #1d2330; }
 {{range $i, $c := .BonusCounts}}{{if $i}}, {{end}}{{$c.N}} with {{$c.Value}}/{{$.BonusMax}}{{end}}.</p>{{end}}
 
 <h2>Kafka itself</h2>
-{{with .Kafka}}
+{{with .Kafka}}{{if not .Ran}}
+<p id="kafka" class="muted">The Kafka checks ran, but no @kafka-only scenario matched the batch's tags.</p>
+{{else}}
 <p id="kafka">{{if .OK}}<span class="ok">passed</span>{{else}}<span class="fail">FAILED</span>{{end}}: the @kafka-only scenarios (the same for every submission: a failure there is Kafka's or the harness's on this machine, never a student's)
 ran on {{.Image}}, finished {{.Finished}}: {{.Passed}} passed, {{.Skipped}} skipped, {{len .Failed}} failed. <a href="{{$.KafkaFrom}}">kafka-checks.json</a></p>
 {{if .Failed}}<ul>{{range .Failed}}<li><pre>{{.}}</pre></li>{{end}}</ul>{{end}}
-{{else}}
+{{end}}{{else}}
 <p id="kafka" class="muted">No result of the Kafka checks in this folder (they run after a batch's class, or alone with kafka-lab grade -kafka-checks).</p>
 {{end}}
 
@@ -569,7 +571,7 @@ ran on {{.Image}}, finished {{.Finished}}: {{.Passed}} passed, {{.Skipped}} skip
 <table id="students-table">
 <tr><th>student</th><th>score</th><th>bonus</th><th class="n">time</th><th>failed sections</th><th>reports</th></tr>
 {{- range .Rows}}
-<tr><td>{{if .Failed}}<a href="#{{.Anchor}}">{{.Student}}</a>{{else}}{{.Student}}{{end}}</td>
+<tr data-student="{{.Student}}"><td>{{if .Failed}}<a href="#{{.Anchor}}">{{.Student}}</a>{{else}}{{.Student}}{{end}}</td>
 <td class="status-{{.Status}}">{{.Score}}</td><td>{{if eq .Status "graded"}}{{.Bonus}}/{{.BonusMax}}{{else}}-{{end}}</td><td class="n">{{printf "%.0f" .Seconds}} s</td>
 <td>{{if eq .Status "graded"}}{{.FailedSections}}{{else}}{{.Error}}{{end}}</td>
 <td class="links">{{range .Links}}<a href="{{.Href}}">{{.Name}}</a>{{else}}<span class="note">no reports</span>{{end}}</td></tr>

@@ -167,6 +167,7 @@ func TestClassReportPage(t *testing.T) {
 		"not done within 15m0s: stopped", "the cluster did not start", "erin: no results.json in",
 		`href="./.kafka-checks/kafka-checks.json"`, "kafka-lab/kafka:3.9.1", "4 passed, 1 skipped, 0 failed",
 		"1 of 4 graded submission(s) earned some",
+		`<tr data-student="bob"><td><a href="#student-2">bob</a></td>` + "\n" + `<td class="status-graded">11/13</td>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
@@ -253,8 +254,18 @@ func TestClassReportOfMerge(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	if !strings.Contains(page, `id="kafka" class="muted"`) {
+	if !strings.Contains(page, "No result of the Kafka checks") {
 		t.Error("the page should say the Kafka checks' result is not there")
+	}
+	// A batch whose tags hold no Kafka check writes a result of none.
+	if err := WriteKafkaChecks(filepath.Join(out, KafkaChecksDir), KafkaChecksOf("img", nil, time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteClassReport(out, records, folders); err != nil {
+		t.Fatal(err)
+	}
+	if page := readPage(t, out); !strings.Contains(page, "no @kafka-only scenario matched") {
+		t.Error("the page should say that no Kafka check matched the tags")
 	}
 }
 
