@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -276,4 +277,26 @@ func readPage(t *testing.T, out string) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// TestClassReportEdges: a class with no submission, a wide score range and a long message.
+func TestClassReportEdges(t *testing.T) {
+	out := t.TempDir()
+	if err := WriteClassReport(out, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if page := readPage(t, out); !strings.Contains(page, `<b id="students">0</b>`) || !strings.Contains(page, "No graded submission failed a check") {
+		t.Errorf("an empty class's page:\n%s", page)
+	}
+	var records []Record
+	for p := range 101 {
+		records = append(records, Record{Student: strconv.Itoa(p), Status: Graded, Points: p, Max: 100})
+	}
+	if h := histogram(records, 100); len(h) != 21 || h[0].Label != "0-4" || h[20].Label != "100" || h[0].Count != 5 || h[20].Count != 1 {
+		t.Errorf("100 points in %d bins: first %+v, last %+v", len(h), h[0], h[len(h)-1])
+	}
+	long := ended(topic, Failed, "expected: a\nobserved: "+strings.Repeat("x", 2*messageCap))
+	if f := newFailedCheck(long); !f.Cut || len(f.Lines) != 2 || len(f.Lines[1].Text) > messageCap {
+		t.Errorf("a long message: cut %v, %d lines", f.Cut, len(f.Lines))
+	}
 }
