@@ -5,9 +5,11 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -128,6 +130,18 @@ func TestGradeBatch(t *testing.T) {
 				readFile(t, filepath.Join(out, r["student"], grading.SummaryFile)))
 		}
 		checkReports(t, filepath.Join(out, r["student"]), w.points+w.bonus)
+	}
+	// The class report names each student with their score (its rendering is
+	// harness/grading's TestClassReportInChromium).
+	page := readFile(t, filepath.Join(out, grading.IndexFile))
+	for name, w := range want {
+		row := regexp.MustCompile(`(?s)<tr data-student="` + regexp.QuoteMeta(name) + `">.*?<td class="status-graded">(\d+/\d+)</td>`).FindStringSubmatch(page)
+		if row == nil || row[1] != fmt.Sprintf("%d/11", w.points) {
+			t.Errorf("index.html: %s's score is %v, want %d/11", name, row, w.points)
+		}
+	}
+	if !strings.Contains(page, `<b id="students">4</b>`) {
+		t.Errorf("index.html does not count 4 submissions")
 	}
 	assertNoKafkaLabContainers(t)
 }

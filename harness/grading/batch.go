@@ -30,6 +30,9 @@ type Record struct {
 	Seconds        float64 `json:"seconds"`
 	FailedSections string  `json:"failed_sections"`
 	Error          string  `json:"error,omitempty"`
+	// Scenarios are how the grading's scenarios ended, as every other report of it says: the
+	// class report (index.html) reads them here. None for a timeout.
+	Scenarios []Scenario `json:"scenarios,omitempty"`
 }
 
 // Record statuses.
@@ -44,7 +47,7 @@ const (
 func RecordOf(student string, scenarios []Scenario, took time.Duration) Record {
 	s := Tally(scenarios)
 	rec := Record{Student: student, Status: Graded, Points: s.Points, Max: s.Max, Bonus: s.Bonus, BonusMax: s.BonusMax,
-		Seconds: took.Round(100 * time.Millisecond).Seconds(), FailedSections: s.FailedSections()}
+		Seconds: took.Round(100 * time.Millisecond).Seconds(), FailedSections: s.FailedSections(), Scenarios: scenarios}
 	if !s.Graded() {
 		rec.Status, rec.Error = Error, fmt.Sprintf("the harness failed in %d scenario(s); first: %s", len(s.Errors), s.Errors[0])
 	}

@@ -34,14 +34,14 @@ const (
 
 // Scenario is one scenario's result.
 type Scenario struct {
-	Feature string // the feature's name, or its file
-	Name    string
-	Tags    []string // with the feature's own
-	Status  Status
+	Feature string   `json:"feature,omitempty"` // the feature's name, or its file
+	Name    string   `json:"name"`
+	Tags    []string `json:"tags,omitempty"` // with the feature's own
+	Status  Status   `json:"status"`
 	// Output is what a reader needs when it failed: expected, observed, the hint and the ends of
 	// the student program's output; or why it was skipped.
-	Output string
-	Took   time.Duration
+	Output string        `json:"output,omitempty"`
+	Took   time.Duration `json:"-"`
 }
 
 // Points is the scenario's @points:N (0 without one).

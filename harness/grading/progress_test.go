@@ -10,8 +10,8 @@ import (
 	"github.com/kafka-lab/kafka-lab/internal/gradescopetest"
 )
 
-// readResults reads results.json of dir, checked against Gradescope's format.
-func readResults(t *testing.T, dir string) Gradescope {
+// readResultsFile reads results.json of dir, checked against Gradescope's format.
+func readResultsFile(t *testing.T, dir string) Gradescope {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, GradescopeFile))
 	if err != nil {
@@ -34,7 +34,7 @@ func TestProgressWritesPartialResults(t *testing.T) {
 	p := NewProgress(dir)
 	for i, sc := range sample {
 		p.Ended(sc)
-		g := readResults(t, dir)
+		g := readResultsFile(t, dir)
 		if len(g.Tests) != i+1 || g.Score != 0 || !strings.Contains(g.Output, "Not graded yet") {
 			t.Errorf("after %d scenario(s): %d tests, score %v, output %q", i+1, len(g.Tests), g.Score, g.Output)
 		}
@@ -49,7 +49,7 @@ func TestProgressWritesPartialResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Ended(sample[0]) // a scenario that ends late (a lane) must not undo the final reports
-	if g := readResults(t, dir); g.Score != 5 || strings.Contains(g.Output, "Not graded") {
+	if g := readResultsFile(t, dir); g.Score != 5 || strings.Contains(g.Output, "Not graded") {
 		t.Errorf("the final results.json was overwritten: score %v, output %q", g.Score, g.Output)
 	}
 }
@@ -61,7 +61,7 @@ func TestProgressWithHarnessError(t *testing.T) {
 	for _, sc := range broken() {
 		p.Ended(sc)
 	}
-	if g := readResults(t, dir); len(g.Tests) != 0 || g.Score != 0 || !strings.Contains(g.Output, "could not grade") {
+	if g := readResultsFile(t, dir); len(g.Tests) != 0 || g.Score != 0 || !strings.Contains(g.Output, "could not grade") {
 		t.Errorf("partial results with a harness error: %+v", g)
 	}
 }
@@ -76,7 +76,7 @@ func TestProgressUnfinished(t *testing.T) {
 	if err := p.Unfinished(rec); err != nil {
 		t.Fatal(err)
 	}
-	g := readResults(t, dir)
+	g := readResultsFile(t, dir)
 	if len(g.Tests) != 2 || g.Score != 0 || !strings.Contains(g.Output, "nothing here is your grade") || !strings.Contains(g.Output, "9m0s") {
 		t.Errorf("unfinished results.json: %d tests, score %v, output %q", len(g.Tests), g.Score, g.Output)
 	}
@@ -84,7 +84,7 @@ func TestProgressUnfinished(t *testing.T) {
 		t.Errorf("score.json %+v (%v)", got, ok)
 	}
 	p.Ended(sample[2])
-	if g := readResults(t, dir); len(g.Tests) != 2 {
+	if g := readResultsFile(t, dir); len(g.Tests) != 2 {
 		t.Errorf("a scenario after the deadline rewrote results.json: %d tests", len(g.Tests))
 	}
 }

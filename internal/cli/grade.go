@@ -31,12 +31,14 @@ const gradeUsage = `usage: %[1]s [flags] SUBMISSION     grade one submission fol
 
 Reports of a submission: results.json (Gradescope, rewritten as each scenario ends while it
 runs), classroom.json and classroom.b64 (GitHub Classroom), prairielearn.json (PrairieLearn),
-cucumber.json, junit.xml, summary.txt and score.json; a batch or a merge adds grades.csv and a
-table. A batch run again grades only what is not done yet. With $CG_JUNIT_XML_LOCATION set
-(CodeGrade), a submission's grading also writes its JUnit XML there, unless it is no grade.
+cucumber.json, junit.xml, summary.txt and score.json; a batch or a merge adds grades.csv,
+index.html (the class report, for a browser) and a table. A batch run again grades only what is
+not done yet. With $CG_JUNIT_XML_LOCATION set (CodeGrade), a submission's grading also writes
+its JUnit XML there, unless it is no grade.
 
-Exit status: 0 graded (whatever the score), 1 not graded or not all graded (the reason is
-printed), 2 usage, 130 interrupted.
+Exit status: 0 the reports are written, whatever the score (a grading that met a harness
+error is written as no grade, with its reason: score.json's status says so); 1 they could not
+be written, or a batch or merge left a submission without a grade; 2 usage; 130 interrupted.
 
 Flags:
 `
@@ -161,10 +163,13 @@ func (c *gradeCmd) runMerge(out string, dirs []string) error {
 	if err := grading.WriteClassCSV(out, records); err != nil {
 		return err
 	}
+	if err := grading.WriteClassReport(out, records, grading.ReportFolders(dirs)); err != nil {
+		return err
+	}
 	if err := grading.WriteTable(os.Stdout, records); err != nil {
 		return err
 	}
-	fmt.Printf("\n%d submission(s); %s\n", len(records), filepath.Join(out, grading.CSVFile))
+	fmt.Printf("\n%d submission(s); %s, %s\n", len(records), filepath.Join(out, grading.CSVFile), filepath.Join(out, grading.IndexFile))
 	missing := 0
 	for _, r := range records {
 		if !r.Done() {
@@ -260,11 +265,14 @@ func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Dur
 	fmt.Fprintf(os.Stderr, "grading %s with %d worker(s), %v each at most; reports in %s\n", dir, workers, timeout, out)
 	start := time.Now()
 	records, err := b.Run(ctx)
+	// Also for an interrupted batch: the page shows what is done.
+	err = errors.Join(err, grading.WriteClassReport(out, records, nil))
 	fmt.Println()
 	if terr := grading.WriteTable(os.Stdout, records); terr != nil {
 		return terr
 	}
-	fmt.Printf("\n%d submission(s) in %v; %s\n", len(records), time.Since(start).Round(time.Second), filepath.Join(out, grading.CSVFile))
+	fmt.Printf("\n%d submission(s) in %v; %s, %s\n", len(records), time.Since(start).Round(time.Second),
+		filepath.Join(out, grading.CSVFile), filepath.Join(out, grading.IndexFile))
 	if err != nil || skipChecks {
 		return err
 	}
@@ -273,10 +281,11 @@ func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Dur
 	k, err := c.classKafkaChecks(ctx, out, tags, timeout)
 	if err != nil {
 		fmt.Printf("Kafka itself: %v\n", err)
-		return nil
+	} else {
+		fmt.Println(k)
 	}
-	fmt.Println(k)
-	return nil
+	// Again, with the Kafka checks' result as they left it.
+	return grading.WriteClassReport(out, records, nil)
 }
 
 // runKafkaChecks runs the scenarios that check Kafka itself, which need no submission, and
