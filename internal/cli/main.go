@@ -28,9 +28,10 @@ For instructors:
 
 "kafka-lab COMMAND -help" tells more about each.
 
-Exit status: 0 done (check: every mandatory check passed), 1 failed (check: a check did not
-pass; grade: not graded), 2 usage, 3 check: the grader itself failed, not the work checked,
-130 interrupted.
+Exit status: 0 done (check: every mandatory check passed; grade: the reports are written,
+whatever the score), 1 failed (check: a check did not pass; grade: no reports, or a batch left
+a submission without a grade), 2 usage, 3 check: the grader itself failed, not the work
+checked, 130 interrupted.
 `
 
 // commands are kafka-lab's subcommands: each takes its name and what follows it.
