@@ -152,23 +152,7 @@ func SummaryMarkdown(s Score) string {
 	if !s.Graded() {
 		return NotGradedMarkdown(s.Errors)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%d/%d points**", s.Points, s.Max)
-	if s.BonusMax > 0 {
-		fmt.Fprintf(&b, ", bonus %d/%d", s.Bonus, s.BonusMax)
-	}
-	b.WriteString("\n\n")
-	for _, sec := range s.Sections {
-		fmt.Fprintf(&b, "- section %d: %d/%d", sec.Number, sec.Points, sec.Max)
-		if sec.BonusMax > 0 {
-			fmt.Fprintf(&b, ", bonus %d/%d", sec.Bonus, sec.BonusMax)
-		}
-		if len(sec.Failed) > 0 {
-			fmt.Fprintf(&b, "; not passed: %s", escapeMarkdown(strings.Join(sec.Failed, "; ")))
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
+	return summaryIn(s, summaryStyle{total: "**%d/%d points**", gap: "\n\n", section: "- section %d: %d/%d", list: escapeMarkdown})
 }
 
 // NotGradedMarkdown is NotGraded as Markdown: why nothing is a grade, and the harness's

@@ -120,19 +120,30 @@ func Summary(s Score) string {
 	if !s.Graded() {
 		return NotGraded(s)
 	}
+	return summaryIn(s, summaryStyle{total: "%d/%d points", gap: "\n", section: "section %d: %d/%d", list: func(x string) string { return x }})
+}
+
+// summaryStyle is how a summary's text and Markdown forms differ.
+type summaryStyle struct {
+	total, gap, section string // formats of the points line, what follows it, a section's line
+	list                func(string) string
+}
+
+// summaryIn writes a graded score's summary in a style.
+func summaryIn(s Score, st summaryStyle) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d/%d points", s.Points, s.Max)
+	fmt.Fprintf(&b, st.total, s.Points, s.Max)
 	if s.BonusMax > 0 {
 		fmt.Fprintf(&b, ", bonus %d/%d", s.Bonus, s.BonusMax)
 	}
-	b.WriteString("\n")
+	b.WriteString(st.gap)
 	for _, sec := range s.Sections {
-		fmt.Fprintf(&b, "section %d: %d/%d", sec.Number, sec.Points, sec.Max)
+		fmt.Fprintf(&b, st.section, sec.Number, sec.Points, sec.Max)
 		if sec.BonusMax > 0 {
 			fmt.Fprintf(&b, ", bonus %d/%d", sec.Bonus, sec.BonusMax)
 		}
 		if len(sec.Failed) > 0 {
-			fmt.Fprintf(&b, "; not passed: %s", strings.Join(sec.Failed, "; "))
+			fmt.Fprintf(&b, "; not passed: %s", st.list(strings.Join(sec.Failed, "; ")))
 		}
 		b.WriteString("\n")
 	}
