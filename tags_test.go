@@ -20,21 +20,8 @@ import (
 // grading leaves these scenarios out, so a wrong tag either grades a student on Kafka itself or
 // drops their work from the grade.
 func TestKafkaOnlyTags(t *testing.T) {
-	files, err := filepath.Glob("features/*.feature")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no features: %v", err)
-	}
 	kafkaOnly := 0
-	for _, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := gherkin.ParseGherkinDocument(f, (&messages.Incrementing{}).NewId)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+	for path, doc := range featureDocs(t) {
 		var background []*messages.Step
 		for _, child := range doc.Feature.Children {
 			if child.Background != nil {
@@ -85,10 +72,6 @@ func TestTagsAreKnown(t *testing.T) {
 	for _, v := range grading.VisibilityTags {
 		known[v] = true
 	}
-	files, err := filepath.Glob("features/*.feature")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no features: %v", err)
-	}
 	visibilities := func(tags []*messages.Tag) int {
 		n := 0
 		for _, tg := range tags {
@@ -98,16 +81,7 @@ func TestTagsAreKnown(t *testing.T) {
 		}
 		return n
 	}
-	for _, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := gherkin.ParseGherkinDocument(f, (&messages.Incrementing{}).NewId)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+	for path, doc := range featureDocs(t) {
 		check := func(where string, tags []*messages.Tag) {
 			for _, tg := range tags {
 				if !known[tg.Name] && !numbered(tg.Name, "@section-") && !numbered(tg.Name, "@points:") {
@@ -125,6 +99,29 @@ func TestTagsAreKnown(t *testing.T) {
 			}
 		}
 	}
+}
+
+// featureDocs parses features/*.feature, by path.
+func featureDocs(t *testing.T) map[string]*messages.GherkinDocument {
+	t.Helper()
+	files, err := filepath.Glob("features/*.feature")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no features: %v", err)
+	}
+	docs := map[string]*messages.GherkinDocument{}
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := gherkin.ParseGherkinDocument(f, (&messages.Incrementing{}).NewId)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		docs[path] = doc
+	}
+	return docs
 }
 
 // numbered says whether tag is prefix and a whole number.
