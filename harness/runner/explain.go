@@ -9,7 +9,7 @@ import (
 
 // toolError finds the error a Kafka tool printed: after a log prefix and the tool's own
 // "Error while executing topic command : ", the first line that says what went wrong.
-var toolError = regexp.MustCompile(`(?m)^(?:\[[^\]]*\] )?(?:ERROR |Error: |Error while executing [a-z ]+: ?)?(.*(?:Exception: |is not a recognized option|Missing required argument|Exactly one of|can't be used with|[Ee]rror).*)$`)
+var toolError = regexp.MustCompile(`(?m)^(?:\[[^\]]*\] )?(?:ERROR |Error: |Error while executing [a-z ]+: ?)?(.*(?:Exception: |is not a recognized option|Missing required argument|Exactly one of|can't be used with|cannot be specified together|[Ee]rror).*)$`)
 
 // advice for the errors students meet, in the lab's words.
 var advice = []struct {
@@ -27,6 +27,9 @@ var advice = []struct {
 	}},
 	{regexp.MustCompile(`Topic '([^']+)' already exists`), func(m []string) string {
 		return fmt.Sprintf("%s exists already: each answer runs on an empty cluster, so create it once", m[1])
+	}},
+	{regexp.MustCompile(`Options? (--\S+) and (--\S+) cannot be specified together`), func(m []string) string {
+		return fmt.Sprintf("%s and %s are two spellings of one option (Kafka 4.2 renamed it, KIP-1147): use one of them for all its values", m[1], m[2])
 	}},
 	{regexp.MustCompile(`(\S+) is not a recognized option`), func(m []string) string {
 		return fmt.Sprintf("%s is not an option of this tool: run it with no arguments to see its options (lab section 2)", m[1])
@@ -55,18 +58,26 @@ var advice = []struct {
 // line and, for an error students meet, the fix in the lab's words. "" when the output has no
 // error line.
 func toolHint(output string) string {
-	// The last error line: a server that gives up logs warnings first, its fatal error last.
-	all := toolError.FindAllStringSubmatch(output, -1)
-	if all == nil {
+	line := toolLine(output)
+	if line == "" {
 		return ""
 	}
-	line := strings.TrimSpace(all[len(all)-1][1])
 	for _, a := range advice {
 		if am := a.re.FindStringSubmatch(output); am != nil {
 			return fmt.Sprintf("the tool said %q: %s", line, a.say(am))
 		}
 	}
 	return fmt.Sprintf("the tool said %q", line)
+}
+
+// toolLine is the error line of a tool's output ("" when it has none): the last, since a server
+// that gives up logs warnings first and its fatal error last.
+func toolLine(output string) string {
+	all := toolError.FindAllStringSubmatch(output, -1)
+	if all == nil {
+		return ""
+	}
+	return strings.TrimSpace(all[len(all)-1][1])
 }
 
 // exitHint explains why a command that should keep running exited by itself, from its options.

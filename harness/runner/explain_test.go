@@ -45,3 +45,47 @@ func TestExitHint(t *testing.T) {
 		t.Errorf("exitHint = %q, want none", got)
 	}
 }
+
+// A console tool of Kafka before 4.2 given an option as 4.2 spells it (KIP-1147): the first line
+// of what 3.9.1's tools print on stderr, then their usage.
+func TestRenamedHint(t *testing.T) {
+	usage := "\nOption                                   Description                            \n------                                   -----------                            \n"
+	for _, tc := range []struct {
+		tool, kafka, output string
+		want                []string
+	}{
+		{"kafka-console-consumer", "3.9.1", "formatter-property is not a recognized option" + usage,
+			[]string{"--formatter-property is how Kafka 4.2", "Kafka 3.9.1 is older and takes --property"}},
+		{"kafka-console-producer", "3.9.1", "command-property is not a recognized option" + usage,
+			[]string{"--command-property is how Kafka 4.2", "takes --producer-property"}},
+		{"kafka-console-consumer", "", "command-property is not a recognized option" + usage,
+			[]string{"this Kafka is older and takes --consumer-property"}},
+		{"kafka-console-producer", "3.9.1", "reader-property is not a recognized option" + usage, []string{"takes --property"}},
+		{"kafka-console-consumer", "3.9.1", "command-config is not a recognized option" + usage, []string{"takes --consumer.config"}},
+	} {
+		got := renamedHint(tc.tool, tc.kafka, tc.output)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("renamedHint(%s, %.40q) = %q, want it to say %q", tc.tool, tc.output, got, w)
+			}
+		}
+	}
+	for _, tc := range []struct{ tool, output string }{
+		{"kafka-console-consumer", "crate is not a recognized option" + usage},              // a typo, not a renamed option
+		{"kafka-topics", "command-property is not a recognized option" + usage},             // no such option in any Kafka
+		{"kafka-console-producer", "formatter-property is not a recognized option" + usage}, // the consumer's
+		{"kafka-console-consumer", ""},
+	} {
+		if got := renamedHint(tc.tool, "3.9.1", tc.output); got != "" {
+			t.Errorf("renamedHint(%s, %.40q) = %q, want none", tc.tool, tc.output, got)
+		}
+	}
+}
+
+// Kafka 4.2 and later refuse an option given in both spellings.
+func TestBothSpellingsHint(t *testing.T) {
+	got := toolHint("Options --property and --formatter-property cannot be specified together.\nOption  Description\n")
+	if !strings.Contains(got, "two spellings of one option") {
+		t.Errorf("toolHint = %q", got)
+	}
+}
