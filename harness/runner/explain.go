@@ -28,6 +28,9 @@ var advice = []struct {
 	{regexp.MustCompile(`Topic '([^']+)' already exists`), func(m []string) string {
 		return fmt.Sprintf("%s exists already: each answer runs on an empty cluster, so create it once", m[1])
 	}},
+	{regexp.MustCompile(`[Nn]o key separator found`), func([]string) string {
+		return "parse.key=true makes the console producer read each line as a key, the separator and a value, and the lab's lines are values only: leave parse.key out, so that each line is one message as typed"
+	}},
 	{regexp.MustCompile(`Options? (--\S+) and (--\S+) cannot be specified together`), func(m []string) string {
 		return fmt.Sprintf("%s and %s are two spellings of one option (Kafka 4.2 renamed it, KIP-1147): use one of them for all its values", m[1], m[2])
 	}},
