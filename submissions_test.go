@@ -11,6 +11,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/steps"
 )
 
@@ -125,6 +126,13 @@ func TestSubmissions(t *testing.T) {
 	}
 	integration(t, "grades the bundled submissions against real Kafka in Docker")
 	s := quietSuite(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	img, err := s.Session.KafkaImage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, spellingCases(img)...)
 	t.Run("section 1", func(t *testing.T) { grade(t, s, "@section-1 && @points:2", 1, starting) })
 	t.Run("sections 2-5", func(t *testing.T) { grade(t, s, sections2to5, 11, cases) })
 	t.Run("section 6", func(t *testing.T) { grade(t, s, "@section-6", 5, pipeline) })
@@ -202,4 +210,32 @@ func quietSuite(t *testing.T) *steps.Suite {
 		}
 	})
 	return s
+}
+
+// spellingCases are the submissions whose verdict depends on the Kafka the image runs, each
+// graded as that Kafka treats it: the console tools' options that Kafka 4.2 renamed (KIP-1147),
+// and the consumer group protocol that Kafka 4.0's server runs (KIP-848).
+func spellingCases(img cluster.Image) []submissionCase {
+	cases := []submissionCase{
+		// Kafka 4.2 and later print a deprecation notice on stdout for each: no message.
+		{dir: "old-spellings"},
+	}
+	if img.AtLeast(4, 2) {
+		cases = append(cases,
+			submissionCase{dir: "new-spellings"},
+			submissionCase{dir: "parse-key", tags: "@section-3", scenarios: 4, fail: []string{producer}, say: []string{"No key separator", "leave parse.key out"}})
+	} else {
+		cases = append(cases,
+			submissionCase{dir: "new-spellings", fail: []string{producer, newOnly, fromBeginning, twoConsumers, groupSplit},
+				say: []string{"--command-property is how Kafka 4.2 and later spell", "Kafka " + img.KafkaVersion + " is older and takes --producer-property"}},
+			submissionCase{dir: "parse-key", tags: "@section-3", scenarios: 4, fail: []string{producer},
+				say: []string{"--reader-property is how Kafka 4.2", "takes --property"}})
+	}
+	if img.AtLeast(4, 0) {
+		cases = append(cases, submissionCase{dir: "group-protocol-consumer", tags: "@section-4", scenarios: 1})
+	} else {
+		cases = append(cases, submissionCase{dir: "group-protocol-consumer", tags: "@section-4", scenarios: 1, fail: []string{groupSplit},
+			say: []string{"group.protocol=consumer", "Kafka 4.0"}})
+	}
+	return cases
 }
