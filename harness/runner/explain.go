@@ -28,6 +28,9 @@ var advice = []struct {
 	{regexp.MustCompile(`Topic '([^']+)' already exists`), func(m []string) string {
 		return fmt.Sprintf("%s exists already: each answer runs on an empty cluster, so create it once", m[1])
 	}},
+	{regexp.MustCompile(`(?i)does not support (?:the new consumer group protocol|CONSUMER_GROUP_HEARTBEAT)|ConsumerGroupHeartbeat.*(?:not supported|UnsupportedVersion)`), func([]string) string {
+		return "group.protocol=consumer asks for the consumer group protocol of KIP-848, which brokers serve from Kafka 4.0 on; Kafka 3.x brokers serve only the classic one unless started with a flag (early access): leave group.protocol out, and --group my_group alone makes the consumers share the partitions"
+	}},
 	{regexp.MustCompile(`[Nn]o key separator found`), func([]string) string {
 		return "parse.key=true makes the console producer read each line as a key, the separator and a value, and the lab's lines are values only: leave parse.key out, so that each line is one message as typed"
 	}},
