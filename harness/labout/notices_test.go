@@ -47,3 +47,34 @@ func TestIsDeprecationNotice(t *testing.T) {
 		}
 	}
 }
+
+// What Kafka 4.4.0's console consumer printed on stdout with --property print.key=true,
+// --property print.partition=true and --consumer-property client.id=lab, reading four keyed
+// messages from the beginning: two notices first, then the messages.
+func TestConsumedValuesLeaveOutNotices(t *testing.T) {
+	out := fixture(t, "console-consumer-4.4-notices.txt")
+	want := []string{"second old", "second new", "first old", "first new"}
+	ls := lines(out)
+	if got := ConsumedValues(ls[:len(ls)-1]); !reflect.DeepEqual(got, want) { // the last is after the final line end
+		t.Errorf("ConsumedValues = %q, want %q", got, want)
+	}
+}
+
+// kafka-consumer-groups.sh --describe of a consumer-protocol group (KIP-848) on Kafka 4.4.0,
+// stdout then stderr, while its second member was being assigned partitions.
+func TestGroupOffsetsOfAConsumerProtocolGroup(t *testing.T) {
+	d, err := GroupOffsets(fixture(t, "group-consumer-protocol-4.4.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Rows) != 10 || !reflect.DeepEqual(d.Rebalancing, []string{"my_group"}) {
+		t.Fatalf("%d rows, rebalancing %q; want 10 rows of my_group, rebalancing", len(d.Rows), d.Rebalancing)
+	}
+	by := d.PartitionsByConsumer()
+	if ps := by["DItKB2pmQjWHONyTMiH6Vg"]; len(by) != 1 || len(ps) != 10 {
+		t.Errorf("PartitionsByConsumer = %v, want the one member with all 10", by)
+	}
+	if r := d.Rows[0]; r.CurrentOffset != -1 || r.LogEndOffset != 1 || r.Lag != -1 {
+		t.Errorf("row 0 = %+v, want no committed offset, log end 1, no lag", r)
+	}
+}
