@@ -28,7 +28,10 @@ var advice = []struct {
 	{regexp.MustCompile(`Topic '([^']+)' already exists`), func(m []string) string {
 		return fmt.Sprintf("%s exists already: each answer runs on an empty cluster, so create it once", m[1])
 	}},
-	{regexp.MustCompile(`(?i)does not support (?:the new consumer group protocol|CONSUMER_GROUP_HEARTBEAT)|ConsumerGroupHeartbeat.*(?:not supported|UnsupportedVersion)`), func([]string) string {
+	// Kafka 3.9's consumer with group.protocol=consumer, against its own broker:
+	// "GroupHeartbeatRequest failed due to UNSUPPORTED_VERSION", then it exits with an
+	// UnsupportedVersionException.
+	{regexp.MustCompile(`GroupHeartbeatRequest failed due to UNSUPPORTED_VERSION|(?i)does not support (?:the new consumer group protocol|CONSUMER_GROUP_HEARTBEAT)`), func([]string) string {
 		return "group.protocol=consumer asks for the consumer group protocol of KIP-848, which brokers serve from Kafka 4.0 on; Kafka 3.x brokers serve only the classic one unless started with a flag (early access): leave group.protocol out, and --group my_group alone makes the consumers share the partitions"
 	}},
 	{regexp.MustCompile(`[Nn]o key separator found`), func([]string) string {

@@ -21,6 +21,9 @@ func TestToolHint(t *testing.T) {
 			`ZooKeeperClientTimeoutException: Timed out waiting for connection while in state: CONNECTING": the broker could not reach ZooKeeper`},
 		{"[2026-12-02 10:00:00,000] ERROR Exiting Kafka due to fatal exception (kafka.Kafka$)\norg.apache.kafka.common.config.ConfigException: Missing required configuration `zookeeper.connect` which has no default value.\n", "has no zookeeper.connect"},
 		{"java.lang.RuntimeException: No readable meta.properties files found.\n", "kafka-storage.sh format"},
+		// 3.9.1's console consumer with --consumer-property group.protocol=consumer.
+		{"[2026-12-03 17:04:43,917] ERROR [Consumer clientId=console-consumer, groupId=my_group] GroupHeartbeatRequest failed due to UNSUPPORTED_VERSION: null (org.apache.kafka.clients.consumer.internals.HeartbeatRequestManager)\n[2026-12-03 17:04:43,918] ERROR [Consumer clientId=console-consumer, groupId=my_group] Member  with epoch 0 transitioned to FATAL state (org.apache.kafka.clients.consumer.internals.MembershipManagerImpl)\n[2026-12-03 17:04:48,332] ERROR Error processing message, terminating consumer process:  (org.apache.kafka.tools.consumer.ConsoleConsumer)\norg.apache.kafka.common.errors.UnsupportedVersionException: The version of API is not supported.\nProcessed a total of 0 messages\n",
+			"UnsupportedVersionException: The version of API is not supported.\": group.protocol=consumer asks for the consumer group protocol of KIP-848, which brokers serve from Kafka 4.0 on"},
 	} {
 		got := toolHint(tc.output)
 		if !strings.Contains(got, tc.want) || !strings.HasPrefix(got, "the tool said") {
