@@ -133,6 +133,10 @@ func TestSubmissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases = append(cases, spellingCases(img)...)
+	if !img.HasZooKeeper {
+		starting = kraftOnlyStarting(img)
+	}
+	starting = append(starting, kraft4Start(img))
 	t.Run("section 1", func(t *testing.T) { grade(t, s, "@section-1 && @points:2", 1, starting) })
 	t.Run("sections 2-5", func(t *testing.T) { grade(t, s, sections2to5, 11, cases) })
 	t.Run("section 6", func(t *testing.T) { grade(t, s, "@section-6", 5, pipeline) })
@@ -238,4 +242,31 @@ func spellingCases(img cluster.Image) []submissionCase {
 			say: []string{"group.protocol=consumer", "Kafka 4.0"}})
 	}
 	return cases
+}
+
+// kraftOnlyStarting is section 1 on Kafka 4, which has no ZooKeeper mode (KIP-833) and no
+// config/kraft folder: the lab's own start and the 3.x KRaft start fail, each saying why.
+func kraftOnlyStarting(img cluster.Image) []submissionCase {
+	started := "start_zookeeper and start_kafka start Kafka, and it answers on localhost:9092"
+	noZooKeeper := []string{"Kafka 4 removed ZooKeeper (KIP-833)", "leave start_zookeeper out"}
+	return []submissionCase{
+		{dir: "reference-4"},
+		{dir: "reference", fail: []string{started}, say: noZooKeeper},
+		{dir: "daemon-start", fail: []string{started}, say: noZooKeeper},
+		{dir: "wrong-start-file", fail: []string{started}, say: noZooKeeper},
+		{dir: "start-other-port", fail: []string{started}, say: noZooKeeper},
+		{dir: "kraft-start", fail: []string{started}, say: []string{"config/kraft/server.properties"}},
+		{dir: "kafka-before-zookeeper", fail: []string{started}, say: []string{"kafka-storage.sh format"}},
+		{dir: "wrong-partitions", fail: []string{started}, say: []string{"answers.yaml has no `start_kafka`", "section 1"}},
+	}
+}
+
+// kraft4Start is Kafka 4's quickstart (format --standalone, config/server.properties): right on
+// Kafka 4, and on 3.x a format of ZooKeeper mode's file, which kafka-storage.sh refuses.
+func kraft4Start(img cluster.Image) submissionCase {
+	if img.HasZooKeeper {
+		return submissionCase{dir: "kraft-start-4", fail: []string{"start_zookeeper and start_kafka start Kafka, and it answers on localhost:9092"},
+			say: []string{"kafka-storage.sh"}}
+	}
+	return submissionCase{dir: "kraft-start-4"}
 }
