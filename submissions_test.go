@@ -255,8 +255,8 @@ func kraftOnlyStarting(img cluster.Image) []submissionCase {
 		{dir: "daemon-start", fail: []string{started}, say: noZooKeeper},
 		{dir: "wrong-start-file", fail: []string{started}, say: noZooKeeper},
 		{dir: "start-other-port", fail: []string{started}, say: noZooKeeper},
-		{dir: "kraft-start", fail: []string{started}, say: []string{"config/kraft/server.properties"}},
-		{dir: "kafka-before-zookeeper", fail: []string{started}, say: []string{"kafka-storage.sh format"}},
+		{dir: "kraft-start", fail: []string{started}, say: []string{"config/kraft/server.properties", "Kafka 4 has no config/kraft folder"}},
+		{dir: "kafka-before-zookeeper", fail: []string{started}, say: []string{"kafka-storage.sh format", "--standalone"}},
 		{dir: "wrong-partitions", fail: []string{started}, say: []string{"answers.yaml has no `start_kafka`", "section 1"}},
 	}
 }

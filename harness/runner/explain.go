@@ -56,7 +56,10 @@ var advice = []struct {
 		return "the broker could not reach ZooKeeper at localhost:2181: start ZooKeeper first (start_zookeeper: ./bin/zookeeper-server-start.sh config/zookeeper.properties), or start Kafka in KRaft mode"
 	}},
 	{regexp.MustCompile(`No readable meta\.properties files found|is not formatted|meta\.properties.* not found`), func([]string) string {
-		return "a KRaft node's storage is formatted before its first start: ./bin/kafka-storage.sh format -t <cluster id> -c <the same properties file>, as the first command of start_kafka"
+		return "a KRaft node's storage is formatted before its first start: ./bin/kafka-storage.sh format -t <cluster id> -c <the same properties file> (on Kafka 4, whose config/server.properties has a dynamic quorum, with --standalone), as the first command of start_kafka"
+	}},
+	{regexp.MustCompile(`NoSuchFileException: (config/kraft/\S+)`), func(m []string) string {
+		return fmt.Sprintf("there is no %s: Kafka 4 has no config/kraft folder, its config/server.properties is KRaft mode's own (format it with --standalone)", m[1])
 	}},
 	{regexp.MustCompile("Missing required configuration [\"`]([^\"`]+)[\"`]"), func(m []string) string {
 		return fmt.Sprintf("the properties file given has no %s: start the broker with config/server.properties (config/kraft/server.properties in KRaft mode)", m[1])
