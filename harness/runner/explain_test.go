@@ -60,7 +60,7 @@ func TestRenamedHint(t *testing.T) {
 		want                []string
 	}{
 		{"kafka-console-consumer", "3.9.1", "formatter-property is not a recognized option" + usage,
-			[]string{"--formatter-property is how Kafka 4.2", "Kafka 3.9.1 is older and takes --property"}},
+			[]string{`the tool said "formatter-property is not a recognized option"`, "--formatter-property is how Kafka 4.2", "Kafka 3.9.1 is older and takes --property"}},
 		{"kafka-console-producer", "3.9.1", "command-property is not a recognized option" + usage,
 			[]string{"--command-property is how Kafka 4.2", "takes --producer-property"}},
 		{"kafka-console-consumer", "", "command-property is not a recognized option" + usage,

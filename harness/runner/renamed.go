@@ -27,13 +27,14 @@ var renamed = map[string]map[string]string{
 var unrecognizedOption = regexp.MustCompile(`(?m)(?:^|\s)-{0,2}([\w.-]+) is not a recognized option`)
 
 // renamedHint explains an option that the tool rejected because it is how a later Kafka spells
-// it: which Kafka takes it, and what this one (kafka, its version; "" when unknown) takes
-// instead. "" when output says no such thing.
+// it: what the tool said, which Kafka takes the option, and what this one (kafka, its version;
+// "" when unknown) takes instead. "" when output says no such thing.
 func renamedHint(tool, kafka, output string) string {
 	m := unrecognizedOption.FindStringSubmatch(output)
 	if m == nil {
 		return ""
 	}
+	said := strings.TrimSpace(m[0])
 	opt := "--" + strings.TrimLeft(m[1], "-")
 	old, ok := renamed[tool][opt]
 	if !ok {
@@ -43,6 +44,6 @@ func renamedHint(tool, kafka, output string) string {
 	if kafka != "" {
 		this = "Kafka " + kafka
 	}
-	return fmt.Sprintf("%s is how Kafka 4.2 and later spell this option (KIP-1147); %s is older and takes %s: write %s instead, which every Kafka of the lab accepts",
-		opt, this, old, old)
+	return fmt.Sprintf("the tool said %q: %s is how Kafka 4.2 and later spell this option (KIP-1147); %s is older and takes %s: write %s instead, which every Kafka of the lab accepts",
+		said, opt, this, old, old)
 }

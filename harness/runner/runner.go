@@ -204,9 +204,7 @@ func (f *Failure) Error() string {
 func (p *Process) failure(what, hint string) *Failure {
 	out := p.Stdout.String() + "\n" + p.Stderr.String()
 	if hint == "" {
-		if h := renamedHint(p.Command.Tool, p.Kafka, out); h != "" {
-			hint = fmt.Sprintf("the tool said %q: %s", toolLine(out), h)
-		}
+		hint = renamedHint(p.Command.Tool, p.Kafka, out)
 	}
 	if hint == "" {
 		hint = toolHint(out)
