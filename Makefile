@@ -13,7 +13,7 @@ GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
 GOTEST = $(GO) test -p 1 -count=1 -timeout 60m
 
-.PHONY: kafka-lab all setup docker image image-docker dist spec spec-local test unit vet bench sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
+.PHONY: kafka-lab all setup docker image image-docker dist spec spec-local matrix test unit vet bench sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
 
 all: spec
 
@@ -53,6 +53,25 @@ dist:
 SPEC_TAGS = $(or $(TAGS),~@kafka-only)
 spec: image
 	$(GOTEST) -v -run '^TestFeatures$$' . -godog.tags='$(SPEC_TAGS)' $(if $(SUBMISSION),-submission='$(abspath $(SUBMISSION))')
+
+# The whole spec (every scenario, the @kafka-only ones too) on each Kafka of the matrix, each
+# with its own image (built when missing or out of date): `make matrix`, or VERSIONS="4.4.0".
+# Each version's log goes to $(MATRIX_LOGS)/<version>.log; the end is one line per version
+# with its result and time. The README lists the versions and when each last passed.
+VERSIONS ?= 3.9.1 4.1.1 4.4.0
+MATRIX_LOGS ?= $(HOME)/.cache/kafka-lab/matrix
+matrix: setup
+	@mkdir -p '$(MATRIX_LOGS)'; summary=; failed=0; \
+	for v in $(VERSIONS); do \
+	  log='$(MATRIX_LOGS)'/$$v.log; start=$$(date +%s); \
+	  echo "matrix: Kafka $$v (log: $$log)"; \
+	  if KAFKA_VERSION=$$v IMAGE=kafka-lab/kafka:$$v harness/image/build.sh >$$log 2>&1 && \
+	     KAFKA_VERSION=$$v KAFKA_LAB_IMAGE=kafka-lab/kafka:$$v $(GOTEST) -v -run '^TestFeatures$$' . >>$$log 2>&1; then \
+	    result=passed; else result=FAILED; failed=1; fi; \
+	  line=$$(printf '%-8s %-7s %5d s  %s' $$v $$result $$(( $$(date +%s) - start )) "$$(date -u +%F)"); \
+	  echo "matrix: $$line"; summary="$$summary$$line\n"; \
+	done; \
+	printf '\nKafka    result   time   date\n%b' "$$summary"; exit $$failed
 
 # Grading with reports (Gradescope results.json, GitHub Classroom, cucumber JSON, JUnit XML):
 # one submission, `make grade SUBMISSION=dir [OUT=grades]`, or a class, one folder per student,

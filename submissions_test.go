@@ -11,6 +11,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/steps"
 )
 
@@ -125,6 +126,17 @@ func TestSubmissions(t *testing.T) {
 	}
 	integration(t, "grades the bundled submissions against real Kafka in Docker")
 	s := quietSuite(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	img, err := s.Session.KafkaImage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, spellingCases(img)...)
+	if !img.HasZooKeeper {
+		starting = kraftOnlyStarting(img)
+	}
+	starting = append(starting, kraft4Start(img))
 	t.Run("section 1", func(t *testing.T) { grade(t, s, "@section-1 && @points:2", 1, starting) })
 	t.Run("sections 2-5", func(t *testing.T) { grade(t, s, sections2to5, 11, cases) })
 	t.Run("section 6", func(t *testing.T) { grade(t, s, "@section-6", 5, pipeline) })
@@ -202,4 +214,59 @@ func quietSuite(t *testing.T) *steps.Suite {
 		}
 	})
 	return s
+}
+
+// spellingCases are the submissions whose verdict depends on the Kafka the image runs, each
+// graded as that Kafka treats it: the console tools' options that Kafka 4.2 renamed (KIP-1147),
+// and the consumer group protocol that Kafka 4.0's server runs (KIP-848).
+func spellingCases(img cluster.Image) []submissionCase {
+	cases := []submissionCase{
+		// Kafka 4.2 and later print a deprecation notice on stdout for each: no message.
+		{dir: "old-spellings"},
+	}
+	if img.AtLeast(4, 2) {
+		cases = append(cases,
+			submissionCase{dir: "new-spellings"},
+			submissionCase{dir: "parse-key", tags: "@section-3", scenarios: 4, fail: []string{producer}, say: []string{"No key separator", "leave parse.key out"}})
+	} else {
+		cases = append(cases,
+			submissionCase{dir: "new-spellings", fail: []string{producer, newOnly, fromBeginning, twoConsumers, groupSplit},
+				say: []string{"--command-property is how Kafka 4.2 and later spell", "Kafka " + img.KafkaVersion + " is older and takes --producer-property"}},
+			submissionCase{dir: "parse-key", tags: "@section-3", scenarios: 4, fail: []string{producer},
+				say: []string{"--reader-property is how Kafka 4.2", "takes --property"}})
+	}
+	if img.AtLeast(4, 0) {
+		cases = append(cases, submissionCase{dir: "group-protocol-consumer", tags: "@section-4", scenarios: 1})
+	} else {
+		cases = append(cases, submissionCase{dir: "group-protocol-consumer", tags: "@section-4", scenarios: 1, fail: []string{groupSplit},
+			say: []string{"group.protocol=consumer", "Kafka 4.0"}})
+	}
+	return cases
+}
+
+// kraftOnlyStarting is section 1 on Kafka 4, which has no ZooKeeper mode (KIP-833) and no
+// config/kraft folder: the lab's own start and the 3.x KRaft start fail, each saying why.
+func kraftOnlyStarting(img cluster.Image) []submissionCase {
+	started := "start_zookeeper and start_kafka start Kafka, and it answers on localhost:9092"
+	noZooKeeper := []string{"Kafka 4 removed ZooKeeper (KIP-833)", "leave start_zookeeper out"}
+	return []submissionCase{
+		{dir: "reference-4"},
+		{dir: "reference", fail: []string{started}, say: noZooKeeper},
+		{dir: "daemon-start", fail: []string{started}, say: noZooKeeper},
+		{dir: "wrong-start-file", fail: []string{started}, say: noZooKeeper},
+		{dir: "start-other-port", fail: []string{started}, say: noZooKeeper},
+		{dir: "kraft-start", fail: []string{started}, say: []string{"config/kraft/server.properties", "Kafka 4 has no config/kraft folder"}},
+		{dir: "kafka-before-zookeeper", fail: []string{started}, say: []string{"kafka-storage.sh format", "--standalone"}},
+		{dir: "wrong-partitions", fail: []string{started}, say: []string{"answers.yaml has no `start_kafka`", "section 1"}},
+	}
+}
+
+// kraft4Start is Kafka 4's quickstart (format --standalone, config/server.properties): right on
+// Kafka 4, and on 3.x a format of ZooKeeper mode's file, which kafka-storage.sh refuses.
+func kraft4Start(img cluster.Image) submissionCase {
+	if img.HasZooKeeper {
+		return submissionCase{dir: "kraft-start-4", fail: []string{"start_zookeeper and start_kafka start Kafka, and it answers on localhost:9092"},
+			say: []string{"kafka-storage.sh"}}
+	}
+	return submissionCase{dir: "kraft-start-4"}
 }

@@ -10,6 +10,10 @@ Feature: Sharing a topic's partitions in the consumer group my_group
   split is a property of partitions, not of messages: the harness sends one message to each
   partition, and each consumer must then show the messages of its own 5 partitions.
 
+  The consumers may join my_group with the classic group protocol or, from Kafka 4.0 on, with
+  the consumer group protocol (KIP-848, group.protocol=consumer): the group's members and their
+  partitions are read from Kafka either way.
+
   Background:
     Given Kafka is started in KRaft mode with one broker
     And the student's answers.yaml

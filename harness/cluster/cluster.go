@@ -127,6 +127,8 @@ type Cluster struct {
 	producerMu sync.Mutex // Send may be called from several goroutines
 	metaMu     sync.Mutex
 	metaConns  map[string]*sarama.Broker // by address, for fresh metadata (see metadata)
+	groupMu    sync.Mutex
+	groupConns map[string]*sarama.Broker // by address, speaking KIP-848's requests (see groups.go)
 
 	spares spares
 	suffix string // of a spare's container names (see spare.go)
@@ -576,6 +578,12 @@ func (c *Cluster) closeClients() {
 	}
 	c.metaConns = nil
 	c.metaMu.Unlock()
+	c.groupMu.Lock()
+	for _, b := range c.groupConns {
+		_ = b.Close()
+	}
+	c.groupConns = nil
+	c.groupMu.Unlock()
 	if c.admin != nil {
 		_ = c.admin.Close() // also closes the client
 	} else if c.client != nil {

@@ -416,62 +416,6 @@ func (c *Cluster) CommittedOffsets(ctx context.Context, group, topic string) (ma
 	return out, ctx.Err()
 }
 
-// Member is a member of a consumer group, as the group coordinator describes it.
-type Member struct {
-	Group    string
-	ID       string
-	ClientID string
-	Host     string
-	// Assigned maps topic to the member's partitions, sorted.
-	Assigned map[string][]int32
-}
-
-// Group is a consumer group and its members.
-type Group struct {
-	Name    string
-	State   string // "Stable", "PreparingRebalance", "Empty", ...
-	Members []Member
-}
-
-// Groups describes every consumer group of the cluster, sorted by name.
-func (c *Cluster) Groups(ctx context.Context) ([]Group, error) {
-	admin, err := c.Admin()
-	if err != nil {
-		return nil, err
-	}
-	names, err := admin.ListConsumerGroups()
-	if err != nil {
-		return nil, fmt.Errorf("list consumer groups: %w", err)
-	}
-	if len(names) == 0 {
-		return nil, ctx.Err()
-	}
-	descs, err := admin.DescribeConsumerGroups(slices.Sorted(maps.Keys(names)))
-	if err != nil {
-		return nil, fmt.Errorf("describe consumer groups: %w", err)
-	}
-	var out []Group
-	for _, d := range descs {
-		if d.Err != sarama.ErrNoError {
-			return nil, fmt.Errorf("describe consumer group %s: %w", d.GroupId, d.Err)
-		}
-		g := Group{Name: d.GroupId, State: d.State}
-		for id, m := range d.Members {
-			mem := Member{Group: d.GroupId, ID: id, ClientID: m.ClientId, Host: m.ClientHost, Assigned: map[string][]int32{}}
-			if a, err := m.GetMemberAssignment(); err == nil && a != nil {
-				for t, ps := range a.Topics {
-					mem.Assigned[t] = slices.Sorted(slices.Values(ps))
-				}
-			}
-			g.Members = append(g.Members, mem)
-		}
-		sort.Slice(g.Members, func(i, j int) bool { return g.Members[i].ID < g.Members[j].ID })
-		out = append(out, g)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, ctx.Err()
-}
-
 func plural(n int) string {
 	if n == 1 {
 		return ""
@@ -591,7 +535,8 @@ func (c *Cluster) LiveBrokers() ([]int32, error) {
 // ExpelMembers removes every member of every consumer group at once, as the group coordinator
 // removes a member whose session timed out, and returns how many it removed. It is for members
 // known to be dead: a consumer killed with SIGKILL cannot leave its group, and until its session
-// times out (kafka-python: 45 s) the group's next member waits in a rebalance behind it.
+// times out (kafka-python: 45 s) the group's next member waits in a rebalance behind it. Members
+// of consumer-protocol groups (KIP-848), which kafka-python cannot join, are left alone.
 func (c *Cluster) ExpelMembers(ctx context.Context) (int, error) {
 	groups, err := c.Groups(ctx)
 	if err != nil {
@@ -599,7 +544,9 @@ func (c *Cluster) ExpelMembers(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, g := range groups {
-		if len(g.Members) == 0 {
+		// LeaveGroup is the classic protocol's; kafka-python, whose programs this is for,
+		// speaks no other.
+		if len(g.Members) == 0 || g.Protocol != ClassicProtocol {
 			continue
 		}
 		coord, err := c.client.Coordinator(g.Name)
@@ -641,7 +588,7 @@ func (c *Cluster) GroupsBehind(ctx context.Context, topic string) (string, error
 		return "", err
 	}
 	for _, g := range groups {
-		if g.State == "PreparingRebalance" || g.State == "CompletingRebalance" {
+		if g.Rebalancing() {
 			return fmt.Sprintf("group %s is rebalancing (%s)", g.Name, g.State), nil
 		}
 		committed, err := c.CommittedOffsets(ctx, g.Name, topic)

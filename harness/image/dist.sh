@@ -71,7 +71,10 @@ chmod +x "$out"/bin/*.sh
 cp -r "$here/config/$major"/. "$out/config/"
 cp "$here/docker/run" "$out/etc/"
 if [[ $major -ge 4 ]]; then
-  cp "$out/config/server.properties" "$out/config/log4j2.yaml" "$out/config/tools-log4j2.yaml" "$out/etc/"
+  # The distribution's config/server.properties has a dynamic quorum (formatted --standalone);
+  # the entry point's default keeps the official image's static one.
+  cp "$here/docker/server-4.properties" "$out/etc/server.properties"
+  cp "$out/config/log4j2.yaml" "$out/config/tools-log4j2.yaml" "$out/etc/"
 else
   cp "$out/config/kraft/server.properties" "$out/config/log4j.properties" "$out/config/tools-log4j.properties" "$out/etc/"
 fi

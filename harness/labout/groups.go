@@ -51,7 +51,7 @@ func GroupOffsets(out string) (GroupDescription, error) {
 	var cols map[string]int // column name -> index, from the last header seen
 	for _, line := range lines(out) {
 		s := strings.TrimSpace(line)
-		if s == "" || isLogLine(s) {
+		if s == "" || IsNoise(s) {
 			continue
 		}
 		if m := noActiveMembers.FindStringSubmatch(s); m != nil {

@@ -60,7 +60,7 @@ func began(out string, n int) string {
 	for _, l := range lines(out) {
 		switch l = strings.TrimSpace(l); {
 		case l == "":
-		case isLogLine(l):
+		case IsNoise(l):
 			logs = append(logs, l)
 		default:
 			shown = append(shown, l)
@@ -107,8 +107,24 @@ func isTopicName(s string) bool {
 // such as print.key, print.partition, print.offset and print.timestamp make the default
 // formatter put those fields before the value, each followed by a tab
 // ("CreateTime:1700000000000\tPartition:3\tnull\tmy value"), so the value is what follows the
-// last tab. The lab's values contain no tabs.
+// last tab. The lab's values contain no tabs. A line that is no message at all (a deprecation
+// notice on Kafka 4.2 and later, see ConsumedValues) is not told apart here.
 func MessageValue(line string) string {
 	line = strings.TrimRight(line, "\r\n")
 	return line[strings.LastIndexByte(line, '\t')+1:]
+}
+
+// ConsumedValues returns the message values among the lines kafka-console-consumer.sh printed on
+// stdout, in order (see MessageValue), leaving out what the tool itself says there: the
+// deprecation notices of Kafka 4.2 and later (an option spelt as before KIP-1147, such as
+// --property print.key=true). Log lines go to stderr (the image's tools-log4j2.yaml), and a
+// message may look like one, so they are kept.
+func ConsumedValues(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if !IsDeprecationNotice(l) {
+			out = append(out, MessageValue(l))
+		}
+	}
+	return out
 }

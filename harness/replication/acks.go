@@ -54,16 +54,23 @@ const (
 
 // SendOne sends value to topic with the lab's console producer and acks, typed as the lab does
 // (`kafka-console-producer.sh --bootstrap-server localhost:9092 --topic T`, plus
-// `--producer-property acks=X` and a short delivery timeout) in the namespace of broker from,
+// `--producer-property acks=X`, `--command-property` from Kafka 4.2 on, and a short delivery
+// timeout) in the namespace of broker from,
 // through from's own lab address, then reads what the producer said.
 func SendOne(ctx context.Context, c *cluster.Cluster, from *cluster.Node, topic, acks, value string) (Attempt, error) {
+	// Kafka 4.2 renamed --producer-property to --command-property (KIP-1147); the old name
+	// still works there, with a notice, until a later Kafka drops it.
+	prop := "--producer-property"
+	if c.Image.AtLeast(4, 2) {
+		prop = "--command-property"
+	}
 	cmd := []string{"bin/kafka-console-producer.sh", "--bootstrap-server", from.LabAddr(), "--topic", topic,
-		"--producer-property", "acks=" + acks,
+		prop, "acks=" + acks,
 		// No linger, so that the delivery timeout may be short (it must cover linger plus the request timeout).
-		"--producer-property", "linger.ms=0",
-		"--producer-property", fmt.Sprintf("request.timeout.ms=%d", requestTimeout.Milliseconds()),
-		"--producer-property", fmt.Sprintf("delivery.timeout.ms=%d", deliveryTimeout.Milliseconds()),
-		"--producer-property", fmt.Sprintf("max.block.ms=%d", blockTimeout.Milliseconds()),
+		prop, "linger.ms=0",
+		prop, fmt.Sprintf("request.timeout.ms=%d", requestTimeout.Milliseconds()),
+		prop, fmt.Sprintf("delivery.timeout.ms=%d", deliveryTimeout.Milliseconds()),
+		prop, fmt.Sprintf("max.block.ms=%d", blockTimeout.Milliseconds()),
 	}
 	spec := c.ClientSpecIn(from, cmd...)
 	spec.Stdin = true

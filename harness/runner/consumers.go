@@ -79,13 +79,13 @@ func AwaitReady(ctx context.Context, c *cluster.Cluster, topic string, partition
 	})
 }
 
-// Shown returns the message values a console consumer printed, readiness messages left out.
-// Formatter properties such as print.key or print.partition put fields before the value;
-// MessageValue takes them off.
+// Shown returns the message values a console consumer printed, readiness messages and the
+// tool's own deprecation notices (Kafka 4.2 and later) left out. Formatter properties such as
+// print.key or print.partition put fields before the value; labout.ConsumedValues takes them
+// off.
 func Shown(lines []string) []string {
 	var out []string
-	for _, l := range lines {
-		v := labout.MessageValue(l)
+	for _, v := range labout.ConsumedValues(lines) {
 		if !strings.HasPrefix(v, ProbePrefix) {
 			out = append(out, v)
 		}
@@ -144,9 +144,9 @@ func AwaitMembers(ctx context.Context, c *cluster.Cluster, n int, consumers []*P
 // once: the partitions a consumer that printed lines reads.
 func Probes(lines []string) []int32 {
 	var out []int32
-	for _, l := range lines {
+	for _, v := range labout.ConsumedValues(lines) {
 		var p, round int32
-		if _, err := fmt.Sscanf(labout.MessageValue(l), ProbePrefix+": partition %d, round %d)", &p, &round); err == nil && !slices.Contains(out, p) {
+		if _, err := fmt.Sscanf(v, ProbePrefix+": partition %d, round %d)", &p, &round); err == nil && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}

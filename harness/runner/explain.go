@@ -9,7 +9,7 @@ import (
 
 // toolError finds the error a Kafka tool printed: after a log prefix and the tool's own
 // "Error while executing topic command : ", the first line that says what went wrong.
-var toolError = regexp.MustCompile(`(?m)^(?:\[[^\]]*\] )?(?:ERROR |Error: |Error while executing [a-z ]+: ?)?(.*(?:Exception: |is not a recognized option|Missing required argument|Exactly one of|can't be used with|[Ee]rror).*)$`)
+var toolError = regexp.MustCompile(`(?m)^(?:\[[^\]]*\] )?(?:ERROR |Error: |Error while executing [a-z ]+: ?)?(.*(?:Exception: |is not a recognized option|Missing required argument|Exactly one of|can't be used with|cannot be specified together|[Ee]rror).*)$`)
 
 // advice for the errors students meet, in the lab's words.
 var advice = []struct {
@@ -28,6 +28,18 @@ var advice = []struct {
 	{regexp.MustCompile(`Topic '([^']+)' already exists`), func(m []string) string {
 		return fmt.Sprintf("%s exists already: each answer runs on an empty cluster, so create it once", m[1])
 	}},
+	// Kafka 3.9's consumer with group.protocol=consumer, against its own broker:
+	// "GroupHeartbeatRequest failed due to UNSUPPORTED_VERSION", then it exits with an
+	// UnsupportedVersionException.
+	{regexp.MustCompile(`GroupHeartbeatRequest failed due to UNSUPPORTED_VERSION|(?i)does not support (?:the new consumer group protocol|CONSUMER_GROUP_HEARTBEAT)`), func([]string) string {
+		return "group.protocol=consumer asks for the consumer group protocol of KIP-848, which brokers serve from Kafka 4.0 on; Kafka 3.x brokers serve only the classic one unless started with a flag (early access): leave group.protocol out, and --group my_group alone makes the consumers share the partitions"
+	}},
+	{regexp.MustCompile(`[Nn]o key separator found`), func([]string) string {
+		return "parse.key=true makes the console producer read each line as a key, the separator and a value, and the lab's lines are values only: leave parse.key out, so that each line is one message as typed"
+	}},
+	{regexp.MustCompile(`Options? (--\S+) and (--\S+) cannot be specified together`), func(m []string) string {
+		return fmt.Sprintf("%s and %s are two spellings of one option (Kafka 4.2 renamed it, KIP-1147): use one of them for all its values", m[1], m[2])
+	}},
 	{regexp.MustCompile(`(\S+) is not a recognized option`), func(m []string) string {
 		return fmt.Sprintf("%s is not an option of this tool: run it with no arguments to see its options (lab section 2)", m[1])
 	}},
@@ -44,7 +56,10 @@ var advice = []struct {
 		return "the broker could not reach ZooKeeper at localhost:2181: start ZooKeeper first (start_zookeeper: ./bin/zookeeper-server-start.sh config/zookeeper.properties), or start Kafka in KRaft mode"
 	}},
 	{regexp.MustCompile(`No readable meta\.properties files found|is not formatted|meta\.properties.* not found`), func([]string) string {
-		return "a KRaft node's storage is formatted before its first start: ./bin/kafka-storage.sh format -t <cluster id> -c <the same properties file>, as the first command of start_kafka"
+		return "a KRaft node's storage is formatted before its first start: ./bin/kafka-storage.sh format -t <cluster id> -c <the same properties file> (on Kafka 4, whose config/server.properties has a dynamic quorum, with --standalone), as the first command of start_kafka"
+	}},
+	{regexp.MustCompile(`NoSuchFileException: (config/kraft/\S+)`), func(m []string) string {
+		return fmt.Sprintf("there is no %s: Kafka 4 has no config/kraft folder, its config/server.properties is KRaft mode's own (format it with --standalone)", m[1])
 	}},
 	{regexp.MustCompile("Missing required configuration [\"`]([^\"`]+)[\"`]"), func(m []string) string {
 		return fmt.Sprintf("the properties file given has no %s: start the broker with config/server.properties (config/kraft/server.properties in KRaft mode)", m[1])
@@ -55,18 +70,26 @@ var advice = []struct {
 // line and, for an error students meet, the fix in the lab's words. "" when the output has no
 // error line.
 func toolHint(output string) string {
-	// The last error line: a server that gives up logs warnings first, its fatal error last.
-	all := toolError.FindAllStringSubmatch(output, -1)
-	if all == nil {
+	line := toolLine(output)
+	if line == "" {
 		return ""
 	}
-	line := strings.TrimSpace(all[len(all)-1][1])
 	for _, a := range advice {
 		if am := a.re.FindStringSubmatch(output); am != nil {
 			return fmt.Sprintf("the tool said %q: %s", line, a.say(am))
 		}
 	}
 	return fmt.Sprintf("the tool said %q", line)
+}
+
+// toolLine is the error line of a tool's output ("" when it has none): the last, since a server
+// that gives up logs warnings first and its fatal error last.
+func toolLine(output string) string {
+	all := toolError.FindAllStringSubmatch(output, -1)
+	if all == nil {
+		return ""
+	}
+	return strings.TrimSpace(all[len(all)-1][1])
 }
 
 // exitHint explains why a command that should keep running exited by itself, from its options.

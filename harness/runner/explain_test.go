@@ -21,6 +21,11 @@ func TestToolHint(t *testing.T) {
 			`ZooKeeperClientTimeoutException: Timed out waiting for connection while in state: CONNECTING": the broker could not reach ZooKeeper`},
 		{"[2026-12-02 10:00:00,000] ERROR Exiting Kafka due to fatal exception (kafka.Kafka$)\norg.apache.kafka.common.config.ConfigException: Missing required configuration `zookeeper.connect` which has no default value.\n", "has no zookeeper.connect"},
 		{"java.lang.RuntimeException: No readable meta.properties files found.\n", "kafka-storage.sh format"},
+		// Kafka 4.4.0's kafka-storage.sh given 3.x's KRaft file.
+		{"Exception in thread \"main\" java.nio.file.NoSuchFileException: config/kraft/server.properties\n\tat java.base/sun.nio.fs.UnixException.translateToIOException(UnixException.java:92)\n", "Kafka 4 has no config/kraft folder"},
+		// 3.9.1's console consumer with --consumer-property group.protocol=consumer.
+		{"[2026-12-03 17:04:43,917] ERROR [Consumer clientId=console-consumer, groupId=my_group] GroupHeartbeatRequest failed due to UNSUPPORTED_VERSION: null (org.apache.kafka.clients.consumer.internals.HeartbeatRequestManager)\n[2026-12-03 17:04:43,918] ERROR [Consumer clientId=console-consumer, groupId=my_group] Member  with epoch 0 transitioned to FATAL state (org.apache.kafka.clients.consumer.internals.MembershipManagerImpl)\n[2026-12-03 17:04:48,332] ERROR Error processing message, terminating consumer process:  (org.apache.kafka.tools.consumer.ConsoleConsumer)\norg.apache.kafka.common.errors.UnsupportedVersionException: The version of API is not supported.\nProcessed a total of 0 messages\n",
+			"UnsupportedVersionException: The version of API is not supported.\": group.protocol=consumer asks for the consumer group protocol of KIP-848, which brokers serve from Kafka 4.0 on"},
 	} {
 		got := toolHint(tc.output)
 		if !strings.Contains(got, tc.want) || !strings.HasPrefix(got, "the tool said") {
@@ -43,5 +48,49 @@ func TestExitHint(t *testing.T) {
 	}
 	if got := exitHint([]string{"bin/kafka-console-consumer.sh", "--topic", "t"}); got != "" {
 		t.Errorf("exitHint = %q, want none", got)
+	}
+}
+
+// A console tool of Kafka before 4.2 given an option as 4.2 spells it (KIP-1147): the first line
+// of what 3.9.1's tools print on stderr, then their usage.
+func TestRenamedHint(t *testing.T) {
+	usage := "\nOption                                   Description                            \n------                                   -----------                            \n"
+	for _, tc := range []struct {
+		tool, kafka, output string
+		want                []string
+	}{
+		{"kafka-console-consumer", "3.9.1", "formatter-property is not a recognized option" + usage,
+			[]string{`the tool said "formatter-property is not a recognized option"`, "--formatter-property is how Kafka 4.2", "Kafka 3.9.1 is older and takes --property"}},
+		{"kafka-console-producer", "3.9.1", "command-property is not a recognized option" + usage,
+			[]string{"--command-property is how Kafka 4.2", "takes --producer-property"}},
+		{"kafka-console-consumer", "", "command-property is not a recognized option" + usage,
+			[]string{"this Kafka is older and takes --consumer-property"}},
+		{"kafka-console-producer", "3.9.1", "reader-property is not a recognized option" + usage, []string{"takes --property"}},
+		{"kafka-console-consumer", "3.9.1", "command-config is not a recognized option" + usage, []string{"takes --consumer.config"}},
+	} {
+		got := renamedHint(tc.tool, tc.kafka, tc.output)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("renamedHint(%s, %.40q) = %q, want it to say %q", tc.tool, tc.output, got, w)
+			}
+		}
+	}
+	for _, tc := range []struct{ tool, output string }{
+		{"kafka-console-consumer", "crate is not a recognized option" + usage},              // a typo, not a renamed option
+		{"kafka-topics", "command-property is not a recognized option" + usage},             // no such option in any Kafka
+		{"kafka-console-producer", "formatter-property is not a recognized option" + usage}, // the consumer's
+		{"kafka-console-consumer", ""},
+	} {
+		if got := renamedHint(tc.tool, "3.9.1", tc.output); got != "" {
+			t.Errorf("renamedHint(%s, %.40q) = %q, want none", tc.tool, tc.output, got)
+		}
+	}
+}
+
+// Kafka 4.2 and later refuse an option given in both spellings.
+func TestBothSpellingsHint(t *testing.T) {
+	got := toolHint("Options --property and --formatter-property cannot be specified together.\nOption  Description\n")
+	if !strings.Contains(got, "two spellings of one option") {
+		t.Errorf("toolHint = %q", got)
 	}
 }

@@ -116,6 +116,9 @@ func (r Runner) RunAll(ctx context.Context, cmds []submission.Command) ([]Result
 type Process struct {
 	*container.Process
 	Command submission.Command
+	// Kafka is the version of the Kafka image the command runs from ("" when unknown), for
+	// hints that depend on it.
+	Kafka string
 }
 
 // Start starts a command and returns at once; the caller reads its output, writes its input,
@@ -127,7 +130,7 @@ func (r Runner) Start(ctx context.Context, cmd submission.Command) (*Process, er
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", describe(cmd), err)
 	}
-	return &Process{Process: p, Command: cmd}, nil
+	return &Process{Process: p, Command: cmd, Kafka: r.Cluster.Image.KafkaVersion}, nil
 }
 
 // Await waits until cond holds for the lines the process has printed on stdout. It gives up
@@ -196,10 +199,15 @@ func (f *Failure) Error() string {
 }
 
 // failure is a Failure of p. Without a hint of its own it gets what the tool's own error line
-// says, else the bootstrap-server hint, else a way to see the error by hand.
+// says (for an option spelt as a later Kafka spells it, which spelling this one takes), else the
+// bootstrap-server hint, else a way to see the error by hand.
 func (p *Process) failure(what, hint string) *Failure {
+	out := p.Stdout.String() + "\n" + p.Stderr.String()
 	if hint == "" {
-		hint = toolHint(p.Stdout.String() + "\n" + p.Stderr.String())
+		hint = renamedHint(p.Command.Tool, p.Kafka, out)
+	}
+	if hint == "" {
+		hint = toolHint(out)
 	}
 	if hint == "" {
 		hint = p.bootstrapHint()
