@@ -76,6 +76,7 @@ func Image(name string, args []string) int {
 
 // ensureImage builds the run's Kafka image if it is kafka-lab's and missing or out of date, as
 // a student's first check needs; another image (apache/kafka) is pulled by the run itself.
+// image.Ensure says on stderr when it builds, and returns at once when the image is up to date.
 func ensureImage(name string) error {
 	ref := cluster.ImageFromEnv()
 	if os.Getenv("KAFKA_LAB_DIST") != "" || !strings.HasPrefix(ref, "kafka-lab/") {
@@ -83,16 +84,13 @@ func ensureImage(name string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ensureTimeout)
 	defer cancel()
-	res, err := image.Ensure(ctx, image.Options{Ref: ref, KafkaVersion: kafkaVersion(ref, ""), CheckOnly: true})
-	if err != nil || res.UpToDate {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "%s: %s; building it first (once: a few minutes the first time)\n", name, res)
-	res, err = image.Ensure(ctx, image.Options{Ref: ref, KafkaVersion: kafkaVersion(ref, ""), Log: os.Stderr})
+	res, err := image.Ensure(ctx, image.Options{Ref: ref, KafkaVersion: kafkaVersion(ref, ""), Log: os.Stderr})
 	if err != nil {
 		return fmt.Errorf("%w (`kafka-lab image -help` says how to build it by hand)", err)
 	}
-	fmt.Fprintf(os.Stderr, "%s: %s\n\n", name, res)
+	if res.Built {
+		fmt.Fprintf(os.Stderr, "%s: %s\n\n", name, res)
+	}
 	return nil
 }
 
