@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"regexp"
 	"slices"
@@ -320,6 +321,18 @@ func TestReusable(t *testing.T) {
 		if err := admin.CreateTopic(name, &sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 1}, false); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// CreateTopics answers before every broker's metadata lists the topic (a CI run once saw
+	// Reset list the topics without __evil): the student's topics are there, as a command that
+	// ended a scenario left them, before the reset.
+	if err := wait.Until(ctx, "the broker to list __consumer_offsets and __evil", 30*time.Second, 50*time.Millisecond,
+		func(context.Context) (bool, string, error) {
+			topics, err := admin.ListTopics()
+			_, offsets := topics["__consumer_offsets"]
+			_, evil := topics["__evil"]
+			return err == nil && offsets && evil, fmt.Sprintf("%d topics", len(topics)), err
+		}); err != nil {
+		t.Fatal(err)
 	}
 	if err := c.Reset(ctx); err != nil {
 		t.Fatal(err)
