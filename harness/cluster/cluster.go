@@ -349,6 +349,10 @@ func (c *Cluster) Bootstrap() []string {
 // Brokers returns the broker nodes.
 func (c *Cluster) Brokers() []*Node { return c.brokers }
 
+// Nodes returns every container of the cluster, in start order: its Kafka nodes, and the
+// network namespaces the ha brokers live in (Role "namespace").
+func (c *Cluster) Nodes() []*Node { return c.nodes }
+
 // Lost says which of the cluster's nodes exited though the harness did not take them down: a
 // broker the machine killed for memory, say. A scenario that failed on such a cluster failed
 // for the harness's reason, not the student's. nil when all run; always nil for Own, whose

@@ -85,6 +85,7 @@ func startSingle(t *testing.T, d time.Duration) (context.Context, *container.Run
 func TestSingleStartResetStop(t *testing.T) {
 	ctx, rt, c := startSingle(t, 3*time.Minute)
 	checkLabPort(t, ctx, c)
+	assertSetUpAsTheWrapper(t, ctx, rt, c)
 
 	// A topic and a consumer group, made by the lab's own tools, then Reset.
 	res, err := c.RunTool(ctx, "bin/kafka-topics.sh", "--create", "--topic", "t1", "--partitions", "3", "--bootstrap-server", "localhost:9092")

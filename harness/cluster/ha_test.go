@@ -26,6 +26,7 @@ func TestHA(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("ha ready in %v", time.Since(start).Round(time.Millisecond))
+	assertSetUpAsTheWrapper(t, ctx, rt, c)
 
 	for i, b := range c.Brokers() {
 		// 9092 as in the lab, and the ports of three brokers on one machine; brokers advertise
