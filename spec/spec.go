@@ -74,6 +74,7 @@ type Graded struct {
 // not the run's status, say what passed.
 func Grade(o Options) (Graded, error) {
 	g := NewGrader(o)
+	g.once = true
 	graded, err := g.Grade(o.Submission, o.Format)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -98,6 +99,9 @@ type Grader struct {
 	o     Options
 	fsys  fs.FS // the features' file system (nil: the disk)
 	used  bool
+	// once: the grader grades one submission (Grade), so each suite's last scenario is the last
+	// its clusters serve (steps.Suite.PlanLast).
+	once bool
 	// onScenarioMu makes the lanes' calls of o.OnScenario one at a time.
 	onScenarioMu sync.Mutex
 }
@@ -207,12 +211,28 @@ func (g *Grader) Grade(submission, format string) (Graded, error) {
 
 // run runs the scenarios of tags on a suite and returns godog's status.
 func (g *Grader) run(s *steps.Suite, tags, format string, out io.Writer) int {
+	if g.once {
+		s.PlanLast(g.count(tags))
+	}
 	return godog.TestSuite{
 		Name:                "kafka-lab",
 		ScenarioInitializer: s.InitializeScenario,
 		Options: &godog.Options{FS: g.fsys, Paths: g.o.Paths, Tags: tags, Strict: true, Format: format, Output: out,
 			Concurrency: 1, NoColors: g.o.Progress == nil},
 	}.Run()
+}
+
+// count is the number of scenarios of tags, 0 if the features cannot be read (run says why).
+func (g *Grader) count(tags string) int {
+	features, err := godog.TestSuite{Options: &godog.Options{FS: g.fsys, Paths: g.o.Paths, Tags: tags}}.RetrieveFeatures()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, f := range features {
+		n += len(f.Pickles)
+	}
+	return n
 }
 
 // lanes returns the side lanes' suites, each lane's formats and what merges their reports

@@ -40,6 +40,7 @@ type Suite struct {
 	OnResult func(Result)
 
 	ran       atomic.Int64
+	lastAt    atomic.Int64 // the count of ran at the session's last scenario (PlanLast); 0: none
 	resultsMu sync.Mutex
 	results   []Result
 }
@@ -73,7 +74,9 @@ func (s *Suite) InitializeTestSuite(tsc *godog.TestSuiteContext) {
 // started, then the scenario's commands are stopped and its cluster reset.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
-		s.ran.Add(1)
+		if s.ran.Add(1) == s.lastAt.Load() {
+			s.Session.LastScenario()
+		}
 		ctx = wait.WithSlowness(ctx, s.Session.Slowness())
 		return scenario.New(ctx, s.Session), nil
 	})
@@ -167,6 +170,14 @@ func (s *Suite) Next(ctx context.Context, dir string) error {
 	s.ran.Store(0)
 	s.ResetResults()
 	return err
+}
+
+// PlanLast says that the session is not used after the next n scenarios (the rest of a one-off
+// grading): the last of them starts no spare cluster that nothing would use.
+func (s *Suite) PlanLast(n int) {
+	if n > 0 {
+		s.lastAt.Store(s.ran.Load() + int64(n))
+	}
 }
 
 // ScenariosRun counts the scenarios started so far, so a run whose tag filter matched nothing

@@ -273,6 +273,25 @@ func TestRenewTakesTheSpare(t *testing.T) {
 		}
 		old = fresh
 	}
+	// After a grading's last scenario on it (SetSpares(false)) a program starts no spare, and a
+	// Reset still renews the cluster, with a start of its own; SetSpares(true) brings them back.
+	c.SetSpares(false)
+	c.MarkUntrusted()
+	if ok, err := c.AwaitSpare(ctx); ok || err != nil {
+		t.Errorf("with spares off a spare started (%v, %v)", ok, err)
+	}
+	if err := c.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if fresh := c.Brokers()[0].Container; !rt.Facts().SharesHostNetwork && fresh.Name == old.Name {
+		t.Errorf("with spares off the broker after Reset is still %s, want a fresh one", old.Name)
+	}
+	old = c.Brokers()[0].Container
+	c.SetSpares(true)
+	c.MarkUntrusted()
+	if ok, err := c.AwaitSpare(ctx); !rt.Facts().SharesHostNetwork && (!ok || err != nil) {
+		t.Errorf("with spares on again no spare started (%v, %v)", ok, err)
+	}
 	if err := c.Close(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,9 @@ type spare struct {
 type spares struct {
 	mu   sync.Mutex
 	next *spare
-	gen  int // how many clusters were started for this one: names the spare's containers
+	// off: no spare starts, as nothing would use it (SetSpares).
+	off bool
+	gen int // how many clusters were started for this one: names the spare's containers
 	// slowness is the machine's (wait.Slowness) when the cluster started: the spare's start
 	// has no context of a scenario to take it from.
 	slowness float64
@@ -50,7 +52,7 @@ func (c *Cluster) startSpare() {
 	}
 	c.spares.mu.Lock()
 	defer c.spares.mu.Unlock()
-	if c.spares.next != nil {
+	if c.spares.next != nil || c.spares.off {
 		return
 	}
 	c.spares.gen++
@@ -65,6 +67,15 @@ func (c *Cluster) startSpare() {
 			s.c = fresh
 		}
 	}()
+}
+
+// SetSpares says whether anything will use the cluster after its current scenario: not after a
+// grading's last scenario on it, when a program that connects had a spare start that only its
+// Close would remove. A spare already there stays, for Renew or Close. On by default.
+func (c *Cluster) SetSpares(on bool) {
+	c.spares.mu.Lock()
+	defer c.spares.mu.Unlock()
+	c.spares.off = !on
 }
 
 // takeSpare waits for the spare and returns it, or nil when there is none or it did not start

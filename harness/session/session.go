@@ -46,6 +46,8 @@ type Session struct {
 	mu            sync.Mutex
 	clientsClosed int64 // lab tool runs of clusters already closed
 	clusters      map[cluster.Topology]*startedCluster
+	// last: the scenario running is the last of the session's (LastScenario).
+	last bool
 
 	submissionOnce sync.Once
 	submission     *submission.Submission
@@ -155,6 +157,14 @@ func (s *Session) Next(ctx context.Context) error {
 	rt := s.started()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.last {
+		s.last = false
+		for _, sc := range s.clusters {
+			if sc.c != nil {
+				sc.c.SetSpares(true)
+			}
+		}
+	}
 	if rt == nil {
 		return nil
 	}
@@ -266,6 +276,9 @@ func (s *Session) Cluster(ctx context.Context, t cluster.Topology) (*cluster.Clu
 			}
 		}
 		c, err := cluster.Start(ctx, rt, t, img, cluster.Options{})
+		if err == nil && s.last {
+			c.SetSpares(false)
+		}
 		sc = &startedCluster{c: c, err: fault.Harness(fmt.Sprintf("start the %s cluster", t), err)}
 		s.clusters[t] = sc
 	}
@@ -273,6 +286,19 @@ func (s *Session) Cluster(ctx context.Context, t cluster.Topology) (*cluster.Clu
 		return nil, sc.err
 	}
 	return sc.c, nil
+}
+
+// LastScenario says that the scenario starting is the session's last, with no submission after
+// it: its clusters start no spare for a next scenario (cluster.SetSpares). Next undoes it.
+func (s *Session) LastScenario() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last = true
+	for _, sc := range s.clusters {
+		if sc.c != nil {
+			sc.c.SetSpares(false)
+		}
+	}
 }
 
 // Break makes every later scenario that needs c fail with err, a harness failure.
