@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -135,15 +137,23 @@ func run(reps int) error {
 	// A student's whole grading: every section, what depends on the submission, with a
 	// submission that passes it all (the reference does not do exactly-once).
 	// The median of reps, as the other timings: a grading's minute swings by some seconds.
-	var wholes []time.Duration
+	var wholes, wholeCPUs []time.Duration
 	for range reps {
+		cpu0, err := hostCPU()
+		if err != nil {
+			return err
+		}
 		w, _, err := grade(img, "testdata/submissions/exactly-once", "")
 		if err != nil {
 			return err
 		}
-		wholes = append(wholes, w)
+		cpu1, err := hostCPU()
+		if err != nil {
+			return err
+		}
+		wholes, wholeCPUs = append(wholes, w), append(wholeCPUs, cpu1-cpu0)
 	}
-	whole := median(wholes)
+	whole, wholeCPU := median(wholes), median(wholeCPUs)
 	// The same, with section 6 after the others rather than beside them (spec.Grader's lanes).
 	oneLane, err := gradeOneLane(img, "testdata/submissions/exactly-once")
 	if err != nil {
@@ -194,6 +204,8 @@ func run(reps int) error {
 		{"one tool run (kafka-topics.sh --list)", jvm.Round(time.Millisecond).String(), "", true},
 		{"  / java -version in the same container", ratio(jvm, javaVersion), "<= 1.5", float64(jvm) <= 1.5*float64(javaVersion)},
 		{"a student's grading, all sections (exactly-once)", whole.Round(100 * time.Millisecond).String(), "<= 45s", whole <= 45*time.Second},
+		{"  the machine's CPU time it took (every process)", wholeCPU.Round(time.Second).String(), "", true},
+		{fmt.Sprintf("  gradings a minute that %d cores could give at most", runtime.NumCPU()), fmt.Sprintf("%.2f", float64(runtime.NumCPU())*float64(time.Minute)/float64(wholeCPU)), "", true},
 		{"  the same in one lane (section 6 after the others)", oneLane.Round(100 * time.Millisecond).String(), "", true},
 		{"the Kafka checks (@kafka-only), once per class", checks.Round(time.Second).String(), "", true},
 		{"grading sections 1-5 (reference)", grading.Round(100 * time.Millisecond).String(), "< 60s", grading < time.Minute},
@@ -516,6 +528,29 @@ func peakMemory(ctx context.Context, ctr *container.Container) (uint64, error) {
 		return st.PeakMemory, nil
 	}
 	return st.Memory, nil
+}
+
+// hostCPU is the CPU time the machine has spent so far, all processes and the kernel's work for
+// them (/proc/stat: user, nice, system, irq, softirq), in USER_HZ ticks of 10 ms.
+func hostCPU() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("the machine's CPU time: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, fmt.Errorf("the machine's CPU time: /proc/stat begins %q", line)
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7} {
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("the machine's CPU time: /proc/stat: %w", err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }
 
 func median(ds []time.Duration) time.Duration {
