@@ -41,10 +41,12 @@ image-docker:
 	docker build --build-arg BASE='$(BASE)' --build-arg KAFKA_VERSION='$(KAFKA_VERSION)' -t '$(KAFKA_LAB_IMAGE)' harness/image
 
 # The Kafka distribution the image holds, as a folder: graders without Docker run Kafka from it
-# as local processes (KAFKA_LAB_DIST; see harness/container/local.go and gradescope/).
+# as local processes (KAFKA_LAB_DIST; see harness/container/local.go and gradescope/), with the
+# entry point's format template (setup-check.sh), as the image has it.
 DIST ?= $(HOME)/.cache/kafka-lab/dist-$(KAFKA_VERSION)
 dist:
 	harness/image/dist.sh '$(DIST)'
+	harness/image/setup-check.sh '$(DIST)' '$(DIST)/etc'
 
 # The main job: the lab's executable spec (features/) against real Kafka, grading the bundled
 # reference submission or SUBMISSION=<folder>; TAGS=@section-3 runs one section. By default it

@@ -19,10 +19,10 @@ trap 'rm -rf "$stage"' EXIT
 cp "$here/setup.sh" "$here/run_autograder" "$top/prairielearn/run_grader" "$stage/"
 cp -r "$top/features" "$stage/"
 mkdir -p "$stage/image"
-cp -r "$top/harness/image/dist.sh" "$top/harness/image/pom.xml" "$top/harness/image/bin" \
+cp -r "$top/harness/image/dist.sh" "$top/harness/image/setup-check.sh" "$top/harness/image/pom.xml" "$top/harness/image/bin" \
   "$top/harness/image/config" "$top/harness/image/docker" "$stage/image/"
 printf '%s\n' "$KAFKA_VERSION" >"$stage/KAFKA_VERSION"
-chmod +x "$stage/setup.sh" "$stage/run_autograder" "$stage/run_grader" "$stage/image/dist.sh"
+chmod +x "$stage/setup.sh" "$stage/run_autograder" "$stage/run_grader" "$stage/image/dist.sh" "$stage/image/setup-check.sh"
 rm -f "$out"
 # Python's zipfile keeps the files' modes, so run_autograder stays executable.
 (cd "$stage" && python3 -m zipfile -c "$out" .)

@@ -20,6 +20,8 @@ if ((${#need[@]})); then
 fi
 
 KAFKA_VERSION=$(cat "$here/KAFKA_VERSION") "$here/image/dist.sh" "$here/kafka"
+# The entry point's format template: a broker's start without the wrapper's JVM, as in the image.
+"$here/image/setup-check.sh" "$here/kafka" "$here/kafka/etc"
 # Java and the jars work together: a Kafka tool answers with its version.
 version=$("$here/kafka/bin/kafka-topics.sh" --version 2>/dev/null | tail -1)
 echo "setup: Kafka ${version:?kafka-topics.sh --version failed} ready in $here/kafka"

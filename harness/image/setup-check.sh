@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the entry point's format template (/etc/kafka/docker/format-template) and keeps it only
 # if the entry point's fast setup (docker/run's fast_setup, no JVM) then writes what Kafka's own
-# wrapper writes, run once by the Dockerfile after cds.sh. Without the template the entry point
+# wrapper writes, run once by the Dockerfile after cds.sh; dist.sh runs it on the distribution
+# it assembles (setup-check.sh KAFKA ETC: DIR and DIR/etc), for local processes. Without the template the entry point
 # runs the wrapper, as before: a Kafka whose wrapper or format writes something else is slower
 # to start, never set up differently.
 #
@@ -11,7 +12,9 @@
 # storage of another kind of node (a broker alone, another id) holds the same records, so one
 # template serves every node of the harness's clusters.
 set -euo pipefail
-tmpl=/etc/kafka/docker/format-template
+kafka=${1:-/opt/kafka}       # bin/ and libs/
+etc=${2:-/etc/kafka/docker} # the entry point and its files
+tmpl=$etc/format-template
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 say() { printf 'setup-check: %s\n' "$*" >&2; }
@@ -43,8 +46,8 @@ wrapper() {
   local dir=$1 env
   mapfile -t env < <(node "$2" "$3")
   mkdir -p "$dir/config" "$dir/mounted"
-  env -i PATH="$PATH" "${common[@]}" "${env[@]}" KAFKA_LOG_DIRS="$data" KAFKA_HEAP_OPTS=-Xmx128M /opt/kafka/bin/kafka-run-class.sh \
-    kafka.docker.KafkaDockerWrapper setup --default-configs-dir /etc/kafka/docker \
+  env -i PATH="$PATH" "${common[@]}" "${env[@]}" KAFKA_LOG_DIRS="$data" KAFKA_HEAP_OPTS=-Xmx128M "$kafka/bin/kafka-run-class.sh" \
+    kafka.docker.KafkaDockerWrapper setup --default-configs-dir "$etc" \
     --mounted-configs-dir "$dir/mounted" --final-configs-dir "$dir/config" >"$dir/out" 2>&1 \
     || { cat "$dir/out" >&2; drop "Kafka's wrapper failed"; }
   mv "$data" "$dir/data"
@@ -54,9 +57,9 @@ wrapper() {
 fast() {
   local dir=$1 r=$1/root env
   mapfile -t env < <(node "$2" "$3")
-  mkdir -p "$r/opt/kafka/config" "$r/etc/kafka" "$r/mnt/shared/config"
-  cp -R /etc/kafka/docker "$r/etc/kafka/"
-  ln -s /opt/kafka/bin "$r/opt/kafka/bin"
+  mkdir -p "$r/opt/kafka/config" "$r/etc/kafka/docker" "$r/mnt/shared/config"
+  cp -R "$etc"/. "$r/etc/kafka/docker"/
+  ln -s "$kafka/bin" "$r/opt/kafka/bin"
   env -i PATH="$PATH" "${common[@]}" "${env[@]}" KAFKA_LOG_DIRS="$data" LAB_SETUP_ONLY=fast "$r/etc/kafka/docker/run" \
     || drop "the fast setup failed"
   rm "$r/opt/kafka/config/.kafka-lab-setup-done"
@@ -65,7 +68,7 @@ fast() {
 }
 # records FILE: a storage file's records, less what differs from one run to the next.
 records() {
-  /opt/kafka/bin/kafka-run-class.sh kafka.tools.DumpLogSegments --cluster-metadata-decoder --files "$1" 2>&1 |
+  "$kafka/bin/kafka-run-class.sh" kafka.tools.DumpLogSegments --cluster-metadata-decoder --files "$1" 2>&1 |
     sed -E -e '1d' -e 's/(CreateTime|crc|lastContainedLogTimestamp)"?: ?[0-9]+/\1 _/g'
 }
 # meta FILE: meta.properties less its date and directory.id.
