@@ -114,9 +114,9 @@ func (c *Cluster) clear(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("reset: delete consumer group %s: %w", g, err))
 		}
 	}
-	topics, err := admin.ListTopics()
+	topics, err := c.listTopicsAfterBarrier(ctx)
 	if err != nil {
-		return errors.Join(append(errs, fmt.Errorf("reset: list topics: %w", err))...)
+		return errors.Join(append(errs, err)...)
 	}
 	var doomed []string
 	for t := range topics {
@@ -174,4 +174,36 @@ func (c *Cluster) deleteTopics(topics []string) []string {
 		}
 	}
 	return left
+}
+
+// listTopicsAfterBarrier lists the topics as a broker sees them once it has every topic created
+// before this call. A broker's metadata lags the controller's by a few milliseconds, so a topic
+// a command created just before Reset could be missing from a plain list, and outlive it. A
+// barrier topic, made now, is listed only by a broker that has applied every metadata change
+// committed before it (a broker applies them in the controller's order): the list that shows
+// it shows those topics too. The barrier goes with them.
+func (c *Cluster) listTopicsAfterBarrier(ctx context.Context) (map[string]sarama.TopicDetail, error) {
+	admin, err := c.Admin()
+	if err != nil {
+		return nil, err
+	}
+	barrier := fmt.Sprintf("kafka-lab-reset-%d", time.Now().UnixNano())
+	if err := admin.CreateTopic(barrier, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); err != nil {
+		return nil, fmt.Errorf("reset: create the barrier topic %s: %w", barrier, err)
+	}
+	var topics map[string]sarama.TopicDetail
+	err = wait.Until(ctx, "the reset's barrier topic "+barrier+" to be listed", 30*time.Second, 5*time.Millisecond,
+		func(context.Context) (bool, string, error) {
+			listed, err := admin.ListTopics()
+			if err != nil {
+				return false, "", fmt.Errorf("list topics: %w", err)
+			}
+			topics = listed
+			_, ok := listed[barrier]
+			return ok, fmt.Sprintf("%d topics listed, not it", len(listed)), nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("reset: %w", err)
+	}
+	return topics, nil
 }
