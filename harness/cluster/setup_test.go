@@ -56,7 +56,7 @@ func assertSetUpAsTheWrapper(t *testing.T, ctx context.Context, rt *container.Ru
 		}
 		name := n.Container.Name + " (" + n.Container.ID[:min(12, len(n.Container.ID))] + ")"
 		if logs := n.Container.Logs(ctx, 10000); !strings.Contains(logs, "run: set up from the image's format template") {
-			t.Errorf("%s, %s, was not set up from the image's format template; its log:\n%s", name, n.Role, lastLines(logs, 20))
+			t.Errorf("%s, %s, was not set up from the image's format template; its log ends:\n%s", name, n.Role, n.Container.Logs(ctx, 20))
 			continue
 		}
 		if rt.Facts().Dist != "" {
@@ -69,12 +69,4 @@ func assertSetUpAsTheWrapper(t *testing.T, ctx context.Context, rt *container.Ru
 		}
 		t.Logf("%s, %s: %s", name, n.Role, strings.TrimSpace(string(out)))
 	}
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
