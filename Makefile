@@ -13,7 +13,7 @@ GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
 GOTEST = $(GO) test -p 1 -count=1 -timeout 60m
 
-.PHONY: kafka-lab all setup docker image image-docker dist spec spec-local matrix test unit vet bench sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
+.PHONY: kafka-lab all setup docker image image-docker dist spec spec-local matrix test unit vet bench soak sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
 
 all: spec
 
@@ -124,6 +124,17 @@ test: image dist vet
 # Speed and memory against the budgets, as ratios measured in one run.
 bench: image dist
 	$(GO) run ./cmd/bench -dist '$(DIST)'
+
+# Verdicts that depend on the submission alone: the bundled submissions graded ROUNDS times as
+# one class (grade -batch, 2 workers) beside a busy loop on every core; it lists every verdict
+# that differed between rounds, with both messages, every harness error and every verdict the
+# judge of TestSubmissions refuses (SOAK_OUT/soak.txt). Long, so not in `make test`. TAGS and
+# ONLY (submission folders, comma-separated) narrow it; LOCAL=1 grades on local processes.
+ROUNDS ?= 3
+SOAK_OUT ?= $(HOME)/.cache/kafka-lab/soak
+soak: image $(if $(LOCAL),dist)
+	$(if $(LOCAL),KAFKA_LAB_DIST='$(DIST)') $(GO) test -p 1 -count=1 -timeout 8h -v -run '^TestSoak$$' . \
+	  -soak.rounds=$(ROUNDS) -soak.out='$(SOAK_OUT)' $(if $(TAGS),-soak.tags='$(TAGS)') $(if $(ONLY),-soak.only='$(ONLY)')
 
 # A cluster for doing the lab by hand, left running: TOPOLOGY=single (sections 1-6) or ha
 # (section 7: three brokers and a controller). It prints how to open a terminal next to a broker.

@@ -2,6 +2,7 @@ package kafkalab
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,8 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/spec"
 	"github.com/kafka-lab/kafka-lab/steps"
 )
 
@@ -57,10 +60,36 @@ type submissionCase struct {
 
 var section5 = []string{noActive, owners, lagAfterStop}
 
+// caseGroup is a part of the spec and the bundled submissions graded on it: tags narrow the
+// grading to its scenarios, scenarios is how many that is.
+type caseGroup struct {
+	name      string
+	tags      string
+	scenarios int
+	cases     []submissionCase
+}
+
 // TestSubmissions grades the bundled submissions: the reference passes every scenario of
 // sections 1-5, and each deliberately broken one fails exactly the scenarios of its mistake,
 // with a message that names what to fix.
 func TestSubmissions(t *testing.T) {
+	integration(t, "grades the bundled submissions against real Kafka in Docker")
+	s := quietSuite(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	img, err := s.Session.KafkaImage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range bundledGroups(img) {
+		t.Run(g.name, func(t *testing.T) { grade(t, s, g.tags, g.scenarios, g.cases) })
+	}
+}
+
+// bundledGroups are the bundled submissions and what grading each must say, on the Kafka of img:
+// the table that TestSubmissions grades one by one and TestSoak grades as a class, round after
+// round.
+func bundledGroups(img cluster.Image) []caseGroup {
 	cases := []submissionCase{
 		{dir: "reference"},
 		{dir: "wrong-partitions", fail: []string{createTopic}, say: []string{"--partitions 10", "lab section 2", "create_topic"}},
@@ -124,23 +153,17 @@ func TestSubmissions(t *testing.T) {
 		{dir: "three-local-ports"},
 		{dir: "wrong-partitions", fail: []string{createReplicated}, say: []string{"answers.yaml has no `create_replicated_topic`", "section 7"}},
 	}
-	integration(t, "grades the bundled submissions against real Kafka in Docker")
-	s := quietSuite(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	img, err := s.Session.KafkaImage(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cases = append(cases, spellingCases(img)...)
 	if !img.HasZooKeeper {
 		starting = kraftOnlyStarting(img)
 	}
 	starting = append(starting, kraft4Start(img))
-	t.Run("section 1", func(t *testing.T) { grade(t, s, "@section-1 && @points:2", 1, starting) })
-	t.Run("sections 2-5", func(t *testing.T) { grade(t, s, sections2to5, 11, cases) })
-	t.Run("section 6", func(t *testing.T) { grade(t, s, "@section-6", 5, pipeline) })
-	t.Run("section 7", func(t *testing.T) { grade(t, s, "@section-7 && @points:2", 1, replicated) })
+	return []caseGroup{
+		{name: "section 1", tags: "@section-1 && @points:2", scenarios: 1, cases: starting},
+		{name: "sections 2-5", tags: sections2to5, scenarios: 11, cases: cases},
+		{name: "section 6", tags: "@section-6", scenarios: 5, cases: pipeline},
+		{name: "section 7", tags: "@section-7 && @points:2", scenarios: 1, cases: replicated},
+	}
 }
 
 // grade runs the scenarios of tags for each submission and checks which fail, and what the
@@ -168,37 +191,54 @@ func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []sub
 			if len(results) != scenarios {
 				t.Fatalf("%d scenarios ran, want the %d of %s", len(results), scenarios, tags)
 			}
-			var failed []string
-			var first error
 			for _, r := range results {
 				if r.Err != nil {
-					failed = append(failed, r.Name)
-					if first == nil {
-						first = r.Err
-					}
 					t.Logf("%s failed:\n%v", r.Name, r.Err)
-					for _, h := range tc.hide {
-						if strings.Contains(r.Err.Error(), h) {
-							t.Errorf("%s: the failure shows %q", r.Name, h)
-						}
-					}
 				}
 			}
-			slices.Sort(failed)
-			want := slices.Sorted(slices.Values(tc.fail))
-			if !slices.Equal(failed, want) {
-				t.Fatalf("failed scenarios:\n  %s\nwant:\n  %s", strings.Join(failed, "\n  "), strings.Join(want, "\n  "))
+			problems := judge(tc, spec.Scenarios(results))
+			if (status != 0) != (len(tc.fail) > 0) {
+				problems = append(problems, fmt.Sprintf("godog status %d with %d failed scenario(s)", status, len(tc.fail)))
 			}
-			if (status != 0) != (len(want) > 0) {
-				t.Errorf("godog status %d with %d failed scenario(s)", status, len(want))
-			}
-			for _, w := range tc.say {
-				if first == nil || !strings.Contains(first.Error(), w) {
-					t.Errorf("the failure message does not say %q:\n%v", w, first)
-				}
+			for _, p := range problems {
+				t.Error(p)
 			}
 		})
 	}
+}
+
+// judge says what is wrong with how a submission's scenarios ended, against what tc says
+// grading it must say: one line a problem, none when all is as it should be. scenarios are
+// those of tc's scope, in the order they ran. TestSubmissions and TestSoak judge with it.
+func judge(tc submissionCase, scenarios []grading.Scenario) []string {
+	var problems, failed []string
+	first := ""
+	for _, sc := range scenarios {
+		if sc.Status == grading.Passed {
+			continue
+		}
+		failed = append(failed, sc.Name)
+		if first == "" {
+			first = sc.Output
+		}
+		for _, h := range tc.hide {
+			if strings.Contains(sc.Output, h) {
+				problems = append(problems, fmt.Sprintf("%s: the failure shows %q", sc.Name, h))
+			}
+		}
+	}
+	slices.Sort(failed)
+	want := slices.Sorted(slices.Values(tc.fail))
+	if !slices.Equal(failed, want) {
+		// What the messages say is moot when the wrong scenarios failed.
+		return append(problems, fmt.Sprintf("failed scenarios:\n  %s\nwant:\n  %s", strings.Join(failed, "\n  "), strings.Join(want, "\n  ")))
+	}
+	for _, w := range tc.say {
+		if !strings.Contains(first, w) {
+			problems = append(problems, fmt.Sprintf("the failure message does not say %q:\n%s", w, first))
+		}
+	}
+	return problems
 }
 
 // quietSuite is a suite that says nothing and whose clusters are removed when the test ends.
