@@ -17,6 +17,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/fault"
 	"github.com/kafka-lab/kafka-lab/harness/ledger"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
@@ -181,6 +182,50 @@ func Await(ctx context.Context, what string, timeout time.Duration, programs []P
 	return u
 }
 
+// Assigner is a program whose consumers' subscriptions and assignments are known;
+// *sandbox.Program is one.
+type Assigner interface {
+	// Unassigned returns the topics its consumers subscribed to when their Kafka client never
+	// gave them a partition, nil otherwise.
+	Unassigned() []string
+}
+
+// await is Await, with the blame for a wait that ran out put where it belongs: a program whose
+// consumer subscribed to topics that exist but never got a partition of them from its client
+// could not do its work, whatever it is (the harness's failure: fault, graded again); one that
+// subscribed to a topic that does not exist is told so.
+func (r *Run) await(ctx context.Context, what string, timeout time.Duration, programs []Program, cond wait.Check) error {
+	err := Await(ctx, what, timeout, programs, cond)
+	var u *Unmet
+	if !errors.As(err, &u) || errors.Is(err, wait.ErrStop) || !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	for _, p := range programs {
+		a, ok := p.(Assigner)
+		if !ok {
+			continue
+		}
+		topics := a.Unassigned()
+		if len(topics) == 0 {
+			continue
+		}
+		var missing []string
+		for _, t := range topics {
+			if ps, perr := r.Kafka.Partitions(t); perr != nil || len(ps) == 0 {
+				missing = append(missing, t)
+			}
+		}
+		if len(missing) > 0 {
+			u.Err = fmt.Errorf("%w; %s subscribed to %s, which Kafka does not have", u.Err, p.Name(), strings.Join(missing, ", "))
+			continue
+		}
+		return fault.Harness(fmt.Sprintf("have %s given partitions of %s by its Kafka client", p.Name(), strings.Join(topics, ", ")),
+			fmt.Errorf("%s subscribed to %s, which exist(s) with partitions, but its client never assigned it one, so it could not do its work (%w)\n%s",
+				p.Name(), strings.Join(topics, ", "), err, u.Tail))
+	}
+	return err
+}
+
 // Forged is a message whose timestamp is far from the clock: the lab's windows would end at
 // once or never.
 type Forged struct {
@@ -217,7 +262,7 @@ func TimeSpan(ctx context.Context, k Kafka, topic string) (first, last time.Time
 // AwaitFirstTransaction waits for the generator's first transaction and notes its timestamp:
 // the window starts there.
 func (r *Run) AwaitFirstTransaction(ctx context.Context, p Program) error {
-	return Await(ctx, "the first transaction", ProgramTimeout, []Program{p}, func(ctx context.Context) (bool, string, error) {
+	return r.await(ctx, "the first transaction", ProgramTimeout, []Program{p}, func(ctx context.Context) (bool, string, error) {
 		first, _, err := TimeSpan(ctx, r.Kafka, Transactions)
 		r.windowStart = first
 		return err == nil && !first.IsZero(), "no message in transactions yet", err
@@ -228,7 +273,7 @@ func (r *Run) AwaitFirstTransaction(ctx context.Context, p Program) error {
 // window is over once a message stamped after it arrives, time as Kafka saw it.
 func (r *Run) AwaitWindow(ctx context.Context, p Program, window time.Duration) error {
 	what := fmt.Sprintf("%d seconds of transactions", int(window.Seconds()))
-	return Await(ctx, what, window+ProgramTimeout, []Program{p}, func(ctx context.Context) (bool, string, error) {
+	return r.await(ctx, what, window+ProgramTimeout, []Program{p}, func(ctx context.Context) (bool, string, error) {
 		_, last, err := TimeSpan(ctx, r.Kafka, Transactions)
 		return err == nil && last.Sub(r.windowStart) >= window, fmt.Sprintf("transactions up to %s after the first", last.Sub(r.windowStart).Round(time.Millisecond)), err
 	})
@@ -279,7 +324,7 @@ func (r *Run) AwaitCalculator(ctx context.Context, p Program) error {
 		r.zeros = map[int32]int{}
 	}
 	var found error
-	err = Await(ctx, "a balance for every account", ProgramTimeout, []Program{p}, func(ctx context.Context) (bool, string, error) {
+	err = r.await(ctx, "a balance for every account", ProgramTimeout, []Program{p}, func(ctx context.Context) (bool, string, error) {
 		accs, err := Accounts(ctx, r.Kafka)
 		if err != nil {
 			return false, "", err
@@ -367,7 +412,7 @@ func (r *Run) AwaitBalances(ctx context.Context, expected string, extra func(int
 	lastCount, lastChange := -1, began
 	// A slow machine's calculator pauses longer between balances without having stopped.
 	quietFor := wait.Scaled(ctx, settledAfter)
-	err = Await(ctx, expected, SettleTimeout, r.programs, func(ctx context.Context) (bool, string, error) {
+	err = r.await(ctx, expected, SettleTimeout, r.programs, func(ctx context.Context) (bool, string, error) {
 		accs, err := Accounts(ctx, r.Kafka)
 		if err != nil {
 			return false, "", err
@@ -405,7 +450,7 @@ func (r *Run) AwaitBalances(ctx context.Context, expected string, extra func(int
 		}
 		return false, fmt.Sprintf("%d account(s) wrong so far; not settled: %s", len(problems), why), nil
 	})
-	if err == nil || len(problems) == 0 {
+	if err == nil || len(problems) == 0 || fault.Is(err) {
 		return err
 	}
 	u := &Unbalanced{Problems: problems}
@@ -515,7 +560,7 @@ func (r *Run) awaitNewBalances(ctx context.Context, p Program, n int64, when str
 	if err != nil {
 		return err
 	}
-	return Await(ctx, fmt.Sprintf("%d new balance(s)%s", n, when), ProgramTimeout, []Program{p}, func(ctx context.Context) (bool, string, error) {
+	return r.await(ctx, fmt.Sprintf("%d new balance(s)%s", n, when), ProgramTimeout, []Program{p}, func(ctx context.Context) (bool, string, error) {
 		now, err := total(ctx)
 		return now-start >= n, fmt.Sprintf("%d new", now-start), err
 	})

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/fault"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
@@ -20,6 +22,7 @@ type fakeKafka struct {
 	topics   map[string][]cluster.Message
 	calc     func(k *fakeKafka)
 	expelled int
+	missing  map[string]bool // topics Partitions does not know
 }
 
 func newFakeKafka(parts int) *fakeKafka {
@@ -67,7 +70,12 @@ func (k *fakeKafka) EndOffsets(_ context.Context, topic string) (map[int32]int64
 	return out, nil
 }
 
-func (k *fakeKafka) Partitions(string) ([]int32, error)                   { return k.parts, nil }
+func (k *fakeKafka) Partitions(topic string) ([]int32, error) {
+	if k.missing[topic] {
+		return nil, errors.New("kafka server: Request was for a topic or partition that does not exist on this broker")
+	}
+	return k.parts, nil
+}
 func (k *fakeKafka) GroupsBehind(context.Context, string) (string, error) { return "", nil }
 func (k *fakeKafka) ExpelMembers(context.Context) (int, error)            { k.expelled++; return 1, nil }
 func (k *fakeKafka) count(topic string, p int32) (n int) {
@@ -264,5 +272,45 @@ func TestGeneratorWindow(t *testing.T) {
 	}
 	if err := r.AwaitWindow(context.Background(), p, 2*time.Second); err != nil {
 		t.Errorf("AwaitWindow = %v; transactions 2 s after the first end a 2 s window", err)
+	}
+}
+
+// assigningProgram is a fakeProgram whose consumers subscribed to topics and never got a
+// partition of them (unassigned), as launcher.py shows it.
+type assigningProgram struct {
+	fakeProgram
+	unassigned []string
+}
+
+func (p *assigningProgram) Unassigned() []string { return p.unassigned }
+
+func TestAwaitBlamesTheClientForAProgramNeverAssigned(t *testing.T) {
+	never := func(context.Context) (bool, string, error) { return false, "no balance yet", nil }
+	for _, tc := range []struct {
+		name       string
+		unassigned []string
+		harness    bool   // the harness's failure (fault), graded again
+		say        string // what the error says
+	}{
+		{"never assigned a partition of a topic that exists", []string{Transactions}, true, "never assigned it one"},
+		{"subscribed to a topic Kafka does not have", []string{"transaction"}, false, "subscribed to transaction, which Kafka does not have"},
+		{"assigned, and still no balance", nil, false, "timed out"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newFakeKafka(10)
+			k.missing = map[string]bool{"transaction": true}
+			r, _ := newRun(k)
+			p := &assigningProgram{fakeProgram: fakeProgram{name: Calculator}, unassigned: tc.unassigned}
+			err := r.await(context.Background(), "a balance for every account", 200*time.Millisecond, []Program{p}, never)
+			if fault.Is(err) != tc.harness || err == nil || !strings.Contains(err.Error(), tc.say) {
+				t.Errorf("await = %v; want harness's failure %v, saying %q", err, tc.harness, tc.say)
+			}
+		})
+	}
+	// A program that stopped by itself is its own story, whatever its consumer got.
+	r, _ := newRun(newFakeKafka(10))
+	p := &assigningProgram{fakeProgram: fakeProgram{name: Calculator, problem: errors.New("exited with status 1")}, unassigned: []string{Transactions}}
+	if err := r.await(context.Background(), "a balance", time.Minute, []Program{p}, never); fault.Is(err) {
+		t.Errorf("await = %v: a program that exited is not the harness's failure", err)
 	}
 }

@@ -14,6 +14,7 @@ package sandbox
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,24 +38,13 @@ const (
 	tailLines   = 20
 )
 
-// launcher runs the script as `python3 script` would, after sending kafka-python's own warnings
-// to stderr (Python shows none without a logging set-up): they are how a program that cannot
-// reach Kafka is recognised, and they help the student too.
+// launcher runs the script as `python3 script` would, after what the harness needs to grade it
+// fairly: kafka-python's warnings on stderr, SIGTERM that ends the program, each consumer's
+// subscription and assignment on stderr (Assigned), and kafka-python 3.0.12's metadata race
+// closed (see launcher.py).
 //
-// It also makes SIGTERM end the program as it ends any process: in its container the program is
-// PID 1, for which the kernel ignores a signal left to its default action, so a stop would wait
-// out its grace and kill. A program that sets its own handler (to flush, say) still gets it.
-const launcher = `import logging, os, runpy, signal, sys
-signal.signal(signal.SIGTERM, lambda *_: os._exit(128 + signal.SIGTERM))
-h = logging.StreamHandler()
-h.setFormatter(logging.Formatter('%(levelname)s %(name)s: %(message)s'))
-kafka = logging.getLogger('kafka')
-kafka.addHandler(h)
-kafka.setLevel(logging.WARNING)
-sys.argv = sys.argv[1:]
-sys.path[0] = os.path.dirname(sys.argv[0])
-runpy.run_path(sys.argv[0], run_name='__main__')
-`
+//go:embed launcher.py
+var launcher string
 
 // connectionFailures is how many failed bootstrap connections make a program one that cannot
 // reach Kafka: kafka-python's backoff makes three take about two seconds.
@@ -235,3 +225,32 @@ func (p *Program) connectHint() string {
 
 // Name is the script the program runs, such as balance_calculator.py.
 func (p *Program) Name() string { return p.Script }
+
+// The lines launcher.py prints for each consumer of the program.
+const (
+	subscribedLine = "kafka-lab: subscribed to "
+	assignedLine   = "kafka-lab: partitions assigned: "
+)
+
+// Unassigned returns the topics the program's consumers subscribed to when their Kafka client
+// never gave them a partition (launcher.py says both): nil when the program subscribed to
+// nothing (it assigns partitions itself, or only produces) or got a partition at some point.
+// A wait on such a program that runs out says nothing of the program's own work.
+func (p *Program) Unassigned() []string { return unassigned(p.Stderr.String()) }
+
+func unassigned(stderr string) []string {
+	var topics []string
+	for _, line := range strings.Split(stderr, "\n") {
+		if rest, ok := strings.CutPrefix(line, subscribedLine); ok {
+			for _, t := range strings.Split(rest, ", ") {
+				if t = strings.TrimSpace(t); t != "" && !slices.Contains(topics, t) {
+					topics = append(topics, t)
+				}
+			}
+		}
+		if rest, ok := strings.CutPrefix(line, assignedLine); ok && strings.TrimSpace(rest) != "none" {
+			return nil
+		}
+	}
+	return topics
+}

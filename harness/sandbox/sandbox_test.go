@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +151,69 @@ func TestLinkedProgramIsRefused(t *testing.T) {
 	var f *sandbox.Failure
 	if !errors.As(err, &f) || !strings.Contains(err.Error(), "is a link to /dev/zero") {
 		t.Fatalf("want a failure naming the link, got %v", err)
+	}
+}
+
+// metadataRace replays kafka-python 3.0.12's race with no broker: a metadata request for no
+// topic is on its way (the consumer's bootstrap) when the consumer subscribes, and its answer
+// comes back without the topic. Unmended, the client then asks again only when its metadata is
+// 5 minutes old ("open"); the launcher has it ask at once ("closed").
+const metadataRace = `from kafka.cluster import ClusterMetadata
+from kafka.protocol.metadata import MetadataResponse
+c = ClusterMetadata(bootstrap_servers='localhost:9092')
+c.metadata_request()
+c.set_topics(['transactions'])
+B = MetadataResponse.MetadataResponseBroker
+c.update_metadata(MetadataResponse(version=8, throttle_time_ms=0, cluster_id='x', controller_id=1, topics=[],
+    brokers=[B(node_id=1, host='localhost', port=9092, rack=None, version=8)]))
+print('closed' if c.need_update else 'open')
+`
+
+// TestLauncherClosesKafkaPythonsMetadataRace: the lab's own calculator, started while the
+// broker answered slowly, had no partition for 5 minutes (issue 27); the race replayed in the
+// sandbox is open in plain python3 and closed under the launcher.
+func TestLauncherClosesKafkaPythonsMetadataRace(t *testing.T) {
+	prog := "import subprocess, sys, time\nRACE = " + strconv.Quote(metadataRace) + "\n" +
+		"plain = subprocess.run([sys.executable, '-c', RACE], capture_output=True, text=True)\n" +
+		"print('plain:', (plain.stdout or plain.stderr).strip().splitlines()[-1], flush=True)\n" +
+		"print('launched:', end=' ', flush=True)\nexec(RACE)\nsys.stdout.flush()\n" +
+		"while True:\n    time.sleep(1)\n"
+	p := start(t, prog)
+	if err := wait.Until(context.Background(), "its two lines", 60*time.Second, 50*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+		return len(p.Stdout.Lines()) >= 2, p.Tail(), p.Problem(ctx)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Stdout.Lines()[:2]; got[0] != "plain: open" || got[1] != "launched: closed" {
+		t.Errorf("the race replayed says %q, want it open in plain python3 and closed under the launcher", got)
+	}
+}
+
+// TestLauncherShowsAssignments: a consumer's subscription and the partitions its client gives
+// it are on its stderr, one line each, and Unassigned reads them.
+func TestLauncherShowsAssignments(t *testing.T) {
+	c := labtest.Cluster(t)
+	ctx := context.Background()
+	if err := c.CreateTopic(ctx, "assigned", 3, 1); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Reset(context.Background()) })
+	dir := t.TempDir()
+	prog := "from kafka import KafkaConsumer\nfor m in KafkaConsumer('assigned', bootstrap_servers='localhost:9092'):\n    print(m)\n"
+	if err := os.WriteFile(filepath.Join(dir, "prog.py"), []byte(prog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sandbox.Start(ctx, c, dir, "prog.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+	if err := wait.Until(ctx, "its assignment on stderr", 60*time.Second, 50*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+		return strings.Contains(p.Stderr.String(), "kafka-lab: partitions assigned: assigned [0, 1, 2]"), p.Tail(), p.Problem(ctx)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.Stderr.String(), "kafka-lab: subscribed to assigned") || p.Unassigned() != nil {
+		t.Errorf("stderr %q: want the subscription, and Unassigned nil once assigned (got %q)", p.Stderr.String(), p.Unassigned())
 	}
 }
