@@ -92,6 +92,8 @@ func TestSubmissions(t *testing.T) {
 func bundledGroups(img cluster.Image) []caseGroup {
 	cases := []submissionCase{
 		{dir: "reference"},
+		// The reference typed as students type it: absolute paths, ~/, a shell in front.
+		{dir: "as-typed"},
 		{dir: "wrong-partitions", fail: []string{createTopic}, say: []string{"--partitions 10", "lab section 2", "create_topic"}},
 		{dir: "wrong-topic-name", fail: []string{createTopic}, say: []string{"my-first-topic", "--topic my_first_topic"}},
 		{dir: "wrong-port", fail: []string{listTopics}, say: []string{"localhost:9094", "localhost:9092"}},
@@ -112,6 +114,8 @@ func bundledGroups(img cluster.Image) []caseGroup {
 	pipeline := []submissionCase{
 		{dir: "reference", fail: []string{exactlyOnce}, say: []string{"have no balance", "killed", "recover the position"}},
 		{dir: "exactly-once"},
+		// Only create_pipeline_topics differs from the reference: its one scenario.
+		{dir: "as-typed", tags: "@section-6 && @points:1", scenarios: 1},
 		// A consumer group with kafka-python's defaults: it never leaves its group when stopped.
 		{dir: "group-calculator", fail: []string{exactlyOnce}, say: []string{"killed", "recover the position"}},
 		// The textbook consume-transform-produce: a group, offsets sent in the transaction.
@@ -139,6 +143,8 @@ func bundledGroups(img cluster.Image) []caseGroup {
 		{dir: "reference"},
 		{dir: "kraft-start"},
 		{dir: "daemon-start"},
+		// The Kafka folder's absolute path for the script and for its properties file.
+		{dir: "as-typed"},
 		{dir: "kafka-before-zookeeper", fail: []string{started}, say: []string{"could not reach ZooKeeper", "start_zookeeper"}},
 		{dir: "wrong-start-file", fail: []string{started}, say: []string{"zookeeper.connect", "config/server.properties"}},
 		{dir: "start-other-port", fail: []string{started}, say: []string{"nothing answers on localhost:9092", "--override listeners"}},
@@ -150,6 +156,7 @@ func bundledGroups(img cluster.Image) []caseGroup {
 	replicated := []submissionCase{
 		{dir: "replication-factor-1", fail: []string{createReplicated}, say: []string{"replication factor 1", "--replication-factor 2", "lab section 7"}},
 		{dir: "reference"},
+		{dir: "as-typed"},
 		{dir: "three-local-ports"},
 		{dir: "wrong-partitions", fail: []string{createReplicated}, say: []string{"answers.yaml has no `create_replicated_topic`", "section 7"}},
 	}
@@ -292,6 +299,7 @@ func kraftOnlyStarting(img cluster.Image) []submissionCase {
 	return []submissionCase{
 		{dir: "reference-4"},
 		{dir: "reference", fail: []string{started}, say: noZooKeeper},
+		{dir: "as-typed", fail: []string{started}, say: noZooKeeper},
 		{dir: "daemon-start", fail: []string{started}, say: noZooKeeper},
 		{dir: "wrong-start-file", fail: []string{started}, say: noZooKeeper},
 		{dir: "start-other-port", fail: []string{started}, say: noZooKeeper},
