@@ -346,6 +346,9 @@ func (r *Run) SendRounds(ctx context.Context, sent map[int32][]string) error {
 // do not check out.
 type Unbalanced struct {
 	Problems []string // "account N: what is wrong"
+	// Diagnosis names the mistake behind them, read from every account (ledger.Diagnose); ""
+	// when none is named.
+	Diagnosis string
 	// Late is the limit it reached without settling (zero when it settled).
 	Late time.Duration
 	Tail string
@@ -362,6 +365,7 @@ func (r *Run) AwaitBalances(ctx context.Context, expected string, extra func(int
 		return err
 	}
 	var problems []string
+	var accounts map[int32]ledger.Account
 	settled := false
 	began := time.Now()
 	lastCount, lastChange := -1, began
@@ -372,6 +376,7 @@ func (r *Run) AwaitBalances(ctx context.Context, expected string, extra func(int
 		if err != nil {
 			return false, "", err
 		}
+		accounts = accs
 		count := 0
 		for _, a := range accs {
 			count += len(a.Balances)
@@ -408,7 +413,7 @@ func (r *Run) AwaitBalances(ctx context.Context, expected string, extra func(int
 	if err == nil || len(problems) == 0 {
 		return err
 	}
-	u := &Unbalanced{Problems: problems}
+	u := &Unbalanced{Problems: problems, Diagnosis: ledger.Diagnose(accounts, r.zeros)}
 	if len(r.programs) > 0 {
 		u.Tail = r.programs[0].Tail()
 	}

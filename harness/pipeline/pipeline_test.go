@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -204,6 +205,26 @@ func TestAwaitBalancesReportsASettledWrongCalculator(t *testing.T) {
 	var u *Unbalanced
 	if !errors.As(err, &u) || len(u.Problems) != 2 || u.Late != 0 {
 		t.Fatalf("AwaitBalances = %#v; want both accounts reported once the calculator settled", err)
+	}
+}
+
+// A calculator that sends each transaction as its balance is named so, from every account's
+// ledger.
+func TestAwaitBalancesDiagnoses(t *testing.T) {
+	k := newFakeKafka(2)
+	k.calc = func(k *fakeKafka) {
+		for _, m := range k.topics[Transactions][len(k.topics[Balances]):] {
+			k.topics[Balances] = append(k.topics[Balances], cluster.Message{Partition: m.Partition, Value: m.Value, Timestamp: time.Now()})
+		}
+	}
+	r, _ := newRun(k)
+	if err := r.SendRounds(context.Background(), map[int32][]string{0: {"5", "2"}, 1: {"7", "-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	err := r.AwaitBalances(wait.WithSlowness(context.Background(), 0.1), "balances", nil)
+	var u *Unbalanced
+	if !errors.As(err, &u) || !strings.Contains(u.Diagnosis, "each balance is its transaction's own value") {
+		t.Fatalf("AwaitBalances = %#v; want the mistake named", err)
 	}
 }
 

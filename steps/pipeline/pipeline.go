@@ -312,7 +312,11 @@ func awaitBalances(ctx context.Context, r *pipe.Run, expected string, extra func
 	if u.Late > 0 {
 		observed += fmt.Sprintf("\n  (the calculator had not caught up after %s)", u.Late.Round(time.Second))
 	}
-	return scenario.Check{Program: pipe.Calculator, Expected: expected, Observed: observed, Tail: u.Tail, Hint: balancesHint}
+	hint := balancesHint
+	if u.Diagnosis != "" {
+		hint = u.Diagnosis
+	}
+	return scenario.Check{Program: pipe.Calculator, Expected: expected, Observed: observed, Tail: u.Tail, Hint: hint}
 }
 
 func balanceHolds(ctx context.Context, t *godog.Table) error {
