@@ -78,10 +78,14 @@ func (a Account) Check(zeros int) string {
 		if got == sums[i] {
 			continue
 		}
-		if i == 0 {
-			return fmt.Sprintf("balance %d is %d, but transaction 1 is worth %d", k+1, got, sums[i])
+		which := fmt.Sprintf("balance %d", k+1)
+		if skipped > 0 { // the calculator missed the first zeros: say which transaction it is for
+			which += fmt.Sprintf(" (for transaction %d)", i+1)
 		}
-		return fmt.Sprintf("balance %d is %d, but transactions 1 to %d sum to %d", k+1, got, i+1, sums[i])
+		if i == 0 {
+			return fmt.Sprintf("%s is %d, but transaction 1 is worth %d", which, got, sums[i])
+		}
+		return fmt.Sprintf("%s is %d, but transactions 1 to %d sum to %d", which, got, i+1, sums[i])
 	}
 	return ""
 }

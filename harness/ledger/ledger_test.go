@@ -18,6 +18,7 @@ func TestCheck(t *testing.T) {
 		{"missed too many", []string{"0", "0", "4"}, []string{"4"}, 1, "transaction 2 has no balance"},
 		{"missed a real one", []string{"7", "1"}, []string{"1"}, 1, "worth 7"},
 		{"no accumulation", []string{"5", "-3"}, []string{"5", "-3"}, 0, "balance 2 is -3, but transactions 1 to 2 sum to 2"},
+		{"wrong after a missed zero", []string{"0", "5", "-3"}, []string{"5", "-3"}, 1, "balance 2 (for transaction 3) is -3, but transactions 1 to 3 sum to 2"},
 		{"first balance wrong", []string{"5", "-3"}, []string{"4", "1"}, 0, "balance 1 is 4, but transaction 1 is worth 5"},
 		{"twice per transaction", []string{"5"}, []string{"5", "5"}, 0, "no more"},
 		{"not a number", []string{"5"}, []string{"five"}, 0, "not an integer"},
