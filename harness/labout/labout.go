@@ -5,10 +5,7 @@
 // lines the JVM and the admin client mix into the output do not matter.
 package labout
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // lines returns the lines of out without their line ends, CRLF included.
 func lines(out string) []string {
@@ -72,7 +69,11 @@ func began(out string, n int) string {
 	if len(shown) == 0 {
 		return "the output was empty"
 	}
-	return "the output began with " + strconv.Quote(strings.Join(shown[:min(n, len(shown))], "\n"))
+	shown = shown[:min(n, len(shown))]
+	for i, l := range shown {
+		shown[i] = Quote(l)
+	}
+	return "the output began with " + strings.Join(shown, ", ")
 }
 
 // TopicNames returns the topic names printed by kafka-topics.sh --list, one per line. Lines that

@@ -95,7 +95,7 @@ func TestTopicsErrors(t *testing.T) {
 	}{
 		{"topic not found", fixture(t, "describe-not-found.txt"),
 			[]string{"expected a line like `Topic: <name>", "Topic 'my_firts_topic' does not exist"}},
-		{"list output", fixture(t, "list.txt"), []string{"PartitionCount", `__consumer_offsets\nmy_first_topic\nmy-second.topic`}},
+		{"list output", fixture(t, "list.txt"), []string{"PartitionCount", "began with `__consumer_offsets`, `my_first_topic`, `my-second.topic`"}},
 		{"empty", "", []string{"output was empty"}},
 		{"bad number", "Topic: t\tPartitionCount: ten\tReplicationFactor: 1\n", []string{`"PartitionCount:"`, `"ten"`}},
 		{"bad replicas", "Topic: t\tPartitionCount: 1\tReplicationFactor: 1\n\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1;2\tIsr: 1\n", []string{`"Replicas:"`, `"1;2"`}},
@@ -218,7 +218,7 @@ func TestGroupOffsetsErrors(t *testing.T) {
 		name, out string
 		want      []string
 	}{
-		{"--list output", fixture(t, "group-list.txt"), []string{header, `began with "my_group"`}},
+		{"--list output", fixture(t, "group-list.txt"), []string{header, "began with `my_group`"}},
 		{"--members output", fixture(t, "group-members-option.txt"), []string{header, "GROUP           CONSUMER-ID", "#PARTITIONS"}},
 		{"empty", "", []string{header, "output was empty"}},
 		{"only log lines", "SLF4J: No SLF4J providers were found.\n", []string{header, "SLF4J: No SLF4J providers"}},
@@ -244,6 +244,22 @@ func TestMessageValue(t *testing.T) {
 	for _, tt := range tests {
 		if got := MessageValue(tt.line); got != tt.want {
 			t.Errorf("MessageValue(%q) = %q, want %q", tt.line, got, tt.want)
+		}
+	}
+}
+
+// A tool's line is quoted once: its quotes and brackets as printed, no backslash added, so that
+// no report (Markdown above all, which escapes backslashes) shows an escape of an escape.
+func TestQuote(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{`Option "[group]" can't be used with option "[list]"`, "`Option \"[group]\" can't be used with option \"[list]\"`"},
+		{`C:\kafka\bin`, "`C:\\kafka\\bin`"},
+		{"Missing required configuration `zookeeper.connect` which has no default value.", "“Missing required configuration `zookeeper.connect` which has no default value.”"},
+		{"Topic: t\tPartitionCount: 1", "`Topic: t\tPartitionCount: 1`"},
+		{"bell\a", `"bell\a"`},
+	} {
+		if got := Quote(tc.line); got != tc.want {
+			t.Errorf("Quote(%q) = %s, want %s", tc.line, got, tc.want)
 		}
 	}
 }

@@ -44,40 +44,191 @@ type Account struct {
 
 // Check says what is wrong with an account's balances, or "" when the k-th balance is the sum
 // of the calculator's first k transactions, one balance per transaction. The calculator may
-// have started after the first skippable transactions (a consumer that reads only new
-// messages misses what came before it was ready); it may skip no more than that, and those
-// must be worth 0, so that its running sums start from 0 too.
-func (a Account) Check(skippable int) string {
-	skipped := len(a.Transactions) - len(a.Balances)
-	if skipped < 0 {
-		return fmt.Sprintf("%d balances for %d transactions: one balance per transaction, no more", len(a.Balances), len(a.Transactions))
+// have started after the first zeros transactions, worth 0, that the harness sent while it
+// waited for the calculator to run (a consumer that reads only new messages misses what came
+// before it was ready); it may skip no more than those, so that its running sums start from 0
+// too. Transactions and balances are numbered from 1, as a student counts them; the message
+// says how many of each there are, and which transactions the balances match, so that its
+// numbers add up.
+func (a Account) Check(zeros int) string {
+	tx, bad := amounts(a.Transactions)
+	if bad >= 0 {
+		return fmt.Sprintf("transaction %d is %q, not an integer", bad+1, a.Transactions[bad])
 	}
-	if skipped > skippable {
-		return fmt.Sprintf("%d balances for %d transactions: %d transaction(s) have no balance", len(a.Balances), len(a.Transactions), skipped-skippable)
+	bal, bad := amounts(a.Balances)
+	if bad >= 0 {
+		return fmt.Sprintf("balance %d is %q, not an integer written as text (b'%%d')", bad+1, a.Balances[bad])
 	}
-	var sum int64
-	for i, t := range a.Transactions {
-		v, err := ParseAmount(t)
-		if err != nil {
-			return fmt.Sprintf("transaction %d is %q, not an integer", i, t)
+	zeros = min(zeros, len(tx))
+	skipped := len(tx) - len(bal)
+	switch {
+	case skipped < 0:
+		return fmt.Sprintf("%s, %s: one balance per transaction, no more", counted(len(tx), zeros), plural(len(bal), "balance"))
+	case skipped > zeros:
+		return fmt.Sprintf("%s, %s: %s", counted(len(tx), zeros), plural(len(bal), "balance"), unmatched(tx, bal, zeros))
+	}
+	sums := runningSums(tx)
+	for i := range skipped {
+		if tx[i] != 0 {
+			return fmt.Sprintf("the first %d transaction(s) have no balance, and transaction %d is worth %d", skipped, i+1, tx[i])
 		}
-		sum += v
-		if i < skipped {
-			if v != 0 {
-				return fmt.Sprintf("the first %d transaction(s) have no balance, and transaction %d is worth %d", skipped, i, v)
-			}
+	}
+	for k, got := range bal {
+		i := skipped + k
+		if got == sums[i] {
 			continue
 		}
-		k := i - skipped
-		got, err := ParseAmount(a.Balances[k])
-		if err != nil {
-			return fmt.Sprintf("balance %d is %q, not an integer written as text (b'%%d')", k, a.Balances[k])
+		which := fmt.Sprintf("balance %d", k+1)
+		if skipped > 0 { // the calculator missed the first zeros: say which transaction it is for
+			which += fmt.Sprintf(" (for transaction %d)", i+1)
 		}
-		if got != sum {
-			return fmt.Sprintf("balance %d is %d, but the transactions up to it (offset %d) sum to %d", k, got, i, sum)
+		if i == 0 {
+			return fmt.Sprintf("%s is %d, but transaction 1 is worth %d", which, got, sums[i])
 		}
+		return fmt.Sprintf("%s is %d, but transactions 1 to %d sum to %d", which, got, i+1, sums[i])
 	}
 	return ""
+}
+
+// counted says how many transactions an account holds, and how many of the first were the
+// harness's zeros.
+func counted(n, zeros int) string {
+	switch zeros {
+	case 0:
+		return plural(n, "transaction")
+	case 1:
+		return plural(n, "transaction") + " (the first worth 0, sent by the harness before the calculator was running, which it may have missed)"
+	}
+	return fmt.Sprintf("%s (the first %d worth 0, sent by the harness before the calculator was running, which it may have missed)", plural(n, "transaction"), zeros)
+}
+
+// plural is "1 balance", "2 balances".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// named is "transaction 3", "transactions 4 and 5".
+func named(word string, ns []int) string {
+	if len(ns) == 1 {
+		return fmt.Sprintf("%s %d", word, ns[0])
+	}
+	return word + "s " + numbers(ns)
+}
+
+// unmatched says which transactions balances too few for them match, in order: each balance
+// is taken for the first running sum it equals after the previous one's, and the transactions
+// past the zeros that got none are named.
+func unmatched(tx, bal []int64, zeros int) string {
+	sums := runningSums(tx)
+	var after []int
+	covered := make([]bool, len(tx))
+	j := 0
+	for k, b := range bal {
+		for j < len(sums) && sums[j] != b {
+			j++
+		}
+		if j == len(sums) {
+			missing := len(tx) - zeros - len(bal)
+			switch len(after) {
+			case 0:
+				return fmt.Sprintf("balance 1 is %d, which is no running sum of the transactions; %s", b, atLeast(missing))
+			case 1:
+				return fmt.Sprintf("balance 1 is the running sum after transaction %d; balance 2 is %d, which is no running sum after that; %s", after[0], b, atLeast(missing))
+			}
+			return fmt.Sprintf("%s are the running sums after %s; balance %d is %d, which is no running sum after that; %s", named("balance", seq(k)), named("transaction", after), k+1, b, atLeast(missing))
+		}
+		covered[j] = true
+		after = append(after, j+1)
+		j++
+	}
+	var none []int
+	for i := zeros; i < len(tx); i++ {
+		if !covered[i] {
+			none = append(none, i+1)
+		}
+	}
+	var b strings.Builder
+	if len(after) > 0 {
+		if len(after) == 1 {
+			fmt.Fprintf(&b, "the running sum after transaction %d; ", after[0])
+		} else {
+			fmt.Fprintf(&b, "the running sums after %s; ", named("transaction", after))
+		}
+	}
+	if len(none) == 1 {
+		fmt.Fprintf(&b, "transaction %d has no balance", none[0])
+	} else {
+		fmt.Fprintf(&b, "%s have no balance", named("transaction", none))
+	}
+	return b.String()
+}
+
+// seq is 1 to n.
+func seq(n int) []int {
+	ns := make([]int, n)
+	for i := range ns {
+		ns[i] = i + 1
+	}
+	return ns
+}
+
+// atLeast says how many transactions have no balance at least, when which is not known.
+func atLeast(n int) string {
+	if n == 1 {
+		return "at least 1 transaction has no balance"
+	}
+	return fmt.Sprintf("at least %d transactions have no balance", n)
+}
+
+// numbers lists ascending numbers, runs of three or more as ranges: "4, 5", "6 to 9".
+func numbers(ns []int) string {
+	var parts []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		switch {
+		case j-i >= 2:
+			parts = append(parts, fmt.Sprintf("%d to %d", ns[i], ns[j]))
+		default:
+			for _, n := range ns[i : j+1] {
+				parts = append(parts, strconv.Itoa(n))
+			}
+		}
+		i = j + 1
+	}
+	if len(parts) > 1 {
+		return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
+	return strings.Join(parts, "")
+}
+
+// amounts parses values (ParseAmount); bad is the index of the first that is no integer, or -1.
+func amounts(values []string) (ns []int64, bad int) {
+	ns = make([]int64, len(values))
+	for i, v := range values {
+		n, err := ParseAmount(v)
+		if err != nil {
+			return nil, i
+		}
+		ns[i] = n
+	}
+	return ns, -1
+}
+
+// runningSums are the balances after each transaction, from 0.
+func runningSums(tx []int64) []int64 {
+	sums := make([]int64, len(tx))
+	var sum int64
+	for i, t := range tx {
+		sum += t
+		sums[i] = sum
+	}
+	return sums
 }
 
 // Progress is what the harness sees of a running calculator at one moment.

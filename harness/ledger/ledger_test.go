@@ -15,9 +15,11 @@ func TestCheck(t *testing.T) {
 	}{
 		{"running sums", []string{"5", "-3", "10"}, []string{"5", "2", "12"}, 0, ""},
 		{"started after two zeros", []string{"0", "0", "0", "4", "-1"}, []string{"0", "4", "3"}, 2, ""},
-		{"missed too many", []string{"0", "0", "4"}, []string{"4"}, 1, "have no balance"},
+		{"missed too many", []string{"0", "0", "4"}, []string{"4"}, 1, "transaction 2 has no balance"},
 		{"missed a real one", []string{"7", "1"}, []string{"1"}, 1, "worth 7"},
-		{"no accumulation", []string{"5", "-3"}, []string{"5", "-3"}, 0, "balance 1 is -3"},
+		{"no accumulation", []string{"5", "-3"}, []string{"5", "-3"}, 0, "balance 2 is -3, but transactions 1 to 2 sum to 2"},
+		{"wrong after a missed zero", []string{"0", "5", "-3"}, []string{"5", "-3"}, 1, "balance 2 (for transaction 3) is -3, but transactions 1 to 3 sum to 2"},
+		{"first balance wrong", []string{"5", "-3"}, []string{"4", "1"}, 0, "balance 1 is 4, but transaction 1 is worth 5"},
 		{"twice per transaction", []string{"5"}, []string{"5", "5"}, 0, "no more"},
 		{"not a number", []string{"5"}, []string{"five"}, 0, "not an integer"},
 		{"written as int() reads them", []string{"+5", " -3\n", "1_0"}, []string{"5\n", "+2", "12 "}, 0, ""},
@@ -28,6 +30,39 @@ func TestCheck(t *testing.T) {
 			got := Account{Transactions: tc.tx, Balances: tc.bal}.Check(tc.skippable)
 			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 				t.Errorf("Check = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// A calculator that sent only some balances: the message counts the transactions (the
+// harness's zeros apart), the balances, which running sums the balances are, and which
+// transactions have none, so that its numbers add up.
+func TestCheckMissingBalances(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		tx, bal []string
+		zeros   int
+		want    string
+	}{
+		{"stopped early", []string{"0", "0", "0", "4", "-1", "2", "5", "1", "3"}, []string{"4", "3"}, 3,
+			"9 transactions (the first 3 worth 0, sent by the harness before the calculator was running, which it may have missed), 2 balances: " +
+				"the running sums after transactions 4 and 5; transactions 6 to 9 have no balance"},
+		{"one zero", []string{"0", "0", "4"}, []string{"4"}, 1,
+			"3 transactions (the first worth 0, sent by the harness before the calculator was running, which it may have missed), 1 balance: " +
+				"the running sum after transaction 3; transaction 2 has no balance"},
+		{"missed one in the middle", []string{"1", "2", "3", "4"}, []string{"1", "6", "10"}, 0,
+			"4 transactions, 3 balances: the running sums after transactions 1, 3 and 4; transaction 2 has no balance"},
+		{"none at all", []string{"0", "5"}, nil, 1, "2 transactions (the first worth 0, sent by the harness before the calculator was running, which it may have missed), 0 balances: transaction 2 has no balance"},
+		{"wrong too", []string{"1", "2", "3"}, []string{"1", "7"}, 0,
+			"3 transactions, 2 balances: balance 1 is the running sum after transaction 1; balance 2 is 7, which is no running sum after that; at least 1 transaction has no balance"},
+		{"restarted from 0", []string{"0", "1", "2", "3", "4"}, []string{"1", "3", "4"}, 1,
+			"5 transactions (the first worth 0, sent by the harness before the calculator was running, which it may have missed), 3 balances: balances 1 and 2 are the running sums after transactions 2 and 3; balance 3 is 4, which is no running sum after that; at least 1 transaction has no balance"},
+		{"too many", []string{"5"}, []string{"5", "5"}, 0, "1 transaction, 2 balances: one balance per transaction, no more"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := (Account{Transactions: tc.tx, Balances: tc.bal}).Check(tc.zeros); got != tc.want {
+				t.Errorf("Check =\n%s\nwant\n%s", got, tc.want)
 			}
 		})
 	}

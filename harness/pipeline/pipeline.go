@@ -82,6 +82,7 @@ type Run struct {
 	Start func(ctx context.Context, script string) (Program, error)
 
 	programs    []Program
+	started     map[string]bool // the scripts started in the run, running or not
 	zeros       map[int32]int
 	kills       []int64
 	windowStart time.Time
@@ -95,6 +96,10 @@ func (r *Run) StartProgram(ctx context.Context, script string) (Program, error) 
 		return nil, err
 	}
 	r.programs = append(r.programs, p)
+	if r.started == nil {
+		r.started = map[string]bool{}
+	}
+	r.started[script] = true
 	return p, nil
 }
 
@@ -391,6 +396,9 @@ func (r *Run) SendRounds(ctx context.Context, sent map[int32][]string) error {
 // do not check out.
 type Unbalanced struct {
 	Problems []string // "account N: what is wrong"
+	// Diagnosis names the mistake behind them, read from every account (ledger.Diagnose); ""
+	// when none is named.
+	Diagnosis string
 	// Late is the limit it reached without settling (zero when it settled).
 	Late time.Duration
 	Tail string
@@ -407,6 +415,7 @@ func (r *Run) AwaitBalances(ctx context.Context, expected string, extra func(int
 		return err
 	}
 	var problems []string
+	var accounts map[int32]ledger.Account
 	settled := false
 	began := time.Now()
 	lastCount, lastChange := -1, began
@@ -417,6 +426,7 @@ func (r *Run) AwaitBalances(ctx context.Context, expected string, extra func(int
 		if err != nil {
 			return false, "", err
 		}
+		accounts = accs
 		count := 0
 		for _, a := range accs {
 			count += len(a.Balances)
@@ -450,10 +460,16 @@ func (r *Run) AwaitBalances(ctx context.Context, expected string, extra func(int
 		}
 		return false, fmt.Sprintf("%d account(s) wrong so far; not settled: %s", len(problems), why), nil
 	})
-	if err == nil || len(problems) == 0 || fault.Is(err) {
+	if fault.Is(err) {
 		return err
 	}
-	u := &Unbalanced{Problems: problems}
+	if err != nil && len(problems) == 0 {
+		return r.unreadable(ctx, err)
+	}
+	if err == nil {
+		return nil
+	}
+	u := &Unbalanced{Problems: problems, Diagnosis: ledger.Diagnose(accounts, r.zeros)}
 	if len(r.programs) > 0 {
 		u.Tail = r.programs[0].Tail()
 	}
@@ -461,6 +477,46 @@ func (r *Run) AwaitBalances(ctx context.Context, expected string, extra func(int
 		u.Late = limit
 	}
 	return u
+}
+
+// Unreadable is a program that crashed on a value it could not read as a number, which
+// another program of the student's wrote to transactions: the cause is the writer's.
+type Unreadable struct {
+	Value     string // as it was sent
+	Writer    string // the script that wrote it, such as transaction_generator.py
+	Partition int32
+	Offset    int64
+	Err       error // the crash, an *Unmet
+}
+
+func (u *Unreadable) Error() string {
+	return fmt.Sprintf("%s wrote %q to %s (partition %d, offset %d): %v", u.Writer, u.Value, Transactions, u.Partition, u.Offset, u.Err)
+}
+func (u *Unreadable) Unwrap() error { return u.Err }
+
+// unreadable turns a program's crash on a value it could not read (its error has an
+// UnreadableValue, as *sandbox.Failure does) into an Unreadable, when the value is in
+// transactions and the generator ran in this run, so wrote it: the harness sends integers
+// only. Any other error passes as it is.
+func (r *Run) unreadable(ctx context.Context, err error) error {
+	var crash interface{ UnreadableValue() (string, bool) }
+	if !errors.As(err, &crash) || !r.started[Generator] {
+		return err
+	}
+	v, ok := crash.UnreadableValue()
+	if !ok {
+		return err
+	}
+	msgs, rerr := r.Kafka.ReadAll(ctx, Transactions)
+	if rerr != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if m.Value == v {
+			return &Unreadable{Value: v, Writer: Generator, Partition: m.Partition, Offset: m.Offset, Err: err}
+		}
+	}
+	return err
 }
 
 // flow sends transactions to every account in the background until stopped.

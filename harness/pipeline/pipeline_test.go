@@ -49,6 +49,12 @@ func (k *fakeKafka) Send(_ context.Context, topic string, msgs ...cluster.Messag
 		if m.Timestamp.IsZero() {
 			m.Timestamp = time.Now()
 		}
+		m.Offset = 0
+		for _, o := range k.topics[topic] {
+			if o.Partition == m.Partition {
+				m.Offset++
+			}
+		}
 		k.topics[topic] = append(k.topics[topic], m)
 	}
 	return nil
@@ -215,6 +221,26 @@ func TestAwaitBalancesReportsASettledWrongCalculator(t *testing.T) {
 	}
 }
 
+// A calculator that sends each transaction as its balance is named so, from every account's
+// ledger.
+func TestAwaitBalancesDiagnoses(t *testing.T) {
+	k := newFakeKafka(2)
+	k.calc = func(k *fakeKafka) {
+		for _, m := range k.topics[Transactions][len(k.topics[Balances]):] {
+			k.topics[Balances] = append(k.topics[Balances], cluster.Message{Partition: m.Partition, Value: m.Value, Timestamp: time.Now()})
+		}
+	}
+	r, _ := newRun(k)
+	if err := r.SendRounds(context.Background(), map[int32][]string{0: {"5", "2"}, 1: {"7", "-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	err := r.AwaitBalances(wait.WithSlowness(context.Background(), 0.1), "balances", nil)
+	var u *Unbalanced
+	if !errors.As(err, &u) || !strings.Contains(u.Diagnosis, "each balance is its transaction's own value") {
+		t.Fatalf("AwaitBalances = %#v; want the mistake named", err)
+	}
+}
+
 func TestKillAndRestart(t *testing.T) {
 	k := newFakeKafka(10) // the flow sends 200 transactions a second
 	k.calc = correct
@@ -312,5 +338,61 @@ func TestAwaitBlamesTheClientForAProgramNeverAssigned(t *testing.T) {
 	p := &assigningProgram{fakeProgram: fakeProgram{name: Calculator, problem: errors.New("exited with status 1")}, unassigned: []string{Transactions}}
 	if err := r.await(context.Background(), "a balance", time.Minute, []Program{p}, never); fault.Is(err) {
 		t.Errorf("await = %v: a program that exited is not the harness's failure", err)
+	}
+}
+
+// crashedOn is a program's crash on a value it could not read, as *sandbox.Failure reports it.
+type crashedOn string
+
+func (c crashedOn) Error() string {
+	return "crashed (exit status 1): ValueError: invalid literal for int() with base 10: b'" + string(c) + "'"
+}
+func (c crashedOn) UnreadableValue() (string, bool) { return string(c), true }
+
+// A calculator that crashes on a value the generator wrote: the generator is named as its
+// writer, with the message; without a generator in the run, or for a value not in
+// transactions, the crash is reported as it is.
+func TestAwaitBalancesNamesTheWriterOfAnUnreadableValue(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		generator bool
+		value     string
+		writer    string
+	}{
+		{"the generator's", true, "3.5", Generator},
+		{"no generator ran", false, "3.5", ""},
+		{"not in transactions", true, "abc", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newFakeKafka(2)
+			r, started := newRun(k)
+			ctx := context.Background()
+			if tc.generator {
+				g, _ := r.StartProgram(ctx, Generator)
+				if err := r.StopProgram(ctx, g); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := k.Send(ctx, Transactions, cluster.Message{Partition: 1, Value: "2"}, cluster.Message{Partition: 1, Value: "3.5"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.StartProgram(ctx, Calculator); err != nil {
+				t.Fatal(err)
+			}
+			(*started)[len(*started)-1].problem = crashedOn(tc.value)
+			err := r.AwaitBalances(ctx, "balances", nil)
+			var u *Unreadable
+			switch {
+			case tc.writer == "" && errors.As(err, &u):
+				t.Errorf("AwaitBalances = %v; want the crash alone", err)
+			case tc.writer == "":
+				var un *Unmet
+				if !errors.As(err, &un) {
+					t.Errorf("AwaitBalances = %v; want the crash", err)
+				}
+			case !errors.As(err, &u) || u.Writer != tc.writer || u.Value != tc.value || u.Partition != 1 || u.Offset != 1:
+				t.Errorf("AwaitBalances = %#v; want %s named as the writer of %s at partition 1 offset 1", err, tc.writer, tc.value)
+			}
+		})
 	}
 }

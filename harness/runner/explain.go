@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/kafka-lab/kafka-lab/harness/labout"
 )
 
 // toolError finds the error a Kafka tool printed: after a log prefix and the tool's own
@@ -19,9 +21,11 @@ var advice = []struct {
 	{regexp.MustCompile(`[Rr]eplication factor: (\d+) larger than available brokers: (\d+)`), func(m []string) string {
 		return fmt.Sprintf("the cluster has %s broker(s), so --replication-factor can be at most %s (lab section 7 starts three brokers)", m[2], m[2])
 	}},
-	{regexp.MustCompile(`Topic '([^']+)' does not exist|does not host this topic-partition|UnknownTopicOrPartition`), func(m []string) string {
-		if m[1] != "" {
-			return fmt.Sprintf("there is no topic %s: create it first (lab section 2), or check the name", m[1])
+	// Kafka 3.9's kafka-topics.sh names the topic as Java prints an Optional
+	// ("Topic 'Optional[my_second_topic]' does not exist as expected"); others name it alone.
+	{regexp.MustCompile(`Topic '(?:Optional\[([^'\]]*)\]|([^']+))' does not exist|does not host this topic-partition|UnknownTopicOrPartition`), func(m []string) string {
+		if name := m[1] + m[2]; name != "" {
+			return fmt.Sprintf("there is no topic %s: create it first (lab section 2), or check the name", name)
 		}
 		return "the topic does not exist: create it first (lab section 2), or check the name"
 	}},
@@ -37,8 +41,16 @@ var advice = []struct {
 	{regexp.MustCompile(`[Nn]o key separator found`), func([]string) string {
 		return "parse.key=true makes the console producer read each line as a key, the separator and a value, and the lab's lines are values only: leave parse.key out, so that each line is one message as typed"
 	}},
-	{regexp.MustCompile(`Options? (--\S+) and (--\S+) cannot be specified together`), func(m []string) string {
-		return fmt.Sprintf("%s and %s are two spellings of one option (Kafka 4.2 renamed it, KIP-1147): use one of them for all its values", m[1], m[2])
+	// Two options a tool refuses together: two spellings of one (Kafka 4.2 and later:
+	// "Options --property and --formatter-property cannot be specified together."), or two that
+	// do not go together ("Options group and partition cannot be specified together.",
+	// 'Option "[group]" can't be used with option "[list]"').
+	{regexp.MustCompile(`Options? "?\[?-*([\w.-]+)\]?"? and "?\[?-*([\w.-]+)\]?"? cannot be specified together|Option "\[([\w.-]+)\]" can't be used with options? "\[([\w.-]+)`), func(m []string) string {
+		a, b := "--"+m[1]+m[3], "--"+m[2]+m[4]
+		if spellings(a, b) {
+			return fmt.Sprintf("%s and %s are two spellings of one option (Kafka 4.2 renamed it, KIP-1147): use one of them for all its values", a, b)
+		}
+		return fmt.Sprintf("the tool takes %s or %s, not both: leave out the one the lab's task does not ask for", a, b)
 	}},
 	{regexp.MustCompile(`(\S+) is not a recognized option`), func(m []string) string {
 		return fmt.Sprintf("%s is not an option of this tool: run it with no arguments to see its options (lab section 2)", m[1])
@@ -70,16 +82,38 @@ var advice = []struct {
 // line and, for an error students meet, the fix in the lab's words. "" when the output has no
 // error line.
 func toolHint(output string) string {
+	output = beforeUsage(output)
 	line := toolLine(output)
 	if line == "" {
 		return ""
 	}
 	for _, a := range advice {
 		if am := a.re.FindStringSubmatch(output); am != nil {
-			return fmt.Sprintf("the tool said %q: %s", line, a.say(am))
+			return fmt.Sprintf("the tool said %s: %s", labout.Quote(line), a.say(am))
 		}
 	}
-	return fmt.Sprintf("the tool said %q", line)
+	return "the tool said " + labout.Quote(line)
+}
+
+// usageHeader is the head of the options table a Kafka tool prints after the error line when it
+// refuses its options (joptsimple's, Kafka 3.9 and 4.x alike):
+//
+//	Options group and partition cannot be specified together.
+//	Option                                   Description
+//	------                                   -----------
+//	--bootstrap-server <String: server to    REQUIRED: The server(s) to connect to.
+//
+// ("Option (* = required)" when some are required). The table's descriptions say "error"
+// ("--skip-message-on-error  If there is an error when processing a message, ..."), which is
+// not what the tool said went wrong.
+var usageHeader = regexp.MustCompile(`(?m)^Option(?: \(\* = required\))?[ \t]+Description[ \t]*\r?$`)
+
+// beforeUsage is output up to a tool's usage table: what the tool said before it.
+func beforeUsage(output string) string {
+	if loc := usageHeader.FindStringIndex(output); loc != nil {
+		return output[:loc[0]]
+	}
+	return output
 }
 
 // toolLine is the error line of a tool's output ("" when it has none): the last, since a server

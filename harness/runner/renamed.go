@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/kafka-lab/kafka-lab/harness/labout"
 )
 
 // renamed maps each console tool's options that Kafka 4.2 renamed (KIP-1147) from the new
@@ -20,6 +22,16 @@ var renamed = map[string]map[string]string{
 		"--command-property": "--producer-property",
 		"--command-config":   "--producer.config",
 	},
+}
+
+// spellings reports whether a and b are two spellings of one option of a console tool.
+func spellings(a, b string) bool {
+	for _, opts := range renamed {
+		if opts[a] == b || opts[b] == a {
+			return true
+		}
+	}
+	return false
 }
 
 // The option parser's (jopt-simple's) words for an option it does not know, which it names
@@ -44,6 +56,6 @@ func renamedHint(tool, kafka, output string) string {
 	if kafka != "" {
 		this = "Kafka " + kafka
 	}
-	return fmt.Sprintf("the tool said %q: %s is how Kafka 4.2 and later spell this option (KIP-1147); %s is older and takes %s: write %s instead, which every Kafka of the lab accepts",
-		said, opt, this, old, old)
+	return fmt.Sprintf("the tool said %s: %s is how Kafka 4.2 and later spell this option (KIP-1147); %s is older and takes %s: write %s instead, which every Kafka of the lab accepts",
+		labout.Quote(said), opt, this, old, old)
 }

@@ -168,7 +168,9 @@ func (p *Program) exited(st container.State) *Failure {
 	case st.ExitCode == 0:
 		return p.failure("exited, but it should keep running until stopped", "loop forever, as the lab's programs do")
 	case last != "":
-		return p.failure(fmt.Sprintf("crashed (%s): %s%s", st, last, where), "")
+		f := p.failure(fmt.Sprintf("crashed (%s): %s%s", st, last, where), "")
+		f.unreadable, f.hasUnreadable = unreadableValue(last)
+		return f
 	}
 	return p.failure(fmt.Sprintf("stopped (%s)", st), "")
 }
@@ -192,7 +194,15 @@ type Failure struct {
 	What   string
 	Hint   string
 	Output string // the tails of its stdout and stderr
+
+	// unreadable is the value int() or float() could not read when the program crashed so.
+	unreadable    string
+	hasUnreadable bool
 }
+
+// UnreadableValue is the value the program crashed on because int() or float() could not read
+// it (a message value such as 3.5, as it was sent), so that whoever wrote it can be named.
+func (f *Failure) UnreadableValue() (string, bool) { return f.unreadable, f.hasUnreadable }
 
 func (f *Failure) Error() string { return container.Explain(f.Script, f.What, f.Hint, f.Output) }
 

@@ -304,6 +304,10 @@ const balancesHint = "keep a balance per account (msg.partition), add int(msg.va
 // awaitBalances waits for the balances to check out and says what did not.
 func awaitBalances(ctx context.Context, r *pipe.Run, expected string, extra func(int32, ledger.Account) string) error {
 	err := r.AwaitBalances(ctx, expected, extra)
+	var bad *pipe.Unreadable
+	if errors.As(err, &bad) {
+		return unreadable(expected, bad)
+	}
 	var u *pipe.Unbalanced
 	if !errors.As(err, &u) {
 		return said(err)
@@ -312,7 +316,24 @@ func awaitBalances(ctx context.Context, r *pipe.Run, expected string, extra func
 	if u.Late > 0 {
 		observed += fmt.Sprintf("\n  (the calculator had not caught up after %s)", u.Late.Round(time.Second))
 	}
-	return scenario.Check{Program: pipe.Calculator, Expected: expected, Observed: observed, Tail: u.Tail, Hint: balancesHint}
+	hint := balancesHint
+	if u.Diagnosis != "" {
+		hint = u.Diagnosis
+	}
+	return scenario.Check{Program: pipe.Calculator, Expected: expected, Observed: observed, Tail: u.Tail, Hint: hint}
+}
+
+// unreadable says that the calculator crashed on a value the generator wrote, and blames the
+// generator: the lab's values are integers written as text, which int(msg.value) reads.
+func unreadable(expected string, bad *pipe.Unreadable) error {
+	ck, ok := scenario.Failed(expected, bad.Err).(scenario.Check)
+	if !ok {
+		ck = scenario.Check{Expected: expected, Observed: bad.Err.Error()}
+	}
+	ck.Program = bad.Writer
+	ck.Hint = fmt.Sprintf("%s sent %q to %s (partition %d, offset %d), and the calculator cannot read it as an integer: send integers written as text, value=b'%%d' %% n",
+		bad.Writer, bad.Value, pipe.Transactions, bad.Partition, bad.Offset)
+	return ck
 }
 
 func balanceHolds(ctx context.Context, t *godog.Table) error {

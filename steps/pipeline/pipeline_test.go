@@ -9,6 +9,7 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/ledger"
 	pipe "github.com/kafka-lab/kafka-lab/harness/pipeline"
+	"github.com/kafka-lab/kafka-lab/harness/sandbox"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
 	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
@@ -77,5 +78,18 @@ func TestSaid(t *testing.T) {
 	var c scenario.Check
 	if errors.As(said(&pipe.Unmet{Program: pipe.Calculator, What: "x", Err: errors.New("y")}), &c) && c.Program != pipe.Calculator {
 		t.Errorf("the check names %q; want the program waited on", c.Program)
+	}
+}
+
+// A calculator that crashed on a value the generator wrote: the hint is the generator's, and
+// names the value and where it is.
+func TestUnreadableBlamesTheWriter(t *testing.T) {
+	crash := &sandbox.Failure{Script: pipe.Calculator, What: "crashed (exit status 1): ValueError: invalid literal for int() with base 10: b'3.5' (balance_calculator.py line 9)"}
+	err := unreadable("balances", &pipe.Unreadable{Value: "3.5", Writer: pipe.Generator, Partition: 2, Offset: 0, Err: &pipe.Unmet{Err: crash}})
+	msg := err.Error()
+	for _, w := range []string{"observed: balance_calculator.py crashed", "ValueError", `hint (lab section 6, transaction_generator.py): transaction_generator.py sent "3.5" to transactions (partition 2, offset 0)`, "value=b'%d' % n"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("the message does not say %q:\n%s", w, msg)
+		}
 	}
 }
