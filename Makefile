@@ -125,11 +125,13 @@ test: image dist vet
 bench: image dist
 	$(GO) run ./cmd/bench -dist '$(DIST)'
 
-# Verdicts that depend on the submission alone: the bundled submissions graded ROUNDS times as
-# one class (grade -batch, 2 workers) beside a busy loop on every core; it lists every verdict
-# that differed between rounds, with both messages, every harness error and every verdict the
-# judge of TestSubmissions refuses (SOAK_OUT/soak.txt). Long, so not in `make test`. TAGS and
-# ONLY (submission folders, comma-separated) narrow it; LOCAL=1 grades on local processes.
+# Verdicts that depend on the submission alone: the bundled submissions graded ROUNDS times in
+# batches (grade -batch, 2 workers, a class per part of TestSubmissions' table, on that part's
+# scenarios) beside a busy loop on every core; it lists every verdict that differed between
+# rounds, with both messages, every harness error and every verdict the judge of
+# TestSubmissions refuses (SOAK_OUT/soak.txt). Long, so not in `make test`. TAGS grades every
+# submission on those scenarios instead; ONLY (submission folders, comma-separated) narrows it;
+# LOCAL=1 grades on local processes.
 ROUNDS ?= 3
 SOAK_OUT ?= $(HOME)/.cache/kafka-lab/soak
 soak: image $(if $(LOCAL),dist)

@@ -24,7 +24,7 @@ import (
 // does not run: it is long, and not part of `make test`.
 var (
 	soakRounds = flag.Int("soak.rounds", 0, "TestSoak: how many times to grade the bundled submissions (0: skip)")
-	soakTags   = flag.String("soak.tags", "~@kafka-only", "TestSoak: the scenarios each grading runs (a godog tag filter)")
+	soakTags   = flag.String("soak.tags", "", "TestSoak: the scenarios each grading runs (a godog tag filter); by default each part of the judge's table is graded on its own scenarios, as TestSubmissions does")
 	soakOnly   = flag.String("soak.only", "", "TestSoak: grade only these submissions (comma-separated folder names)")
 	soakBusy   = flag.Int("soak.busy", runtime.NumCPU(), "TestSoak: busy loops beside the batch, the load")
 	soakOut    = flag.String("soak.out", "", "TestSoak: where the rounds' reports go (default: a temporary folder)")
@@ -51,14 +51,36 @@ func TestSoak(t *testing.T) {
 	if out == "" {
 		out = t.TempDir()
 	}
-	class := filepath.Join(out, "class")
-	if err := os.RemoveAll(class); err != nil {
-		t.Fatal(err)
+	// A class per part of the judge's table, graded on that part's scenarios (as TestSubmissions
+	// grades them), or one class of every submission on the soak's tags.
+	type class struct {
+		name, tags string
+		cases      map[string]*soakCase
 	}
-	cases := soakCases(t, bundledGroups(img), *soakTags, *soakOnly)
-	for student, sc := range cases {
-		if err := os.CopyFS(filepath.Join(class, student), os.DirFS(sc.path)); err != nil {
-			t.Fatal(err)
+	var classes []class
+	groups := bundledGroups(img)
+	if *soakTags != "" {
+		classes = append(classes, class{"all", *soakTags, soakCases(t, groups, *soakTags, *soakOnly)})
+	} else {
+		for _, g := range groups {
+			if cases := soakCases(t, []caseGroup{g}, g.tags, *soakOnly); len(cases) > 0 {
+				classes = append(classes, class{strings.ReplaceAll(g.name, " ", "-"), g.tags, cases})
+			}
+		}
+	}
+	if len(classes) == 0 {
+		t.Fatalf("no bundled submission is named %q", *soakOnly)
+	}
+	cases := map[string]*soakCase{} // by class/student
+	for _, cl := range classes {
+		for student, sc := range cl.cases {
+			cases[cl.name+"/"+student] = sc
+			if err := os.RemoveAll(filepath.Join(out, "class", cl.name, student)); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.CopyFS(filepath.Join(out, "class", cl.name, student), os.DirFS(sc.path)); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	bin := buildGrade(t)
@@ -67,22 +89,24 @@ func TestSoak(t *testing.T) {
 
 	var rounds []map[string]grading.Record
 	for r := 1; r <= *soakRounds; r++ {
-		dir := filepath.Join(out, fmt.Sprintf("round-%d", r))
-		if err := os.RemoveAll(dir); err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		cmd := exec.Command(bin, "-batch", "-workers", "2", "-timeout", "15m", "-tags", *soakTags, "-out", dir, class)
-		cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
-		log, err := cmd.CombinedOutput()
-		t.Logf("round %d: %d submissions in %s (exit: %v)", r, len(cases), time.Since(start).Round(time.Second), err)
 		records := map[string]grading.Record{}
-		for student := range cases {
-			rec, ok := grading.ReadRecord(filepath.Join(dir, student))
-			if !ok {
-				rec = grading.Record{Student: student, Status: grading.Error, Error: "no record written:\n" + string(log)}
+		for _, cl := range classes {
+			dir := filepath.Join(out, fmt.Sprintf("round-%d", r), cl.name)
+			if err := os.RemoveAll(dir); err != nil {
+				t.Fatal(err)
 			}
-			records[student] = rec
+			start := time.Now()
+			cmd := exec.Command(bin, "-batch", "-workers", "2", "-timeout", "15m", "-tags", cl.tags, "-out", dir, filepath.Join(out, "class", cl.name))
+			cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
+			log, err := cmd.CombinedOutput()
+			t.Logf("round %d, %s: %d submissions in %s (exit: %v)", r, cl.name, len(cl.cases), time.Since(start).Round(time.Second), err)
+			for student := range cl.cases {
+				rec, ok := grading.ReadRecord(filepath.Join(dir, student))
+				if !ok {
+					rec = grading.Record{Student: student, Status: grading.Error, Error: "no record written:\n" + string(log)}
+				}
+				records[cl.name+"/"+student] = rec
+			}
 		}
 		rounds = append(rounds, records)
 	}
@@ -182,9 +206,6 @@ func soakCases(t *testing.T, groups []caseGroup, tags, only string) map[string]*
 			}
 			c.judged = append(c.judged, scopedCase{tc: judged, scope: sc})
 		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no bundled submission is named %q", only)
 	}
 	return out
 }
@@ -299,4 +320,32 @@ func busyLoops(t *testing.T, n int) func() {
 	t.Cleanup(stop)
 	t.Logf("%s busy loop(s) beside the batch", strconv.Itoa(n))
 	return stop
+}
+
+// TestSoakReport: the report names a verdict that changed between rounds with both messages,
+// a harness error, and a verdict the judge refuses; rounds that agree with the judge give none.
+func TestSoakReport(t *testing.T) {
+	sc := func(name string, st grading.Status, out string) grading.Scenario {
+		return grading.Scenario{Name: name, Status: st, Output: out}
+	}
+	judged := map[string]*soakCase{"sections/alice": {judged: []scopedCase{{
+		tc:    submissionCase{dir: "alice", fail: []string{createTopic}, say: []string{"--partitions 10"}},
+		scope: map[string]bool{createTopic: true, listTopics: true},
+	}}}}
+	round := func(list grading.Status, msg string) map[string]grading.Record {
+		return map[string]grading.Record{"sections/alice": {Student: "alice", Status: grading.Graded, Scenarios: []grading.Scenario{
+			sc(createTopic, grading.Failed, "use --partitions 10"), sc(listTopics, list, msg)}}}
+	}
+	if r := soakReport(judged, []map[string]grading.Record{round(grading.Passed, ""), round(grading.Passed, "")}); r.problems != 0 {
+		t.Errorf("rounds that agree: %d problem(s):\n%s", r.problems, r)
+	}
+	r := soakReport(judged, []map[string]grading.Record{round(grading.Passed, ""), round(grading.Failed, "timed out waiting for the topics")})
+	if r.problems != 2 || !strings.Contains(r.String(), "differed between rounds") || !strings.Contains(r.String(), "timed out waiting for the topics") ||
+		!strings.Contains(r.String(), "round 1: passed") || !strings.Contains(r.String(), "failed scenarios") {
+		t.Errorf("a verdict that changed (and that the judge refuses in round 2): want 2 problems, got %d:\n%s", r.problems, r)
+	}
+	errRound := map[string]grading.Record{"sections/alice": {Student: "alice", Status: grading.Error, Error: "the harness failed"}}
+	if r := soakReport(judged, []map[string]grading.Record{round(grading.Passed, ""), errRound}); !strings.Contains(r.String(), "round 2: error: the harness failed") {
+		t.Errorf("a harness error is not reported:\n%s", r)
+	}
 }
