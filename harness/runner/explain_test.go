@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -153,6 +155,23 @@ func TestMissingTopicHint(t *testing.T) {
 		got := toolHint(out)
 		if !strings.Contains(got, ": there is no topic my_second_topic: create it first") {
 			t.Errorf("toolHint(%.70q) = %q, want it to say there is no topic my_second_topic", out, got)
+		}
+	}
+}
+
+// TestToolHintOnCapturedOutput: the hints of two refused option pairs, from what Kafka 3.9.1's
+// tools really print (testdata, captured from the image): the error line, then the usage.
+func TestToolHintOnCapturedOutput(t *testing.T) {
+	for file, want := range map[string]string{
+		"console-consumer-group-and-partition-3.9.1.txt": "the tool said `Options group and partition cannot be specified together.`",
+		"consumer-groups-group-and-list-3.9.1.txt":       "the tool said `Option \"[group]\" can't be used with option \"[list]\"`",
+	} {
+		out, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := toolHint(string(out)); !strings.Contains(got, want) || strings.Contains(got, `\"`) || strings.Contains(got, "Description") {
+			t.Errorf("%s: toolHint = %q, want it to say %q, once", file, got, want)
 		}
 	}
 }
