@@ -25,8 +25,9 @@ const VisibleTimeout = 30 * time.Second
 // of a topic created a moment ago has none for a few milliseconds). A client acts on its first
 // answers: a consumer assigns itself the partitions it lists, a producer picks leaders, and a
 // client that saw nothing asks again only when its metadata is 5 minutes old. Groups need no
-// wait here: Reset deletes them and waits until they are gone, and a group the scenario's own
-// clients join is the scenario's.
+// wait here: Reset deletes every group (a delete answers once the group is gone, and a group
+// that still has a member renews the cluster), and a group the scenario's own clients join is
+// the scenario's.
 //
 // With brokers down (lab section 7's experiment) a partition may rightly have no leader: only
 // the brokers' lists and the topics are compared then. An Own cluster has no Kafka of the
