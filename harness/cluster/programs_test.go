@@ -86,3 +86,20 @@ func TestProgramImageInStep(t *testing.T) {
 		}
 	}
 }
+
+// TestClientVersionsDocumented: what a student and a grader read names the pinned clients.
+func TestClientVersionsDocumented(t *testing.T) {
+	for _, doc := range []string{"../../README.md", "../../classroom/README.md", "../../features/06_pipeline.feature"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Documents wrap lines anywhere: compare with single spaces.
+		text := strings.Join(strings.Fields(strings.ReplaceAll(string(b), "*", "")), " ")
+		for _, want := range []string{"kafka-python " + cluster.KafkaPythonVersion, "confluent-kafka " + cluster.ConfluentKafkaVersion} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s does not name %s", doc, want)
+			}
+		}
+	}
+}
