@@ -8,7 +8,7 @@ ARG KAFKA_PYTHON_VERSION
 ARG CONFLUENT_KAFKA_VERSION
 ARG INPUTS_HASH
 COPY python/ /usr/lib/python3/dist-packages/
-RUN python3 -c 'import confluent_kafka, kafka, sys; sys.exit(kafka.__version__ != "'"${KAFKA_PYTHON_VERSION}"'" or confluent_kafka.version()[0] != "'"${CONFLUENT_KAFKA_VERSION}"'")'
+RUN python3 -c 'import confluent_kafka, kafka, sys; from importlib.metadata import version as v; sys.exit(v("kafka-python") != "'"${KAFKA_PYTHON_VERSION}"'" or v("confluent-kafka") != "'"${CONFLUENT_KAFKA_VERSION}"'")'
 LABEL org.kafka-lab.kafka-python-version="${KAFKA_PYTHON_VERSION}" \
       org.kafka-lab.confluent-kafka-version="${CONFLUENT_KAFKA_VERSION}" \
       org.kafka-lab.program-inputs="${INPUTS_HASH}"
