@@ -120,6 +120,10 @@ func bundledGroups(img cluster.Image) []caseGroup {
 		{dir: "group-calculator", fail: []string{exactlyOnce}, say: []string{"killed", "recover the position"}},
 		// The textbook consume-transform-produce: a group, offsets sent in the transaction.
 		{dir: "eos-textbook"},
+		// The other common client, confluent-kafka: a generator, a group calculator (it fails
+		// the optional scenario as group-calculator does) and the textbook exactly-once one.
+		{dir: "confluent-kafka", fail: []string{exactlyOnce}, say: []string{"killed", "recover the position"}},
+		{dir: "confluent-exactly-once"},
 		// A group that reads from the earliest offset.
 		{dir: "group-earliest", tags: calc, scenarios: 2},
 		// Keyed transactions and randint; a calculator that assigns itself the partitions, with

@@ -6,13 +6,14 @@ Feature: A data pipeline in Python: transactions and balances
   balance_calculator.py reads transactions and sends each account's current balance to the same
   partition of balance.
 
-  The programs run as written, with python3 and the kafka-python the Kafka image ships, each in a
-  sandbox next to a fresh broker at localhost:9092: nothing a program leaves in Kafka (topics,
-  consumer groups and their members, transactions) reaches the next scenario. A calculator counts
-  as running once it has sent a balance for every account: until then the harness sends
-  transactions worth 0 to the accounts that have no balance yet, so no running sum depends on
-  when the calculator started. It may read transactions in a consumer group or not, from the
-  earliest offset or only new ones.
+  The programs run as written, with python3 and the two Kafka clients the Kafka image ships
+  (kafka-python 3.0.12, import kafka; confluent-kafka 2.16.2, import confluent_kafka; no other
+  module), each in a sandbox next to a fresh broker at localhost:9092: nothing a program leaves
+  in Kafka (topics, consumer groups and their members, transactions) reaches the next scenario. A
+  calculator counts as running once it has sent a balance for every account: until then the
+  harness sends transactions worth 0 to the accounts that have no balance yet, so no running sum
+  depends on when the calculator started. It may read transactions in a consumer group or not,
+  from the earliest offset or only new ones.
 
   A message of either topic is an integer written as text, read as Python's int(msg.value)
   reads it: b'%d' % n writes one, and "+5" or "5\n" is the same 5.

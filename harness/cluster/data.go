@@ -535,8 +535,9 @@ func (c *Cluster) LiveBrokers() ([]int32, error) {
 // ExpelMembers removes every member of every consumer group at once, as the group coordinator
 // removes a member whose session timed out, and returns how many it removed. It is for members
 // known to be dead: a consumer killed with SIGKILL cannot leave its group, and until its session
-// times out (kafka-python: 45 s) the group's next member waits in a rebalance behind it. Members
-// of consumer-protocol groups (KIP-848), which kafka-python cannot join, are left alone.
+// times out (kafka-python and confluent-kafka: 45 s) the group's next member waits in a rebalance
+// behind it. Members of consumer-protocol groups (KIP-848), which kafka-python cannot join and
+// confluent-kafka joins only when told to (group.protocol=consumer), are left alone.
 func (c *Cluster) ExpelMembers(ctx context.Context) (int, error) {
 	groups, err := c.Groups(ctx)
 	if err != nil {
@@ -544,8 +545,8 @@ func (c *Cluster) ExpelMembers(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, g := range groups {
-		// LeaveGroup is the classic protocol's; kafka-python, whose programs this is for,
-		// speaks no other.
+		// LeaveGroup is the classic protocol's: kafka-python speaks no other, and it is
+		// confluent-kafka's default.
 		if len(g.Members) == 0 || g.Protocol != ClassicProtocol {
 			continue
 		}

@@ -55,27 +55,50 @@ func TestProgramImageOfAnImageMadeByHand(t *testing.T) {
 	}
 }
 
-// TestProgramImageInStep: the program image's name carries the kafka-python version that
-// programs.sh builds and dist.sh puts in the Kafka image, so both images give a program the
-// same kafka-python.
+// TestProgramImageInStep: the scripts that install the Python clients (dist.sh for the
+// distribution and the Kafka image, build.sh, programs.sh for the program image) pin the
+// versions the harness names (KafkaPythonVersion, ConfluentKafkaVersion), and the program
+// image's name carries them, so every image gives a program the same clients.
 func TestProgramImageInStep(t *testing.T) {
-	version := regexp.MustCompile(`(?m)^KAFKA_PYTHON_VERSION=\$\{KAFKA_PYTHON_VERSION:-([0-9.]+)\}$`)
-	image := regexp.MustCompile(`(?m)^IMAGE=\$\{IMAGE:-(kafka-lab/python:kafka-python-)\$KAFKA_PYTHON_VERSION\}$`)
+	pins := []struct{ variable, want string }{
+		{"KAFKA_PYTHON_VERSION", cluster.KafkaPythonVersion},
+		{"CONFLUENT_KAFKA_VERSION", cluster.ConfluentKafkaVersion},
+	}
 	for _, script := range []string{"dist.sh", "build.sh", "programs.sh"} {
 		b, err := os.ReadFile("../image/" + script)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := version.FindSubmatch(b)
-		if m == nil {
-			t.Fatalf("%s: no default KAFKA_PYTHON_VERSION", script)
-		}
-		if want := "kafka-python-" + string(m[1]); !strings.HasSuffix(cluster.DefaultProgramImage, ":"+want) {
-			t.Errorf("DefaultProgramImage = %s, but %s pins kafka-python %s", cluster.DefaultProgramImage, script, m[1])
+		for _, pin := range pins {
+			re := regexp.MustCompile(`(?m)^` + pin.variable + `=\$\{` + pin.variable + `:-([0-9.]+)\}$`)
+			m := re.FindSubmatch(b)
+			if m == nil {
+				t.Errorf("%s: no default %s", script, pin.variable)
+			} else if string(m[1]) != pin.want {
+				t.Errorf("%s pins %s=%s, the harness says %s", script, pin.variable, m[1], pin.want)
+			}
 		}
 		if script == "programs.sh" {
-			if m := image.FindSubmatch(b); m == nil || !strings.HasPrefix(cluster.DefaultProgramImage, string(m[1])) {
+			image := regexp.MustCompile(`(?m)^IMAGE=\$\{IMAGE:-kafka-lab/python:kafka-python-\$KAFKA_PYTHON_VERSION-confluent-kafka-\$CONFLUENT_KAFKA_VERSION\}$`)
+			if !image.Match(b) || cluster.DefaultProgramImage != "kafka-lab/python:kafka-python-"+cluster.KafkaPythonVersion+"-confluent-kafka-"+cluster.ConfluentKafkaVersion {
 				t.Errorf("programs.sh does not build %s by default", cluster.DefaultProgramImage)
+			}
+		}
+	}
+}
+
+// TestClientVersionsDocumented: what a student and a grader read names the pinned clients.
+func TestClientVersionsDocumented(t *testing.T) {
+	for _, doc := range []string{"../../README.md", "../../classroom/README.md", "../../features/06_pipeline.feature"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Documents wrap lines anywhere: compare with single spaces.
+		text := strings.Join(strings.Fields(strings.ReplaceAll(string(b), "*", "")), " ")
+		for _, want := range []string{"kafka-python " + cluster.KafkaPythonVersion, "confluent-kafka " + cluster.ConfluentKafkaVersion} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s does not name %s", doc, want)
 			}
 		}
 	}

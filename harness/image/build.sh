@@ -5,8 +5,8 @@
 #   harness/image/build.sh --hash                    prints the inputs' hash, builds nothing
 #
 # Inputs: a Debian root file system (mmdebstrap, from the mirror this machine's apt already uses),
-# Kafka's jars from Maven (pom.xml), kafka-python's wheel, and this folder's scripts and
-# configuration. The image is labelled with a hash of all of them and rebuilt only when it changes.
+# Kafka's jars from Maven (pom.xml), the wheels of kafka-python and confluent-kafka, and this
+# folder's scripts and configuration. The image is labelled with a hash of all of them and rebuilt only when it changes.
 # It is built from this folder's Dockerfile, as on any Docker engine, but from a base that has
 # the runtime packages already and with the distribution assembled here (dist/ in the context).
 set -euo pipefail
@@ -14,6 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
 KAFKA_PYTHON_VERSION=${KAFKA_PYTHON_VERSION:-3.0.12}
+CONFLUENT_KAFKA_VERSION=${CONFLUENT_KAFKA_VERSION:-2.16.2}
 IMAGE=${IMAGE:-kafka-lab/kafka:$KAFKA_VERSION}
 CACHE_DIR=${KAFKA_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kafka-lab}
 major=${KAFKA_VERSION%%.*}
@@ -34,7 +35,7 @@ recipe_files() {
 }
 inputs_hash() {
   {
-    printf '%s\n' "$KAFKA_VERSION" "$KAFKA_PYTHON_VERSION" "$BASE_PACKAGES" "$(debian_suite)"
+    printf '%s\n' "$KAFKA_VERSION" "$KAFKA_PYTHON_VERSION" "$CONFLUENT_KAFKA_VERSION" "$BASE_PACKAGES" "$(debian_suite)"
     (cd "$here" && recipe_files | xargs -0 sha256sum)
   } | sha256sum | cut -c1-16
 }
@@ -82,12 +83,17 @@ rm -rf "$ctx"
 mkdir -p "$ctx"
 (cd "$here" && recipe_files | xargs -0 cp --parents -t "$ctx")
 mkdir -p "$ctx/ca"
-KAFKA_VERSION=$KAFKA_VERSION KAFKA_PYTHON_VERSION=$KAFKA_PYTHON_VERSION "$here/dist.sh" "$ctx/dist"
+# confluent-kafka's wheel is for one Python version: the base's python3, not this machine's.
+python_version=$(docker run --rm "$BASE" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
+  || die "the base $BASE has no python3 that runs"
+KAFKA_VERSION=$KAFKA_VERSION KAFKA_PYTHON_VERSION=$KAFKA_PYTHON_VERSION CONFLUENT_KAFKA_VERSION=$CONFLUENT_KAFKA_VERSION \
+  PYTHON_VERSION=$python_version "$here/dist.sh" "$ctx/dist"
 
 say "building $IMAGE (inputs $hash)"
 # The classic builder uses the local base as it is; BuildKit would try to resolve it in a registry.
 if ! out=$(DOCKER_BUILDKIT=0 docker build --build-arg BASE="$BASE" --build-arg KAFKA_VERSION="$KAFKA_VERSION" \
-    --build-arg KAFKA_PYTHON_VERSION="$KAFKA_PYTHON_VERSION" --build-arg INPUTS_HASH="$hash" -t "$IMAGE" "$ctx" 2>&1); then
+    --build-arg KAFKA_PYTHON_VERSION="$KAFKA_PYTHON_VERSION" \
+    --build-arg CONFLUENT_KAFKA_VERSION="$CONFLUENT_KAFKA_VERSION" --build-arg INPUTS_HASH="$hash" -t "$IMAGE" "$ctx" 2>&1); then
   printf '%s\n' "$out" >&2
   die "docker build of $IMAGE failed"
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assembles kafka-lab's Kafka distribution in a folder, from Maven (Kafka's jars), PyPI
-# (kafka-python) and this folder's scripts and configuration:
+# (the two Python clients) and this folder's scripts and configuration:
 #
 #   KAFKA_VERSION=3.9.1 harness/image/dist.sh DIR
 #
@@ -8,7 +8,13 @@
 #   DIR/bin      the lab's scripts               -> /opt/kafka/bin
 #   DIR/config   Kafka's configuration           -> /opt/kafka/config
 #   DIR/etc      the entry point and its files   -> /etc/kafka/docker
-#   DIR/python   kafka-python                    -> python3's dist-packages
+#   DIR/python   kafka-python, confluent-kafka    -> python3's dist-packages
+#
+# The students' programs may use either Python client: kafka-python (pure Python) or
+# confluent-kafka, whose wheel bundles librdkafka and so is built for one Python version and
+# platform. Its wheel is the one for PYTHON_VERSION (major.minor, e.g. 3.11): by default that of
+# the python3 that runs the programs, the first on the image's PATH (as container.NewLocal finds
+# it); build.sh and programs.sh pass the image's.
 #
 # build.sh makes the image from it; graders without Docker run it as local processes
 # (container.NewLocal). Needs Maven, Java and pip; nothing else.
@@ -17,6 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
 KAFKA_PYTHON_VERSION=${KAFKA_PYTHON_VERSION:-3.0.12}
+CONFLUENT_KAFKA_VERSION=${CONFLUENT_KAFKA_VERSION:-2.16.2}
 major=${KAFKA_VERSION%%.*}
 out=${1:?usage: dist.sh DIR}
 
@@ -79,10 +86,25 @@ else
   cp "$out/config/kraft/server.properties" "$out/config/log4j.properties" "$out/config/tools-log4j.properties" "$out/etc/"
 fi
 
-say "fetching kafka-python $KAFKA_PYTHON_VERSION"
-pip download --quiet --no-deps --only-binary=:all: -d "$out/wheel" "kafka-python==$KAFKA_PYTHON_VERSION" >&2 \
-  || die "pip could not download kafka-python==$KAFKA_PYTHON_VERSION"
-python3 -m zipfile -e "$out"/wheel/*.whl "$out/python/"
+# The python3 of the programs: the first on the image's PATH (container's imagePath).
+python=$(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin command -v python3) || python=python3
+own_python=
+if [[ -z ${PYTHON_VERSION:-} ]]; then
+  PYTHON_VERSION=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || die "$python does not run"
+  own_python=$python
+fi
+say "fetching kafka-python $KAFKA_PYTHON_VERSION and confluent-kafka $CONFLUENT_KAFKA_VERSION for Python $PYTHON_VERSION"
+pip download --quiet --no-deps --only-binary=:all: --python-version "$PYTHON_VERSION" -d "$out/wheel" \
+  "kafka-python==$KAFKA_PYTHON_VERSION" "confluent-kafka==$CONFLUENT_KAFKA_VERSION" >&2 \
+  || die "pip could not download kafka-python==$KAFKA_PYTHON_VERSION and confluent-kafka==$CONFLUENT_KAFKA_VERSION for Python $PYTHON_VERSION"
+for wheel in "$out"/wheel/*.whl; do
+  python3 -m zipfile -e "$wheel" "$out/python/"
+done
 rm -rf "$out/wheel"
+# Both clients load in the python3 that runs the programs here (the image checks its own).
+if [[ -n $own_python ]]; then
+  PYTHONPATH=$out/python "$own_python" -c 'import kafka, confluent_kafka' \
+    || die "$own_python cannot import kafka-python and confluent-kafka from $out/python"
+fi
 printf '%s\n' "$KAFKA_VERSION" >"$out/KAFKA_VERSION"
 say "Kafka $KAFKA_VERSION in $out"

@@ -235,17 +235,19 @@ func (info Info) WriteInstructions(w io.Writer) error {
 			quoted = append(quoted, "'"+br.HostAddr+"'")
 		}
 		python := fmt.Sprintf("bootstrap_servers=[%s]", strings.Join(quoted, ", "))
+		confluent := fmt.Sprintf("'bootstrap.servers': '%s'", strings.Join(addrs, ","))
 		tools := "--bootstrap-server " + info.Bootstrap
-		width := max(len(python), len(tools)) + 3
+		width := max(len(python), len(confluent), len(tools)) + 3
 		fmt.Fprintf(&b, "Your programs, on this machine: brokers %s are at %s.\n", brokerIDs(info.Brokers), andList(addrs))
 		fmt.Fprintf(&b, "Give a client all of them, so that it survives any one being down:\n\n")
 		fmt.Fprintf(&b, "  %-*s(kafka-python)\n", width, python)
+		fmt.Fprintf(&b, "  %-*s(confluent-kafka)\n", width, confluent)
 		fmt.Fprintf(&b, "  %-*s(bin/*.sh of a Kafka of your own)\n\n", width, tools)
 	} else {
 		fmt.Fprintf(&b, "Your programs, on this machine: Kafka is at %s, as in the lab. With python3 and\n", first.HostAddr)
-		fmt.Fprintf(&b, "kafka-python (pip install kafka-python), in your folder:\n\n")
+		fmt.Fprintf(&b, "kafka-python or confluent-kafka (pip install kafka-python confluent-kafka), in your folder:\n\n")
 		fmt.Fprintf(&b, "  python3 transaction_generator.py\n  python3 balance_calculator.py\n\n")
-		fmt.Fprintf(&b, "(bootstrap_servers='%s'). A Kafka of your own works too: bin/kafka-topics.sh --bootstrap-server %s ...\n\n", first.HostAddr, first.HostAddr)
+		fmt.Fprintf(&b, "(bootstrap_servers='%s'; confluent-kafka: 'bootstrap.servers': '%s'). A Kafka of your own works too: bin/kafka-topics.sh --bootstrap-server %s ...\n\n", first.HostAddr, first.HostAddr, first.HostAddr)
 	}
 	fmt.Fprintf(&b, "The lab's tools: open a terminal in the Kafka folder, next to broker %d (its localhost:9092):\n\n", first.ID)
 	fmt.Fprintf(&b, "  %s bash\n\n", docker)

@@ -1,5 +1,5 @@
 // Package sandbox runs a student's Python program against a cluster, in a container of its
-// own: python3 and kafka-python, from the Kafka image when it is kafka-lab's and from the
+// own: python3 with kafka-python and confluent-kafka, from the Kafka image when it is kafka-lab's and from the
 // program image otherwise (cluster.ChooseProgramImage: the official apache/kafka has no
 // Python), the submission folder mounted read-only, the broker's network namespace (so
 // bootstrap_servers='localhost:9092' works and nothing else is reachable that the broker does
@@ -47,15 +47,26 @@ const (
 var launcher string
 
 // connectionFailures is how many failed bootstrap connections make a program one that cannot
-// reach Kafka: kafka-python's backoff makes three take about two seconds.
+// reach Kafka: kafka-python's backoff makes three take about two seconds, librdkafka's
+// (confluent-kafka) well under one.
 const connectionFailures = 3
 
 // kafka-python 3.x: "Bootstrap connection to bootstrap-0 failed: ..."; 2.x: "Connect attempt to
-// <BrokerConnection ...> returned error 111."
-var connectFailed = regexp.MustCompile(`Bootstrap connection to \S+ failed|Connect attempt to .* returned error`)
+// <BrokerConnection ...> returned error 111."; librdkafka (confluent-kafka), on stderr of its
+// own: "localhost:9094/bootstrap: Connect to ipv4#127.0.0.1:9094 failed: Connection refused".
+var connectFailed = regexp.MustCompile(`Bootstrap connection to \S+ failed|Connect attempt to .* returned error|: Connect to \S+ failed`)
 
-// bootstrapServers finds the addresses a program passes to kafka-python, for the hint.
-var bootstrapServers = regexp.MustCompile(`bootstrap_servers\s*=\s*\[?\s*['"]([^'"]+)['"]`)
+// bootstrapServers finds the addresses a program passes to its client, for the hint:
+// kafka-python's bootstrap_servers='...' or confluent-kafka's {'bootstrap.servers': '...'}.
+var bootstrapServers = regexp.MustCompile(`(?:bootstrap_servers\s*=|['"]bootstrap\.servers['"]\s*:)\s*\[?\s*['"]([^'"]+)['"]`)
+
+// confluent finds a program that uses confluent-kafka.
+var confluent = regexp.MustCompile(`(?m)^\s*(?:from|import)\s+confluent_kafka\b`)
+
+// Installed is what a program can import besides Python's standard library, as the student
+// reads it in a failure.
+var Installed = fmt.Sprintf("only Python's standard library, kafka-python %s (import kafka) and confluent-kafka %s "+
+	"(import confluent_kafka) are installed: other modules are not available", cluster.KafkaPythonVersion, cluster.ConfluentKafkaVersion)
 
 // Program is a student's program running in its sandbox.
 type Program struct {
@@ -97,7 +108,7 @@ func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Progra
 	spec := c.ClientSpec()
 	spec.Name = strings.TrimSuffix(script, ".py") + spec.Name[len("client"):]
 	// The program image runs as the same numeric user (nobody) with the same limits, in the
-	// same network namespace: only where python3 and kafka-python come from differs.
+	// same network namespace: only where python3 and its Kafka clients come from differs.
 	spec.Image = c.Image.ProgramImage()
 	spec.Entrypoint = []string{"python3", "-c", launcher, "/submission/" + script}
 	spec.WorkingDir = "/submission"
@@ -162,7 +173,7 @@ func (p *Program) exited(st container.State) *Failure {
 	case strings.HasPrefix(last, "SyntaxError") || strings.HasPrefix(last, "IndentationError"):
 		return p.failure("does not run: "+last+where, "python3 -m py_compile "+p.Script+" shows the error")
 	case strings.HasPrefix(last, "ModuleNotFoundError") || strings.HasPrefix(last, "ImportError"):
-		return p.failure("does not start: "+last+where, "only Python's standard library and kafka-python (import kafka) are installed")
+		return p.failure("does not start: "+last+where, Installed)
 	case strings.Contains(last, "NoBrokersAvailable"):
 		return p.failure("could not connect to Kafka"+where, p.connectHint())
 	case st.ExitCode == 0:
@@ -218,9 +229,13 @@ func lastLine(s string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-// connectHint names the lab's address, and the other addresses the program uses.
+// connectHint names the lab's address, in the program's client's spelling, and the other
+// addresses the program uses.
 func (p *Program) connectHint() string {
 	hint := "connect with bootstrap_servers='localhost:9092' (lab section 1)"
+	if confluent.MatchString(p.source) {
+		hint = "connect with 'bootstrap.servers': 'localhost:9092' (lab section 1)"
+	}
 	var other []string
 	for _, m := range bootstrapServers.FindAllStringSubmatch(p.source, -1) {
 		if m[1] != "localhost:9092" && m[1] != "127.0.0.1:9092" && !slices.Contains(other, m[1]) {

@@ -60,11 +60,13 @@ func TestProgramsThatFailAreReportedInWords(t *testing.T) {
 		want         []string
 	}{
 		{"syntax error", "print('a'\n", []string{"does not run", "SyntaxError", "prog.py line 1", "py_compile"}},
-		{"missing module", "import confluent_kafka\n", []string{"does not start", "ModuleNotFoundError", "kafka-python"}},
+		{"missing module", "import pykafka\n", []string{"does not start", "ModuleNotFoundError", "kafka-python 3.0.12", "confluent-kafka 2.16.2", "other modules are not available"}},
 		{"crash", "x = 1\nraise RuntimeError('boom')\n", []string{"crashed (exited with code 1)", "RuntimeError: boom", "prog.py line 2"}},
 		{"ends", "print('done')\n", []string{"should keep running"}},
 		{"read-only submission", "import os\nopen(os.path.join(os.path.dirname(__file__), 'out.txt'), 'w')\n", []string{"crashed", "Read-only file system|Permission denied"}},
 		{"no Kafka", "from kafka import KafkaProducer\nKafkaProducer(bootstrap_servers='localhost:9094')\n", []string{"could not connect", "it uses localhost:9094"}},
+		{"no Kafka, confluent-kafka", "from confluent_kafka import Producer\np = Producer({'bootstrap.servers': 'localhost:9094'})\nwhile True:\n    p.produce('t', b'1')\n    p.poll(1)\n",
+			[]string{"could not connect", "'bootstrap.servers': 'localhost:9092'", "it uses localhost:9094"}},
 		{"memory", "a = []\nwhile True:\n    a.append(' ' * 10**6)\n", []string{"memory"}},
 		{"fork bomb", "import os\nwhile True:\n    os.fork()\n", []string{"more than 64 processes"}},
 		{"flood", "while True:\n    print('x' * 1000)\n", []string{"printed more than 8 MiB, so it was stopped"}},
