@@ -1,7 +1,6 @@
 package kafkalab
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -40,13 +39,7 @@ func TestSoak(t *testing.T) {
 		t.Skip("soak: grades the bundled submissions round after round under load; `make soak` runs it")
 	}
 	integration(t, "grades the bundled submissions in a loaded batch, round after round")
-	s := quietSuite(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	img, err := s.Session.KafkaImage(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := kafkaImage(t, quietSuite(t))
 	out := *soakOut
 	if out == "" {
 		out = t.TempDir()

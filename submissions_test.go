@@ -75,13 +75,7 @@ type caseGroup struct {
 func TestSubmissions(t *testing.T) {
 	integration(t, "grades the bundled submissions against real Kafka in Docker")
 	s := quietSuite(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	img, err := s.Session.KafkaImage(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range bundledGroups(img) {
+	for _, g := range bundledGroups(kafkaImage(t, s)) {
 		t.Run(g.name, func(t *testing.T) { grade(t, s, g.tags, g.scenarios, g.cases) })
 	}
 }
@@ -253,6 +247,18 @@ func judge(tc submissionCase, scenarios []grading.Scenario) []string {
 		}
 	}
 	return problems
+}
+
+// kafkaImage is the image the suite's session grades with.
+func kafkaImage(t *testing.T, s *steps.Suite) cluster.Image {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	img, err := s.Session.KafkaImage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
 
 // quietSuite is a suite that says nothing and whose clusters are removed when the test ends.
