@@ -1,6 +1,6 @@
 # kafka-lab's launcher: runs a student's program as `python3 script` would, after setting up
 # what the harness needs to grade it fairly. argv: the script, then its arguments.
-import logging, os, runpy, signal, sys
+import importlib.util, logging, os, runpy, signal, sys
 
 # SIGTERM ends the program as it ends any process: in its container the program is PID 1, for
 # which the kernel ignores a signal left to its default action, so a stop would wait out its
@@ -49,14 +49,11 @@ h.addFilter(Assignments())
 # has no partition for 5 minutes, on a loaded machine (its own TODO: "handle future when old
 # metadata request is currently in-flight"). An answer that misses topics added since its
 # request was made is followed by another request, as the Java client does.
-def close_metadata_race():
-    try:
-        from kafka.cluster import ClusterMetadata
-    except Exception:
-        return  # not kafka-python 3.x, or none at all: nothing to mend
-    ask, update = getattr(ClusterMetadata, 'metadata_request', None), getattr(ClusterMetadata, 'update_metadata', None)
+def close_metadata_race(ClusterMetadata):
+    ask = getattr(ClusterMetadata, 'metadata_request', None)
+    update = getattr(ClusterMetadata, 'update_metadata', None)
     if ask is None or update is None or not hasattr(ClusterMetadata, 'request_update'):
-        return
+        return  # not the kafka-python this mends
 
     def metadata_request(self, *args, **kwargs):
         self._kafka_lab_asked = None if self.need_all_topic_metadata else set(self._topics)
@@ -73,7 +70,28 @@ def close_metadata_race():
     ClusterMetadata.update_metadata = update_metadata
 
 
-close_metadata_race()
+# The mend is made when the program imports kafka-python, not before: a program of another
+# client does not load it.
+class MendOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name != 'kafka.cluster':
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, 'exec_module'):
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_and_mend(module):
+            exec_module(module)
+            if hasattr(module, 'ClusterMetadata'):
+                close_metadata_race(module.ClusterMetadata)
+
+        spec.loader.exec_module = exec_and_mend
+        return spec
+
+
+sys.meta_path.insert(0, MendOnImport())
 sys.argv = sys.argv[1:]
 sys.path[0] = os.path.dirname(sys.argv[0])
 runpy.run_path(sys.argv[0], run_name='__main__')
