@@ -1,6 +1,7 @@
 package kafkalab
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -39,7 +40,15 @@ func TestSoak(t *testing.T) {
 		t.Skip("soak: grades the bundled submissions round after round under load; `make soak` runs it")
 	}
 	integration(t, "grades the bundled submissions in a loaded batch, round after round")
-	img := kafkaImage(t, quietSuite(t))
+	// The image's facts, from a session closed at once: with local processes a session holds
+	// the machine's lab ports, which the batch's worker needs.
+	s := quietSuite(t)
+	img := kafkaImage(t, s)
+	closeCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.Close(closeCtx); err != nil {
+		t.Fatal(err)
+	}
 	out := *soakOut
 	if out == "" {
 		out = t.TempDir()
@@ -64,6 +73,13 @@ func TestSoak(t *testing.T) {
 	if len(classes) == 0 {
 		t.Fatalf("no bundled submission is named %q", *soakOnly)
 	}
+	// Only the grader reads the class (with local processes a program runs as another user).
+	if err := os.MkdirAll(filepath.Join(out, "class"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(out, "class"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	cases := map[string]*soakCase{} // by class/student
 	for _, cl := range classes {
 		for student, sc := range cl.cases {
@@ -74,6 +90,11 @@ func TestSoak(t *testing.T) {
 			if err := os.CopyFS(filepath.Join(out, "class", cl.name, student), os.DirFS(sc.path)); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+	for _, cl := range classes {
+		if err := os.Chmod(filepath.Join(out, "class", cl.name), 0o700); err != nil {
+			t.Fatal(err)
 		}
 	}
 	bin := buildGrade(t)
