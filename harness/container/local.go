@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -214,6 +215,10 @@ type localEngine struct {
 	lock     *os.File
 	procs    map[string]*localProc // by id: the process's root
 	students int                   // student user ids handed out
+	// terminals is the user id of the student's terminals that share a /tmp (by its source):
+	// one machine's terminals are one user, as in Docker, where each runs as nobody, so what
+	// one writes to /tmp (a storage format) the next can use (the broker it formatted for).
+	terminals map[string]int
 }
 
 // localProc is one container as a process: made by create, (re)started by start.
@@ -259,13 +264,35 @@ func (e *localEngine) create(_ context.Context, name string, spec Spec, _ map[st
 	return root, nil
 }
 
+// studentUID hands out a student user id of its own to an untrusted process, or the one of
+// the terminals it shares its /tmp with.
+func (e *localEngine) studentUID(spec Spec) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	shared := ""
+	for _, m := range spec.Mounts {
+		if path.Clean(m.Target) == "/tmp" && !m.ReadOnly {
+			shared = m.Source
+		}
+	}
+	if uid, ok := e.terminals[shared]; ok && shared != "" {
+		return uid
+	}
+	uid := studentUIDBase + e.students%studentUIDCount
+	e.students++
+	if shared != "" {
+		if e.terminals == nil {
+			e.terminals = map[string]int{}
+		}
+		e.terminals[shared] = uid
+	}
+	return uid
+}
+
 // layOut makes the process's root and translates its command, environment and folder.
 func (e *localEngine) layOut(p *localProc, spec Spec) error {
 	if spec.Untrusted && e.asRoot {
-		e.mu.Lock()
-		p.uid = studentUIDBase + e.students%studentUIDCount
-		e.students++
-		e.mu.Unlock()
+		p.uid = e.studentUID(spec)
 	}
 	targets := append([]string(nil), imageDirs...)
 	for _, m := range spec.Mounts {
@@ -515,12 +542,12 @@ func (e *localEngine) start(_ context.Context, id string) error {
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			st.ExitCode = 128 + int(ws.Signal()) // as Docker reports a container killed by a signal
 		}
-		if p.uid != 0 {
-			e.killUID(p.uid) // whatever the program left running
-		}
 		p.mu.Lock()
 		p.state = st
 		p.mu.Unlock()
+		if p.uid != 0 && !e.uidRunning(p.uid) {
+			e.killUID(p.uid) // whatever the program left running
+		}
 		close(done)
 	}(p.done)
 	return nil
@@ -824,6 +851,25 @@ func killMarked(mark string) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
+}
+
+// uidRunning says whether a process of the student user id uid still runs: another terminal
+// of the same machine, whose processes a terminal that exits must leave alone.
+func (e *localEngine) uidRunning(uid int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, q := range e.procs {
+		if q.uid != uid {
+			continue
+		}
+		q.mu.Lock()
+		running := q.state.Running
+		q.mu.Unlock()
+		if running {
+			return true
+		}
+	}
+	return false
 }
 
 // killUID SIGKILLs every process of a student user id: kill(-1) as that user reaches exactly

@@ -421,3 +421,21 @@ func TestLocalFacts(t *testing.T) {
 		t.Errorf("Stats of a stopped process: %v, want 'not running'", err)
 	}
 }
+
+// The student's terminals that share a /tmp are one user, as in Docker (nobody): what one
+// writes there (a storage format) the next can use. Any other untrusted process is a user of
+// its own.
+func TestStudentUIDOfTerminals(t *testing.T) {
+	e := &localEngine{asRoot: true}
+	term := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/terminals-1", Target: "/tmp"}}}
+	other := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/terminals-2", Target: "/tmp/"}}}
+	prog := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/submission", Target: "/submission", ReadOnly: true}}}
+	a, b := e.studentUID(term), e.studentUID(term)
+	c, d, f := e.studentUID(other), e.studentUID(prog), e.studentUID(prog)
+	if a != b {
+		t.Errorf("two terminals of one machine: uids %d and %d, want one", a, b)
+	}
+	if len(map[int]bool{a: true, c: true, d: true, f: true}) != 4 {
+		t.Errorf("uids %d, %d, %d, %d: want another machine's terminals and each program a user of its own", a, c, d, f)
+	}
+}
