@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -243,13 +244,7 @@ func (r *soakResult) String() string {
 // the message of each round; every harness error; every verdict the judge refuses.
 func soakReport(cases map[string]*soakCase, rounds []map[string]grading.Record) *soakResult {
 	r := &soakResult{}
-	students := slices.Sorted(func(yield func(string) bool) {
-		for s := range cases {
-			if !yield(s) {
-				return
-			}
-		}
-	})
+	students := slices.Sorted(maps.Keys(cases))
 	verdicts := 0
 	for _, student := range students {
 		type seen struct {

@@ -345,10 +345,13 @@ func (c *Cluster) startZooKeeper(ctx context.Context) error {
 func (c *Cluster) Bootstrap() []string {
 	addrs := make([]string, 0, len(c.brokers))
 	for _, b := range c.brokers {
-		addrs = append(addrs, net.JoinHostPort("127.0.0.1", strconv.Itoa(b.HostPort)))
+		addrs = append(addrs, b.hostAddr())
 	}
 	return addrs
 }
+
+// hostAddr is the broker's address on the host, where the harness's clients reach it.
+func (n *Node) hostAddr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(n.HostPort)) }
 
 // Brokers returns the broker nodes.
 func (c *Cluster) Brokers() []*Node { return c.brokers }

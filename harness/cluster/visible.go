@@ -3,9 +3,8 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"net"
+	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +73,7 @@ type metadataView struct {
 func (c *Cluster) viewOf(b *Node) (metadataView, error) {
 	c.metaMu.Lock()
 	defer c.metaMu.Unlock()
-	resp, err := c.metadataOf(net.JoinHostPort("127.0.0.1", strconv.Itoa(b.HostPort)), nil)
+	resp, err := c.metadataOf(b.hostAddr(), nil)
 	if err != nil {
 		return metadataView{}, err
 	}
@@ -118,13 +117,7 @@ func agree(views map[int]metadataView, up []*Node, leaders bool) string {
 				return fmt.Sprintf("broker %d does not list broker %d yet (lists %v)", b.ID, id, v.brokers)
 			}
 		}
-		for _, name := range slices.Sorted(func(yield func(string) bool) {
-			for n := range all {
-				if !yield(n) {
-					return
-				}
-			}
-		}) {
+		for _, name := range slices.Sorted(maps.Keys(all)) {
 			ps, ok := v.topics[name]
 			switch {
 			case !ok:
