@@ -226,6 +226,11 @@ func judge(tc submissionCase, scenarios []grading.Scenario) []string {
 			continue
 		}
 		failed = append(failed, sc.Name)
+		if sc.Status == grading.HarnessError {
+			// No submission's mistake may end as "no grade": that is the harness's own failure,
+			// graded again by every batch, and a door for a student to escape a verdict.
+			problems = append(problems, fmt.Sprintf("%s: no grade (the harness's error), want the student's failure: %s", sc.Name, sc.Output))
+		}
 		if first == "" {
 			first = sc.Output
 		}

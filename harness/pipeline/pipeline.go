@@ -195,10 +195,16 @@ type Assigner interface {
 	Unassigned() []string
 }
 
-// await is Await, with the blame for a wait that ran out put where it belongs: a program whose
-// consumer subscribed to topics that exist but never got a partition of them from its client
-// could not do its work, whatever it is (the harness's failure: fault, graded again); one that
-// subscribed to a topic that does not exist is told so.
+// await is Await, with a wait that ran out explained by what the program's consumers got from
+// their Kafka client: subscribed to a topic that does not exist, or to topics that exist but
+// never given a partition of them.
+//
+// Both are the student's failure. The lines that say so come from the program's own process
+// (launcher.py), so a program can print them: were a never-given partition the harness's
+// failure, a program could turn its own failure into "no grade", graded again by every batch.
+// The one way an honest program met it, kafka-python's metadata race on a loaded machine, is
+// mended at its source by launcher.py (close_metadata_race; `make soak` found no verdict that
+// moved since).
 func (r *Run) await(ctx context.Context, what string, timeout time.Duration, programs []Program, cond wait.Check) error {
 	err := Await(ctx, what, timeout, programs, cond)
 	var u *Unmet
@@ -224,9 +230,8 @@ func (r *Run) await(ctx context.Context, what string, timeout time.Duration, pro
 			u.Err = fmt.Errorf("%w; %s subscribed to %s, which Kafka does not have", u.Err, p.Name(), strings.Join(missing, ", "))
 			continue
 		}
-		return fault.Harness(fmt.Sprintf("have %s given partitions of %s by its Kafka client", p.Name(), strings.Join(topics, ", ")),
-			fmt.Errorf("%s subscribed to %s, which exist(s) with partitions, but its client never assigned it one, so it could not do its work (%w)\n%s",
-				p.Name(), strings.Join(topics, ", "), err, u.Tail))
+		u.Err = fmt.Errorf("%w; %s subscribed to %s, which Kafka has, but its Kafka client never gave it a partition of them",
+			u.Err, p.Name(), strings.Join(topics, ", "))
 	}
 	return err
 }

@@ -17,8 +17,9 @@ kafka.setLevel(logging.WARNING)
 
 
 # Each consumer's subscription and partition assignment, as one line each on stderr: how the
-# harness tells a program that never got a partition from its client (the harness's failure)
-# from one that got them and did not do its job (the student's).
+# harness tells the student that a program's consumer never got a partition from its client,
+# or subscribed to a topic that does not exist. (The program can print these lines too: they
+# explain a failure, never excuse one.)
 class Assignments(logging.Filter):
     def filter(self, record):
         if record.levelno >= logging.WARNING:

@@ -260,7 +260,8 @@ const (
 // Unassigned returns the topics the program's consumers subscribed to when their Kafka client
 // never gave them a partition (launcher.py says both): nil when the program subscribed to
 // nothing (it assigns partitions itself, or only produces) or got a partition at some point.
-// A wait on such a program that runs out says nothing of the program's own work.
+// It explains a wait that ran out to the student; the program can print these lines itself,
+// so they never excuse one.
 func (p *Program) Unassigned() []string { return unassigned(p.Stderr.String()) }
 
 func unassigned(stderr string) []string {
