@@ -12,12 +12,12 @@ import (
 )
 
 // The memory of a student user id as a whole. An address-space limit (ulimit -v) is per
-// process: six children of one program each held their own 1 GiB. Without a cgroup of its own
-// (a grader in a container seldom may make one), the harness watches instead: every
-// memoryTick it adds up the proportional resident size (PSS) of every process of the user id
-// and the files it keeps in memory (tmpfs: /dev/shm), and past the sum of the memory limits of
-// that user id's running containers it kills them all, as a cgroup's OOM killer would, and
-// their state says OOMKilled (see watch).
+// process: six children of one program each held their own 1 GiB. A cgroup would bound them
+// together, but a grader in a container cannot make one (in Docker /sys/fs/cgroup is mounted
+// read-only), so the harness watches instead: every memoryTick it adds up the proportional
+// resident size (PSS) of every process of the user id and the files it keeps in memory (tmpfs:
+// /dev/shm), and past the sum of the memory limits of that user id's running containers it
+// kills them all, as a cgroup's OOM killer would, and their state says OOMKilled (see watch).
 
 // memoryTick is how often the memory of a student user id is added up: between two looks a
 // program can allocate more, bounded by its address space per process.
