@@ -35,10 +35,14 @@ import (
 //     may hold them: NewLocal takes a lock and says who holds it.
 //   - Untrusted processes (the student's programs and commands) run under a user id of their
 //     own, never root nor the harness's (NewLocal refuses a harness that is not root unless
-//     SameUserEnv accepts it), with limits on address space, processes and file size; the
-//     run's distribution is a copy they can read (hard links), wherever the original is. There
-//     is no CPU quota, no network isolation and no read-only root without cgroups and
-//     namespaces: weaker than the container, which is why Docker stays the default.
+//     SameUserEnv accepts it), with limits on address space, processes and file size, and on
+//     the memory of all the user id's processes together (a watch, see watch in localmem.go); the
+//     run's distribution is a copy they can read (hard links), wherever the original is. When
+//     its last container ends, nothing of the user id is left: no process, no file in the
+//     folders every user may write (/tmp, /var/tmp, /dev/shm, ...), no IPC object; a user id
+//     that keeps something is not handed out again (see localuser.go). There is no CPU quota,
+//     no network isolation and no read-only root without cgroups and namespaces: weaker than
+//     the container, which is why Docker stays the default.
 //   - Lifetime: each process leads its own process group and gets SIGKILL when the harness dies
 //     (Pdeathsig); the next run sweeps what a dead run left: its folder, the processes marked
 //     with its run id in their environment, and any process of the student user ids.
@@ -120,8 +124,12 @@ func NewLocal(ctx context.Context, dist string) (*Runtime, error) {
 	if _, err := rt.Sweep(ctx); err != nil {
 		return fail(err)
 	}
-	// Holding the lock, no other local run is alive: any student process left is an escapee.
-	eng.killStudents()
+	// Holding the lock, no other local run is alive: whatever a student user id has is left
+	// from a dead run, or escaped one. A user id that keeps something is not handed out (see
+	// studentUID).
+	if err := sweepStudents(); err != nil && asRoot {
+		fmt.Fprintf(os.Stderr, "kafka-lab: WARNING: %v\n", err)
+	}
 	return rt, nil
 }
 
@@ -215,6 +223,8 @@ type localEngine struct {
 	lock     *os.File
 	procs    map[string]*localProc // by id: the process's root
 	students int                   // student user ids handed out
+	unclean  map[int]bool          // student user ids that kept something of a program: never handed out again
+	watched  map[int]bool          // student user ids whose memory is watched (see watch in localmem.go)
 	// terminals is the user id of the student's terminals that share a /tmp (by its source):
 	// one machine's terminals are one user, as in Docker, where each runs as nobody, so what
 	// one writes to /tmp (a storage format) the next can use (the broker it formatted for).
@@ -228,6 +238,9 @@ type localProc struct {
 	env  []string
 	dir  string
 	uid  int // a student user id, or 0: runs as the harness
+	// memory is the container's memory limit, which its user id's processes share with the
+	// other running containers of that user id (see watch in localmem.go); 0 for no limit.
+	memory int64
 
 	mu             sync.Mutex
 	stdin          io.Reader
@@ -236,6 +249,7 @@ type localProc struct {
 	cmd            *exec.Cmd
 	done           chan struct{} // closed when the current start has exited
 	state          State
+	oomKilled      bool // its user id went over its memory limit (see overMemory)
 }
 
 func (e *localEngine) unlock() {
@@ -265,8 +279,9 @@ func (e *localEngine) create(_ context.Context, name string, spec Spec, _ map[st
 }
 
 // studentUID hands out a student user id of its own to an untrusted process, or the one of
-// the terminals it shares its /tmp with.
-func (e *localEngine) studentUID(spec Spec) int {
+// the terminals it shares its /tmp with: one that no process of this run has had, and that
+// nothing of an earlier program (a process, a file, an IPC object) is left of (see freeUID).
+func (e *localEngine) studentUID(spec Spec) (int, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	shared := ""
@@ -276,23 +291,49 @@ func (e *localEngine) studentUID(spec Spec) int {
 		}
 	}
 	if uid, ok := e.terminals[shared]; ok && shared != "" {
-		return uid
+		return uid, nil
 	}
-	uid := studentUIDBase + e.students%studentUIDCount
-	e.students++
-	if shared != "" {
-		if e.terminals == nil {
-			e.terminals = map[string]int{}
+	for range studentUIDCount {
+		uid := studentUIDBase + e.students%studentUIDCount
+		e.students++
+		if e.usedUID(uid) || !e.freeUID(uid) {
+			continue
 		}
-		e.terminals[shared] = uid
+		if shared != "" {
+			if e.terminals == nil {
+				e.terminals = map[string]int{}
+			}
+			e.terminals[shared] = uid
+		}
+		return uid, nil
 	}
-	return uid
+	return 0, errNoStudentUID
+}
+
+// usedUID says whether a container of this run has the student user id uid. Called with e.mu
+// held.
+func (e *localEngine) usedUID(uid int) bool {
+	for _, q := range e.procs {
+		if q.uid == uid {
+			return true
+		}
+	}
+	for _, u := range e.terminals {
+		if u == uid {
+			return true
+		}
+	}
+	return false
 }
 
 // layOut makes the process's root and translates its command, environment and folder.
 func (e *localEngine) layOut(p *localProc, spec Spec) error {
 	if spec.Untrusted && e.asRoot {
-		p.uid = e.studentUID(spec)
+		uid, err := e.studentUID(spec)
+		if err != nil {
+			return err
+		}
+		p.uid, p.memory = uid, spec.MemoryBytes
 	}
 	targets := append([]string(nil), imageDirs...)
 	for _, m := range spec.Mounts {
@@ -529,7 +570,10 @@ func (e *localEngine) start(_ context.Context, id string) error {
 		}
 		return err
 	}
-	p.cmd, p.done, p.state = cmd, make(chan struct{}), State{Running: true}
+	p.cmd, p.done, p.state, p.oomKilled = cmd, make(chan struct{}), State{Running: true}, false
+	if p.uid != 0 && p.memory > 0 {
+		go e.watch(p.uid) // after start lets go of p.mu: the watch takes e.mu, then p.mu
+	}
 	if stdinW != nil {
 		go func(in io.Reader) {
 			_, _ = io.Copy(stdinW, in) // ends when the caller closes its end or the process exits
@@ -543,10 +587,13 @@ func (e *localEngine) start(_ context.Context, id string) error {
 			st.ExitCode = 128 + int(ws.Signal()) // as Docker reports a container killed by a signal
 		}
 		p.mu.Lock()
+		st.OOMKilled = p.oomKilled
 		p.state = st
 		p.mu.Unlock()
 		if p.uid != 0 && !e.uidRunning(p.uid) {
-			e.killUID(p.uid) // whatever the program left running
+			// Whatever the program left: processes still running, files in /tmp, /var/tmp,
+			// /dev/shm, IPC objects.
+			e.retire(p.uid)
 		}
 		close(done)
 	}(p.done)
@@ -878,19 +925,6 @@ func (e *localEngine) killUID(uid int) {
 	cmd := exec.Command("/bin/bash", "-c", "kill -9 -1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: studentGID, Groups: []uint32{}}}
 	_ = cmd.Run() // it kills itself too
-}
-
-// killStudents SIGKILLs every process of any student user id.
-func (e *localEngine) killStudents() {
-	if !e.asRoot {
-		return
-	}
-	eachProcess(func(pid int) {
-		var st syscall.Stat_t
-		if syscall.Stat(fmt.Sprintf("/proc/%d", pid), &st) == nil && st.Uid >= studentUIDBase && st.Uid < studentUIDBase+studentUIDCount {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
 }
 
 func eachProcess(f func(pid int)) {

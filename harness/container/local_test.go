@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -430,12 +431,146 @@ func TestStudentUIDOfTerminals(t *testing.T) {
 	term := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/terminals-1", Target: "/tmp"}}}
 	other := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/terminals-2", Target: "/tmp/"}}}
 	prog := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/submission", Target: "/submission", ReadOnly: true}}}
-	a, b := e.studentUID(term), e.studentUID(term)
-	c, d, f := e.studentUID(other), e.studentUID(prog), e.studentUID(prog)
+	uid := func(spec Spec) int {
+		t.Helper()
+		u, err := e.studentUID(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	a, b := uid(term), uid(term)
+	c, d, f := uid(other), uid(prog), uid(prog)
 	if a != b {
 		t.Errorf("two terminals of one machine: uids %d and %d, want one", a, b)
 	}
 	if len(map[int]bool{a: true, c: true, d: true, f: true}) != 4 {
 		t.Errorf("uids %d, %d, %d, %d: want another machine's terminals and each program a user of its own", a, c, d, f)
+	}
+}
+
+// The attack: a program leaves files in /tmp, /var/tmp and /dev/shm (one a link to a file of
+// the grader's), a System V shared memory segment and a process in a session of its own; the
+// next run's program, under the same (reused) student user id, looks for them. Nothing of the
+// first may be left when it ends, and the second finds nothing.
+func TestLocalStudentLeavesNoFilesBehind(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("student user ids need root")
+	}
+	tag := "kl-attack-" + strconv.Itoa(os.Getpid())
+	dist := fakeDist(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	leave := fmt.Sprintf(`id -u; echo loot > /tmp/%[1]s; mkdir /var/tmp/%[1]s; echo loot > /var/tmp/%[1]s/f
+head -c 1000000 /dev/zero > /dev/shm/%[1]s; ln -s /etc/hostname /tmp/%[1]s-link; ipcmk -M 4096 >/dev/null
+setsid sleep 300 >/dev/null 2>&1 &`, tag)
+	rt, err := NewLocal(ctx, dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := rt.RunOnce(ctx, Spec{Name: "leaves", Untrusted: true, MemoryBytes: 64 << 20, PidsLimit: 16, Cmd: []string{"/bin/bash", "-c", leave}})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	uid, _ := strconv.Atoi(strings.TrimSpace(res.Stdout))
+	if !studentUIDInRange(uid) {
+		t.Fatalf("ran as uid %q, want a student user id", res.Stdout)
+	}
+	if left := leftBy(isUID(uid)); left != "" {
+		t.Errorf("uid %d still has %s after its program ended", uid, left)
+	}
+	if _, err := os.Stat("/etc/hostname"); err != nil {
+		t.Errorf("the removal followed a link: %v", err)
+	}
+	if err := rt.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// The next run hands out the same user id.
+	rt = localRuntime(t, dist)
+	look := fmt.Sprintf(`id -u; ls -d /tmp/%[1]s* /var/tmp/%[1]s /dev/shm/%[1]s 2>/dev/null; ipcs -m | grep -c "^0x" || true; pgrep -u "$(id -u)" -x sleep`, tag)
+	res, err = rt.RunOnce(ctx, Spec{Name: "looks", Untrusted: true, MemoryBytes: 64 << 20, PidsLimit: 16, Cmd: []string{"/bin/bash", "-c", look}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(res.Stdout, tag) {
+		t.Errorf("the next program found the files of the last:\n%s", res.Stdout)
+	}
+	if lines := strings.Fields(res.Stdout); len(lines) == 0 || lines[0] != strconv.Itoa(uid) {
+		t.Errorf("the next program ran as %q, want uid %d again: it was clean", res.Stdout, uid)
+	}
+	if objs := uidIPC(isUID(uid)); len(objs) > 0 {
+		t.Errorf("uid %d still has IPC objects %v", uid, objs)
+	}
+}
+
+// A student user id that keeps something of a program (here a file that cannot be removed) is
+// not handed to the next program.
+func TestLocalUncleanUIDIsNotReused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("student user ids need root")
+	}
+	if _, err := exec.LookPath("chattr"); err != nil {
+		t.Skip("no chattr")
+	}
+	stuck := filepath.Join("/tmp", "kl-unclean-"+strconv.Itoa(os.Getpid()))
+	if err := os.WriteFile(stuck, []byte("loot\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = exec.Command("chattr", "-i", stuck).Run()
+		_ = os.Remove(stuck)
+	})
+	if err := os.Chown(stuck, studentUIDBase, studentGID); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chattr", "+i", stuck).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i: %v %s", err, out)
+	}
+	rt := localRuntime(t, fakeDist(t, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := rt.RunOnce(ctx, Spec{Name: "next", Untrusted: true, Cmd: []string{"/bin/bash", "-c", "id -u; cat " + stuck}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(strings.Fields(res.Stdout + " x")[0])
+	if uid == studentUIDBase || !studentUIDInRange(uid) {
+		t.Errorf("the next program ran as uid %d (%q), want a student user id other than %d, which still has %s", uid, res.Stdout, studentUIDBase, stuck)
+	}
+}
+
+// The attack: a program of six children, each well within the address-space limit, holds more
+// than its memory limit together; or files on /dev/shm (memory), each within the file size
+// limit. The program is killed, its state saying why, long before it would end.
+func TestLocalMemoryOfAllProcesses(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("student user ids need root")
+	}
+	rt := localRuntime(t, fakeDist(t, nil))
+	tag := "kl-shm-" + strconv.Itoa(os.Getpid())
+	for name, cmd := range map[string]string{
+		"children": `for i in 1 2 3 4 5 6; do python3 -c "import time; b = b'x' * (100 << 20); time.sleep(30)" & done; wait`,
+		"shm":      fmt.Sprintf(`for i in $(seq 20); do head -c 15000000 /dev/zero > /dev/shm/%s-$i; done; sleep 30`, tag),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			start := time.Now()
+			res, err := rt.RunOnce(ctx, Spec{Name: name, Untrusted: true, MemoryBytes: 256 << 20, PidsLimit: 64, FileBytes: 16 << 20,
+				Cmd: []string{"/bin/bash", "-c", cmd}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.State.OOMKilled {
+				t.Errorf("after %v: %v, want killed for its memory; stderr %q", time.Since(start).Round(time.Millisecond), res.State, res.Stderr)
+			}
+			if d := time.Since(start); d > 25*time.Second {
+				t.Errorf("killed after %v, not long before its end (30 s)", d)
+			}
+		})
+	}
+	if files, _ := filepath.Glob("/dev/shm/" + tag + "*"); len(files) > 0 {
+		t.Errorf("files left on /dev/shm: %v", files)
 	}
 }

@@ -74,7 +74,7 @@ const (
 // PrairieLearn's results (prairielearn.json), a summary, JUnit XML, and last the record. All come from the same scenarios (godog's cucumber JSON,
 // written beside them, from the same run: a scenario's After hook never changes its result).
 func WriteReports(dir string, scenarios []Scenario, rec Record) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := ReportDir(dir); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
 	cls := ToClassroom(scenarios)
@@ -90,14 +90,20 @@ func WriteReports(dir string, scenarios []Scenario, rec Record) error {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "classroom.b64"), []byte(b64+"\n"), 0o644); err != nil {
-		return fmt.Errorf("reports: %w", err)
+	if err := writeFile(filepath.Join(dir, "classroom.b64"), func(w io.Writer) error {
+		_, err := io.WriteString(w, b64+"\n")
+		return err
+	}); err != nil {
+		return err
 	}
 	if err := WritePrairieLearn(filepath.Join(dir, PrairieLearnFile), ToPrairieLearn(scenarios)); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, SummaryFile), []byte(Summary(Tally(scenarios))), 0o644); err != nil {
-		return fmt.Errorf("reports: %w", err)
+	if err := writeFile(filepath.Join(dir, SummaryFile), func(w io.Writer) error {
+		_, err := io.WriteString(w, Summary(Tally(scenarios)))
+		return err
+	}); err != nil {
+		return err
 	}
 	if err := writeFile(filepath.Join(dir, JUnitFile), func(w io.Writer) error { return WriteJUnit(w, scenarios) }); err != nil {
 		return err
@@ -109,7 +115,7 @@ func WriteReports(dir string, scenarios []Scenario, rec Record) error {
 // status Timeout or Error): a results.json and a prairielearn.json that say it is no grade, and
 // the record. The other reports are left out: they would only restate it.
 func WriteUnfinished(dir string, rec Record) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := ReportDir(dir); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
 	g := Gradescope{Output: Unfinished(rec), OutputFormat: "text", Visibility: Visible, StdoutVisible: Visible, Tests: []GradescopeTest{}}
@@ -133,10 +139,65 @@ func WriteRecord(dir string, rec Record) error {
 	return writeFile(filepath.Join(dir, RecordFile), func(w io.Writer) error { return WriteJSON(w, rec) })
 }
 
-func writeFile(path string, write func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+// Reports are the grader's alone. With local processes (Gradescope, -dist) a student's program
+// runs on the grader's machine under a user id of its own, and finds the reports folder in the
+// batch's command line (/proc/PID/cmdline): no report, its own or another student's, may be
+// readable by it. Every folder the grader makes for reports is 0700, every file 0600.
+const (
+	reportDirMode  = 0o700
+	reportFileMode = 0o600
+)
+
+// ReportDir makes dir, and its missing parents, a folder of reports (mode 0700). A folder that
+// is there keeps its mode (one the grader was given, whose mode is its owner's choice): what
+// the grader writes in it is its own (see OwnReportDir, OpenReport).
+func ReportDir(dir string) error {
+	if err := os.MkdirAll(dir, reportDirMode); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	return nil
+}
+
+// OwnReportDir makes dir a folder of reports that only the grader may enter, whatever its mode
+// was (a submission's folder of a batch, made by an earlier version open to everyone).
+func OwnReportDir(dir string) error {
+	if err := ReportDir(dir); err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, reportDirMode); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	return nil
+}
+
+// OpenReport creates (or truncates) a report file that only the grader may read: a file that
+// was there is made so too.
+func OpenReport(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, reportFileMode)
 	if err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	if err := f.Chmod(reportFileMode); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	return f, nil
+}
+
+// writeFile writes a report atomically (a rename), readable only by the grader.
+func writeFile(path string, write func(io.Writer) error) error {
+	return writeFileMode(path, reportFileMode, write)
+}
+
+func writeFileMode(path string, mode os.FileMode, write func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	_ = os.Remove(tmp) // a leftover keeps its mode in O_CREATE
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	if err := f.Chmod(mode); err != nil { // past the umask
+		f.Close()
 		return fmt.Errorf("reports: %w", err)
 	}
 	if err := errors.Join(write(f), f.Close()); err != nil {
@@ -262,11 +323,11 @@ feed:
 // interrupted) or dead is set to nil.
 func (b Batch) grade(ctx context.Context, w **worker, name string, log io.Writer, mu *sync.Mutex) (Record, bool) {
 	out := filepath.Join(b.Out, name)
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := OwnReportDir(out); err != nil {
 		return Record{Student: name, Status: Error, Error: err.Error()}, true
 	}
 	_ = os.Remove(filepath.Join(out, RecordFile)) // a record of an earlier run must not count
-	logf, err := os.Create(filepath.Join(out, LogFile))
+	logf, err := OpenReport(filepath.Join(out, LogFile))
 	if err != nil {
 		return Record{Student: name, Status: Error, Error: err.Error()}, true
 	}

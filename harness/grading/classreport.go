@@ -38,7 +38,7 @@ const (
 // is its student's) is escaped by html/template, and the page's Content-Security-Policy
 // forbids scripts and anything fetched, should some text slip through.
 func WriteClassReport(out string, records []Record, folders map[string]string) error {
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := ReportDir(out); err != nil {
 		return fmt.Errorf("class report: %w", err)
 	}
 	r := buildClassReport(out, records, folders)

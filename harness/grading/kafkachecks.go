@@ -70,8 +70,8 @@ func (k KafkaChecks) String() string {
 
 // WriteKafkaChecks writes the result into dir.
 func WriteKafkaChecks(dir string, k KafkaChecks) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("reports: %w", err)
+	if err := OwnReportDir(dir); err != nil {
+		return err
 	}
 	return writeFile(filepath.Join(dir, KafkaChecksFile), func(w io.Writer) error { return WriteJSON(w, k) })
 }

@@ -84,7 +84,7 @@ func Merge(dirs []string) ([]Record, error) {
 // WriteClassCSV writes the records as out/grades.csv (atomically: a half-written one never
 // replaces the last), for a batch and for a merge alike.
 func WriteClassCSV(out string, records []Record) error {
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := ReportDir(out); err != nil {
 		return fmt.Errorf("class table: %w", err)
 	}
 	return writeFile(filepath.Join(out, CSVFile), func(w io.Writer) error { return WriteCSV(w, records) })

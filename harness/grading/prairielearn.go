@@ -136,7 +136,9 @@ func WritePrairieLearn(path string, p PrairieLearn) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("prairielearn: %w", err)
 	}
-	return writeFile(path, func(w io.Writer) error {
+	// PrairieLearn reads it, perhaps as a user of its own; it holds this submission's results
+	// alone, and PrairieLearn grades in Docker, where no program sees the grader's files.
+	return writeFileMode(path, 0o644, func(w io.Writer) error {
 		_, err := w.Write(append(data, '\n'))
 		return err
 	})

@@ -83,7 +83,7 @@ func Check(name string, args []string) int {
 		}
 		defer os.RemoveAll(tmp)
 		reports = tmp
-	} else if err := os.MkdirAll(reports, 0o755); err != nil {
+	} else if err := grading.ReportDir(reports); err != nil {
 		return exit(name, err)
 	}
 	if err := ensureImage(name); err != nil {

@@ -157,7 +157,7 @@ func (c *gradeCmd) runMerge(out string, dirs []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := grading.ReportDir(out); err != nil {
 		return err
 	}
 	if err := grading.WriteClassCSV(out, records); err != nil {
@@ -189,7 +189,7 @@ func (c *gradeCmd) gradeOne(submission, out, tags, pl string, quiet bool, timeou
 	if _, err := os.Stat(submission); err != nil {
 		return fmt.Errorf("submission: %w", err)
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := grading.ReportDir(out); err != nil {
 		return err
 	}
 	name := filepath.Base(filepath.Clean(submission))
@@ -291,7 +291,7 @@ func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Dur
 // runKafkaChecks runs the scenarios that check Kafka itself, which need no submission, and
 // writes how they ended into out. It fails when one of them did not pass.
 func (c *gradeCmd) runKafkaChecks(out, tags string, quiet bool, timeout time.Duration) error {
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := grading.ReportDir(out); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -320,7 +320,11 @@ func (c *gradeCmd) runWorker(tags string) error {
 	g := spec.NewGrader(spec.Options{Tags: tags, Paths: c.paths(), Notes: os.Stderr})
 	err := grading.Serve(os.Stdin, answers, os.Stderr, func(job grading.Job) error {
 		start := time.Now()
-		graded, err := g.Grade(job.Submission, fmt.Sprintf("progress,cucumber:%s", filepath.Join(job.Out, "cucumber.json")))
+		cucumber, err := cucumberReport(job.Out)
+		if err != nil {
+			return err
+		}
+		graded, err := g.Grade(job.Submission, "progress,cucumber:"+cucumber)
 		if container.Interrupted() {
 			select {} // the suite removes its containers and exits (container.CloseOnSignal)
 		}
@@ -355,7 +359,11 @@ func (c *gradeCmd) gradeWithin(o spec.Options, out string, quiet bool, timeout t
 		o.Output, o.Progress = io.Discard, nil
 	}
 	o.Paths = c.paths()
-	o.Format = fmt.Sprintf("pretty,cucumber:%s", filepath.Join(out, "cucumber.json"))
+	cucumber, err := cucumberReport(out)
+	if err != nil {
+		return spec.Graded{}, err
+	}
+	o.Format = "pretty,cucumber:" + cucumber
 	graded, err := spec.Grade(o)
 	if container.Interrupted() {
 		// The suite is removing its containers and exits when done (container.CloseOnSignal);
@@ -371,6 +379,17 @@ func (c *gradeCmd) gradeWithin(o spec.Options, out string, quiet bool, timeout t
 		select {} // the deadline's SIGTERM ends the process
 	}
 	return graded, nil
+}
+
+// cucumberReport makes out/cucumber.json, which godog writes (os.Create keeps a file's mode),
+// readable only by the grader as every report is (grading.OpenReport), and returns its path.
+func cucumberReport(out string) (string, error) {
+	path := filepath.Join(out, "cucumber.json")
+	f, err := grading.OpenReport(path)
+	if err != nil {
+		return "", err
+	}
+	return path, f.Close()
 }
 
 // cleanupWait bounds how long an interrupted grading waits for the suite to remove its
@@ -428,11 +447,11 @@ func (c *gradeCmd) classKafkaChecks(ctx context.Context, out, tags string, timeo
 		fmt.Fprintf(os.Stderr, "Kafka checks: passed before (%s), not run again\n", k.Finished)
 		return k, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := grading.OwnReportDir(dir); err != nil {
 		return grading.KafkaChecks{}, err
 	}
 	_ = os.Remove(filepath.Join(dir, grading.KafkaChecksFile))
-	logf, err := os.Create(filepath.Join(dir, grading.LogFile))
+	logf, err := grading.OpenReport(filepath.Join(dir, grading.LogFile))
 	if err != nil {
 		return grading.KafkaChecks{}, err
 	}
