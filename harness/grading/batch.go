@@ -2,7 +2,6 @@ package grading
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/kafka-lab/kafka-lab/harness/termsafe"
 )
 
 // Record is one submission's grade as a batch keeps it: score.json in its report folder, the
@@ -233,11 +234,11 @@ func (b Batch) Run(ctx context.Context) ([]Record, error) {
 feed:
 	for _, name := range names {
 		if rec, ok := ReadRecord(filepath.Join(b.Out, name)); ok && rec.Done() {
-			fmt.Fprintf(log, "%s: graded before, not graded again\n", name)
+			fmt.Fprintf(log, "%s: graded before, not graded again\n", termsafe.Line(name))
 			records = append(records, rec)
 			continue
 		} else if ok {
-			fmt.Fprintf(log, "%s: graded again (last time: %s)\n", name, rec.Short())
+			fmt.Fprintf(log, "%s: graded again (last time: %s)\n", termsafe.Line(name), termsafe.Line(rec.Short()))
 		}
 		select {
 		case todo <- name:
@@ -272,7 +273,7 @@ func (b Batch) grade(ctx context.Context, w **worker, name string, log io.Writer
 	}
 	defer logf.Close()
 	mu.Lock()
-	fmt.Fprintf(log, "%s: grading\n", name)
+	fmt.Fprintf(log, "%s: grading\n", termsafe.Line(name))
 	mu.Unlock()
 	start := time.Now()
 	if *w == nil {
@@ -282,7 +283,8 @@ func (b Batch) grade(ctx context.Context, w **worker, name string, log io.Writer
 			return rec, true
 		}
 	}
-	done, how, err := (*w).grade(ctx, Job{Submission: filepath.Join(b.Dir, name), Out: out}, b.Timeout, logf)
+	// What the worker says lands in grade.log as a terminal may show it (cat grade.log).
+	done, how, err := (*w).grade(ctx, Job{Submission: filepath.Join(b.Dir, name), Out: out}, b.Timeout, termsafe.NewWriter(logf))
 	if how != answered {
 		*w = nil
 	}
@@ -310,7 +312,7 @@ func (b Batch) grade(ctx context.Context, w **worker, name string, log io.Writer
 		_ = WriteRecord(out, rec)
 	}
 	mu.Lock()
-	fmt.Fprintf(log, "%s: %s\n", name, rec.Short())
+	fmt.Fprintf(log, "%s: %s\n", termsafe.Line(name), termsafe.Line(rec.Short()))
 	mu.Unlock()
 	return rec, true
 }
@@ -329,19 +331,45 @@ func (r Record) Short() string {
 	}
 }
 
-// WriteCSV writes the records as CSV, one row per student.
+// WriteCSV writes the records as CSV, one row per student. Every cell is quoted, and a cell
+// that a spreadsheet would take for a formula (a student's folder named "=2+5+cmd|x!A0") is
+// made text by a leading ' (OWASP's rule for CSV injection); control characters are shown as
+// a terminal shows them (termsafe), for a grades.csv read with cat.
 func WriteCSV(w io.Writer, records []Record) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"student", "status", "points", "max", "bonus", "bonus_max", "seconds", "failed_sections", "error"})
-	for _, r := range records {
-		_ = cw.Write([]string{r.Student, r.Status, strconv.Itoa(r.Points), strconv.Itoa(r.Max), strconv.Itoa(r.Bonus),
-			strconv.Itoa(r.BonusMax), strconv.FormatFloat(r.Seconds, 'f', 1, 64), r.FailedSections, r.Error})
+	var b strings.Builder
+	row := func(cells ...string) {
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(csvCell(c))
+		}
+		b.WriteByte('\n')
 	}
-	cw.Flush()
-	return cw.Error()
+	row("student", "status", "points", "max", "bonus", "bonus_max", "seconds", "failed_sections", "error")
+	for _, r := range records {
+		row(r.Student, r.Status, strconv.Itoa(r.Points), strconv.Itoa(r.Max), strconv.Itoa(r.Bonus),
+			strconv.Itoa(r.BonusMax), strconv.FormatFloat(r.Seconds, 'f', 1, 64), r.FailedSections, r.Error)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
-// WriteTable writes the records as the summary table a batch ends with.
+// csvCell is one cell of grades.csv: encoding/csv quotes only the cells that need it for CSV
+// (a comma, a quote, a line break, a leading space), which leaves "=2+5+cmd|x!A0" bare, a
+// formula to a spreadsheet. Here every cell is quoted, its quotes doubled, and one that starts
+// with =, +, -, @, a tab or a carriage return gets a ' first.
+func csvCell(s string) string {
+	s = termsafe.Text(s)
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		s = "'" + s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// WriteTable writes the records as the summary table a batch ends with. Its cells are shown
+// as one line each (termsafe.Line) before they are aligned: a student's folder name with an
+// escape sequence, a tab or a newline neither acts on the terminal nor breaks the table.
 func WriteTable(w io.Writer, records []Record) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STUDENT\tSCORE\tBONUS\tTIME\tFAILED SECTIONS")
@@ -350,7 +378,7 @@ func WriteTable(w io.Writer, records []Record) error {
 		if r.Status != Graded {
 			score, bonus, failed = r.Status, "-", r.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0fs\t%s\n", r.Student, score, bonus, r.Seconds, failed)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0fs\t%s\n", termsafe.Line(r.Student), score, bonus, r.Seconds, termsafe.Line(failed))
 	}
 	return tw.Flush()
 }
