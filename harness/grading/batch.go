@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,26 +181,65 @@ func DefaultWorkers(mem uint64) int {
 	return max(1, n)
 }
 
-// Submissions lists the submission folders of dir: its subfolders, hidden ones left out.
-func Submissions(dir string) ([]string, error) {
+// Submissions lists the entries of the class folder dir: the submission folders to grade, and
+// every other entry with why it is not graded, so that none goes missing without a word. Links
+// are not followed (one to another student's folder would grade that student twice, under
+// another name; one to / would grade whatever it points at), nor is anything that is not a
+// folder opened (a FIFO would block). A hidden entry (.git, .DS_Store) is listed too: a
+// student's folder could be named so.
+func Submissions(dir string) (folders []string, others []NotSubmission, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("submissions: %w", err)
+		return nil, nil, fmt.Errorf("submissions: %w", err)
 	}
-	var out []string
 	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, e.Name())
+		name := e.Name()
+		switch t := e.Type(); {
+		case strings.HasPrefix(name, "."):
+			others = append(others, NotSubmission{Name: name, Why: "hidden (its name starts with a dot): rename it if it is a student's"})
+		case t.IsDir():
+			folders = append(folders, name)
+		case t&fs.ModeSymlink != 0:
+			to, err := os.Readlink(filepath.Join(dir, name))
+			if err != nil {
+				to = "?"
+			}
+			others = append(others, NotSubmission{Name: name, Why: fmt.Sprintf("a link to %s, not a folder: links in the class folder are not followed "+
+				"(one to another student's folder would grade that work under this name too); put the student's folder itself there", to)})
+		case t.IsRegular():
+			others = append(others, NotSubmission{Name: name, Why: "a file, not a folder: each submission is a folder (unpack it if it is an archive)"})
+		default:
+			others = append(others, NotSubmission{Name: name, Why: fmt.Sprintf("%s, not a folder: each submission is a folder", fileKind(t))})
 		}
 	}
-	return out, nil
+	return folders, others, nil
+}
+
+// NotSubmission is an entry of a class folder that is not graded, and why.
+type NotSubmission struct{ Name, Why string }
+
+// Record is the entry's record: no grade, with why.
+func (n NotSubmission) Record() Record {
+	return Record{Student: n.Name, Status: Error, Error: "not graded: " + n.Why}
+}
+
+func fileKind(t fs.FileMode) string {
+	switch {
+	case t&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return fmt.Sprintf("a file of type %v", t)
 }
 
 // Run grades the submissions and returns their records, sorted by student, with those of
 // earlier runs. If ctx ends (Ctrl-C), the running gradings are stopped and left without a
 // record, to be graded again next time.
 func (b Batch) Run(ctx context.Context) ([]Record, error) {
-	names, err := Submissions(b.Dir)
+	names, others, err := Submissions(b.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +249,11 @@ func (b Batch) Run(ctx context.Context) ([]Record, error) {
 	}
 	var mu sync.Mutex
 	var records []Record
+	for _, o := range others {
+		fmt.Fprintf(log, "%s: %s\n", termsafe.Line(o.Name), termsafe.Line("not graded: "+o.Why))
+		records = append(records, o.Record())
+	}
+	listed := len(records) // not graded, with their reasons
 	todo := make(chan string)
 	var wg sync.WaitGroup
 	for range max(b.Workers, 1) {
@@ -253,7 +298,7 @@ feed:
 		return records, err
 	}
 	if ctx.Err() != nil {
-		return records, fmt.Errorf("batch interrupted: %d of %d submissions done; run it again to grade the rest", len(records), len(names))
+		return records, fmt.Errorf("batch interrupted: %d of %d submissions done; run it again to grade the rest", len(records)-listed, len(names))
 	}
 	return records, nil
 }
