@@ -252,7 +252,7 @@ func TestKubernetesJobScripts(t *testing.T) {
 	if rerr != nil {
 		t.Fatal(rerr)
 	}
-	for _, line := range []string{"alice,graded,22,22,2,5,", "bob,graded,22,22,2,5,", "crash,error,"} {
+	for _, line := range []string{`"alice","graded","22","22","2","5",`, `"bob","graded","22","22","2","5",`, `"crash","error",`} {
 		if !strings.Contains(string(csv), "\n"+line) {
 			t.Errorf("grades.csv has no line %q:\n%s", line, csv)
 		}

@@ -2,10 +2,10 @@ package grading
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +16,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/kafka-lab/kafka-lab/harness/termsafe"
 )
 
 // Record is one submission's grade as a batch keeps it: score.json in its report folder, the
@@ -240,26 +242,65 @@ func DefaultWorkers(mem uint64) int {
 	return max(1, n)
 }
 
-// Submissions lists the submission folders of dir: its subfolders, hidden ones left out.
-func Submissions(dir string) ([]string, error) {
+// Submissions lists the entries of the class folder dir: the submission folders to grade, and
+// every other entry with why it is not graded, so that none goes missing without a word. Links
+// are not followed (one to another student's folder would grade that student twice, under
+// another name; one to / would grade whatever it points at), nor is anything that is not a
+// folder opened (a FIFO would block). A hidden entry (.git, .DS_Store) is listed too: a
+// student's folder could be named so.
+func Submissions(dir string) (folders []string, others []NotSubmission, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("submissions: %w", err)
+		return nil, nil, fmt.Errorf("submissions: %w", err)
 	}
-	var out []string
 	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, e.Name())
+		name := e.Name()
+		switch t := e.Type(); {
+		case strings.HasPrefix(name, "."):
+			others = append(others, NotSubmission{Name: name, Why: "hidden (its name starts with a dot): rename it if it is a student's"})
+		case t.IsDir():
+			folders = append(folders, name)
+		case t&fs.ModeSymlink != 0:
+			to, err := os.Readlink(filepath.Join(dir, name))
+			if err != nil {
+				to = "?"
+			}
+			others = append(others, NotSubmission{Name: name, Why: fmt.Sprintf("a link to %s, not a folder: links in the class folder are not followed "+
+				"(one to another student's folder would grade that work under this name too); put the student's folder itself there", to)})
+		case t.IsRegular():
+			others = append(others, NotSubmission{Name: name, Why: "a file, not a folder: each submission is a folder (unpack it if it is an archive)"})
+		default:
+			others = append(others, NotSubmission{Name: name, Why: fmt.Sprintf("%s, not a folder: each submission is a folder", fileKind(t))})
 		}
 	}
-	return out, nil
+	return folders, others, nil
+}
+
+// NotSubmission is an entry of a class folder that is not graded, and why.
+type NotSubmission struct{ Name, Why string }
+
+// Record is the entry's record: no grade, with why.
+func (n NotSubmission) Record() Record {
+	return Record{Student: n.Name, Status: Error, Error: "not graded: " + n.Why}
+}
+
+func fileKind(t fs.FileMode) string {
+	switch {
+	case t&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return fmt.Sprintf("a file of type %v", t)
 }
 
 // Run grades the submissions and returns their records, sorted by student, with those of
 // earlier runs. If ctx ends (Ctrl-C), the running gradings are stopped and left without a
 // record, to be graded again next time.
 func (b Batch) Run(ctx context.Context) ([]Record, error) {
-	names, err := Submissions(b.Dir)
+	names, others, err := Submissions(b.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -269,6 +310,11 @@ func (b Batch) Run(ctx context.Context) ([]Record, error) {
 	}
 	var mu sync.Mutex
 	var records []Record
+	for _, o := range others {
+		fmt.Fprintf(log, "%s: %s\n", termsafe.Line(o.Name), termsafe.Line("not graded: "+o.Why))
+		records = append(records, o.Record())
+	}
+	listed := len(records) // not graded, with their reasons
 	todo := make(chan string)
 	var wg sync.WaitGroup
 	for range max(b.Workers, 1) {
@@ -294,11 +340,11 @@ func (b Batch) Run(ctx context.Context) ([]Record, error) {
 feed:
 	for _, name := range names {
 		if rec, ok := ReadRecord(filepath.Join(b.Out, name)); ok && rec.Done() {
-			fmt.Fprintf(log, "%s: graded before, not graded again\n", name)
+			fmt.Fprintf(log, "%s: graded before, not graded again\n", termsafe.Line(name))
 			records = append(records, rec)
 			continue
 		} else if ok {
-			fmt.Fprintf(log, "%s: graded again (last time: %s)\n", name, rec.Short())
+			fmt.Fprintf(log, "%s: graded again (last time: %s)\n", termsafe.Line(name), termsafe.Line(rec.Short()))
 		}
 		select {
 		case todo <- name:
@@ -313,7 +359,7 @@ feed:
 		return records, err
 	}
 	if ctx.Err() != nil {
-		return records, fmt.Errorf("batch interrupted: %d of %d submissions done; run it again to grade the rest", len(records), len(names))
+		return records, fmt.Errorf("batch interrupted: %d of %d submissions done; run it again to grade the rest", len(records)-listed, len(names))
 	}
 	return records, nil
 }
@@ -333,7 +379,7 @@ func (b Batch) grade(ctx context.Context, w **worker, name string, log io.Writer
 	}
 	defer logf.Close()
 	mu.Lock()
-	fmt.Fprintf(log, "%s: grading\n", name)
+	fmt.Fprintf(log, "%s: grading\n", termsafe.Line(name))
 	mu.Unlock()
 	start := time.Now()
 	if *w == nil {
@@ -343,7 +389,8 @@ func (b Batch) grade(ctx context.Context, w **worker, name string, log io.Writer
 			return rec, true
 		}
 	}
-	done, how, err := (*w).grade(ctx, Job{Submission: filepath.Join(b.Dir, name), Out: out}, b.Timeout, logf)
+	// What the worker says lands in grade.log as a terminal may show it (cat grade.log).
+	done, how, err := (*w).grade(ctx, Job{Submission: filepath.Join(b.Dir, name), Out: out}, b.Timeout, termsafe.NewWriter(logf))
 	if how != answered {
 		*w = nil
 	}
@@ -371,7 +418,7 @@ func (b Batch) grade(ctx context.Context, w **worker, name string, log io.Writer
 		_ = WriteRecord(out, rec)
 	}
 	mu.Lock()
-	fmt.Fprintf(log, "%s: %s\n", name, rec.Short())
+	fmt.Fprintf(log, "%s: %s\n", termsafe.Line(name), termsafe.Line(rec.Short()))
 	mu.Unlock()
 	return rec, true
 }
@@ -390,19 +437,45 @@ func (r Record) Short() string {
 	}
 }
 
-// WriteCSV writes the records as CSV, one row per student.
+// WriteCSV writes the records as CSV, one row per student. Every cell is quoted, and a cell
+// that a spreadsheet would take for a formula (a student's folder named "=2+5+cmd|x!A0") is
+// made text by a leading ' (OWASP's rule for CSV injection); control characters are shown as
+// a terminal shows them (termsafe), for a grades.csv read with cat.
 func WriteCSV(w io.Writer, records []Record) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"student", "status", "points", "max", "bonus", "bonus_max", "seconds", "failed_sections", "error"})
-	for _, r := range records {
-		_ = cw.Write([]string{r.Student, r.Status, strconv.Itoa(r.Points), strconv.Itoa(r.Max), strconv.Itoa(r.Bonus),
-			strconv.Itoa(r.BonusMax), strconv.FormatFloat(r.Seconds, 'f', 1, 64), r.FailedSections, r.Error})
+	var b strings.Builder
+	row := func(cells ...string) {
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(csvCell(c))
+		}
+		b.WriteByte('\n')
 	}
-	cw.Flush()
-	return cw.Error()
+	row("student", "status", "points", "max", "bonus", "bonus_max", "seconds", "failed_sections", "error")
+	for _, r := range records {
+		row(r.Student, r.Status, strconv.Itoa(r.Points), strconv.Itoa(r.Max), strconv.Itoa(r.Bonus),
+			strconv.Itoa(r.BonusMax), strconv.FormatFloat(r.Seconds, 'f', 1, 64), r.FailedSections, r.Error)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
-// WriteTable writes the records as the summary table a batch ends with.
+// csvCell is one cell of grades.csv: encoding/csv quotes only the cells that need it for CSV
+// (a comma, a quote, a line break, a leading space), which leaves "=2+5+cmd|x!A0" bare, a
+// formula to a spreadsheet. Here every cell is quoted, its quotes doubled, and one that starts
+// with =, +, -, @, a tab or a carriage return gets a ' first.
+func csvCell(s string) string {
+	s = termsafe.Text(s)
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		s = "'" + s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// WriteTable writes the records as the summary table a batch ends with. Its cells are shown
+// as one line each (termsafe.Line) before they are aligned: a student's folder name with an
+// escape sequence, a tab or a newline neither acts on the terminal nor breaks the table.
 func WriteTable(w io.Writer, records []Record) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STUDENT\tSCORE\tBONUS\tTIME\tFAILED SECTIONS")
@@ -411,7 +484,7 @@ func WriteTable(w io.Writer, records []Record) error {
 		if r.Status != Graded {
 			score, bonus, failed = r.Status, "-", r.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0fs\t%s\n", r.Student, score, bonus, r.Seconds, failed)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0fs\t%s\n", termsafe.Line(r.Student), score, bonus, r.Seconds, termsafe.Line(failed))
 	}
 	return tw.Flush()
 }

@@ -519,7 +519,7 @@ ran on {{.Image}}, finished {{.Finished}}: {{.Passed}} passed, {{.Skipped}} skip
 
 {{if .NotGraded}}
 <h2>Not graded</h2>
-<p class="muted">A harness error or a timeout is no grade and costs the student nothing: run the batch again to grade these.</p>
+<p class="muted">A harness error or a timeout is no grade and costs the student nothing: run the batch again to grade these. An entry of the class folder that is not a folder (a link, a file, a hidden one) is not graded: its reason says what to put there instead.</p>
 <table id="not-graded">
 <tr><th>student</th><th>status</th><th>reason</th><th>reports</th></tr>
 {{- range .NotGraded}}

@@ -50,7 +50,7 @@ func Check(name string, args []string) int {
 	c := &gradeCmd{}
 	flags.StringVar(&c.features, "features", "", "check against the features of this folder instead of those built in")
 	flags.Usage = func() {
-		fmt.Fprintf(os.Stderr, checkUsage, name)
+		fmt.Fprintf(stderr, checkUsage, name)
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -72,7 +72,7 @@ func Check(name string, args []string) int {
 	}
 	abs, err := lookAtFolder(folder)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitFailed
 	}
 	reports := *out
@@ -87,13 +87,13 @@ func Check(name string, args []string) int {
 		return exit(name, err)
 	}
 	if err := ensureImage(name); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: the Kafka image: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: the Kafka image: %v\n", name, err)
 		return exitNotGraded
 	}
-	fmt.Fprintf(os.Stderr, "checking %s\n\n", abs)
+	fmt.Fprintf(stderr, "checking %s\n\n", abs)
 	start := time.Now()
 	graded, err := c.gradeWithin(spec.Options{Submission: abs, Tags: *tags}, reports, false, *timeout, func() {
-		fmt.Fprintf(os.Stderr, "%s: not done within %v: stopped (-timeout sets the limit)\n", name, *timeout)
+		fmt.Fprintf(stderr, "%s: not done within %v: stopped (-timeout sets the limit)\n", name, *timeout)
 	}, "the check did not finish")
 	if err != nil {
 		return exit(name, err)
@@ -105,16 +105,16 @@ func Check(name string, args []string) int {
 			return exit(name, err)
 		}
 	}
-	fmt.Printf("\n%s\n%s", "Score per lab section", grading.Summary(score))
+	fmt.Fprintf(stdout, "\n%s\n%s", "Score per lab section", grading.Summary(score))
 	switch {
 	case !score.Graded():
 		return exitNotGraded
 	case score.FailedSections() != "":
-		fmt.Printf("\nNot passed yet: section %s. Each failed step above says what was expected, what was observed, and where to look in the lab.\n", score.FailedSections())
+		fmt.Fprintf(stdout, "\nNot passed yet: section %s. Each failed step above says what was expected, what was observed, and where to look in the lab.\n", score.FailedSections())
 		return exitFailed
 	}
 	if *out != "" {
-		fmt.Printf("reports in %s\n", reports)
+		fmt.Fprintf(stdout, "reports in %s\n", reports)
 	}
 	return exitPassed
 }
@@ -143,9 +143,9 @@ func lookAtFolder(folder string) (string, error) {
 		}
 	}
 	if len(found) == 0 {
-		fmt.Fprintf(os.Stderr, "note: %s has no answers.yaml, transaction_generator.py or balance_calculator.py: is it your lab folder? (kafka-lab check FOLDER)\n", abs)
+		fmt.Fprintf(stderr, "note: %s has no answers.yaml, transaction_generator.py or balance_calculator.py: is it your lab folder? (kafka-lab check FOLDER)\n", abs)
 	} else if len(found) < 3 {
-		fmt.Fprintf(os.Stderr, "note: %s has %s only\n", abs, strings.Join(found, " and "))
+		fmt.Fprintf(stderr, "note: %s has %s only\n", abs, strings.Join(found, " and "))
 	}
 	return abs, nil
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 )
 
 // exit prints err, if any, as name's and returns the exit status for it.
@@ -16,7 +15,7 @@ func exit(name string, err error) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
 	return 1
 }
 

@@ -57,7 +57,7 @@ type gradeCmd struct {
 func Grade(name string, prefix, args []string) int {
 	self, err := os.Executable()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
 	c := &gradeCmd{self: append([]string{self}, prefix...)}
@@ -79,7 +79,7 @@ func Grade(name string, prefix, args []string) int {
 	)
 	flags.StringVar(&c.features, "features", "", "grade with the features of this folder instead of those built in")
 	flags.Usage = func() {
-		fmt.Fprintf(os.Stderr, gradeUsage, name)
+		fmt.Fprintf(stderr, gradeUsage, name)
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -87,7 +87,7 @@ func Grade(name string, prefix, args []string) int {
 	}
 	if *merge {
 		if flags.NArg() == 0 || *batch || *checks {
-			fmt.Fprintf(os.Stderr, "%s: -merge joins report folders: give it one or more, and no -batch or -kafka-checks\n", name)
+			fmt.Fprintf(stderr, "%s: -merge joins report folders: give it one or more, and no -batch or -kafka-checks\n", name)
 			return 2
 		}
 		return exit(name, c.runMerge(*out, flags.Args()))
@@ -104,14 +104,14 @@ func Grade(name string, prefix, args []string) int {
 		os.Setenv("KAFKA_LAB_DIST", *dist)
 		if *batch && *workers > 1 {
 			// Local processes share the machine's lab ports: one grading at a time.
-			fmt.Fprintf(os.Stderr, "%s: -dist: one submission at a time (local Kafka processes share the lab's ports)\n", name)
+			fmt.Fprintf(stderr, "%s: -dist: one submission at a time (local Kafka processes share the lab's ports)\n", name)
 			*workers = 1
 		}
 	}
 	switch {
 	case *checks:
 		if *batch || flags.NArg() != 0 {
-			fmt.Fprintf(os.Stderr, "%s: -kafka-checks grades no submission: give it no folder and no -batch\n", name)
+			fmt.Fprintf(stderr, "%s: -kafka-checks grades no submission: give it no folder and no -batch\n", name)
 			return 2
 		}
 		return exit(name, c.runKafkaChecks(*out, *tags, *quiet, *timeout))
@@ -166,10 +166,10 @@ func (c *gradeCmd) runMerge(out string, dirs []string) error {
 	if err := grading.WriteClassReport(out, records, grading.ReportFolders(dirs)); err != nil {
 		return err
 	}
-	if err := grading.WriteTable(os.Stdout, records); err != nil {
+	if err := grading.WriteTable(stdout, records); err != nil {
 		return err
 	}
-	fmt.Printf("\n%d submission(s); %s, %s\n", len(records), filepath.Join(out, grading.CSVFile), filepath.Join(out, grading.IndexFile))
+	fmt.Fprintf(stdout, "\n%d submission(s); %s, %s\n", len(records), filepath.Join(out, grading.CSVFile), filepath.Join(out, grading.IndexFile))
 	missing := 0
 	for _, r := range records {
 		if !r.Done() {
@@ -213,16 +213,16 @@ func (c *gradeCmd) gradeOne(submission, out, tags, pl string, quiet bool, timeou
 			err = errors.Join(err, grading.WritePrairieLearn(pl, grading.PrairieLearnNotGradable(grading.Unfinished(rec))))
 		}
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "grade: %v\n", err)
+			fmt.Fprintf(stderr, "grade: %v\n", err)
 		}
-		fmt.Fprintf(os.Stderr, "grade: %s: %s\n", name, rec.Error)
+		fmt.Fprintf(stderr, "grade: %s: %s\n", name, rec.Error)
 	}, submission+" not graded")
 	progress.Stop()
 	if err != nil {
 		return err
 	}
 	if err := progress.Err(); err != nil {
-		fmt.Fprintf(os.Stderr, "grade: while grading: %v\n", err) // the final reports replace it
+		fmt.Fprintf(stderr, "grade: while grading: %v\n", err) // the final reports replace it
 	}
 	scenarios := graded.Scenarios
 	rec := grading.RecordOf(name, scenarios, time.Since(start))
@@ -237,19 +237,19 @@ func (c *gradeCmd) gradeOne(submission, out, tags, pl string, quiet bool, timeou
 	if cg := os.Getenv(grading.CodeGradeEnv); cg != "" {
 		switch err := grading.WriteCodeGrade(cg, scenarios); {
 		case errors.Is(err, grading.ErrNotGraded):
-			fmt.Printf("CodeGrade: %v\n", err) // the step's output, which students and instructors see
+			fmt.Fprintf(stdout, "CodeGrade: %v\n", err) // the step's output, which students and instructors see
 		case err != nil:
 			return err
 		}
 	}
-	fmt.Printf("\n%s: %s\nreports in %s\n", name, grading.Summary(grading.Tally(scenarios)), out)
+	fmt.Fprintf(stdout, "\n%s: %s\nreports in %s\n", name, grading.Summary(grading.Tally(scenarios)), out)
 	return nil
 }
 
 func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Duration, skipChecks bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	b := grading.Batch{Dir: dir, Out: out, Workers: workers, Timeout: timeout, Log: os.Stderr,
+	b := grading.Batch{Dir: dir, Out: out, Workers: workers, Timeout: timeout, Log: stderr,
 		Worker: func() *exec.Cmd {
 			args := c.args("-worker")
 			if tags != "" {
@@ -260,18 +260,18 @@ func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Dur
 	if st, err := os.Stat(dir); err == nil && os.Getenv("KAFKA_LAB_DIST") != "" && st.Mode().Perm()&0o005 != 0 {
 		// Local processes share the machine's files: a student's program could read the
 		// others' submissions through a folder open to everyone.
-		fmt.Fprintf(os.Stderr, "grade: warning: %s is open to every user (mode %v): with local processes a student's program could read the other submissions; chmod 700 it\n", dir, st.Mode().Perm())
+		fmt.Fprintf(stderr, "grade: warning: %s is open to every user (mode %v): with local processes a student's program could read the other submissions; chmod 700 it\n", dir, st.Mode().Perm())
 	}
-	fmt.Fprintf(os.Stderr, "grading %s with %d worker(s), %v each at most; reports in %s\n", dir, workers, timeout, out)
+	fmt.Fprintf(stderr, "grading %s with %d worker(s), %v each at most; reports in %s\n", dir, workers, timeout, out)
 	start := time.Now()
 	records, err := b.Run(ctx)
 	// Also for an interrupted batch: the page shows what is done.
 	err = errors.Join(err, grading.WriteClassReport(out, records, nil))
-	fmt.Println()
-	if terr := grading.WriteTable(os.Stdout, records); terr != nil {
+	fmt.Fprintln(stdout)
+	if terr := grading.WriteTable(stdout, records); terr != nil {
 		return terr
 	}
-	fmt.Printf("\n%d submission(s) in %v; %s, %s\n", len(records), time.Since(start).Round(time.Second),
+	fmt.Fprintf(stdout, "\n%d submission(s) in %v; %s, %s\n", len(records), time.Since(start).Round(time.Second),
 		filepath.Join(out, grading.CSVFile), filepath.Join(out, grading.IndexFile))
 	if err != nil || skipChecks {
 		return err
@@ -280,9 +280,9 @@ func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Dur
 	// cores to themselves no more than a grading does.
 	k, err := c.classKafkaChecks(ctx, out, tags, timeout)
 	if err != nil {
-		fmt.Printf("Kafka itself: %v\n", err)
+		fmt.Fprintf(stdout, "Kafka itself: %v\n", err)
 	} else {
-		fmt.Println(k)
+		fmt.Fprintln(stdout, k)
 	}
 	// Again, with the Kafka checks' result as they left it.
 	return grading.WriteClassReport(out, records, nil)
@@ -296,7 +296,7 @@ func (c *gradeCmd) runKafkaChecks(out, tags string, quiet bool, timeout time.Dur
 	}
 	start := time.Now()
 	graded, err := c.gradeWithin(spec.Options{KafkaChecks: true, Tags: tags}, out, quiet, timeout, func() {
-		fmt.Fprintf(os.Stderr, "grade: the Kafka checks were not done within %v: stopped\n", timeout)
+		fmt.Fprintf(stderr, "grade: the Kafka checks were not done within %v: stopped\n", timeout)
 	}, "the Kafka checks did not finish")
 	if err != nil {
 		return err
@@ -305,7 +305,7 @@ func (c *gradeCmd) runKafkaChecks(out, tags string, quiet bool, timeout time.Dur
 	if err := grading.WriteKafkaChecks(out, k); err != nil {
 		return err
 	}
-	fmt.Printf("\n%s\n", k)
+	fmt.Fprintf(stdout, "\n%s\n", k)
 	if !k.OK() {
 		return errors.New("the Kafka checks did not all pass")
 	}
@@ -317,7 +317,10 @@ func (c *gradeCmd) runKafkaChecks(out, tags string, quiet bool, timeout time.Dur
 func (c *gradeCmd) runWorker(tags string) error {
 	answers := os.Stdout
 	os.Stdout = os.Stderr // nothing else may write between the answers
-	g := spec.NewGrader(spec.Options{Tags: tags, Paths: c.paths(), Notes: os.Stderr})
+	stdout = stderr
+	g := spec.NewGrader(spec.Options{Tags: tags, Paths: c.paths(), Notes: stderr})
+	// Serve's log is the raw stderr: its JobEnd marker is a control character, which stderr
+	// would show as text (and so would any forged one in what a submission made the notes say).
 	err := grading.Serve(os.Stdin, answers, os.Stderr, func(job grading.Job) error {
 		start := time.Now()
 		cucumber, err := cucumberReport(job.Out)
@@ -336,7 +339,7 @@ func (c *gradeCmd) runWorker(tags string) error {
 		if err := grading.WriteReports(job.Out, graded.Scenarios, rec); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "%s: %s\n", name, grading.Summary(grading.Tally(graded.Scenarios))) // its grade.log
+		fmt.Fprintf(stderr, "%s: %s\n", name, grading.Summary(grading.Tally(graded.Scenarios))) // its grade.log
 		return nil
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -354,7 +357,7 @@ func (c *gradeCmd) gradeWithin(o spec.Options, out string, quiet bool, timeout t
 		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	})
 	defer deadline.Stop()
-	o.Output, o.Progress, o.Notes = io.Writer(os.Stdout), io.Writer(os.Stderr), os.Stderr
+	o.Output, o.Progress, o.Notes = stdout, stderr, stderr
 	if quiet {
 		o.Output, o.Progress = io.Discard, nil
 	}
@@ -368,7 +371,7 @@ func (c *gradeCmd) gradeWithin(o spec.Options, out string, quiet bool, timeout t
 	if container.Interrupted() {
 		// The suite is removing its containers and exits when done (container.CloseOnSignal);
 		// scenarios that ran meanwhile failed for want of Kafka: nothing here is a result.
-		fmt.Fprintf(os.Stderr, "grade: interrupted: %s\n", interrupted)
+		fmt.Fprintf(stderr, "grade: interrupted: %s\n", interrupted)
 		awaitCleanup()
 		os.Exit(130)
 	}
@@ -410,9 +413,9 @@ func awaitCleanup() {
 	defer timer.Stop()
 	select {
 	case <-again:
-		fmt.Fprintf(os.Stderr, "grade: interrupted again: not waiting for the containers' removal; the next run removes what is left\n")
+		fmt.Fprintf(stderr, "grade: interrupted again: not waiting for the containers' removal; the next run removes what is left\n")
 	case <-timer.C:
-		fmt.Fprintf(os.Stderr, "grade: the containers were not removed within %v; the next run removes what is left\n", cleanupWait)
+		fmt.Fprintf(stderr, "grade: the containers were not removed within %v; the next run removes what is left\n", cleanupWait)
 	}
 }
 
@@ -444,7 +447,7 @@ func (c *gradeCmd) checksKey(tags string) string {
 func (c *gradeCmd) classKafkaChecks(ctx context.Context, out, tags string, timeout time.Duration) (grading.KafkaChecks, error) {
 	dir := filepath.Join(out, grading.KafkaChecksDir)
 	if k, ok := grading.ReadKafkaChecks(dir); ok && k.OK() && k.Ran() && k.Image == c.checksKey(tags) {
-		fmt.Fprintf(os.Stderr, "Kafka checks: passed before (%s), not run again\n", k.Finished)
+		fmt.Fprintf(stderr, "Kafka checks: passed before (%s), not run again\n", k.Finished)
 		return k, nil
 	}
 	if err := grading.OwnReportDir(dir); err != nil {
@@ -456,7 +459,7 @@ func (c *gradeCmd) classKafkaChecks(ctx context.Context, out, tags string, timeo
 		return grading.KafkaChecks{}, err
 	}
 	defer logf.Close()
-	fmt.Fprintf(os.Stderr, "Kafka checks: running the @kafka-only scenarios once for the class\n")
+	fmt.Fprintf(stderr, "Kafka checks: running the @kafka-only scenarios once for the class\n")
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	args := c.args("-kafka-checks", "-quiet", "-out", dir, "-timeout", (timeout - timeout/10).String())
