@@ -200,6 +200,14 @@ func TestKubernetesJobScripts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Entries no pod grades, which the merge lists as not graded: a link to another student's
+	// folder, a file.
+	if err := os.Symlink(filepath.Join(root, "class", "alice"), filepath.Join(root, "class", "mallory")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "class", "notes.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tools := filepath.Join(root, "tools")
 	if err := os.MkdirAll(tools, 0o755); err != nil {
 		t.Fatal(err)
@@ -252,7 +260,9 @@ func TestKubernetesJobScripts(t *testing.T) {
 	if rerr != nil {
 		t.Fatal(rerr)
 	}
-	for _, line := range []string{`"alice","graded","22","22","2","5",`, `"bob","graded","22","22","2","5",`, `"crash","error",`} {
+	for _, line := range []string{`"alice","graded","22","22","2","5",`, `"bob","graded","22","22","2","5",`, `"crash","error",`,
+		`".hidden","error","0","0","0","0","0.0","","not graded: hidden`, `"mallory","error","0","0","0","0","0.0","","not graded: a link to `,
+		`"notes.txt","error","0","0","0","0","0.0","","not graded: a file`} {
 		if !strings.Contains(string(csv), "\n"+line) {
 			t.Errorf("grades.csv has no line %q:\n%s", line, csv)
 		}

@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,8 +27,10 @@ import (
 
 const gradeUsage = `usage: %[1]s [flags] SUBMISSION     grade one submission folder: the spec's output on the console, reports in -out
        %[1]s -batch [flags] CLASS   grade every submission folder under CLASS, -workers at a time
-       %[1]s -merge -out DIR REPORTS...
+       %[1]s -merge [-class CLASS] -out DIR REPORTS...
                                      join report folders written by separate gradings into one class table
+                                     (with -class, every entry of CLASS that is no submission folder is
+                                     listed as not graded, with why)
        %[1]s -kafka-checks [flags]  run the scenarios that check Kafka itself (@kafka-only), no submission
 
 Reports of a submission: results.json (Gradescope, rewritten as each scenario ends while it
@@ -75,6 +79,7 @@ func Grade(name string, prefix, args []string) int {
 		checks   = flags.Bool("kafka-checks", false, "run the scenarios that check Kafka itself (@kafka-only) instead of grading a submission")
 		dist     = flags.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
 		worker   = flags.Bool("worker", false, "a batch's worker: grade the submissions the batch writes on stdin, one after another with the same clusters (see grading.Serve)")
+		class    = flags.String("class", "", "merge: the class folder graded; each of its entries that is not a submission folder (a link, a file) is listed as not graded, with why")
 		pl       = flags.String("prairielearn", "", "also write PrairieLearn's results.json to this file (its external grader reads /grade/results/results.json)")
 	)
 	flags.StringVar(&c.features, "features", "", "grade with the features of this folder instead of those built in")
@@ -90,7 +95,7 @@ func Grade(name string, prefix, args []string) int {
 			fmt.Fprintf(stderr, "%s: -merge joins report folders: give it one or more, and no -batch or -kafka-checks\n", name)
 			return 2
 		}
-		return exit(name, c.runMerge(*out, flags.Args()))
+		return exit(name, c.runMerge(*out, *class, flags.Args()))
 	}
 	if flags.NArg() != 1 && !*checks && !*worker {
 		flags.Usage()
@@ -150,12 +155,23 @@ func (c *gradeCmd) featuresFS() (fs.FS, string) {
 }
 
 // runMerge joins report folders, each written by one grading (a pod's, a matrix job's), into
-// one class table and grades.csv in out. It fails when a submission has no grade: the table
-// says why.
-func (c *gradeCmd) runMerge(out string, dirs []string) error {
+// one class table and grades.csv in out. With class set, the entries of the class folder that
+// are no submission folder are listed too, as a batch lists them (grading.Submissions). It
+// fails when a submission has no grade: the table says why.
+func (c *gradeCmd) runMerge(out, class string, dirs []string) error {
 	records, err := grading.Merge(dirs)
 	if err != nil {
 		return err
+	}
+	if class != "" {
+		_, others, err := grading.Submissions(class)
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			records = append(records, o.Record())
+		}
+		slices.SortFunc(records, func(a, b grading.Record) int { return strings.Compare(a.Student, b.Student) })
 	}
 	if err := grading.ReportDir(out); err != nil {
 		return err
