@@ -51,6 +51,11 @@ func TestAttacks(t *testing.T) {
 			say: []string{"subscribed to transactions, which Kafka has, but its Kafka client never gave it a partition"}},
 		{dir: "forged-timestamps", path: at("forged-timestamps"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
 			say: []string{"stamped", "timestamp_ms"}},
+		// Requests of 100 MiB announced on eight connections, and a thousand connections from as
+		// many addresses announcing 4 MiB each: the broker stays up (cluster.RequestMax,
+		// RequestsQueued), and the scenario is the program's failure, not the harness's error.
+		{dir: "broker-memory (calculator)", path: at("broker-memory"), tags: calc6, scenarios: 1, fail: []string{calculatorSums}},
+		{dir: "broker-memory (generator)", path: at("broker-memory"), tags: gen6, scenarios: 1, fail: []string{generatorRate}},
 	}
 	s := quietSuite(t)
 	grade(t, s, "@section-2", 3, cases)

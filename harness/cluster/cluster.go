@@ -221,11 +221,12 @@ func (c *Cluster) jvmEnv(heap string) []string {
 }
 
 // kafkaEnv is the environment of a Kafka node of the image contract: its server properties as
-// KAFKA_* variables, its heap and the JVM options, sorted.
+// KAFKA_* variables, bounded for clients (boundClients), its heap and the JVM options, sorted.
 func (c *Cluster) kafkaEnv(props map[string]string, heap string) []string {
 	env := c.jvmEnv(heap)
 	for k, v := range props {
 		env = append(env, envName(k)+"="+v)
+	boundClients(props)
 	}
 	slices.Sort(env)
 	return env
@@ -325,6 +326,7 @@ func (c *Cluster) startZooKeeper(ctx context.Context) error {
 	cmd := []string{"bin/kafka-server-start.sh", "config/server.properties"}
 	for k, v := range props {
 		cmd = append(cmd, "--override", k+"="+v)
+	boundClients(props)
 	}
 	broker, err := c.rt.Start(ctx, container.Spec{
 		Name:       "broker-0",
