@@ -1,0 +1,174 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kafka-lab/kafka-lab/harness/container"
+)
+
+// Death is what the harness knows of a node that exited though the harness did not stop it.
+type Death struct {
+	Node  string          // its container, such as broker-1
+	State container.State // how it ended, and when (FinishedAt; zero if unknown)
+	Log   string          // the end of its log
+}
+
+// StudentRun is one of the student's programs or commands started on the cluster since its
+// last Reset, and when it ran.
+type StudentRun struct {
+	What    string    // "your program balance_calculator.py", "your command `bin/...`"
+	Started time.Time // when the harness started it
+	Ended   time.Time // when it exited; zero while it runs
+}
+
+// studentRuns records the student's programs and commands as StartClient starts them.
+type studentRuns struct {
+	mu   sync.Mutex
+	runs []studentRun
+}
+
+type studentRun struct {
+	what    string
+	started time.Time
+	proc    *container.Process
+}
+
+func (r *studentRuns) add(what string, p *container.Process) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.runs = append(r.runs, studentRun{what: what, started: time.Now(), proc: p})
+}
+
+func (r *studentRuns) clear() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.runs = nil
+}
+
+// StudentRuns lists the student's programs and commands started on the cluster since its last
+// Reset (the scenario's), in the order they started.
+func (c *Cluster) StudentRuns() []StudentRun {
+	c.runs.mu.Lock()
+	defer c.runs.mu.Unlock()
+	out := make([]StudentRun, 0, len(c.runs.runs))
+	for _, r := range c.runs.runs {
+		out = append(out, StudentRun{What: r.what, Started: r.started, Ended: r.proc.Ended()})
+	}
+	return out
+}
+
+// describeRun names a student's program or command from its container spec, for a message.
+func describeRun(spec container.Spec) string {
+	if n := len(spec.Entrypoint); n > 0 && strings.HasPrefix(spec.Entrypoint[n-1], "/submission/") {
+		return "your program " + strings.TrimPrefix(spec.Entrypoint[n-1], "/submission/")
+	}
+	return "your command `" + strings.Join(spec.Cmd, " ") + "`"
+}
+
+// Deaths lists the cluster's nodes that exited though the harness did not take them down, with
+// how and when each ended and the end of its log. Empty when all run; always empty for Own,
+// whose Kafka is the student's (a broker of theirs that dies fails their own scenario).
+func (c *Cluster) Deaths(ctx context.Context) ([]Death, error) {
+	if c.Topology == Own {
+		return nil, nil
+	}
+	var deaths []Death
+	for _, n := range c.nodes {
+		if n.down {
+			continue
+		}
+		st, err := n.Container.State(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !st.Running {
+			deaths = append(deaths, Death{Node: n.Container.Name, State: st, Log: n.Container.Logs(ctx, 200)})
+		}
+	}
+	return deaths, nil
+}
+
+// outOfHeap is the line a node's JVM leaves when a Java allocation fails: with
+// -XX:+ExitOnOutOfMemoryError (jvmOpts) "Terminating due to java.lang.OutOfMemoryError: Java
+// heap space", and the JVM exits (code 3). These are the failures a client's requests can
+// cause: Kafka allocates on the heap the size each request announces (an array past the VM's
+// limit for a size near 2 GiB). Not "unable to create native thread" nor "Metaspace": those are
+// the machine's limits or Kafka's own code, which no client's bytes grow.
+var outOfHeap = regexp.MustCompile(`java\.lang\.OutOfMemoryError: (Java heap space|GC overhead limit exceeded|Requested array size exceeds VM limit)`)
+
+// afterRun is how long after a program or command exited a node's death can still be its
+// doing: the broker may be reading what it was sent when the connection closes, and the
+// harness sees the exit a moment after it happens.
+const afterRun = 5 * time.Second
+
+// Blame decides whose the nodes' deaths are, from the evidence: the student's when every node
+// that died ran out of its Java heap (its log says so; see outOfHeap) while one of the
+// student's programs or commands ran against the cluster. The harness sizes each node for
+// the harness's own traffic, the same for every submission, and the bounds of bounds.go keep
+// what a well-behaved client makes a node allocate small; so a heap that runs out while the
+// student's code runs is that code's doing. It returns the student's message then, and ok.
+//
+// Anything else is the harness's (ok false): a node killed by the kernel or a signal (exit code
+// 137, or OOMKilled: the machine short of memory; nothing of the student's can signal a node,
+// which runs as another user in another container), any other exit, a death before the
+// student's code started or well after it ended, or one whose time is unknown: no evidence
+// that the student's code caused it.
+func Blame(deaths []Death, runs []StudentRun) (msg string, ok bool) {
+	if len(deaths) == 0 {
+		return "", false
+	}
+	var says []string
+	for _, d := range deaths {
+		if d.State.OOMKilled || d.State.ExitCode == 137 || d.State.FinishedAt.IsZero() {
+			return "", false
+		}
+		line := outOfHeap.FindString(d.Log)
+		if line == "" {
+			return "", false
+		}
+		during := runningAt(runs, d.State.FinishedAt)
+		if len(during) == 0 {
+			return "", false
+		}
+		var names []string
+		first := d.State.FinishedAt
+		for _, r := range during {
+			if !slices.Contains(names, r.What) {
+				names = append(names, r.What)
+			}
+			if r.Started.Before(first) {
+				first = r.Started
+			}
+		}
+		says = append(says, fmt.Sprintf("Kafka's %s ran out of memory while %s ran (%s after it started): its log says %q",
+			nodeWord(d.Node), strings.Join(names, " and "), d.State.FinishedAt.Sub(first).Round(time.Second), line))
+	}
+	return strings.Join(says, "; "), true
+}
+
+// runningAt is the runs that were running at t, or had ended at most afterRun before.
+func runningAt(runs []StudentRun, t time.Time) []StudentRun {
+	var at []StudentRun
+	for _, r := range runs {
+		if !t.Before(r.Started) && (r.Ended.IsZero() || !t.After(r.Ended.Add(afterRun))) {
+			at = append(at, r)
+		}
+	}
+	return at
+}
+
+// nodeWord names a node for the student: "broker (broker-1)".
+func nodeWord(node string) string {
+	switch {
+	case strings.Contains(node, "controller"):
+		return "controller (" + node + ")"
+	default:
+		return "broker (" + node + ")"
+	}
+}
