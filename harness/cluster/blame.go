@@ -14,7 +14,8 @@ import (
 
 // Death is what the harness knows of a node that exited though the harness did not stop it.
 type Death struct {
-	Node  string          // its container, such as broker-1
+	Node  string          // its container, such as kafka-lab-1a2b3c4d-broker-1
+	Kafka string          // what it is to Kafka: "broker 1", "controller 0", "zookeeper"
 	State container.State // how it ended, and when (FinishedAt; zero if unknown)
 	Log   string          // the end of its log
 }
@@ -88,7 +89,7 @@ func (c *Cluster) Deaths(ctx context.Context) ([]Death, error) {
 			return nil, err
 		}
 		if !st.Running {
-			deaths = append(deaths, Death{Node: n.Container.Name, State: st, Log: n.Container.Logs(ctx, 200)})
+			deaths = append(deaths, Death{Node: n.Container.Name, Kafka: n.kafkaName(), State: st, Log: n.Container.Logs(ctx, 200)})
 		}
 	}
 	return deaths, nil
@@ -147,7 +148,7 @@ func Blame(deaths []Death, runs []StudentRun) (msg string, ok bool) {
 			}
 		}
 		says = append(says, fmt.Sprintf("Kafka's %s ran out of memory while %s ran (%s after it started): its log says %q",
-			nodeWord(d.Node), strings.Join(names, " and "), d.State.FinishedAt.Sub(first).Round(time.Second), line))
+			d.Kafka, strings.Join(names, " and "), d.State.FinishedAt.Sub(first).Round(time.Second), line))
 	}
 	return strings.Join(says, "; "), true
 }
@@ -163,12 +164,13 @@ func runningAt(runs []StudentRun, t time.Time) []StudentRun {
 	return at
 }
 
-// nodeWord names a node for the student: "broker (broker-1)".
-func nodeWord(node string) string {
+// kafkaName is what the node is to Kafka, for the student: "broker 1", "controller 0".
+func (n *Node) kafkaName() string {
 	switch {
-	case strings.Contains(node, "controller"):
-		return "controller (" + node + ")"
-	default:
-		return "broker (" + node + ")"
+	case strings.Contains(n.Role, "broker"):
+		return fmt.Sprintf("broker %d", n.ID)
+	case n.Role == "controller":
+		return fmt.Sprintf("controller %d", n.ID)
 	}
+	return n.Role
 }

@@ -16,7 +16,7 @@ func TestBlame(t *testing.T) {
 	heapLog := "[2026-12-07 12:00:20,001] INFO [BrokerServer id=1] started\n" +
 		"Terminating due to java.lang.OutOfMemoryError: Java heap space\n"
 	outOfHeap := func(s int) Death {
-		return Death{Node: "broker-1", State: container.State{ExitCode: 3, FinishedAt: at(s)}, Log: heapLog}
+		return Death{Node: "kafka-lab-1-broker-1", Kafka: "broker 1", State: container.State{ExitCode: 3, FinishedAt: at(s)}, Log: heapLog}
 	}
 	calculator := StudentRun{What: "your program balance_calculator.py", Started: at(10)}
 	producer := StudentRun{What: "your command `bin/kafka-console-producer.sh --topic t`", Started: at(2), Ended: at(5)}
@@ -28,14 +28,14 @@ func TestBlame(t *testing.T) {
 		say []string
 	}{
 		{name: "out of heap while the program runs", deaths: []Death{outOfHeap(24)}, runs: []StudentRun{producer, calculator},
-			say: []string{"Kafka's broker (broker-1) ran out of memory while your program balance_calculator.py ran (14s after it started)",
+			say: []string{"Kafka's broker 1 ran out of memory while your program balance_calculator.py ran (14s after it started)",
 				"java.lang.OutOfMemoryError: Java heap space"}},
 		{name: "out of heap just after the command exited", deaths: []Death{outOfHeap(8)}, runs: []StudentRun{producer},
 			say: []string{"while your command `bin/kafka-console-producer.sh --topic t` ran (6s after it started)"}},
 		{name: "a request past the VM's array limit", runs: []StudentRun{calculator},
-			deaths: []Death{{Node: "ha-broker-2", State: container.State{ExitCode: 3, FinishedAt: at(11)},
+			deaths: []Death{{Node: "kafka-lab-1-ha-broker-2", Kafka: "broker 2", State: container.State{ExitCode: 3, FinishedAt: at(11)},
 				Log: "Terminating due to java.lang.OutOfMemoryError: Requested array size exceeds VM limit"}},
-			say: []string{"Kafka's broker (ha-broker-2) ran out of memory"}},
+			say: []string{"Kafka's broker 2 ran out of memory"}},
 		{name: "out of heap with no student code", deaths: []Death{outOfHeap(24)}},
 		{name: "out of heap before the program started", deaths: []Death{outOfHeap(9)}, runs: []StudentRun{calculator}},
 		{name: "out of heap long after the command exited", deaths: []Death{outOfHeap(30)}, runs: []StudentRun{producer}},
@@ -79,6 +79,22 @@ func TestDescribeRun(t *testing.T) {
 	} {
 		if got := describeRun(tc.spec); got != tc.want {
 			t.Errorf("describeRun(%v) = %q, want %q", tc.spec, got, tc.want)
+		}
+	}
+}
+
+func TestKafkaName(t *testing.T) {
+	for _, tc := range []struct {
+		n    Node
+		want string
+	}{
+		{Node{ID: 1, Role: "broker,controller"}, "broker 1"},
+		{Node{ID: 3, Role: "broker"}, "broker 3"},
+		{Node{ID: 0, Role: "controller"}, "controller 0"},
+		{Node{ID: 0, Role: "zookeeper"}, "zookeeper"},
+	} {
+		if got := tc.n.kafkaName(); got != tc.want {
+			t.Errorf("kafkaName of %s %d = %q, want %q", tc.n.Role, tc.n.ID, got, tc.want)
 		}
 	}
 }
