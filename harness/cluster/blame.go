@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/fault"
 )
 
 // Death is what the harness knows of a node that exited though the harness did not stop it.
@@ -46,6 +48,19 @@ func (r *studentRuns) add(what string, p *container.Process) {
 	r.runs = append(r.runs, studentRun{what: what, started: time.Now(), proc: p})
 }
 
+// running is the runs whose processes have not exited.
+func (r *studentRuns) running() []studentRun {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []studentRun
+	for _, run := range r.runs {
+		if run.proc.Running() {
+			out = append(out, run)
+		}
+	}
+	return out
+}
+
 func (r *studentRuns) clear() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -62,6 +77,64 @@ func (c *Cluster) StudentRuns() []StudentRun {
 		out = append(out, StudentRun{What: r.what, Started: r.started, Ended: r.proc.Ended()})
 	}
 	return out
+}
+
+// Stalled is a student's program or command that could not start because Kafka stopped
+// answering while the student's other code ran, and answered again once that was stopped.
+type Stalled struct {
+	By   []string // what ran, as StudentRun.What
+	Seen string   // what the harness's wait saw last
+}
+
+func (s *Stalled) Error() string {
+	return fmt.Sprintf("Kafka stopped answering while %s ran, and answered again once it was stopped (%s). "+
+		"Connections that announce requests and never finish them hold the memory Kafka keeps for requests, "+
+		"and then it reads no one's: talk to Kafka through a Kafka client, as the lab does", strings.Join(s.By, " and "), s.Seen)
+}
+
+// stalled weighs err, AwaitVisible's failure before a student's program or command starts
+// (the harness's, fault.Harness), like a node's death (Blame): a broker that answers no one
+// while the student's other code runs may be held by it (see RequestsQueued: a client can fill
+// a node's request memory, and the node then reads nothing until it is freed). So the
+// student's running code is stopped and the wait tried again (weighStall).
+func (c *Cluster) stalled(ctx context.Context, err error) error {
+	running := c.runs.running()
+	var by []string
+	for _, r := range running {
+		by = append(by, r.what)
+	}
+	stop := func(ctx context.Context) {
+		for _, r := range running {
+			_, _ = r.proc.Stop(ctx, time.Second) // the scenario fails here; its clean-up removes it
+		}
+	}
+	return weighStall(ctx, err, by, stop, c.AwaitVisible)
+}
+
+// weighStall decides whose err, a wait on Kafka that failed, is: with the student's code by
+// running, it stops that code and waits again (retry). If Kafka then answers, the failure is
+// the student's (*Stalled); if it still does not, or nothing of the student's ran, err stays
+// as it is (the harness's).
+func weighStall(ctx context.Context, err error, by []string, stop func(context.Context), retry func(context.Context) error) error {
+	if len(by) == 0 || ctx.Err() != nil {
+		return err
+	}
+	stop(ctx)
+	if again := retry(ctx); again != nil {
+		return err
+	}
+	seen := err.Error()
+	var f *fault.Error
+	if errors.As(err, &f) {
+		seen = f.Err.Error() // not "the grader could not": this one is the student's
+	}
+	var names []string
+	for _, b := range by {
+		if !slices.Contains(names, b) {
+			names = append(names, b)
+		}
+	}
+	return &Stalled{By: names, Seen: seen}
 }
 
 // describeRun names a student's program or command from its container spec, for a message.

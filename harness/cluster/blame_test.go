@@ -1,11 +1,14 @@
 package cluster
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/fault"
 )
 
 // Blame decides from the evidence whose a node's death is: the student's only when the node ran
@@ -96,5 +99,52 @@ func TestKafkaName(t *testing.T) {
 		if got := tc.n.kafkaName(); got != tc.want {
 			t.Errorf("kafkaName of %s %d = %q, want %q", tc.n.Role, tc.n.ID, got, tc.want)
 		}
+	}
+}
+
+// A wait on Kafka that fails while the student's code runs is theirs only if Kafka answers once
+// that code is stopped.
+func TestWeighStall(t *testing.T) {
+	ctx := context.Background()
+	timedOut := fault.Harness("see the scenario's topics on every broker", errors.New("broker 1: i/o timeout"))
+	calc := []string{"your program balance_calculator.py", "your program balance_calculator.py"}
+	for _, tc := range []struct {
+		name     string
+		by       []string
+		answers  bool // once the student's code is stopped
+		wantStop bool
+		student  bool
+	}{
+		{name: "Kafka answers once the program is stopped", by: calc, answers: true, wantStop: true, student: true},
+		{name: "Kafka still does not answer", by: calc, answers: false, wantStop: true},
+		{name: "nothing of the student's ran", answers: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stopped := false
+			err := weighStall(ctx, timedOut, tc.by, func(context.Context) { stopped = true },
+				func(context.Context) error {
+					if !stopped || !tc.answers {
+						return errors.New("still no answer")
+					}
+					return nil
+				})
+			if stopped != tc.wantStop {
+				t.Errorf("the student's code stopped: %v, want %v", stopped, tc.wantStop)
+			}
+			var s *Stalled
+			if got := errors.As(err, &s); got != tc.student || fault.Is(err) == tc.student {
+				t.Fatalf("weighStall = %v (the student's: %v, a fault: %v), want the student's: %v", err, got, fault.Is(err), tc.student)
+			}
+			if tc.student {
+				for _, want := range []string{"Kafka stopped answering while your program balance_calculator.py ran, and answered again", "broker 1: i/o timeout"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("message %q lacks %q", err, want)
+					}
+				}
+				if strings.Contains(err.Error(), "the grader could not") || strings.Count(err.Error(), "balance_calculator.py") != 1 {
+					t.Errorf("message %q: want the program named once, and no word of the grader's failure", err)
+				}
+			}
+		})
 	}
 }
