@@ -38,23 +38,25 @@ type studentRuns struct {
 
 type studentRun struct {
 	what    string
+	program bool // a Python program, which may send Kafka any bytes; else a Kafka tool
 	started time.Time
 	proc    *container.Process
 }
 
-func (r *studentRuns) add(what string, p *container.Process) {
+func (r *studentRuns) add(spec container.Spec, p *container.Process) {
+	what, program := describeRun(spec)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.runs = append(r.runs, studentRun{what: what, started: time.Now(), proc: p})
+	r.runs = append(r.runs, studentRun{what: what, program: program, started: time.Now(), proc: p})
 }
 
-// running is the runs whose processes have not exited.
-func (r *studentRuns) running() []studentRun {
+// runningPrograms is the runs of Python programs whose processes have not exited.
+func (r *studentRuns) runningPrograms() []studentRun {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []studentRun
 	for _, run := range r.runs {
-		if run.proc.Running() {
+		if run.program && run.proc.Running() {
 			out = append(out, run)
 		}
 	}
@@ -96,9 +98,11 @@ func (s *Stalled) Error() string {
 // (the harness's, fault.Harness), like a node's death (Blame): a broker that answers no one
 // while the student's other code runs may be held by it (see RequestsQueued: a client can fill
 // a node's request memory, and the node then reads nothing until it is freed). So the
-// student's running code is stopped and the wait tried again (weighStall).
+// student's running programs are stopped and the wait tried again (weighStall). Only the
+// programs: a command is a Kafka tool, whose requests are Kafka's own, and a slow machine
+// must not be blamed on a console consumer that happened to run.
 func (c *Cluster) stalled(ctx context.Context, err error) error {
-	running := c.runs.running()
+	running := c.runs.runningPrograms()
 	var by []string
 	for _, r := range running {
 		by = append(by, r.what)
@@ -137,12 +141,13 @@ func weighStall(ctx context.Context, err error, by []string, stop func(context.C
 	return &Stalled{By: names, Seen: seen}
 }
 
-// describeRun names a student's program or command from its container spec, for a message.
-func describeRun(spec container.Spec) string {
+// describeRun names a student's program or command from its container spec, for a message,
+// and says whether it is a program (see sandbox.Start: python3 runs /submission/<script>).
+func describeRun(spec container.Spec) (what string, program bool) {
 	if n := len(spec.Entrypoint); n > 0 && strings.HasPrefix(spec.Entrypoint[n-1], "/submission/") {
-		return "your program " + strings.TrimPrefix(spec.Entrypoint[n-1], "/submission/")
+		return "your program " + strings.TrimPrefix(spec.Entrypoint[n-1], "/submission/"), true
 	}
-	return "your command `" + strings.Join(spec.Cmd, " ") + "`"
+	return "your command `" + strings.Join(spec.Cmd, " ") + "`", false
 }
 
 // Deaths lists the cluster's nodes that exited though the harness did not take them down, with

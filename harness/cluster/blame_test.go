@@ -74,14 +74,15 @@ func TestBlame(t *testing.T) {
 
 func TestDescribeRun(t *testing.T) {
 	for _, tc := range []struct {
-		spec container.Spec
-		want string
+		spec    container.Spec
+		want    string
+		program bool
 	}{
-		{container.Spec{Entrypoint: []string{"python3", "-c", "launcher", "/submission/balance_calculator.py"}}, "your program balance_calculator.py"},
-		{container.Spec{Cmd: []string{"bin/kafka-topics.sh", "--list"}}, "your command `bin/kafka-topics.sh --list`"},
+		{container.Spec{Entrypoint: []string{"python3", "-c", "launcher", "/submission/balance_calculator.py"}}, "your program balance_calculator.py", true},
+		{container.Spec{Cmd: []string{"bin/kafka-topics.sh", "--list"}}, "your command `bin/kafka-topics.sh --list`", false},
 	} {
-		if got := describeRun(tc.spec); got != tc.want {
-			t.Errorf("describeRun(%v) = %q, want %q", tc.spec, got, tc.want)
+		if got, program := describeRun(tc.spec); got != tc.want || program != tc.program {
+			t.Errorf("describeRun(%v) = %q, %v, want %q, %v", tc.spec, got, program, tc.want, tc.program)
 		}
 	}
 }

@@ -500,7 +500,7 @@ func (c *Cluster) StartClient(ctx context.Context, spec container.Spec) (*contai
 	}
 	p, err := c.rt.StartProcess(ctx, spec)
 	if err == nil {
-		c.runs.add(describeRun(spec), p)
+		c.runs.add(spec, p)
 	}
 	return p, err
 }
