@@ -51,6 +51,20 @@ func TestAttacks(t *testing.T) {
 			say: []string{"subscribed to transactions, which Kafka has, but its Kafka client never gave it a partition"}},
 		{dir: "forged-timestamps", path: at("forged-timestamps"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
 			say: []string{"stamped", "timestamp_ms"}},
+		// Requests of 100 MiB announced on eight connections (the generator), and besides those a
+		// thousand connections from as many addresses announcing 4 MiB each (the calculator, once
+		// it has sent its first balances): the broker stays up (cluster.RequestMax,
+		// RequestsQueued; a broker that died of it would be said to have "ran out of memory", see
+		// cluster.Blame), and the scenario is the program's failure, not the harness's error.
+		// Together, a calculator that stalls the broker as the generator starts is the student's
+		// failure too (cluster.Stalled; whether the stall comes before is a race, so the message
+		// is not checked here: TestWeighStall is its test).
+		{dir: "broker-memory (calculator)", path: at("broker-memory"), tags: calc6, scenarios: 1, fail: []string{calculatorSums},
+			hide: []string{"ran out of memory"}},
+		{dir: "broker-memory (generator)", path: at("broker-memory"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
+			hide: []string{"ran out of memory"}},
+		{dir: "broker-memory (together)", path: at("broker-memory"), tags: "@section-6 && @generator && @calculator", scenarios: 1,
+			fail: []string{together}, hide: []string{"ran out of memory"}},
 	}
 	s := quietSuite(t)
 	grade(t, s, "@section-2", 3, cases)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/fault"
 	"github.com/kafka-lab/kafka-lab/harness/session"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
@@ -95,19 +96,18 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 }
 
 // verdict records how the scenario ended. A failure on a cluster that lost a node is the
-// harness's: the student's command or program met a Kafka that was no longer whole.
+// harness's (the student's command or program met a Kafka that was no longer whole), unless the
+// evidence says the student's code took the node down (cluster.Blame): then it is the student's
+// failure, whatever check failed after it, worded as what their program did.
 func (s *Suite) verdict(ctx context.Context, gs *godog.Scenario, err error) (context.Context, error) {
 	st, serr := scenario.From(ctx)
 	var took time.Duration
 	if serr == nil {
 		took = time.Since(st.Started)
-		if err != nil && !fault.Is(err) && st.Cluster != nil {
+		if err != nil && st.Cluster != nil {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
-			if lost := st.Cluster.Lost(rctx); lost != nil {
-				fmt.Fprintf(s.Session.Out, "kafka-lab: after the scenario: %v\n", lost)
-				err = fault.Harness("keep Kafka running during the scenario", lost)
-			}
+			err = s.blame(rctx, st, err)
 		}
 	}
 	var tags []string
@@ -122,6 +122,41 @@ func (s *Suite) verdict(ctx context.Context, gs *godog.Scenario, err error) (con
 		s.OnResult(r)
 	}
 	return ctx, nil
+}
+
+// blame is err, the scenario's failure, once the scenario's cluster is asked whether it lost a
+// node and whose fault that was (see verdict).
+func (s *Suite) blame(ctx context.Context, st *scenario.State, err error) error {
+	deaths, derr := st.Cluster.Deaths(ctx)
+	switch {
+	case derr != nil:
+		if fault.Is(err) {
+			return err
+		}
+		fmt.Fprintf(s.Session.Out, "kafka-lab: after the scenario: %v\n", derr)
+		return fault.Harness("keep Kafka running during the scenario", derr)
+	case len(deaths) == 0:
+		return err
+	}
+	if msg, ok := cluster.Blame(deaths, st.Cluster.StudentRuns()); ok {
+		fmt.Fprintf(s.Session.Out, "kafka-lab: after the scenario: %s\n", msg)
+		c := scenario.Check{
+			Expected: "Kafka keeps running while your programs and commands run against it",
+			Observed: msg,
+			Hint: "Kafka allocates, for each request, the size its first 4 bytes announce: talk to Kafka through " +
+				"a Kafka client (kafka-python or confluent-kafka) as the lab does, never with bytes of your own",
+		}
+		if !fault.Is(err) {
+			c.Tail = "--- then the scenario failed with:\n" + err.Error()
+		}
+		return c
+	}
+	if fault.Is(err) {
+		return err
+	}
+	lost := st.Cluster.LostError(ctx, deaths)
+	fmt.Fprintf(s.Session.Out, "kafka-lab: after the scenario: %v\n", lost)
+	return fault.Harness("keep Kafka running during the scenario", lost)
 }
 
 // cleanUp stops the scenario's commands, then resets its cluster. The scenario's clients go

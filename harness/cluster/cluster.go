@@ -116,6 +116,9 @@ type Cluster struct {
 	probes  atomic.Int64 // names the probe containers, which are no lab tool
 	// untrusted is set once a student's program connects, until the next Reset (see there).
 	untrusted atomic.Bool
+	// runs are the student's programs and commands since the last Reset: whose a node's death
+	// is depends on them (Blame).
+	runs studentRuns
 	// fresh describes the "__" topics when the nodes were fresh (see Reusable).
 	fresh map[string]string
 	// sharedTmp is the host folder every client of an Own cluster has as /tmp.
@@ -221,8 +224,9 @@ func (c *Cluster) jvmEnv(heap string) []string {
 }
 
 // kafkaEnv is the environment of a Kafka node of the image contract: its server properties as
-// KAFKA_* variables, its heap and the JVM options, sorted.
+// KAFKA_* variables, bounded for clients (boundClients), its heap and the JVM options, sorted.
 func (c *Cluster) kafkaEnv(props map[string]string, heap string) []string {
+	boundClients(props)
 	env := c.jvmEnv(heap)
 	for k, v := range props {
 		env = append(env, envName(k)+"="+v)
@@ -322,6 +326,7 @@ func (c *Cluster) startZooKeeper(ctx context.Context) error {
 	props["listener.security.protocol.map"] = "PLAINTEXT:PLAINTEXT,HOST:PLAINTEXT"
 	props["inter.broker.listener.name"] = "PLAINTEXT"
 	props["log.dirs"] = "/var/lib/kafka/data"
+	boundClients(props)
 	cmd := []string{"bin/kafka-server-start.sh", "config/server.properties"}
 	for k, v := range props {
 		cmd = append(cmd, "--override", k+"="+v)
@@ -360,29 +365,22 @@ func (c *Cluster) Brokers() []*Node { return c.brokers }
 // network namespaces the ha brokers live in (Role "namespace").
 func (c *Cluster) Nodes() []*Node { return c.nodes }
 
-// Lost says which of the cluster's nodes exited though the harness did not take them down: a
-// broker the machine killed for memory, say. A scenario that failed on such a cluster failed
-// for the harness's reason, not the student's. nil when all run; always nil for Own, whose
-// Kafka is the student's.
+// Lost says which of the cluster's nodes exited though the harness did not take them down (see
+// Deaths): a broker the machine killed for memory, say. nil when all run; always nil for Own,
+// whose Kafka is the student's.
 func (c *Cluster) Lost(ctx context.Context) error {
-	if c.Topology == Own {
-		return nil
+	deaths, err := c.Deaths(ctx)
+	if err != nil || len(deaths) == 0 {
+		return err
 	}
+	return c.LostError(ctx, deaths)
+}
+
+// LostError words the deaths for the grader: which nodes, how they ended, their logs' ends.
+func (c *Cluster) LostError(ctx context.Context, deaths []Death) error {
 	var lost []string
-	for _, n := range c.nodes {
-		if n.down {
-			continue
-		}
-		st, err := n.Container.State(ctx)
-		if err != nil {
-			return err
-		}
-		if !st.Running {
-			lost = append(lost, fmt.Sprintf("%s %s", n.Container.Name, st))
-		}
-	}
-	if len(lost) == 0 {
-		return nil
+	for _, d := range deaths {
+		lost = append(lost, fmt.Sprintf("%s %s", d.Node, d.State))
 	}
 	return fmt.Errorf("the %s cluster lost a node the harness did not stop (%s; the machine may be short of memory)%s",
 		c.Topology, strings.Join(lost, ", "), c.logTails(ctx, 10))
@@ -491,14 +489,20 @@ func (c *Cluster) ClientsStarted() int64 { return c.clients.Load() }
 // StartClient starts a long-running client container (see ClientSpec) whose output the caller
 // reads as it comes and, with spec.Stdin, whose input it writes.
 // A student's command or program (spec.Untrusted) starts once the scenario's set-up is visible
-// to it (AwaitVisible).
+// to it (AwaitVisible; when it is not, see stalled), and is recorded until the next Reset
+// (StudentRuns).
 func (c *Cluster) StartClient(ctx context.Context, spec container.Spec) (*container.Process, error) {
-	if spec.Untrusted {
-		if err := c.AwaitVisible(ctx); err != nil {
-			return nil, err
-		}
+	if !spec.Untrusted {
+		return c.rt.StartProcess(ctx, spec)
 	}
-	return c.rt.StartProcess(ctx, spec)
+	if err := c.AwaitVisible(ctx); err != nil {
+		return nil, c.stalled(ctx, err)
+	}
+	p, err := c.rt.StartProcess(ctx, spec)
+	if err == nil {
+		c.runs.add(spec, p)
+	}
+	return p, err
 }
 
 // ClientSpec is the container spec of a lab client command (see RunTool).

@@ -166,6 +166,19 @@ func TestLost(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), b.Name) {
 		t.Errorf("a broker killed behind the harness's back: Lost = %v, want it named", err)
 	}
+	// The evidence Blame weighs: how and when it died, by this clock. A kill is never the
+	// student's, even while their program runs.
+	deaths, err := c.Deaths(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(deaths) != 1 || deaths[0].State.ExitCode != 137 || deaths[0].State.FinishedAt.IsZero() ||
+		time.Since(deaths[0].State.FinishedAt).Abs() > time.Minute {
+		t.Fatalf("Deaths = %+v, want the broker, exit code 137, its time of death within a minute of now", deaths)
+	}
+	if msg, ok := cluster.Blame(deaths, []cluster.StudentRun{{What: "your program x.py", Started: time.Now().Add(-time.Minute)}}); ok {
+		t.Errorf("a broker killed by a signal while a program ran: Blame = %q, want the harness's", msg)
+	}
 }
 
 func TestFailedStartSaysWhyAndLeavesNothing(t *testing.T) {

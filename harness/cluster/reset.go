@@ -30,6 +30,8 @@ import (
 // longer lists them. A group it cannot delete (a member the last scenario left behind) renews
 // the cluster too.
 func (c *Cluster) Reset(ctx context.Context) error {
+	// The next scenario's student runs are its own.
+	c.runs.clear()
 	if c.untrusted.Swap(false) && c.Topology != HA { // always for Own: it is the student's
 		return c.Renew(ctx)
 	}

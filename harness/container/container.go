@@ -416,6 +416,9 @@ type State struct {
 	Running   bool
 	ExitCode  int
 	OOMKilled bool
+	// FinishedAt is when the container last exited (zero while it runs or if unknown): whose
+	// a node's death is depends on what ran at that moment (see cluster.Blame).
+	FinishedAt time.Time
 }
 
 func (s State) String() string {

@@ -182,7 +182,11 @@ func (d *dockerEngine) state(ctx context.Context, id string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	return State{Running: info.State.Running, ExitCode: info.State.ExitCode, OOMKilled: info.State.OOMKilled}, nil
+	st := State{Running: info.State.Running, ExitCode: info.State.ExitCode, OOMKilled: info.State.OOMKilled}
+	if !st.Running {
+		st.FinishedAt = info.State.FinishedAt // Docker's "0001-01-01" for one never started: zero
+	}
+	return st, nil
 }
 
 func (d *dockerEngine) stop(ctx context.Context, id string, grace time.Duration) error {

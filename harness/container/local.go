@@ -582,7 +582,7 @@ func (e *localEngine) start(_ context.Context, id string) error {
 	}
 	go func(done chan struct{}) {
 		_ = cmd.Wait()
-		st := State{ExitCode: cmd.ProcessState.ExitCode()}
+		st := State{ExitCode: cmd.ProcessState.ExitCode(), FinishedAt: time.Now()}
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			st.ExitCode = 128 + int(ws.Signal()) // as Docker reports a container killed by a signal
 		}

@@ -97,6 +97,7 @@ type Process struct {
 
 	stdin  *io.PipeWriter
 	exited chan struct{}
+	ended  time.Time // when the harness saw it exit
 	state  State
 	err    error // of waiting for the exit
 }
@@ -122,6 +123,7 @@ func (rt *Runtime) StartProcess(ctx context.Context, spec Spec) (*Process, error
 	}
 	go func() {
 		werr := wait()
+		p.ended = time.Now()
 		ictx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		p.state, p.err = c.State(ictx)
@@ -159,6 +161,16 @@ func (p *Process) Running() bool {
 		return false
 	default:
 		return true
+	}
+}
+
+// Ended is when the process exited, as the harness saw it; zero while it runs.
+func (p *Process) Ended() time.Time {
+	select {
+	case <-p.exited:
+		return p.ended
+	default:
+		return time.Time{}
 	}
 }
 
