@@ -116,12 +116,16 @@ func (c *Cluster) stalled(ctx context.Context, err error) error {
 }
 
 // weighStall decides whose err, a wait on Kafka that failed, is: with the student's code by
-// running, it stops that code and waits again (retry). If Kafka then answers, the failure is
-// the student's (*Stalled); if it still does not, or nothing of the student's ran, err stays
-// as it is (the harness's).
+// running, it waits again (retry) first, for a slow moment of a loaded machine passes by itself
+// and is nobody's (nil: go on). Only if Kafka still does not answer is that code stopped and the
+// wait tried once more: if Kafka then answers, the failure is the student's (*Stalled); if it
+// still does not, or nothing of the student's ran, err stays as it is (the harness's).
 func weighStall(ctx context.Context, err error, by []string, stop func(context.Context), retry func(context.Context) error) error {
 	if len(by) == 0 || ctx.Err() != nil {
 		return err
+	}
+	if retry(ctx) == nil {
+		return nil
 	}
 	stop(ctx)
 	if again := retry(ctx); again != nil {
