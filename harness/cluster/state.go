@@ -226,8 +226,9 @@ func (c *Cluster) featureAndMetricsState(ctx context.Context, admin sarama.Clust
 }
 
 // stateChanges says, in words, how now differs from fresh. A broker's log levels are compared as
-// log4j inherits them: a logger made since (loggers are made as classes load) has the level of
-// its nearest ancestor, else the root's, unless someone set it.
+// log4j inherits them: a logger made since (loggers are made as classes load), or one a
+// restarted broker has not made again, has the level of its nearest ancestor, else the root's,
+// unless someone set it.
 func stateChanges(fresh, now map[string]string) []string {
 	var changed []string
 	for _, k := range slices.Sorted(maps.Keys(now)) {
@@ -243,16 +244,21 @@ func stateChanges(fresh, now map[string]string) []string {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(fresh)) {
-		if _, ok := now[k]; !ok {
-			changed = append(changed, fmt.Sprintf("%s is gone, was %s", k, fresh[k]))
+		if _, ok := now[k]; ok {
+			continue
 		}
+		// A broker started again has only the loggers of the classes it loaded since.
+		if strings.HasPrefix(k, logLevelKey) && inheritedLevel(now, k) == fresh[k] {
+			continue
+		}
+		changed = append(changed, fmt.Sprintf("%s is gone, was %s", k, fresh[k]))
 	}
 	return changed
 }
 
-// inheritedLevel is the level of the logger key ("log level of broker N: a.b.c") in fresh as it
+// inheritedLevel is the level of the logger key ("log level of broker N: a.b.c") in state as it
 // inherits it: its nearest ancestor's ("a.b", "a"), else the root logger's.
-func inheritedLevel(fresh map[string]string, key string) string {
+func inheritedLevel(state map[string]string, key string) string {
 	broker, name, _ := strings.Cut(key, ": ")
 	for {
 		i := strings.LastIndexByte(name, '.')
@@ -260,11 +266,11 @@ func inheritedLevel(fresh map[string]string, key string) string {
 			break
 		}
 		name = name[:i]
-		if v, ok := fresh[broker+": "+name]; ok {
+		if v, ok := state[broker+": "+name]; ok {
 			return v
 		}
 	}
-	return fresh[broker+": root"]
+	return state[broker+": root"]
 }
 
 // listClientMetricsKey is ListClientMetricsResources (KIP-714; ListConfigResources since 4.1,
