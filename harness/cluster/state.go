@@ -30,8 +30,9 @@ import (
 //   - SCRAM credentials (DescribeUserScramCredentials);
 //   - ACLs: the brokers run no authorizer (authorizer.class.name is static), so DescribeAcls
 //     must answer SECURITY_DISABLED: any other answer is a cluster that is not as started;
-//   - client-metrics subscriptions (KIP-714, Kafka 3.7+): sarama cannot list them, so a raw
-//     ListClientMetricsResources v0 (listClientMetrics), then DescribeConfigs of each;
+//   - client-metrics subscriptions (KIP-714, Kafka 3.7+) and group configs (Kafka 4): sarama
+//     cannot list them, so a raw ListClientMetricsResources v0, or ListConfigResources v1
+//     (listConfigResources), then DescribeConfigs of each;
 //   - finalized features (kafka-features.sh upgrades and downgrades them), from ApiVersions;
 //   - transactional ids in any state (ListTransactions): an open transaction holds the
 //     partitions' last stable offset back and is aborted later with markers, and a finished one
@@ -42,8 +43,10 @@ import (
 // state of the partitions it wrote, which go with their topics, and the next id the controller
 // hands out is no state a client can see or depend on; the ids of transactional producers are
 // the transactions' above. Delegation tokens need an authenticated listener, which the
-// clusters do not have. Group configs (kafka-configs.sh --entity-type groups) are Kafka 4's:
-// 3.9's brokers answer "Unknown resource type 32".
+// clusters do not have. Group configs (kafka-configs.sh --entity-type groups, KIP-848) are
+// Kafka 4's (3.9's brokers answer "Unknown resource type 32"), and a group's configs outlive the
+// group: ListConfigResources v1 (4.1) lists them with the client metrics; a Kafka 4 that cannot
+// (4.0) is never proven fresh, so its clusters are renewed after every student.
 //
 // Any kind that cannot be read is an error, never an empty state: the cluster is then not
 // reused (Reusable, noteFresh).
@@ -182,11 +185,11 @@ func (c *Cluster) configState(admin sarama.ClusterAdmin, state map[string]string
 	return nil
 }
 
-// featureAndMetricsState adds the finalized features each broker reports and the client-metrics
-// subscriptions, where the brokers know them.
+// featureAndMetricsState adds the finalized features each broker reports, the client-metrics
+// subscriptions and the group configs, where the brokers know them.
 func (c *Cluster) featureAndMetricsState(ctx context.Context, admin sarama.ClusterAdmin, state map[string]string) error {
-	metrics := false
-	for _, b := range c.client.Brokers() {
+	list := int16(-1) // the highest ListConfigResources version every broker answers
+	for i, b := range c.client.Brokers() {
 		_ = b.Open(c.client.Config()) // sarama opens it if it is not yet
 		rsp, err := b.ApiVersions(&sarama.ApiVersionsRequest{Version: 3, ClientSoftwareName: "kafka-lab", ClientSoftwareVersion: "1"})
 		if err != nil {
@@ -195,34 +198,69 @@ func (c *Cluster) featureAndMetricsState(ctx context.Context, admin sarama.Clust
 		for _, f := range rsp.FinalizedFeatures {
 			state[fmt.Sprintf("feature %s of broker %d", f.Name, b.ID())] = fmt.Sprintf("%d-%d", f.MinVersionLevel, f.MaxVersionLevel)
 		}
-		metrics = metrics || slices.ContainsFunc(rsp.ApiKeys, func(k sarama.ApiVersionsResponseKey) bool { return k.ApiKey == listClientMetricsKey })
+		v := int16(-1)
+		for _, k := range rsp.ApiKeys {
+			if k.ApiKey == listClientMetricsKey {
+				v = k.MaxVersion
+			}
+		}
+		if i == 0 || v < list {
+			list = v
+		}
 	}
-	if !metrics {
+	if c.Image.AtLeast(4, 0) && list < 1 {
+		return fmt.Errorf("Kafka %s has group configs, which its brokers cannot list (ListConfigResources v1, Kafka 4.1)", c.Image.KafkaVersion)
+	}
+	if list < 0 {
 		return nil // before Kafka 3.7: no client metrics to subscribe
 	}
 	brokers := c.client.Brokers()
 	if len(brokers) == 0 {
 		return errors.New("list client metrics: no broker")
 	}
-	names, err := listClientMetrics(ctx, brokers[0].Addr())
+	found, err := listConfigResources(ctx, brokers[0].Addr(), min(list, 1))
 	if err != nil {
 		return err
 	}
 	var resources []*sarama.ConfigResource
-	for _, n := range names {
-		state["client metrics "+n] = "subscribed"
-		resources = append(resources, &sarama.ConfigResource{Type: clientMetricsType, Name: n})
+	for _, r := range found {
+		state[configResourceKey(r.Type, r.Name)] = map[bool]string{true: "subscribed", false: "set"}[r.Type == clientMetricsType]
+		resources = append(resources, &sarama.ConfigResource{Type: r.Type, Name: r.Name})
+	}
+	if len(resources) == 0 {
+		return nil
 	}
 	results, err := admin.DescribeConfigs(resources, sarama.DescribeConfigsOptions{})
 	if err != nil {
-		return fmt.Errorf("describe client metrics: %w", err)
+		return fmt.Errorf("describe client metrics and group configs: %w", err)
 	}
 	for _, r := range results {
+		if !errors.Is(r.ErrorCode, sarama.ErrNoError) {
+			return fmt.Errorf("describe configs of resource type %d %q: %w", r.Type, r.Name, r.ErrorCode)
+		}
 		for _, e := range r.Configs {
-			state["client metrics "+r.Name+": "+e.Name] = e.Value
+			state[configResourceKey(r.Type, r.Name)+": "+e.Name] = e.Value
 		}
 	}
 	return nil
+}
+
+// configResourceKey names a client-metrics subscription or a group's configs in a state.
+func configResourceKey(t sarama.ConfigResourceType, name string) string {
+	if t == clientMetricsType {
+		return "client metrics " + name
+	}
+	return "group configs of " + name
+}
+
+// groupConfigType is the ConfigResourceType of a group's configs (Kafka 4), which sarama does
+// not name.
+const groupConfigType sarama.ConfigResourceType = 32
+
+// configResource is a resource that ListConfigResources lists.
+type configResource struct {
+	Type sarama.ConfigResourceType
+	Name string
 }
 
 // stateChanges says, in words, how now differs from fresh. A broker's log levels are compared as
@@ -274,15 +312,17 @@ func inheritedLevel(state map[string]string, key string) string {
 }
 
 // listClientMetricsKey is ListClientMetricsResources (KIP-714; ListConfigResources since 4.1,
-// whose v0 is the same).
+// whose v0 is the same, and whose v1 lists other types too).
 const listClientMetricsKey = 74
 
-// listClientMetrics lists the client-metrics subscriptions through the broker at addr, with a
-// ListClientMetricsResources v0 request of its own on a connection of its own: sarama does not
-// have it. The request and response are flexible versions (compact strings, tagged fields).
-func listClientMetrics(ctx context.Context, addr string) ([]string, error) {
-	fail := func(err error) ([]string, error) {
-		return nil, fmt.Errorf("list client metrics at %s: %w", addr, err)
+// listConfigResources lists, through the broker at addr, the client-metrics subscriptions
+// (version 0: ListClientMetricsResources) or the client-metrics subscriptions and the groups
+// with configs (version 1: ListConfigResources, types 16 and 32), with a request of its own on
+// a connection of its own: sarama does not have it. Both versions are flexible (compact
+// strings, tagged fields).
+func listConfigResources(ctx context.Context, addr string, version int16) ([]configResource, error) {
+	fail := func(err error) ([]configResource, error) {
+		return nil, fmt.Errorf("list client metrics and group configs at %s: %w", addr, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -296,15 +336,7 @@ func listClientMetrics(ctx context.Context, addr string) ([]string, error) {
 		_ = conn.SetDeadline(dl)
 	}
 	const correlation = 1
-	clientID := "kafka-lab-harness"
-	// Request header v2: key, version, correlation id, client id (a nullable string, not
-	// compact), no tagged fields; then the body: no tagged fields.
-	req := binary.BigEndian.AppendUint16(nil, listClientMetricsKey)
-	req = binary.BigEndian.AppendUint16(req, 0)
-	req = binary.BigEndian.AppendUint32(req, correlation)
-	req = binary.BigEndian.AppendUint16(req, uint16(len(clientID)))
-	req = append(req, clientID...)
-	req = append(req, 0, 0)
+	req := configResourcesRequest(version, correlation)
 	if _, err := conn.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(req))), req...)); err != nil {
 		return fail(err)
 	}
@@ -320,17 +352,34 @@ func listClientMetrics(ctx context.Context, addr string) ([]string, error) {
 	if _, err := io.ReadFull(conn, body); err != nil {
 		return fail(err)
 	}
-	names, err := parseClientMetrics(body, correlation)
+	found, err := parseConfigResources(body, version, correlation)
 	if err != nil {
 		return fail(err)
 	}
-	return names, nil
+	return found, nil
 }
 
-// parseClientMetrics reads a ListClientMetricsResources v0 response (after its size): header v1
-// (correlation id, tagged fields), throttle time, error code, a compact array of resources
-// (a compact string and tagged fields each), tagged fields.
-func parseClientMetrics(b []byte, correlation uint32) ([]string, error) {
+// configResourcesRequest is the request (after its size): header v2 (key, version, correlation
+// id, client id as a nullable string, not compact, no tagged fields), then the body: in
+// version 1 the resource types (a compact array of int8), and no tagged fields.
+func configResourcesRequest(version int16, correlation uint32) []byte {
+	clientID := "kafka-lab-harness"
+	req := binary.BigEndian.AppendUint16(nil, listClientMetricsKey)
+	req = binary.BigEndian.AppendUint16(req, uint16(version))
+	req = binary.BigEndian.AppendUint32(req, correlation)
+	req = binary.BigEndian.AppendUint16(req, uint16(len(clientID)))
+	req = append(req, clientID...)
+	req = append(req, 0)
+	if version >= 1 {
+		req = append(req, 3, byte(clientMetricsType), byte(groupConfigType))
+	}
+	return append(req, 0)
+}
+
+// parseConfigResources reads the response (after its size): header v1 (correlation id, tagged
+// fields), throttle time, error code, a compact array of resources (a compact string, in
+// version 1 an int8 type, tagged fields each), tagged fields; nothing may follow.
+func parseConfigResources(b []byte, version int16, correlation uint32) ([]configResource, error) {
 	r := &wire{b: b}
 	if got := r.uint32(); got != correlation {
 		return nil, cmp.Or(r.err, fmt.Errorf("correlation id %d, want %d", got, correlation))
@@ -339,20 +388,36 @@ func parseClientMetrics(b []byte, correlation uint32) ([]string, error) {
 	r.uint32() // throttle time
 	code := int16(r.uint16())
 	count := int(r.uvarint()) - 1
-	var names []string
+	var found []configResource
 	for i := 0; i < count && r.err == nil; i++ {
-		names = append(names, r.compactString())
+		res := configResource{Type: clientMetricsType, Name: r.compactString()}
+		if version >= 1 {
+			if t := r.take(1); t != nil {
+				res.Type = sarama.ConfigResourceType(t[0])
+			}
+		}
 		r.tagged()
+		found = append(found, res)
 	}
 	r.tagged()
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%d bytes past the response's end", len(r.b))
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
 	if code != 0 {
 		return nil, sarama.KError(code)
 	}
-	slices.Sort(names)
-	return names, nil
+	for _, res := range found {
+		if res.Type != clientMetricsType && res.Type != groupConfigType {
+			return nil, fmt.Errorf("a resource of type %d, not asked for", res.Type)
+		}
+	}
+	slices.SortFunc(found, func(a, b configResource) int {
+		return cmp.Or(cmp.Compare(a.Type, b.Type), strings.Compare(a.Name, b.Name))
+	})
+	return found, nil
 }
 
 // wire reads Kafka's encodings; the first error sticks.

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"encoding/binary"
 	"slices"
 	"testing"
@@ -42,33 +43,56 @@ func TestStateChanges(t *testing.T) {
 	}
 }
 
-// TestParseClientMetrics reads a ListClientMetricsResources v0 response as Kafka writes it, and
-// refuses a short one, another's correlation id and an error code.
-func TestParseClientMetrics(t *testing.T) {
-	resp := func(correlation uint32, code int16, names ...string) []byte {
+// TestParseConfigResources reads ListClientMetricsResources v0 and ListConfigResources v1
+// responses as Kafka writes them, and refuses a short one, a longer one, another's correlation
+// id, an error code and a type not asked for.
+func TestParseConfigResources(t *testing.T) {
+	resp := func(version int16, correlation uint32, code int16, res ...configResource) []byte {
 		b := binary.BigEndian.AppendUint32(nil, correlation)
 		b = append(b, 0)                        // header's tagged fields
 		b = binary.BigEndian.AppendUint32(b, 0) // throttle time
 		b = binary.BigEndian.AppendUint16(b, uint16(code))
-		b = binary.AppendUvarint(b, uint64(len(names)+1))
-		for _, n := range names {
-			b = binary.AppendUvarint(b, uint64(len(n)+1))
-			b = append(b, n...)
+		b = binary.AppendUvarint(b, uint64(len(res)+1))
+		for _, r := range res {
+			b = binary.AppendUvarint(b, uint64(len(r.Name)+1))
+			b = append(b, r.Name...)
+			if version >= 1 {
+				b = append(b, byte(r.Type))
+			}
 			b = append(b, 0)
 		}
 		return append(b, 0)
 	}
-	got, err := parseClientMetrics(resp(7, 0, "zz", "every-100ms"), 7)
-	if err != nil || !slices.Equal(got, []string{"every-100ms", "zz"}) {
-		t.Errorf("parseClientMetrics = %q, %v", got, err)
+	metrics := func(n string) configResource { return configResource{clientMetricsType, n} }
+	group := func(n string) configResource { return configResource{groupConfigType, n} }
+	got, err := parseConfigResources(resp(0, 7, 0, metrics("zz"), metrics("every-100ms")), 0, 7)
+	if want := []configResource{metrics("every-100ms"), metrics("zz")}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("v0: %v, %v; want %v", got, err, want)
 	}
-	if got, err := parseClientMetrics(resp(7, 0), 7); err != nil || len(got) != 0 {
-		t.Errorf("none: %q, %v", got, err)
+	got, err = parseConfigResources(resp(1, 7, 0, group("my_group"), metrics("every-100ms")), 1, 7)
+	if want := []configResource{metrics("every-100ms"), group("my_group")}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("v1: %v, %v; want %v", got, err, want)
 	}
-	full := resp(7, 0, "every-100ms")
-	for name, b := range map[string][]byte{"short": full[:len(full)-3], "another's": resp(8, 0), "an error": resp(7, 35)} {
-		if _, err := parseClientMetrics(b, 7); err == nil {
+	if got, err := parseConfigResources(resp(1, 7, 0), 1, 7); err != nil || len(got) != 0 {
+		t.Errorf("none: %v, %v", got, err)
+	}
+	full := resp(0, 7, 0, metrics("every-100ms"))
+	for name, c := range map[string]struct {
+		b       []byte
+		version int16
+	}{
+		"short":          {full[:len(full)-3], 0},
+		"longer":         {append(full, 0), 0},
+		"v1 read as v0":  {resp(1, 7, 0, group("g")), 0},
+		"another's":      {resp(0, 8, 0), 0},
+		"an error":       {resp(0, 7, 35), 0},
+		"a topic listed": {resp(1, 7, 0, configResource{2, "t"}), 1},
+	} {
+		if _, err := parseConfigResources(c.b, c.version, 7); err == nil {
 			t.Errorf("%s response: no error", name)
 		}
+	}
+	if req := configResourcesRequest(1, 7); !bytes.HasSuffix(req, []byte{3, 16, 32, 0}) {
+		t.Errorf("v1 request % x: want the types 16 and 32 at its end", req)
 	}
 }
