@@ -1,10 +1,15 @@
 package kafkalab
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/spec"
 )
 
 // attacksDir holds adversarial submissions: each tries to read what is not its own, to reach
@@ -68,4 +73,39 @@ func TestAttacks(t *testing.T) {
 	}
 	s := quietSuite(t)
 	grade(t, s, "@section-2", 3, cases)
+}
+
+// TestAttackOnAnotherCluster grades, as a batch's worker does, a submission whose calculator
+// (section 6, in a lane of its own beside sections 1-5) looks for the other brokers on its
+// network and sets a cluster-wide dynamic default on each that refuses every connection from
+// 127.0.0.1, where the lab's commands connect from (issue 28); then the reference. Each cluster
+// has a network of its own, so the calculator never reaches the main lane's broker: the
+// attack's own section 2 passes (its commands would be refused, "still running after 30s").
+// And were it reached, the worker would not keep that cluster for the next student
+// (Reusable): the reference scores as ever.
+func TestAttackOnAnotherCluster(t *testing.T) {
+	integration(t, "grades an adversarial submission and the reference after it against real Kafka in Docker")
+	// With the calculator's scenario, section 6 runs in its lane.
+	g := spec.NewGrader(spec.Options{Paths: []string{"features"}, Tags: "@section-2,@section-6 && @calculator && ~@generator"})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := g.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, sub := range []string{filepath.Join(attacksDir, "other-cluster"), filepath.Join(submissionsDir, "reference")} {
+		graded, err := g.Grade(sub, "progress")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(graded.Scenarios) != 4 {
+			t.Fatalf("%s: %d scenarios graded, want section 2's 3 and the calculator's", sub, len(graded.Scenarios))
+		}
+		for _, s := range graded.Scenarios {
+			if s.Status != grading.Passed {
+				t.Errorf("%s: %q %s:\n%s", sub, s.Name, s.Status, s.Output)
+			}
+		}
+	}
 }

@@ -121,8 +121,14 @@ type Cluster struct {
 	runs studentRuns
 	// fresh describes the "__" topics when the nodes were fresh (see Reusable).
 	fresh map[string]string
+	// freshState is what else a client can change, when the nodes were fresh (see state.go).
+	freshState map[string]string
+	// freshStateErr is why freshState could not be read: the cluster is then never reused.
+	freshStateErr error
 	// sharedTmp is the host folder every client of an Own cluster has as /tmp.
 	sharedTmp string
+	// network is the cluster's own network (see start), "" where the nodes share the host's.
+	network string
 
 	client     sarama.Client
 	admin      sarama.ClusterAdmin
@@ -169,6 +175,20 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err := c.labPortsFree(); err != nil {
 		return fmt.Errorf("start %s cluster: %w", c.Topology, err)
 	}
+	// Each start of a cluster (a spare too) has a network of its own, not the run's: a
+	// student's program or command runs in a node's network namespace, and from there it
+	// reaches whatever shares the node's network. On one network, section 6's program in a
+	// side lane reached the main lane's broker and changed its dynamic configs, which a batch
+	// worker then kept for the next student. The harness itself needs no network between
+	// clusters: it reaches every broker at its port published on the host's 127.0.0.1. (Where
+	// the nodes share the host's network there is nothing to split: see Reusable.)
+	if !c.rt.Facts().SharesHostNetwork {
+		network, err := c.rt.CreateNetwork(ctx, fmt.Sprintf("%s-%d", c.Topology, networkSeq.Add(1)))
+		if err != nil {
+			return fmt.Errorf("start %s cluster: %w", c.Topology, err)
+		}
+		c.network = network
+	}
 	var err error
 	switch c.Topology {
 	case Single:
@@ -184,7 +204,7 @@ func (c *Cluster) start(ctx context.Context) error {
 		err = c.Ready(ctx)
 	}
 	if err == nil && c.Topology != Own {
-		err = c.noteFresh()
+		err = c.noteFresh(ctx)
 	}
 	if err != nil {
 		logs := c.logTails(context.WithoutCancel(ctx), 30)
@@ -192,6 +212,9 @@ func (c *Cluster) start(ctx context.Context) error {
 	}
 	return nil
 }
+
+// networkSeq numbers the clusters' networks within a run.
+var networkSeq atomic.Int64
 
 // brokerSettings are the test-broker settings every topology shares, as server properties:
 // a single replica for internal topics, no initial rebalance delay, few threads for 2 cores,
@@ -261,10 +284,11 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 		props[k] = v
 	}
 	ctr, err := c.rt.Start(ctx, container.Spec{
-		Name:  "broker-1" + c.suffix,
-		Image: c.Image.Ref,
-		Env:   c.kafkaEnv(props, c.opts.Sizing.BrokerHeap),
-		Ports: map[int]int{hostListenerPort: hostPort},
+		Name:    "broker-1" + c.suffix,
+		Image:   c.Image.Ref,
+		Env:     c.kafkaEnv(props, c.opts.Sizing.BrokerHeap),
+		Ports:   map[int]int{hostListenerPort: hostPort},
+		Network: c.network,
 	})
 	if err != nil {
 		return err
@@ -287,6 +311,7 @@ func (c *Cluster) startOwn(ctx context.Context) error {
 	c.sharedTmp = tmp
 	holder, err := c.rt.Start(ctx, container.Spec{
 		Name: "terminals", Image: c.Image.Ref, Entrypoint: []string{"sleep", "infinity"}, MemoryBytes: 16 << 20,
+		Network: c.network,
 	})
 	if err != nil {
 		return err
@@ -315,6 +340,7 @@ func (c *Cluster) startZooKeeper(ctx context.Context) error {
 		Env:        c.jvmEnv(c.opts.Sizing.ControllerHeap),
 		Cmd:        []string{"bin/zookeeper-server-start.sh", "config/zookeeper.properties"},
 		Ports:      map[int]int{hostListenerPort: hostPort},
+		Network:    c.network,
 	})
 	if err != nil {
 		return err
@@ -575,6 +601,10 @@ func (c *Cluster) Close(ctx context.Context) error {
 		errs = append(errs, c.nodes[i].Container.Remove(ctx))
 	}
 	c.nodes, c.brokers = nil, nil
+	if c.network != "" {
+		errs = append(errs, c.rt.RemoveNetwork(ctx, c.network))
+		c.network = ""
+	}
 	if c.sharedTmp != "" {
 		errs = append(errs, os.RemoveAll(c.sharedTmp))
 		c.sharedTmp = ""

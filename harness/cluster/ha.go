@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/kafka-lab/kafka-lab/harness/container"
@@ -19,7 +18,7 @@ import (
 // Each broker lives in a network namespace of its own, held by a small "net" container that
 // never stops: inside it the broker answers on localhost:9092 as in the lab, and the namespace,
 // its host port and the client containers that joined it survive the broker being stopped,
-// killed and started again. The namespaces meet on a network of the run, where broker N is
+// killed and started again. The namespaces meet on the cluster's network, where broker N is
 // "broker-N" and the controller "controller". Containers are named "ha-..." so that the run's
 // other clusters (the single broker is "broker-1") can run beside it.
 
@@ -29,9 +28,7 @@ const HABrokers = 3
 // controllerID is the node id of ha's controller; the brokers are 1..HABrokers.
 const controllerID = 0
 
-var haSeq atomic.Int64
-
-// haBrokerHost is broker id's host name on the run's network; haControllerHost is the
+// haBrokerHost is broker id's host name on the cluster's network; haControllerHost is the
 // controller's.
 func haBrokerHost(id int) string { return fmt.Sprintf("broker-%d", id) }
 
@@ -89,10 +86,7 @@ func (c *Cluster) haControllerAddr() string {
 }
 
 func (c *Cluster) startHA(ctx context.Context) error {
-	network, err := c.rt.CreateNetwork(ctx, fmt.Sprintf("ha-%d", haSeq.Add(1)))
-	if err != nil {
-		return err
-	}
+	network := c.network // "" where the nodes share the host's network
 	props := c.haSettings()
 	props["node.id"] = fmt.Sprint(controllerID)
 	props["process.roles"] = "controller"
@@ -147,7 +141,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 
 // haListeners sets broker id's listeners and returns its lab port.
 //
-// In Docker, other brokers and clients find broker N by its name on the run's network; a lab
+// In Docker, other brokers and clients find broker N by its name on the cluster's network; a lab
 // command in any broker's namespace still starts from localhost:9092. A student who ran three
 // brokers on one machine gave them ports 9092, 9093 and 9094 (as Kafka's quickstart does): those
 // answer too, so their commands run as typed. Where the nodes share the host's network (local
@@ -337,7 +331,7 @@ func (c *Cluster) awaitGone(ctx context.Context, id int) error {
 }
 
 // LabBootstrap is the bootstrap list a client inside the cluster's namespaces gives: every ha
-// broker (by name on the run's network, or at its own port on the host's), so that it survives
+// broker (by name on the cluster's network, or at its own port on the host's), so that it survives
 // any one being down; localhost:9092 elsewhere.
 func (c *Cluster) LabBootstrap() string {
 	if c.Topology != HA {

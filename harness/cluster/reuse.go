@@ -19,8 +19,17 @@ import (
 // fresh. A student's program renews it (MarkUntrusted). The lab's tools a student's commands
 // run on a harness-started cluster change topics and groups, which Reset deletes, with one
 // exception: Kafka's own "__" topics, which Reset keeps and kafka-topics.sh can create (before
-// Kafka does) or change (more partitions, other replicas). So the cluster notes its "__" topics
-// when fresh, and Reusable compares.
+// Kafka does) or change (more partitions, other replicas). And through Kafka's admin tools they
+// can change what no reset clears (configs, quotas, credentials: see state.go). So the cluster
+// notes its "__" topics and that state when fresh, and Reusable compares.
+//
+// Why compare, and not renew after every submission or undo each change: a renewal is a
+// broker's start (seconds; ha's four nodes more) for every student, while the comparison takes
+// about 15 ms on a single broker (the barrier 35 ms more), and most students' commands change
+// none of it. Undoing would trust that every kind was undone; comparing renews on any
+// difference, and a kind that cannot be read (an API the Kafka lacks) renews too: a cluster is
+// reused only when proven fresh. Another cluster's student cannot reach it at all: each cluster
+// has a network of its own (see start).
 
 // internalTopics describes each "__" topic of a metadata response: its id, and each
 // partition's replicas.
@@ -42,13 +51,21 @@ func internalTopics(resp *sarama.MetadataResponse) map[string]string {
 	return out
 }
 
-// noteFresh notes the "__" topics of the fresh cluster.
-func (c *Cluster) noteFresh() error {
+// noteFresh notes the "__" topics of the fresh cluster, and every other kind of state a
+// client can change (clusterState).
+func (c *Cluster) noteFresh(ctx context.Context) error {
 	resp, err := c.metadata(nil)
 	if err != nil {
 		return fmt.Errorf("note the internal topics: %w", err)
 	}
 	c.fresh = internalTopics(resp)
+	// A state that cannot be read (an API this Kafka lacks, a future one that answers
+	// otherwise) does not stop the cluster serving this grading: it is only never reused.
+	if c.Topology != Single && c.Topology != HA {
+		c.freshStateErr = fmt.Errorf("only the single and ha clusters are kept for another submission")
+		return nil
+	}
+	c.freshState, c.freshStateErr = c.clusterState(ctx)
 	return nil
 }
 
@@ -57,8 +74,10 @@ func (c *Cluster) noteFresh() error {
 const barrierTopic = "kafka-lab-barrier"
 
 // Reusable says why the cluster is not as it was fresh ("" when it is): a student's program
-// used it since, or a "__" topic was made, changed or deleted, as any broker sees it. Call it
-// after Reset.
+// used it since, or a "__" topic was made, changed or deleted, as any broker sees it, or any
+// other state a client can change differs from the fresh cluster's (clusterState: configs,
+// quotas, credentials, ACLs, client metrics, features, transactions, groups). Call it after
+// Reset.
 func (c *Cluster) Reusable(ctx context.Context) (string, error) {
 	if c.untrusted.Load() {
 		return "a student's program used it", nil
@@ -86,6 +105,15 @@ func (c *Cluster) Reusable(ctx context.Context) (string, error) {
 			}
 		}
 	}
+	if c.freshStateErr != nil {
+		return fmt.Sprintf("its state could not be read when fresh, so it cannot be proven unchanged (%v)", c.freshStateErr), nil
+	}
+	// After the barrier every broker has applied what the student's commands committed.
+	state, err := c.clusterState(ctx)
+	if err != nil {
+		return "", fmt.Errorf("is the %s cluster as it was fresh: %w", c.Topology, err)
+	}
+	changed = append(changed, stateChanges(c.freshState, state)...)
 	if len(changed) > 0 {
 		return "since it started, " + strings.Join(slices.Compact(changed), ", "), nil
 	}

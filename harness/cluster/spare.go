@@ -108,9 +108,9 @@ func (c *Cluster) adopt(fresh *Cluster) *Cluster {
 	old := &Cluster{Topology: c.Topology, Image: c.Image, rt: c.rt, opts: c.opts}
 	c.producerMu.Lock()
 	c.metaMu.Lock()
-	old.nodes, old.brokers, old.client, old.admin, old.producer, old.metaConns = c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns
-	c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns = fresh.nodes, fresh.brokers, fresh.client, fresh.admin, fresh.producer, fresh.metaConns
-	c.fresh = fresh.fresh
+	old.nodes, old.brokers, old.client, old.admin, old.producer, old.metaConns, old.network = c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns, c.network
+	c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns, c.network = fresh.nodes, fresh.brokers, fresh.client, fresh.admin, fresh.producer, fresh.metaConns, fresh.network
+	c.fresh, c.freshState, c.freshStateErr = fresh.fresh, fresh.freshState, fresh.freshStateErr
 	c.metaMu.Unlock()
 	c.producerMu.Unlock()
 	return old

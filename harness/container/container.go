@@ -173,7 +173,7 @@ func (f Facts) ListenPort(containerPort, hostPort int) int {
 }
 
 // PeerAddr is the address at which the run's other containers reach a server listening on port
-// in the container with Spec.Hostname hostname: hostname:port on the run's network, or
+// in the container with Spec.Hostname hostname: hostname:port on their network, or
 // localhost:port where every container shares the host's network and names mean nothing.
 func (f Facts) PeerAddr(hostname string, port int) string {
 	if f.SharesHostNetwork {

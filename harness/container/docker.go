@@ -34,6 +34,8 @@ type engine interface {
 	// list lists every kafka-lab container of any run.
 	list(ctx context.Context) ([]listed, error)
 	createNetwork(ctx context.Context, name string, labels map[string]string) error
+	// removeNetwork removes the network name; one already gone is no error.
+	removeNetwork(ctx context.Context, name string) error
 	removeNetworks(ctx context.Context, match func(map[string]string) bool) error
 
 	// facts says what differs about this engine's containers (see Facts).
@@ -354,6 +356,13 @@ func (d *dockerEngine) createNetwork(ctx context.Context, name string, labels ma
 		Options: map[string]any{NoNAT: "false"},
 	})
 	return err
+}
+
+func (d *dockerEngine) removeNetwork(_ context.Context, name string) error {
+	if err := d.pool.Client.RemoveNetwork(name); err != nil && !strings.Contains(err.Error(), "No such network") {
+		return err
+	}
+	return nil
 }
 
 func (d *dockerEngine) removeNetworks(_ context.Context, match func(map[string]string) bool) error {

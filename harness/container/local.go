@@ -734,6 +734,9 @@ func (e *localEngine) list(context.Context) ([]listed, error) {
 
 func (e *localEngine) createNetwork(context.Context, string, map[string]string) error { return nil }
 
+// removeNetwork: there is no network to remove.
+func (e *localEngine) removeNetwork(context.Context, string) error { return nil }
+
 // facts: every process shares the host's network, and runs the run's copy of the distribution.
 func (e *localEngine) facts() Facts { return Facts{SharesHostNetwork: true, Dist: e.dist} }
 

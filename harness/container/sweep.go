@@ -97,8 +97,19 @@ func (rt *Runtime) CreateNetwork(ctx context.Context, name string) (string, erro
 	return full, nil
 }
 
+// RemoveNetwork removes a network of this run made by CreateNetwork, once the containers on it
+// are gone: a batch renews clusters, each on a network of its own, and the engine's address
+// pools hold a few dozen networks. One already removed is no error.
+func (rt *Runtime) RemoveNetwork(ctx context.Context, network string) error {
+	if err := rt.eng.removeNetwork(ctx, network); err != nil {
+		return fmt.Errorf("remove network %s: %w", network, err)
+	}
+	return nil
+}
+
 // runNetwork is the network of the run's containers that have no other: made once, on first
-// use, so that every topology's containers are apart from every other run's.
+// use, so that they are apart from every other run's. (A cluster's nodes are on a network of
+// the cluster's own, see cluster.Start: two clusters of one run do not reach each other.)
 func (rt *Runtime) runNetwork(ctx context.Context) (string, error) {
 	rt.netMu.Lock()
 	defer rt.netMu.Unlock()
