@@ -1,8 +1,11 @@
 package kafkalab
 
 import (
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"testing"
 )
@@ -33,6 +36,7 @@ func TestAttacks(t *testing.T) {
 	if err := os.Truncate(filepath.Join(huge, "answers.yaml"), 50<<20); err != nil {
 		t.Fatal(err)
 	}
+	oauthHits := oauthServer(t)
 	at := func(name string) string { return filepath.Join(attacksDir, name) }
 	section2 := []string{createTopic, listTopics, describeTopic}
 	gen6, calc6 := "@section-6 && @generator && ~@calculator", "@section-6 && @calculator && ~@generator"
@@ -43,6 +47,8 @@ func TestAttacks(t *testing.T) {
 		{dir: "huge-answers", path: huge, fail: section2, say: []string{"answers.yaml has 50 MiB, more than the 64 KiB"}},
 		{dir: "config-provider", path: at("config-provider"), tags: "@section-3", scenarios: 4, fail: []string{producer},
 			say: []string{"DirectoryConfigProvider is not allowed"}, hide: []string{"log4j.appender.stderr.Target"}},
+		{dir: "oauth-url", path: at("oauth-url"), tags: "@section-3", scenarios: 4, fail: []string{producer},
+			say: []string{"is not allowed"}, hide: []string{oauthLoot}},
 		{dir: "program-links (generator)", path: at("program-links"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
 			say: []string{"transaction_generator.py is a link to /dev/zero"}},
 		{dir: "program-links (calculator)", path: at("program-links"), tags: calc6, scenarios: 1, fail: []string{calculatorSums},
@@ -54,4 +60,31 @@ func TestAttacks(t *testing.T) {
 	}
 	s := quietSuite(t)
 	grade(t, s, "@section-2", 3, cases)
+	if n := oauthHits.Load(); n > 0 {
+		t.Errorf("oauth-url: a student's command sent %d request(s) to the loopback server of its answers.yaml", n)
+	}
+}
+
+// oauthLoot is what the loopback server of the oauth-url attack answers.
+const oauthLoot = "kafka-lab-loot-from-the-graders-loopback"
+
+// oauthServer serves the token URL of the oauth-url attack on this machine's loopback
+// (127.0.0.1:39217, as its answers.yaml says) and counts the requests that reach it. With local
+// processes the student's commands share this loopback; in Docker a command's 127.0.0.1 is its
+// broker's, so there the refusal in the message is what tells (harness/runner's
+// TestStudentCommandsFetchNoURL sends a command to the host's own address too).
+func oauthServer(t *testing.T) *atomic.Int32 {
+	t.Helper()
+	var hits atomic.Int32
+	ln, err := net.Listen("tcp", "127.0.0.1:39217")
+	if err != nil {
+		t.Fatalf("the oauth-url attack's loopback server: %v (free port 39217)", err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		http.Error(w, oauthLoot, http.StatusBadRequest)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return &hits
 }
