@@ -47,6 +47,8 @@ func TestAttacks(t *testing.T) {
 		{dir: "huge-answers", path: huge, fail: section2, say: []string{"answers.yaml has 50 MiB, more than the 64 KiB"}},
 		{dir: "config-provider", path: at("config-provider"), tags: "@section-3", scenarios: 4, fail: []string{producer},
 			say: []string{"DirectoryConfigProvider is not allowed"}, hide: []string{"log4j.appender.stderr.Target"}},
+		{dir: "many-commands", path: at("many-commands"), fail: []string{createTopic},
+			say: []string{"`create_topic` has 1136 commands, more than the 20 a key may have"}},
 		{dir: "oauth-url", path: at("oauth-url"), tags: "@section-3", scenarios: 4, fail: []string{producer},
 			say: []string{"is not allowed"}, hide: []string{oauthLoot}},
 		{dir: "program-links (generator)", path: at("program-links"), tags: gen6, scenarios: 1, fail: []string{generatorRate},

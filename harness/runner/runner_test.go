@@ -258,3 +258,17 @@ func hostAddress(t *testing.T) string {
 	t.Skip("this machine has no IPv4 address but loopback")
 	return ""
 }
+
+// TestRunAllKeyLimit: once the commands of a key have taken KeyLimit together, no further one
+// starts, and the failure says why.
+func TestRunAllKeyLimit(t *testing.T) {
+	c := labtest.Cluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sleep := submission.Command{Key: submission.CreateTopic, Line: 1, Text: "sleep 2", Args: []string{"sleep", "2"}}
+	res, err := runner.Runner{Cluster: c, KeyLimit: 3 * time.Second}.RunAll(ctx, []submission.Command{sleep, sleep, sleep})
+	// The first may take longer than 3 s by itself, with the start of its container.
+	if len(res) > 2 || err == nil || !strings.Contains(err.Error(), "command(s) before it took more than 3s, as long as the commands of one key") {
+		t.Errorf("three commands of 2 s with a key limit of 3 s: %d ran, %v", len(res), err)
+	}
+}
