@@ -1,13 +1,19 @@
 package kafkalab
 
 import (
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+
+	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/grading"
 )
 
 // attacksDir holds adversarial submissions: each tries to read what is not its own, to reach
@@ -57,6 +63,8 @@ func TestAttacks(t *testing.T) {
 			say: []string{"balance_calculator.py is a link to /etc/passwd"}, hide: []string{"root:x:0:0"}},
 		{dir: "spoofed-assignment", path: at("spoofed-assignment"), tags: calc6, scenarios: 1, fail: []string{calculatorSums},
 			say: []string{"subscribed to transactions, which Kafka has, but its Kafka client never gave it a partition"}},
+		{dir: "huge-output", path: at("huge-output"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
+			say: []string{"RuntimeError: yyyy", "bytes elided"}},
 		{dir: "forged-timestamps", path: at("forged-timestamps"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
 			say: []string{"stamped", "timestamp_ms"}},
 	}
@@ -89,4 +97,54 @@ func oauthServer(t *testing.T) *atomic.Int32 {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return &hits
+}
+
+// TestAttackOutputReportsStaySmall grades the huge-output attack, a generator that prints one
+// line of 7 MiB and then fails with an error of 7 MiB, as a class of one with cmd/grade: every
+// report the batch writes stays small, and shows the output's head and tail.
+func TestAttackOutputReportsStaySmall(t *testing.T) {
+	integration(t, "grades a class with cmd/grade against real Kafka in Docker")
+	tmp := t.TempDir()
+	class, out := filepath.Join(tmp, "class"), filepath.Join(tmp, "grades")
+	if err := os.CopyFS(filepath.Join(class, "huge-output"), os.DirFS(filepath.Join(attacksDir, "huge-output"))); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(buildGrade(t), "-batch", "-workers", "1", "-timeout", "10m",
+		"-tags", "@section-6 && @generator && ~@calculator", "-out", out, class)
+	cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
+	if log, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("grade -batch: %v\n%s", err, container.Elide(string(log), 64<<10))
+	}
+	const most = 256 << 10
+	sizes := map[string]int64{}
+	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(out, path)
+		sizes[rel] = info.Size()
+		if info.Size() > most {
+			t.Errorf("%s has %d bytes, more than %d", rel, info.Size(), most)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	student := func(name string) string { return filepath.Join("huge-output", name) }
+	for _, f := range []string{student(grading.GradescopeFile), student(grading.RecordFile), student(grading.JUnitFile),
+		student("cucumber.json"), student(grading.ClassroomFile), student("classroom.b64"), student(grading.PrairieLearnFile),
+		student(grading.SummaryFile), student(grading.LogFile), grading.IndexFile, grading.CSVFile} {
+		if _, ok := sizes[f]; !ok {
+			t.Errorf("no %s among the reports: %v", f, sizes)
+		}
+	}
+	if res := readFile(t, filepath.Join(out, student(grading.GradescopeFile))); !strings.Contains(res, "bytes elided") {
+		t.Errorf("results.json does not show the output's head and tail:\n%s", container.Elide(res, 8<<10))
+	}
+	t.Logf("report sizes: %v", sizes)
 }
