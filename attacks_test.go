@@ -2,12 +2,19 @@ package kafkalab
 
 import (
 	"context"
+	"io/fs"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/spec"
 )
@@ -38,6 +45,7 @@ func TestAttacks(t *testing.T) {
 	if err := os.Truncate(filepath.Join(huge, "answers.yaml"), 50<<20); err != nil {
 		t.Fatal(err)
 	}
+	oauthHits := oauthServer(t)
 	at := func(name string) string { return filepath.Join(attacksDir, name) }
 	section2 := []string{createTopic, listTopics, describeTopic}
 	gen6, calc6 := "@section-6 && @generator && ~@calculator", "@section-6 && @calculator && ~@generator"
@@ -48,12 +56,18 @@ func TestAttacks(t *testing.T) {
 		{dir: "huge-answers", path: huge, fail: section2, say: []string{"answers.yaml has 50 MiB, more than the 64 KiB"}},
 		{dir: "config-provider", path: at("config-provider"), tags: "@section-3", scenarios: 4, fail: []string{producer},
 			say: []string{"DirectoryConfigProvider is not allowed"}, hide: []string{"log4j.appender.stderr.Target"}},
+		{dir: "many-commands", path: at("many-commands"), fail: []string{createTopic},
+			say: []string{"`create_topic` has 1136 commands, more than the 20 a key may have"}},
+		{dir: "oauth-url", path: at("oauth-url"), tags: "@section-3", scenarios: 4, fail: []string{producer},
+			say: []string{"is not allowed"}, hide: []string{oauthLoot}},
 		{dir: "program-links (generator)", path: at("program-links"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
 			say: []string{"transaction_generator.py is a link to /dev/zero"}},
 		{dir: "program-links (calculator)", path: at("program-links"), tags: calc6, scenarios: 1, fail: []string{calculatorSums},
 			say: []string{"balance_calculator.py is a link to /etc/passwd"}, hide: []string{"root:x:0:0"}},
 		{dir: "spoofed-assignment", path: at("spoofed-assignment"), tags: calc6, scenarios: 1, fail: []string{calculatorSums},
 			say: []string{"subscribed to transactions, which Kafka has, but its Kafka client never gave it a partition"}},
+		{dir: "huge-output", path: at("huge-output"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
+			say: []string{"RuntimeError: yyyy", "bytes elided"}},
 		{dir: "forged-timestamps", path: at("forged-timestamps"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
 			say: []string{"stamped", "timestamp_ms"}},
 		// Requests of 100 MiB announced on eight connections (the generator), and besides those a
@@ -73,6 +87,83 @@ func TestAttacks(t *testing.T) {
 	}
 	s := quietSuite(t)
 	grade(t, s, "@section-2", 3, cases)
+	if n := oauthHits.Load(); n > 0 {
+		t.Errorf("oauth-url: a student's command sent %d request(s) to the loopback server of its answers.yaml", n)
+	}
+}
+
+// oauthLoot is what the loopback server of the oauth-url attack answers.
+const oauthLoot = "kafka-lab-loot-from-the-graders-loopback"
+
+// oauthServer serves the token URL of the oauth-url attack on this machine's loopback
+// (127.0.0.1:39217, as its answers.yaml says) and counts the requests that reach it. With local
+// processes the student's commands share this loopback; in Docker a command's 127.0.0.1 is its
+// broker's, so there the refusal in the message is what tells (harness/runner's
+// TestStudentCommandsFetchNoURL sends a command to the host's own address too).
+func oauthServer(t *testing.T) *atomic.Int32 {
+	t.Helper()
+	var hits atomic.Int32
+	ln, err := net.Listen("tcp", "127.0.0.1:39217")
+	if err != nil {
+		t.Fatalf("the oauth-url attack's loopback server: %v (free port 39217)", err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		http.Error(w, oauthLoot, http.StatusBadRequest)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return &hits
+}
+
+// TestAttackOutputReportsStaySmall grades the huge-output attack, a generator that prints one
+// line of 7 MiB and then fails with an error of 7 MiB, as a class of one with cmd/grade: every
+// report the batch writes stays small, and shows the output's head and tail.
+func TestAttackOutputReportsStaySmall(t *testing.T) {
+	integration(t, "grades a class with cmd/grade against real Kafka in Docker")
+	tmp := t.TempDir()
+	class, out := filepath.Join(tmp, "class"), filepath.Join(tmp, "grades")
+	if err := os.CopyFS(filepath.Join(class, "huge-output"), os.DirFS(filepath.Join(attacksDir, "huge-output"))); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(buildGrade(t), "-batch", "-workers", "1", "-timeout", "10m",
+		"-tags", "@section-6 && @generator && ~@calculator", "-out", out, class)
+	cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
+	if log, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("grade -batch: %v\n%s", err, container.Elide(string(log), 64<<10))
+	}
+	const most = 256 << 10
+	sizes := map[string]int64{}
+	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(out, path)
+		sizes[rel] = info.Size()
+		if info.Size() > most {
+			t.Errorf("%s has %d bytes, more than %d", rel, info.Size(), most)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	student := func(name string) string { return filepath.Join("huge-output", name) }
+	for _, f := range []string{student(grading.GradescopeFile), student(grading.RecordFile), student(grading.JUnitFile),
+		student("cucumber.json"), student(grading.ClassroomFile), student("classroom.b64"), student(grading.PrairieLearnFile),
+		student(grading.SummaryFile), student(grading.LogFile), grading.IndexFile, grading.CSVFile} {
+		if _, ok := sizes[f]; !ok {
+			t.Errorf("no %s among the reports: %v", f, sizes)
+		}
+	}
+	if res := readFile(t, filepath.Join(out, student(grading.GradescopeFile))); !strings.Contains(res, "bytes elided") {
+		t.Errorf("results.json does not show the output's head and tail:\n%s", container.Elide(res, 8<<10))
+	}
+	t.Logf("report sizes: %v", sizes)
 }
 
 // TestAttackOnAnotherCluster grades, as a batch's worker does, a submission whose calculator

@@ -579,14 +579,25 @@ const (
 // (CVE-2024-31141). Kafka reads it since 3.8: no provider class matches "none".
 const NoConfigProviders = "-Dorg.apache.kafka.automatic.config.providers=none"
 
+// NoOAuthURLs is the JVM option that keeps a Kafka client from fetching the URLs of SASL
+// OAUTHBEARER options (sasl.oauthbearer.token.endpoint.url, the JWKS endpoint; http or file):
+// without it a student's option made a console tool POST to a service on the grader's own
+// loopback and echo its answer (CVE-2025-27817). Kafka 3.9.1 allows every URL while the
+// property is unset and none when it is empty; 4.0 and later allow none unless it is set, so
+// empty says the same on every shipped version.
+const NoOAuthURLs = "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls="
+
+// StudentKafkaOpts is KAFKA_OPTS of every JVM a student's options reach (StudentSpec).
+const StudentKafkaOpts = NoConfigProviders + " " + NoOAuthURLs
+
 // StudentSpec is ClientSpec for a command the student wrote: untrusted (an unprivileged user,
-// no capabilities, a read-only root; see container.Spec), with limits, no config providers, and
-// Kafka's log folder on the writable /tmp.
+// no capabilities, a read-only root; see container.Spec), with limits, no config providers, no
+// OAuth URLs (StudentKafkaOpts), and Kafka's log folder on the writable /tmp.
 func (c *Cluster) StudentSpec(cmd ...string) container.Spec {
 	spec := c.ClientSpec(cmd...)
 	spec.Untrusted = true
 	spec.MemoryBytes, spec.PidsLimit, spec.FileBytes = StudentMemory, StudentPids, StudentFile
-	spec.Env = append(spec.Env, "KAFKA_OPTS="+NoConfigProviders, "LOG_DIR=/tmp/kafka-lab-logs", "HOME=/tmp")
+	spec.Env = append(spec.Env, "KAFKA_OPTS="+StudentKafkaOpts, "LOG_DIR=/tmp/kafka-lab-logs", "HOME=/tmp")
 	return spec
 }
 

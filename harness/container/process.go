@@ -9,12 +9,36 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // OutputLimit is how much of a stream a Process keeps. A client that prints more (a student
 // command in a loop, say) keeps running, but what it prints beyond this is dropped and counted,
 // so a flood cannot fill the harness's memory.
 const OutputLimit = 8 << 20
+
+// ShownLimit caps each piece of a process's output that a message shows (a stream's tail, a
+// line it printed): its head and its tail are kept, the middle elided (Elide), as Autolab's
+// grader does. Every report (results.json, score.json, junit.xml, cucumber.json, classroom.json,
+// the class page, the text) is written from the same messages, so all of them keep the same;
+// one line of 7 MiB made each of them 22 MB.
+const ShownLimit = 8 << 10
+
+// Elide returns s if it has at most limit bytes, else its first and last limit/2 bytes (cut
+// between characters) with "… N bytes elided …" between them.
+func Elide(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	head, tail := limit/2, len(s)-(limit-limit/2)
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	for tail < len(s) && !utf8.RuneStart(s[tail]) {
+		tail++
+	}
+	return fmt.Sprintf("%s\n… %d bytes elided …\n%s", s[:head], tail-head, s[tail:])
+}
 
 // Output collects one stream of a process, line by line, as it arrives.
 type Output struct {
@@ -67,7 +91,8 @@ func (o *Output) String() string {
 	return b.String()
 }
 
-// Tail returns the last n lines, saying how many came before them and how much was dropped.
+// Tail returns the last n lines, saying how many came before them and how much was dropped,
+// at most ShownLimit of them (Elide).
 func (o *Output) Tail(n int) string {
 	lines := strings.Split(strings.TrimRight(o.String(), "\n"), "\n")
 	var b strings.Builder
@@ -75,7 +100,7 @@ func (o *Output) Tail(n int) string {
 		fmt.Fprintf(&b, "[%d earlier lines not shown]\n", len(lines)-n)
 		lines = lines[len(lines)-n:]
 	}
-	b.WriteString(strings.Join(lines, "\n"))
+	b.WriteString(Elide(strings.Join(lines, "\n"), ShownLimit))
 	if d := o.Dropped(); d > 0 {
 		fmt.Fprintf(&b, "\n[%d more bytes dropped: output is kept up to %d MiB]", d, OutputLimit>>20)
 	}
@@ -210,14 +235,18 @@ func (p *Process) Tails(name string, lines int) string {
 }
 
 // Explain words a process that did not do its job: who, what happened, a hint, and the end of
-// its output.
+// its output. What and the hint may quote its output, so each is capped as a piece of it is
+// (ShownLimit); output holds a few streams' tails.
 func Explain(who, what, hint, output string) string {
-	msg := who + " " + what
+	msg := who + " " + Elide(what, ShownLimit)
 	if hint != "" {
-		msg += "; hint: " + hint
+		msg += "; hint: " + Elide(hint, ShownLimit)
 	}
 	if output != "" {
-		msg += "\n" + output
+		msg += "\n" + Elide(output, TailsLimit)
 	}
 	return msg
 }
+
+// TailsLimit caps the tails of a message's processes together: a few streams' ShownLimit.
+const TailsLimit = 4 * ShownLimit

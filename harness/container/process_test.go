@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
@@ -111,5 +112,28 @@ func TestProcessStop(t *testing.T) {
 	}
 	if got := p.Stdout.String(); got != "ready\nstopping\n" {
 		t.Errorf("stdout %q: the process did not get SIGTERM", got)
+	}
+}
+
+// TestElide: a long output keeps its head and its tail, cut between characters, and says how
+// much it left out; a short one is as it was.
+func TestElide(t *testing.T) {
+	if got := container.Elide("short", 8); got != "short" {
+		t.Errorf("Elide(short) = %q", got)
+	}
+	s := "ab" + strings.Repeat("é", 10) + "yz" // é is 2 bytes
+	got := container.Elide(s, 9)
+	if !strings.HasPrefix(got, "abé\n… ") || !strings.HasSuffix(got, " bytes elided …\néyz") || !utf8.ValidString(got) {
+		t.Errorf("Elide(%q, 9) = %q", s, got)
+	}
+	if want := fmt.Sprintf("… %d bytes elided …", len(s)-len("abéyzé")); !strings.Contains(got, want) {
+		t.Errorf("Elide(%q, 9) = %q, want %q", s, got, want)
+	}
+	// One line of 7 MiB, as a program printed it: its tail is shown capped.
+	var o container.Output
+	line := strings.Repeat("x", 7<<20)
+	fmt.Fprintf(&o, "%s\n", line)
+	if tail := o.Tail(15); len(tail) > container.ShownLimit+100 || !strings.Contains(tail, "bytes elided") {
+		t.Errorf("the tail of one line of 7 MiB has %d bytes", len(tail))
 	}
 }

@@ -27,6 +27,11 @@ import (
 const (
 	// OneShotLimit bounds a one-shot command; a healthy one takes about a second here.
 	OneShotLimit = 30 * time.Second
+	// KeyLimit bounds the commands of one answers.yaml key together (RunAll): a key may have
+	// submission.MaxCommands of them, and at OneShotLimit each they would hold a grading for
+	// ten minutes, past its deadline. Past KeyLimit no further command starts, so a key takes
+	// at most KeyLimit and one command's limit.
+	KeyLimit = 60 * time.Second
 	// connectionFailures is how many failed connection attempts make the runner give up on a
 	// command: the client's reconnect backoff makes three take about half a second.
 	connectionFailures = 3
@@ -42,6 +47,8 @@ type Runner struct {
 	Cluster *cluster.Cluster
 	// Limit bounds each one-shot command; zero means OneShotLimit.
 	Limit time.Duration
+	// KeyLimit bounds the commands of RunAll together; zero means KeyLimit.
+	KeyLimit time.Duration
 }
 
 // Result is what a one-shot command did.
@@ -99,10 +106,22 @@ func (p *Process) awaitExit(ctx context.Context, limit time.Duration, why string
 	return nil
 }
 
-// RunAll runs commands in order, stopping at the first that fails.
+// RunAll runs commands in order, stopping at the first that fails, and starting none once
+// they have taken the key's limit together.
 func (r Runner) RunAll(ctx context.Context, cmds []submission.Command) ([]Result, error) {
+	budget := r.KeyLimit
+	if budget == 0 {
+		budget = KeyLimit
+	}
+	budget = wait.Scaled(ctx, budget)
+	start := time.Now()
 	var out []Result
-	for _, c := range cmds {
+	for i, c := range cmds {
+		if i > 0 && time.Since(start) > budget {
+			return out, &Failure{Command: c, What: fmt.Sprintf("was not run: the %d command(s) before it took more than %s, as long as the commands of one key may take together",
+				i, budget.Round(time.Second)),
+				Hint: "put only the commands you ran in the lab; each of them finishes in a second or two"}
+		}
 		res, err := r.Run(ctx, c)
 		out = append(out, res)
 		if err != nil {

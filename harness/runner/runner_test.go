@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,5 +201,74 @@ func TestStudentCommandsAreUntrusted(t *testing.T) {
 			" --producer-property 'acks=${dir:/opt/kafka/config:tools-log4j.properties}'"))
 	if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "is not allowed") {
 		t.Errorf("a config provider in a student's options: %v\nwant it refused, without the file's content", err)
+	}
+}
+
+// TestStudentCommandsFetchNoURL: a student's options cannot make a Kafka tool fetch a URL
+// (CVE-2025-27817): a console producer told to take its OAUTHBEARER token from a server the
+// command can reach (the host's loopback with local processes; in Docker the host's own address,
+// which a container reaches through its network's gateway) is refused before it sends anything.
+func TestStudentCommandsFetchNoURL(t *testing.T) {
+	c := labtest.Cluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var hits atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		http.Error(w, "loot", http.StatusInternalServerError)
+	}))
+	ln, err := net.Listen("tcp", ":0") // every interface: a container comes from its gateway
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+	host := "127.0.0.1"
+	if !labtest.Runtime().Facts().SharesHostNetwork {
+		host = hostAddress(t)
+	}
+	url := fmt.Sprintf("http://%s:%d/token", host, ln.Addr().(*net.TCPAddr).Port)
+	_, err = runner.Runner{Cluster: c}.Run(ctx, command(t, submission.ConsoleProducer,
+		"bin/kafka-console-producer.sh --topic t --bootstrap-server localhost:9092"+
+			" --producer-property security.protocol=SASL_PLAINTEXT --producer-property sasl.mechanism=OAUTHBEARER"+
+			" --producer-property sasl.login.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler"+
+			" --producer-property sasl.oauthbearer.token.endpoint.url="+url+
+			` --producer-property 'sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="a" clientSecret="b";'`))
+	if n := hits.Load(); n > 0 {
+		t.Errorf("a student's command sent %d request(s) to %s", n, url)
+	}
+	if err == nil || !strings.Contains(err.Error(), "is not allowed") {
+		t.Errorf("an OAuth token URL in a student's options: %v\nwant it refused", err)
+	}
+}
+
+// hostAddress is an IPv4 address of this machine other than loopback: a container reaches it.
+func hostAddress(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			return n.IP.String()
+		}
+	}
+	t.Skip("this machine has no IPv4 address but loopback")
+	return ""
+}
+
+// TestRunAllKeyLimit: once the commands of a key have taken KeyLimit together, no further one
+// starts, and the failure says why.
+func TestRunAllKeyLimit(t *testing.T) {
+	c := labtest.Cluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sleep := submission.Command{Key: submission.CreateTopic, Line: 1, Text: "sleep 2", Args: []string{"sleep", "2"}}
+	res, err := runner.Runner{Cluster: c, KeyLimit: 3 * time.Second}.RunAll(ctx, []submission.Command{sleep, sleep, sleep})
+	// The first may take longer than 3 s by itself, with the start of its container.
+	if len(res) > 2 || err == nil || !strings.Contains(err.Error(), "command(s) before it took more than 3s, as long as the commands of one key") {
+		t.Errorf("three commands of 2 s with a key limit of 3 s: %d ran, %v", len(res), err)
 	}
 }

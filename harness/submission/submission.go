@@ -236,9 +236,24 @@ func (s *Submission) guess(name string) Key {
 	return best
 }
 
+// MaxCommands caps the commands under one key. The lab's keys need one or two (a KRaft
+// storage format before the broker's start, two topics for section 6); each command is a JVM
+// started for about a second, so a key of thousands ran past the grading's deadline and left
+// no grade at all.
+const MaxCommands = 20
+
 // valueCommands parses the value of key info.Key, written on line keyLine:
-// one command, a block of commands one per line, or a list of them.
+// one command, a block of commands one per line, or a list of them, at most MaxCommands.
 func valueCommands(info KeyInfo, keyLine int, v *yaml.Node) ([]Command, error) {
+	cmds, err := keyCommands(info, keyLine, v)
+	if err == nil && len(cmds) > MaxCommands {
+		return nil, fmt.Errorf("answers.yaml line %d: `%s` has %d commands, more than the %d a key may have: put only the commands you ran in section %d (%s); the lab needs one or two",
+			keyLine, info.Key, len(cmds), MaxCommands, info.Section, info.Task)
+	}
+	return cmds, err
+}
+
+func keyCommands(info KeyInfo, keyLine int, v *yaml.Node) ([]Command, error) {
 	if v.Kind == yaml.AliasNode && v.Alias != nil {
 		v = v.Alias
 	}

@@ -1,6 +1,7 @@
 package submission
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -365,5 +366,27 @@ func TestLevenshtein(t *testing.T) {
 		if got := levenshtein(tc.a, tc.b); got != tc.want {
 			t.Errorf("levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+// TestCommandsCapped: a key of more commands than MaxCommands fails, saying the cap, whether
+// they are a list or lines of a block; a key of MaxCommands is fine.
+func TestCommandsCapped(t *testing.T) {
+	line := "kafka-topics.sh --list" // 2357 of them fit in answers.yaml's 64 KiB
+	list := func(n int) string { return "create_topic:\n" + strings.Repeat("  - "+line+"\n", n) }
+	block := func(n int) string { return "create_topic: |\n" + strings.Repeat("  "+line+"\n", n) }
+	for _, yaml := range []string{list(MaxCommands + 1), block(2357)} {
+		s := load(t, yaml+"list_topics: ./bin/kafka-topics.sh --list --bootstrap-server localhost:9092\n")
+		_, err := s.Commands(CreateTopic)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than the %d a key may have", MaxCommands)) ||
+			!strings.HasPrefix(err.Error(), "answers.yaml line 1: `create_topic` has ") {
+			t.Errorf("too many commands: %v", err)
+		}
+		if _, err := s.Commands(ListTopics); err != nil {
+			t.Errorf("the other keys are still graded: %v", err)
+		}
+	}
+	if cmds, err := load(t, list(MaxCommands)).Commands(CreateTopic); err != nil || len(cmds) != MaxCommands {
+		t.Errorf("%d commands: %d, %v", MaxCommands, len(cmds), err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/runner"
 	"github.com/kafka-lab/kafka-lab/harness/sandbox"
 	"github.com/kafka-lab/kafka-lab/harness/submission"
@@ -22,21 +23,25 @@ type Check struct {
 	Tail     string // the ends of a process's streams, already headed
 }
 
+// Error is the check's message, which every report shows. What the student's code printed can
+// reach each field but Expected, so each is capped as container.Elide says: a report stays
+// small whatever a program prints.
 func (c Check) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "expected: %s\nobserved: %s", c.Expected, c.Observed)
+	observed, hint := container.Elide(c.Observed, container.ShownLimit), container.Elide(c.Hint, container.ShownLimit)
+	fmt.Fprintf(&b, "expected: %s\nobserved: %s", c.Expected, observed)
 	if info, ok := submission.Info(submission.Key(c.Key)); ok {
-		fmt.Fprintf(&b, "\nhint (lab section %d, answers.yaml `%s`): %s", info.Section, c.Key, c.Hint)
+		fmt.Fprintf(&b, "\nhint (lab section %d, answers.yaml `%s`): %s", info.Section, c.Key, hint)
 	} else if c.Program != "" {
-		fmt.Fprintf(&b, "\nhint (lab section 6, %s): %s", c.Program, c.Hint)
+		fmt.Fprintf(&b, "\nhint (lab section 6, %s): %s", c.Program, hint)
 	} else if c.Hint != "" {
-		fmt.Fprintf(&b, "\nhint: %s", c.Hint)
+		fmt.Fprintf(&b, "\nhint: %s", hint)
 	}
 	if out := strings.TrimSpace(c.Output); out != "" {
-		fmt.Fprintf(&b, "\n--- it printed:\n%s", TailLines(out, 25))
+		fmt.Fprintf(&b, "\n--- it printed:\n%s", container.Elide(TailLines(out, 25), container.ShownLimit))
 	}
 	if c.Tail != "" {
-		fmt.Fprintf(&b, "\n%s", c.Tail)
+		fmt.Fprintf(&b, "\n%s", container.Elide(c.Tail, container.TailsLimit))
 	}
 	return b.String()
 }

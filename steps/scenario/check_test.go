@@ -66,3 +66,13 @@ func TestDomainState(t *testing.T) {
 		t.Error("From without New: want an error")
 	}
 }
+
+// TestCheckIsCapped: whatever a program printed into a check's fields, its message, which every
+// report shows, stays small.
+func TestCheckIsCapped(t *testing.T) {
+	huge := strings.Repeat("x", 7<<20)
+	c := Check{Program: "transaction_generator.py", Expected: "a rate", Observed: huge, Hint: huge, Output: huge, Tail: huge}
+	if msg := c.Error(); len(msg) > 64<<10 || strings.Count(msg, "bytes elided") != 4 {
+		t.Errorf("a check of 7 MiB fields has %d bytes, %d elisions", len(msg), strings.Count(msg, "bytes elided"))
+	}
+}
