@@ -84,21 +84,25 @@ func TestSubmissions(t *testing.T) {
 // the table that TestSubmissions grades one by one and TestSoak grades as a class, round after
 // round.
 func bundledGroups(img cluster.Image) []caseGroup {
+	// A submission broken in one section is graded on that section's scenarios: each scenario
+	// sets up its own state, so a mistake reaches only the scenarios that read its keys (the
+	// reference, as-typed and malformed are graded on all).
+	s2, s3, s4, s5 := "@section-2", "@section-3", "@section-4", "@section-5"
 	cases := []submissionCase{
 		{dir: "reference"},
 		// The reference typed as students type it: absolute paths, ~/, a shell in front.
 		{dir: "as-typed"},
-		{dir: "wrong-partitions", fail: []string{createTopic}, say: []string{"--partitions 10", "lab section 2", "create_topic"}},
-		{dir: "wrong-topic-name", fail: []string{createTopic}, say: []string{"my-first-topic", "--topic my_first_topic"}},
-		{dir: "wrong-port", fail: []string{listTopics}, say: []string{"localhost:9094", "localhost:9092"}},
-		{dir: "missing-key", fail: []string{describeTopic}, say: []string{"answers.yaml has no `describe_topic`", "section 2"}},
-		{dir: "shell-pipe", fail: []string{describeTopic}, say: []string{"line 6", "pipes"}},
-		{dir: "always-from-beginning", fail: []string{newOnly}, say: []string{"This is my first message", "--from-beginning"}},
-		{dir: "no-from-beginning", fail: []string{fromBeginning}, say: []string{"--from-beginning", "lab section 3"}},
-		{dir: "no-group", fail: []string{groupSplit}, say: []string{"--group my_group", "console-consumer-"}},
-		{dir: "other-group", fail: []string{groupSplit}, say: []string{"my-group", "--group my_group"}},
-		{dir: "list-not-describe", fail: section5, say: []string{"CURRENT-OFFSET", "--describe"}},
-		{dir: "typo-key", fail: section5, say: []string{"answers.yaml has no `describe_group`", "did you mean"}},
+		{dir: "wrong-partitions", tags: s2, scenarios: 3, fail: []string{createTopic}, say: []string{"--partitions 10", "lab section 2", "create_topic"}},
+		{dir: "wrong-topic-name", tags: s2, scenarios: 3, fail: []string{createTopic}, say: []string{"my-first-topic", "--topic my_first_topic"}},
+		{dir: "wrong-port", tags: s2, scenarios: 3, fail: []string{listTopics}, say: []string{"localhost:9094", "localhost:9092"}},
+		{dir: "missing-key", tags: s2, scenarios: 3, fail: []string{describeTopic}, say: []string{"answers.yaml has no `describe_topic`", "section 2"}},
+		{dir: "shell-pipe", tags: s2, scenarios: 3, fail: []string{describeTopic}, say: []string{"line 6", "pipes"}},
+		{dir: "always-from-beginning", tags: s3, scenarios: 4, fail: []string{newOnly}, say: []string{"This is my first message", "--from-beginning"}},
+		{dir: "no-from-beginning", tags: s3, scenarios: 4, fail: []string{fromBeginning}, say: []string{"--from-beginning", "lab section 3"}},
+		{dir: "no-group", tags: s4, scenarios: 1, fail: []string{groupSplit}, say: []string{"--group my_group", "console-consumer-"}},
+		{dir: "other-group", tags: s4, scenarios: 1, fail: []string{groupSplit}, say: []string{"my-group", "--group my_group"}},
+		{dir: "list-not-describe", tags: s5, scenarios: 3, fail: section5, say: []string{"CURRENT-OFFSET", "--describe"}},
+		{dir: "typo-key", tags: s5, scenarios: 3, fail: section5, say: []string{"answers.yaml has no `describe_group`", "did you mean"}},
 		{dir: "malformed", fail: []string{createTopic, listTopics, describeTopic, producer, newOnly, fromBeginning, twoConsumers, groupSplit, noActive, owners, lagAfterStop},
 			say: []string{"answers.yaml line 4"}},
 	}
