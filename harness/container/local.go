@@ -362,7 +362,7 @@ func (e *localEngine) layOut(p *localProc, spec Spec) error {
 	}
 	// The properties that name a folder of the image (log.dirs=/tmp/kafka-logs, ZooKeeper's
 	// dataDir) name the process's own.
-	if err := copyTree(filepath.Join(e.dist, "config"), filepath.Join(kafka, "config"), func(path string, data []byte) []byte {
+	props := func(path string, data []byte) []byte {
 		if !strings.HasSuffix(path, ".properties") {
 			return data
 		}
@@ -373,7 +373,8 @@ func (e *localEngine) layOut(p *localProc, spec Spec) error {
 			}
 		}
 		return []byte(strings.Join(lines, "\n"))
-	}); err != nil {
+	}
+	if err := copyTree(filepath.Join(e.dist, "config"), filepath.Join(kafka, "config"), props); err != nil {
 		return err
 	}
 	for _, m := range spec.Mounts {
@@ -382,8 +383,13 @@ func (e *localEngine) layOut(p *localProc, spec Spec) error {
 			return err
 		}
 		if m.ReadOnly {
-			// A copy the program can read and not change, whoever owns the original.
-			if err := copyTree(m.Source, dst, nil); err != nil {
+			// A copy the program can read and not change, whoever owns the original. A student's
+			// configuration file in the Kafka folder names folders of the image as Kafka's own do.
+			var edit func(string, []byte) []byte
+			if strings.HasPrefix(path.Clean(m.Target), "/opt/kafka/config/") {
+				edit = props
+			}
+			if err := copyTree(m.Source, dst, edit); err != nil {
 				return fmt.Errorf("mount %s: %w", m.Source, err)
 			}
 		} else if err := os.Symlink(m.Source, dst); err != nil {

@@ -13,7 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +41,9 @@ const (
 	tailLines          = 15
 )
 
+// ConfigFolder is the Kafka folder's config/, where the student's configuration files go.
+const ConfigFolder = "/opt/kafka/config"
+
 // LabAddress is where the lab's commands find Kafka.
 var LabAddress = fmt.Sprintf("localhost:%d", cluster.LabPort)
 
@@ -49,6 +54,10 @@ type Runner struct {
 	Limit time.Duration
 	// KeyLimit bounds the commands of RunAll together; zero means KeyLimit.
 	KeyLimit time.Duration
+	// Config are the student's configuration files, by name, each a host file that everyone
+	// may read: every command finds them in the Kafka folder's config/, in place of Kafka's
+	// own file of that name, as on the student's machine.
+	Config map[string]string
 }
 
 // Result is what a one-shot command did.
@@ -145,6 +154,9 @@ type Process struct {
 func (r Runner) Start(ctx context.Context, cmd submission.Command) (*Process, error) {
 	spec := r.Cluster.StudentSpec(cmd.Args...)
 	spec.Stdin = true
+	for _, name := range slices.Sorted(maps.Keys(r.Config)) {
+		spec.Mounts = append(spec.Mounts, container.Mount{Source: r.Config[name], Target: ConfigFolder + "/" + name, ReadOnly: true})
+	}
 	p, err := r.Cluster.StartClient(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", describe(cmd), err)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 )
@@ -165,4 +166,59 @@ func size(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// ConfigDir is the submission's folder of configuration files (section 7's brokers, a
+// producer's --producer.config): each is placed in the Kafka folder's config/, where the
+// student's commands name it, in place of Kafka's own file of that name.
+const ConfigDir = "config"
+
+// Caps on the configuration files: Kafka's own config/ has about 20 of a few KiB each.
+const (
+	ConfigLimit    = 64 << 10
+	MaxConfigFiles = 20
+)
+
+// configName is a name a configuration file may have: one plain file name, no folder.
+var configName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// ConfigFiles reads the submission's configuration files (dir/config/*), by name. A file that
+// is not read (a link, a folder, too big, an odd name, past the cap) is left out and named in
+// skipped, for the student; err is for a config/ that cannot be read at all. No config/ is no
+// files.
+func ConfigFiles(dir string) (files map[string][]byte, skipped []string, err error) {
+	entries, err := os.ReadDir(filepath.Join(dir, ConfigDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the submission's %s/: %w", ConfigDir, err)
+	}
+	files = map[string][]byte{}
+	for _, e := range entries {
+		name := ConfigDir + "/" + e.Name()
+		switch {
+		case !configName.MatchString(e.Name()):
+			skipped = append(skipped, fmt.Sprintf("%s: its name is not a plain file name (letters, digits, '.', '_', '-')", name))
+			continue
+		case e.IsDir():
+			skipped = append(skipped, name+" is a folder: put the configuration files themselves in "+ConfigDir+"/")
+			continue
+		case len(files) == MaxConfigFiles:
+			skipped = append(skipped, fmt.Sprintf("%s: %s/ may hold %d files", name, ConfigDir, MaxConfigFiles))
+			continue
+		}
+		data, err := ReadFile(filepath.Join(dir, ConfigDir), e.Name(), ConfigLimit)
+		var ferr *FileError
+		switch {
+		case errors.As(err, &ferr):
+			ferr.Name = name
+			skipped = append(skipped, ferr.Error())
+			continue
+		case err != nil:
+			return nil, nil, err
+		}
+		files[e.Name()] = data
+	}
+	return files, skipped, nil
 }

@@ -34,6 +34,8 @@ const (
 	DescribeGroup                Key = "describe_group"
 	CreatePipelineTopics         Key = "create_pipeline_topics"
 	CreateReplicatedTopic        Key = "create_replicated_topic"
+	StartCluster                 Key = "start_cluster"
+	AcksExperiment               Key = "acks_experiment"
 )
 
 // KeyInfo says which lab task a key answers, so that messages can send the
@@ -63,6 +65,8 @@ func Keys() []KeyInfo {
 		{DescribeGroup, 5, "describe consumer group my_group", "kafka-consumer-groups", nil},
 		{CreatePipelineTopics, 6, "create topics transactions and balance, 10 partitions each", "kafka-topics", nil},
 		{CreateReplicatedTopic, 7, "create a topic with replication factor 2 on the 3-broker cluster", "kafka-topics", nil},
+		{StartCluster, 7, "start your cluster of 3 brokers, each server in a terminal of its own, from your files in config/", "kafka-server-start", []string{"zookeeper-server-start", "kafka-storage"}},
+		{AcksExperiment, 7, "the acks experiment: each trial's producer command, how many brokers were down, what you observed", "kafka-console-producer", nil},
 	}
 }
 
@@ -88,8 +92,9 @@ type Submission struct {
 }
 
 type answer struct {
-	cmds []Command
-	err  error
+	cmds   []Command
+	trials []Trial // acks_experiment's
+	err    error
 }
 
 // unknownKey is a key in the file that is not an answers.yaml key, and the
@@ -122,17 +127,29 @@ func (s *Submission) Commands(k Key) ([]Command, error) {
 		return nil, fmt.Errorf("`%s` is not an answers.yaml key: the keys are %s", k, keyList())
 	}
 	a, ok := s.answers[k]
+	if ok && k == AcksExperiment {
+		return nil, fmt.Errorf("`%s` is a list of trials, not commands: read it with Trials", k)
+	}
 	if !ok {
-		msg := fmt.Sprintf("answers.yaml has no `%s`: add the command you ran in section %d (%s)", k, info.Section, info.Task)
-		for _, u := range s.unknown {
-			if u.guess == k {
-				msg += fmt.Sprintf(" (the file has `%s` on line %d: did you mean `%s`?)", u.name, u.line, k)
-				break
-			}
-		}
-		return nil, errors.New(msg)
+		return nil, s.missing(info)
 	}
 	return slices.Clone(a.cmds), a.err
+}
+
+// missing says that key info.Key is not in the file, and which misspelled key may stand for it.
+func (s *Submission) missing(info KeyInfo) error {
+	k := info.Key
+	msg := fmt.Sprintf("answers.yaml has no `%s`: add the command you ran in section %d (%s)", k, info.Section, info.Task)
+	if k == AcksExperiment {
+		msg = fmt.Sprintf("answers.yaml has no `%s`: add the trials of section 7's experiment, one per producer you ran (see the README)", k)
+	}
+	for _, u := range s.unknown {
+		if u.guess == k {
+			msg += fmt.Sprintf(" (the file has `%s` on line %d: did you mean `%s`?)", u.name, u.line, k)
+			break
+		}
+	}
+	return errors.New(msg)
 }
 
 // Has says whether the file has an answer under key k (well formed or not).
@@ -194,6 +211,11 @@ func (s *Submission) load() error {
 		info, ok := Info(Key(kn.Value))
 		if kn.Kind != yaml.ScalarNode || !ok {
 			s.unknown = append(s.unknown, unknownKey{name: kn.Value, line: kn.Line})
+			continue
+		}
+		if info.Key == AcksExperiment {
+			trials, err := parseTrials(info, kn.Line, vn)
+			s.answers[info.Key] = answer{trials: trials, err: err}
 			continue
 		}
 		cmds, err := valueCommands(info, kn.Line, vn)

@@ -41,8 +41,8 @@ create_pipeline_topics:
 
 func TestKeys(t *testing.T) {
 	keys := Keys()
-	if len(keys) != 12 || keys[0].Key != StartZooKeeper || keys[2].Key != CreateTopic || keys[11].Key != CreateReplicatedTopic {
-		t.Fatalf("Keys() = %v, want the 12 keys in lab order", keys)
+	if len(keys) != 14 || keys[0].Key != StartZooKeeper || keys[2].Key != CreateTopic || keys[11].Key != CreateReplicatedTopic || keys[13].Key != AcksExperiment {
+		t.Fatalf("Keys() = %v, want the 14 keys in lab order", keys)
 	}
 	for _, c := range []struct {
 		text string

@@ -8,6 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,7 +39,11 @@ type State struct {
 	// Before and After are the messages sent before and after the consumers started.
 	Before, After []string
 
+	// ConfigSkipped are the student's configuration files left out, and why (see ConfigFiles).
+	ConfigSkipped []string
+
 	processes []*runner.Process // long-running commands, stopped after the scenario
+	config    map[string]string // the student's configuration files, staged (see Runner)
 }
 
 type stateKey struct{}
@@ -126,7 +134,59 @@ func (s *State) Command(key string) (submission.Command, error) {
 // Runner runs commands on the scenario's cluster.
 func (s *State) Runner() (runner.Runner, error) {
 	c, err := s.RequireCluster()
-	return runner.Runner{Cluster: c}, err
+	if err != nil {
+		return runner.Runner{}, err
+	}
+	if err := s.stageConfig(c); err != nil {
+		return runner.Runner{}, err
+	}
+	return runner.Runner{Cluster: c, Config: s.config}, nil
+}
+
+// stageConfig copies the student's configuration files (submission.ConfigFiles) once per
+// scenario into a folder of the cluster's run that every user may read: the commands run as
+// users of their own, and never see the folder handed in.
+func (s *State) stageConfig(c *cluster.Cluster) error {
+	if s.config != nil || s.Answers == nil {
+		return nil
+	}
+	files, skipped, err := submission.ConfigFiles(s.Answers.Dir)
+	if err != nil {
+		return err
+	}
+	s.ConfigSkipped = skipped
+	s.config = map[string]string{}
+	if len(files) == 0 {
+		return nil
+	}
+	dir, err := c.TempDir("config")
+	if err != nil {
+		return fmt.Errorf("stage the submission's %s/: %w", submission.ConfigDir, err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
+	for name, data := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return fmt.Errorf("stage the submission's %s/%s: %w", submission.ConfigDir, name, err)
+		}
+		s.config[name] = path
+	}
+	return nil
+}
+
+// ConfigFiles returns the names of the student's configuration files that the commands find
+// in config/ (see submission.ConfigFiles); ConfigSkipped then says which were left out.
+func (s *State) ConfigFiles() ([]string, error) {
+	c, err := s.RequireCluster()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.stageConfig(c); err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Keys(s.config)), nil
 }
 
 // Start starts the student's long-running command under key; it is stopped after the scenario.
