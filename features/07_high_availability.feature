@@ -16,12 +16,10 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
   submission, they are left out of a student's grading and run once per class (`grade -batch`)
   or on request (`make spec TAGS=@kafka-only`).
 
-  Background:
-    Given a cluster of three brokers and one controller
-
   @points:2
   Scenario: create_replicated_topic creates a topic with replication factor 2
-    Given the student's answers.yaml
+    Given a cluster of three brokers and one controller
+    And the student's answers.yaml
     When the student's create_replicated_topic command runs
     Then the cluster has a new topic with replication factor 2
     And each of its partitions has its 2 replicas on different brokers, all in sync
@@ -43,7 +41,8 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
   #   message is not there when the brokers come back.
   @kafka-only
   Scenario Outline: acks=<acks>, min.insync.replicas=<min isr>, <down> of the partition's 2 replica brokers down
-    Given a topic with 1 partition, replication factor 2 and min.insync.replicas <min isr>
+    Given a cluster of three brokers and one controller
+    And a topic with 1 partition, replication factor 2 and min.insync.replicas <min isr>
     And <down> of the brokers holding its replicas are down, the leader first
     When a console producer with acks=<acks> sends a message
     Then the producer sees <producer sees>
@@ -85,7 +84,8 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
   # on the timing of the kills: those counts are reported, not asserted.
   @kafka-only
   Scenario: no message acknowledged with acks=all is lost while brokers crash
-    Given topics durable and fast, each with 3 partitions, replication factor 3 and min.insync.replicas 2
+    Given a cluster of three brokers and one controller
+    And topics durable and fast, each with 3 partitions, replication factor 3 and min.insync.replicas 2
     When producers send numbered messages, to durable with acks=all and idempotence and to fast with acks=1, while a random broker is killed and restarted 5 times
     Then each producer had at least 1000 messages acknowledged
     And every message acknowledged on durable is read back exactly once
