@@ -594,7 +594,12 @@ const StudentKafkaOpts = NoConfigProviders + " " + NoOAuthURLs
 // no capabilities, a read-only root; see container.Spec), with limits, no config providers, no
 // OAuth URLs (StudentKafkaOpts), and Kafka's log folder on the writable /tmp.
 func (c *Cluster) StudentSpec(cmd ...string) container.Spec {
-	spec := c.ClientSpec(cmd...)
+	return c.StudentSpecIn(c.brokers[0], cmd...)
+}
+
+// StudentSpecIn is StudentSpec in the network namespace of broker n (see ClientSpecIn).
+func (c *Cluster) StudentSpecIn(n *Node, cmd ...string) container.Spec {
+	spec := c.ClientSpecIn(n, cmd...)
 	spec.Untrusted = true
 	spec.MemoryBytes, spec.PidsLimit, spec.FileBytes = StudentMemory, StudentPids, StudentFile
 	spec.Env = append(spec.Env, "KAFKA_OPTS="+StudentKafkaOpts, "LOG_DIR=/tmp/kafka-lab-logs", "HOME=/tmp")

@@ -608,3 +608,22 @@ func (c *Cluster) GroupsBehind(ctx context.Context, topic string) (string, error
 	}
 	return "", nil
 }
+
+// TopicConfig returns the value of a topic's config, as the brokers apply it (the topic's own
+// or their default).
+func (c *Cluster) TopicConfig(topic, name string) (string, error) {
+	admin, err := c.Admin()
+	if err != nil {
+		return "", err
+	}
+	entries, err := admin.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic, ConfigNames: []string{name}})
+	if err != nil {
+		return "", fmt.Errorf("describe config %s of topic %s: %w", name, topic, err)
+	}
+	for _, e := range entries {
+		if e.Name == name {
+			return e.Value, nil
+		}
+	}
+	return "", fmt.Errorf("topic %s has no config %s", topic, name)
+}

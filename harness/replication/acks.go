@@ -52,26 +52,37 @@ const (
 	blockTimeout    = 2 * time.Second
 )
 
-// SendOne sends value to topic with the lab's console producer and acks, typed as the lab does
-// (`kafka-console-producer.sh --bootstrap-server localhost:9092 --topic T`, plus
-// `--producer-property acks=X`, `--command-property` from Kafka 4.2 on, and a short delivery
-// timeout) in the namespace of broker from,
-// through from's own lab address, then reads what the producer said.
-func SendOne(ctx context.Context, c *cluster.Cluster, from *cluster.Node, topic, acks, value string) (Attempt, error) {
-	// Kafka 4.2 renamed --producer-property to --command-property (KIP-1147); the old name
-	// still works there, with a notice, until a later Kafka drops it.
-	prop := "--producer-property"
-	if c.Image.AtLeast(4, 2) {
-		prop = "--command-property"
+// propertyOption is the console producer's option for a producer property: Kafka 4.2 renamed
+// --producer-property to --command-property (KIP-1147); the old name still works there, with a
+// notice, until a later Kafka drops it.
+func propertyOption(img cluster.Image) string {
+	if img.AtLeast(4, 2) {
+		return "--command-property"
 	}
-	cmd := []string{"bin/kafka-console-producer.sh", "--bootstrap-server", from.LabAddr(), "--topic", topic,
-		prop, "acks=" + acks,
+	return "--producer-property"
+}
+
+// producerBounds are the console producer's options that make a message with no answer give up
+// after deliveryTimeout, not the default two minutes.
+func producerBounds(img cluster.Image) []string {
+	prop := propertyOption(img)
+	return []string{
 		// No linger, so that the delivery timeout may be short (it must cover linger plus the request timeout).
 		prop, "linger.ms=0",
 		prop, fmt.Sprintf("request.timeout.ms=%d", requestTimeout.Milliseconds()),
 		prop, fmt.Sprintf("delivery.timeout.ms=%d", deliveryTimeout.Milliseconds()),
 		prop, fmt.Sprintf("max.block.ms=%d", blockTimeout.Milliseconds()),
 	}
+}
+
+// SendOne sends value to topic with the lab's console producer and acks, typed as the lab does
+// (`kafka-console-producer.sh --bootstrap-server localhost:9092 --topic T`, plus
+// `--producer-property acks=X`, `--command-property` from Kafka 4.2 on, and a short delivery
+// timeout) in the namespace of broker from,
+// through from's own lab address, then reads what the producer said.
+func SendOne(ctx context.Context, c *cluster.Cluster, from *cluster.Node, topic, acks, value string) (Attempt, error) {
+	cmd := []string{"bin/kafka-console-producer.sh", "--bootstrap-server", from.LabAddr(), "--topic", topic, propertyOption(c.Image), "acks=" + acks}
+	cmd = append(cmd, producerBounds(c.Image)...)
 	spec := c.ClientSpecIn(from, cmd...)
 	spec.Stdin = true
 	p, err := c.StartClient(ctx, spec)

@@ -58,6 +58,9 @@ type Runner struct {
 	// may read: every command finds them in the Kafka folder's config/, in place of Kafka's
 	// own file of that name, as on the student's machine.
 	Config map[string]string
+	// Node is the broker in whose network namespace the commands run (see
+	// cluster.ClientSpecIn); nil is the first, whose localhost:9092 the lab's commands name.
+	Node *cluster.Node
 }
 
 // Result is what a one-shot command did.
@@ -153,6 +156,9 @@ type Process struct {
 // and must Stop (or Remove) it.
 func (r Runner) Start(ctx context.Context, cmd submission.Command) (*Process, error) {
 	spec := r.Cluster.StudentSpec(cmd.Args...)
+	if r.Node != nil {
+		spec = r.Cluster.StudentSpecIn(r.Node, cmd.Args...)
+	}
 	spec.Stdin = true
 	for _, name := range slices.Sorted(maps.Keys(r.Config)) {
 		spec.Mounts = append(spec.Mounts, container.Mount{Source: r.Config[name], Target: ConfigFolder + "/" + name, ReadOnly: true})
