@@ -41,6 +41,7 @@ const (
 	exactlyOnce    = "a calculator that crashes keeps exactly one right balance per transaction"
 
 	createReplicated = "create_replicated_topic creates a topic with replication factor 2"
+	acksExperiment   = "the student's acks experiment, replayed on their own topic, matches what Kafka does"
 )
 
 // A submission and what grading it must say.
@@ -165,6 +166,21 @@ func bundledGroups(img cluster.Image) []caseGroup {
 		{dir: "three-local-ports"},
 		{dir: "wrong-partitions", fail: []string{createReplicated}, say: []string{"answers.yaml has no `create_replicated_topic`", "section 7"}},
 	}
+	// Section 7's acks experiment, replayed: each case is a replay of up to a dozen trials.
+	experiment := []submissionCase{
+		{dir: "reference"},
+		{dir: "acks-min-isr-2"},
+		{dir: "acks-wrong-observations", fail: []string{acksExperiment}, say: []string{
+			"trial 4 (answers.yaml line", "acks=0, 1 of the partition's 2 replica brokers down): you recorded that the producer printed an error",
+			"on Kafka " + img.KafkaVersion + " the producer sent it and saw no error", "one in-sync replica is enough for the partition to have a leader",
+			"wrong observation: acks=0, 1 down: producer_saw error (Kafka: acknowledged)",
+			"trial 9", "the partition has no leader, whatever acks says",
+			"wrong observation: acks=all, 2 down: read_after_back yes (Kafka: no)"}},
+		{dir: "acks-incomplete", fail: []string{acksExperiment}, say: []string{"no trial replayed with acks=0 with 1 broker(s) down, acks=1 with 1 broker(s) down, acks=0 with 2 broker(s) down, acks=1 with 2 broker(s) down"}},
+		{dir: "acks-bad-input", fail: []string{acksExperiment}, say: []string{
+			"trial 2", "producer_saw is `it worked`", "trial 4", "kafka-topics", "trial 6", "brokers_down is `5`",
+			"trial 8", "failed for a reason of its own", "acks"}},
+	}
 	cases = append(cases, spellingCases(img)...)
 	if !img.HasZooKeeper {
 		starting = kraftOnlyStarting(img)
@@ -174,7 +190,8 @@ func bundledGroups(img cluster.Image) []caseGroup {
 		{name: "section 1", tags: "@section-1 && @points:2", scenarios: 1, cases: starting},
 		{name: "sections 2-5", tags: sections2to5, scenarios: 11, cases: cases},
 		{name: "section 6", tags: "@section-6", scenarios: 5, cases: pipeline},
-		{name: "section 7", tags: "@section-7 && @points:2", scenarios: 1, cases: replicated},
+		{name: "section 7", tags: "@section-7 && @points:2 && ~@own-cluster && ~@acks-experiment", scenarios: 1, cases: replicated},
+		{name: "section 7 acks experiment", tags: "@section-7 && @acks-experiment", scenarios: 1, cases: experiment},
 	}
 }
 

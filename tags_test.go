@@ -63,12 +63,13 @@ func TestKafkaOnlyTags(t *testing.T) {
 
 // TestTagsAreKnown: every tag of the features is one that something reads: the grading's
 // (@section-N, @points:N, @optional, @kafka-only, and Gradescope's visibility tags) or the
-// filters of the tests and the Makefile (@zookeeper, @generator, @calculator, @exactly-once).
+// filters of the tests and the Makefile (@zookeeper, @generator, @calculator, @exactly-once,
+// @acks-experiment).
 // A misspelt tag would silently do nothing: an @hiden test would be shown to students. A
 // scenario (with its feature) sets its visibility at most once at each level.
 func TestTagsAreKnown(t *testing.T) {
 	known := map[string]bool{"@optional": true, grading.KafkaOnly: true, "@zookeeper": true,
-		"@generator": true, "@calculator": true, "@exactly-once": true}
+		"@generator": true, "@calculator": true, "@exactly-once": true, "@acks-experiment": true}
 	for _, v := range grading.VisibilityTags {
 		known[v] = true
 	}

@@ -24,6 +24,33 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
     Then the cluster has a new topic with replication factor 2
     And each of its partitions has its 2 replicas on different brokers, all in sync
 
+  # The student's own acks experiment, replayed trial by trial (acks_experiment in answers.yaml:
+  # each trial's producer command as typed, how many brokers were down, what the producer
+  # showed, and whether a consumer could read the message while they were down and once back).
+  # The harness runs the student's create_replicated_topic, then for each trial stops that many
+  # of the brokers that hold the replicas of the topic's partition 0, the leader first (a clean
+  # stop, as in the acks table below; past the replicas, a broker that holds none), and runs the
+  # student's producer command as typed, acks included (--producer-property, --command-property,
+  # --request-required-acks or --producer.config config/FILE from the submission's config/),
+  # unprivileged, beside a broker that stays up: its bootstrap is that broker (localhost:9092 in
+  # its own namespace; 9092, 9093 or 9094 with local processes). The harness adds a key to the
+  # message that Kafka's default partitioner sends to partition 0 (parse.key), and bounds the
+  # producer: no answer within 2 s counts as a timeout; the console producer's own default waits
+  # 2 minutes. A consumer then looks for the message while the brokers are down and again once
+  # every broker is back and in sync. Trials with the same number of brokers down share one
+  # outage. Each trial is judged against the Kafka that runs (its version is in the message):
+  # the rules are those of the comments on the acks table below, 3.7's high watermark included.
+  # A trial written wrong, or whose command fails for its own reason, is named, and the others
+  # are still replayed.
+  @points:3 @acks-experiment
+  Scenario: the student's acks experiment, replayed on their own topic, matches what Kafka does
+    Given a cluster of three brokers and one controller
+    And the student's answers.yaml
+    When the student's create_replicated_topic command runs
+    And each trial of the student's acks_experiment is replayed on the topic it created
+    Then every observation the student recorded is what Kafka did
+    And the trials cover acks 0, 1 and all, each with one and with two brokers down
+
   # The answer to the lab's question, found by running it (Kafka 3.9.1 and 4.1.1 agree on
   # every row). The console producer runs on the third broker, which holds no replica, with
   # acks set by --producer-property and a 2 s delivery timeout (the default is 2 minutes).

@@ -383,8 +383,11 @@ func lastStableOffset(leader *sarama.Broker, topic string, p int32) (int64, erro
 		return 0, fmt.Errorf("last stable offset of %s partition %d: %w", topic, p, err)
 	}
 	b := resp.GetBlock(topic, p)
-	if b == nil || b.Err != sarama.ErrNoError {
-		return 0, fmt.Errorf("last stable offset of %s partition %d: %v", topic, p, b)
+	if b == nil {
+		return 0, fmt.Errorf("last stable offset of %s partition %d: no answer for it", topic, p)
+	}
+	if b.Err != sarama.ErrNoError {
+		return 0, fmt.Errorf("last stable offset of %s partition %d: %w", topic, p, b.Err)
 	}
 	return b.Offset, nil
 }

@@ -179,11 +179,20 @@ func ReadableNow(ctx context.Context, c *cluster.Cluster, topic, value string, w
 		return true, "read", nil
 	case ctx.Err() != nil:
 		return false, "", err
-	case readErr != nil && !errors.Is(readErr, context.DeadlineExceeded):
+	case readErr != nil && !errors.Is(readErr, context.DeadlineExceeded) && !notReadableYet(readErr):
 		// (A read cut short by the end of the wait is no error: the answer is no.)
 		return false, "", err
 	}
 	return false, fmt.Sprintf("not readable for %v, with fewer replicas in sync than min.insync.replicas", within), nil
+}
+
+// notReadableYet: the leader gives no offsets to read up to. A leader elected while fewer
+// replicas than min.insync.replicas are in sync keeps the high watermark it had as a follower,
+// behind its log; until the high watermark reaches the leader's own epoch it answers a request
+// for the latest offset with OFFSET_NOT_AVAILABLE (LEADER_NOT_AVAILABLE to older requests), and
+// a consumer reads nothing new.
+func notReadableYet(err error) bool {
+	return errors.Is(err, sarama.ErrOffsetNotAvailable) || errors.Is(err, sarama.ErrLeaderNotAvailable)
 }
 
 func contains(ctx context.Context, c *cluster.Cluster, topic, value string) (bool, error) {

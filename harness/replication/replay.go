@@ -2,12 +2,14 @@ package replication
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
 	"github.com/kafka-lab/kafka-lab/harness/submission"
 )
 
@@ -109,7 +111,9 @@ func Replay(ctx context.Context, lab Lab, topic string, trials []submission.Tria
 	}
 	key := KeyFor("kafka-lab-", int(p0.Partition), len(parts))
 	for _, down := range slices.Sorted(maps.Keys(groups)) {
-		if err := replayGroup(ctx, lab, topic, order[:down], order[down], key, groups[down], results); err != nil {
+		// The producer runs beside the broker last in line to go down, which holds no replica
+		// when there is one: it is up in every trial.
+		if err := replayGroup(ctx, lab, topic, order[:down], order[len(order)-1], key, groups[down], results); err != nil {
 			return results, err
 		}
 	}
@@ -138,7 +142,7 @@ func replayGroup(ctx context.Context, lab Lab, topic string, down []int, up int,
 		case outcome == NotEnoughReplicas || outcome == Timeout:
 			// A send error: the producer's, whatever its exit code.
 		case failure != nil:
-			r.Problem = "the producer failed for a reason of its own, so Kafka's answer could not be observed: " + failure.Error()
+			r.Problem = "the producer failed for a reason of its own, so Kafka's answer could not be observed: " + failureWords(failure)
 			continue
 		case cerr != nil:
 			r.Problem = fmt.Sprintf("the producer failed with an error this experiment does not make (%v), so Kafka's answer could not be observed:\n%s", cerr, tail(out, 10))
@@ -164,6 +168,21 @@ func replayGroup(ctx context.Context, lab Lab, topic string, down []int, up int,
 		r.Wrong = Compare(Observation{Saw: r.Trial.Saw, ReadWhileDown: r.Trial.ReadWhileDown, ReadAfterBack: r.Trial.ReadAfterBack}, r.Actual)
 	}
 	return nil
+}
+
+// failureWords is a command's failure, with only the end of what it printed: a tool's usage
+// text runs to a hundred lines, and the hint already quotes its error.
+func failureWords(err error) string {
+	var f *runner.Failure
+	if !errors.As(err, &f) {
+		return err.Error()
+	}
+	short := *f
+	short.Output = tail(f.Output, 6)
+	if strings.Contains(f.Hint, "the tool said") {
+		short.Output = "" // the hint quotes the tool's error line
+	}
+	return short.Error()
 }
 
 func sawOf(o Outcome) submission.Saw {

@@ -34,6 +34,9 @@ func AddSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the producer sees (\S+)$`, producerSees)
 	sc.Step(`^a consumer can read the message while they are down: (yes|no)$`, readableWhileDown)
 	sc.Step(`^a consumer can read it once they are back: (yes|no)$`, readableWhenBack)
+	sc.Step(`^each trial of the student's acks_experiment is replayed on the topic it created$`, replayTrials)
+	sc.Step(`^every observation the student recorded is what Kafka did$`, observationsMatch)
+	sc.Step(`^the trials cover acks 0, 1 and all, each with one and with two brokers down$`, trialsCover)
 	sc.Step(`^topics (\S+) and (\S+), each with (\d+) partitions, replication factor (\d+) and min\.insync\.replicas (\d+)$`, durabilityTopics)
 	sc.Step(`^producers send numbered messages, to (\S+) with acks=all and idempotence and to (\S+) with acks=1, while a random broker is killed and restarted (\d+) times$`, producersSendWhileKilling)
 	sc.Step(`^each producer had at least (\d+) messages acknowledged$`, eachProducerAcked)
@@ -48,6 +51,8 @@ type replicated struct {
 	attempt      *rep.Attempt
 	down         []int
 	run          *rep.Run
+	// trials are the student's acks experiment, replayed.
+	trials []rep.Result
 }
 
 func haCluster(ctx context.Context) error {

@@ -1,0 +1,136 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	rep "github.com/kafka-lab/kafka-lab/harness/replication"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/steps/scenario"
+)
+
+const acksKey = string(submission.AcksExperiment)
+
+// replayTrials replays the student's acks experiment on the topic their
+// create_replicated_topic made (see rep.Replay).
+func replayTrials(ctx context.Context) error {
+	s, c, r, err := state(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := s.RequireRan(); err != nil {
+		return err
+	}
+	trials, err := s.Answers.Trials()
+	if err != nil {
+		return scenario.Check{Key: acksKey, Expected: "an `acks_experiment` answer: a list of trials", Observed: err.Error(),
+			Hint: "write each trial as the README shows: producer, brokers_down, producer_saw, read_while_down, read_after_back"}
+	}
+	created, err := createdTopics(ctx, c)
+	if err != nil {
+		return err
+	}
+	if len(created) == 0 {
+		return scenario.Check{Key: string(submission.CreateReplicatedTopic), Expected: "a new topic to replay the acks experiment on",
+			Observed: "no new topic in the cluster", Hint: "create it with kafka-topics.sh --create --topic <name> --replication-factor 2 --bootstrap-server localhost:9092"}
+	}
+	r.topic = experimentTopic(slices.Sorted(maps.Keys(created)), trials)
+	// A new topic's followers join the ISR after their first fetch: each trial starts in sync.
+	if err := c.AwaitInSync(ctx); err != nil {
+		return err
+	}
+	files, _, err := submission.ConfigFiles(s.Answers.Dir)
+	if err != nil {
+		return err
+	}
+	run, err := s.Runner()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	r.trials, err = rep.Replay(ctx, rep.ClusterLab{C: c, Runner: run, ReadWithin: readWithin}, r.topic, trials, files)
+	if err != nil {
+		return fmt.Errorf("replay the acks experiment on %s: %w", r.topic, err)
+	}
+	godog.Logf(ctx, "acks experiment: %d trial(s) replayed on %s in %.1fs", len(trials), r.topic, time.Since(start).Seconds())
+	return nil
+}
+
+// experimentTopic is the created topic the trials send to, or the first one created.
+func experimentTopic(created []string, trials []submission.Trial) string {
+	for _, t := range trials {
+		for i, a := range t.Producer.Args {
+			if a == "--topic" && i+1 < len(t.Producer.Args) && slices.Contains(created, t.Producer.Args[i+1]) {
+				return t.Producer.Args[i+1]
+			}
+		}
+	}
+	return created[0]
+}
+
+func replayed(ctx context.Context) (*replicated, error) {
+	r, err := scenario.Get[replicated](ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.trials == nil {
+		return nil, errors.New("no trial was replayed: add `When each trial of the student's acks_experiment is replayed on the topic it created` first")
+	}
+	return r, nil
+}
+
+func observationsMatch(ctx context.Context) error {
+	_, c, err := scenario.WithCluster(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := replayed(ctx)
+	if err != nil {
+		return err
+	}
+	var wrong []string
+	for _, t := range r.trials {
+		if m := t.Message(); m != "" {
+			wrong = append(wrong, m)
+		}
+	}
+	if len(wrong) == 0 {
+		return nil
+	}
+	return scenario.Check{Key: acksKey,
+		Expected: fmt.Sprintf("each trial's observations as Kafka %s gives them, replayed on %s", c.Image.KafkaVersion, r.topic),
+		Observed: strings.Join(wrong, "\n"),
+		Hint:     "run the trial again by hand (make cluster TOPOLOGY=ha), and read Kafka's design notes on replication: a message is committed once every in-sync replica has it, and only committed messages are given out to consumers"}
+}
+
+func trialsCover(ctx context.Context) error {
+	r, err := replayed(ctx)
+	if err != nil {
+		return err
+	}
+	var covered []rep.Cell
+	for _, t := range r.trials {
+		if t.Ran {
+			covered = append(covered, rep.Cell{Acks: t.Setting.Acks, Down: t.Trial.BrokersDown})
+		}
+	}
+	missing := rep.Missing(covered)
+	if len(missing) == 0 {
+		return nil
+	}
+	var names []string
+	for _, m := range missing {
+		names = append(names, m.String())
+	}
+	return scenario.Check{Key: acksKey,
+		Expected: "trials with acks 0, 1 and all, each with one and with two brokers down, each replayed",
+		Observed: fmt.Sprintf("no trial replayed with %s", strings.Join(names, ", ")),
+		Hint:     "add a trial for each: set acks with --producer-property acks=0 (or 1, or all) and stop that many of the brokers holding the partition's replicas, the leader first"}
+}
