@@ -63,9 +63,8 @@ func propertyOption(img cluster.Image) string {
 }
 
 // producerBounds are the console producer's options that make a message with no answer give up
-// after deliveryTimeout, not the default two minutes.
-func producerBounds(img cluster.Image) []string {
-	prop := propertyOption(img)
+// after deliveryTimeout, not the default two minutes, given with prop (see propertyOption).
+func producerBounds(prop string) []string {
 	return []string{
 		// No linger, so that the delivery timeout may be short (it must cover linger plus the request timeout).
 		prop, "linger.ms=0",
@@ -82,7 +81,7 @@ func producerBounds(img cluster.Image) []string {
 // through from's own lab address, then reads what the producer said.
 func SendOne(ctx context.Context, c *cluster.Cluster, from *cluster.Node, topic, acks, value string) (Attempt, error) {
 	cmd := []string{"bin/kafka-console-producer.sh", "--bootstrap-server", from.LabAddr(), "--topic", topic, propertyOption(c.Image), "acks=" + acks}
-	cmd = append(cmd, producerBounds(c.Image)...)
+	cmd = append(cmd, producerBounds(propertyOption(c.Image))...)
 	spec := c.ClientSpecIn(from, cmd...)
 	spec.Stdin = true
 	p, err := c.StartClient(ctx, spec)

@@ -107,12 +107,27 @@ func Bounded(cmd submission.Command, bootstrap string, img cluster.Image) submis
 			args = append(args, a)
 		}
 	}
+	// Kafka 4.2 takes the old and the new spelling of an option (KIP-1147), but not both in one
+	// command: the harness's options take the student's spelling, else the Kafka's own.
+	prop := spelling(args, "--producer-property", "--command-property", propertyOption(img))
 	reader := "--property"
 	if img.AtLeast(4, 2) {
-		reader = "--reader-property" // KIP-1147; --property still works there, with a notice
+		reader = "--reader-property"
 	}
-	args = append(args, producerBounds(img)...)
+	reader = spelling(args, "--property", "--reader-property", reader)
+	args = append(args, producerBounds(prop)...)
 	args = append(args, reader, "parse.key=true", reader, "key.separator="+KeySeparator)
 	cmd.Args = args
 	return cmd
+}
+
+// spelling is old or renamed, whichever args use, else fallback.
+func spelling(args []string, old, renamed, fallback string) string {
+	for _, a := range args {
+		name, _, _ := strings.Cut(a, "=")
+		if name == old || name == renamed {
+			return name
+		}
+	}
+	return fallback
 }

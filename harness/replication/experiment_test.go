@@ -147,6 +147,12 @@ func TestBounded(t *testing.T) {
 	if got != want {
 		t.Errorf("Bounded on 3.9.1 =\n%s\nwant\n%s", got, want)
 	}
+	// On 4.2 and later, the spelling the student used: the two cannot be mixed.
+	cmd = producer(t, "kafka-console-producer.sh --topic t --bootstrap-server localhost:9092 --producer-property acks=1 --property parse.key=false")
+	got = strings.Join(Bounded(cmd, "localhost:9092", kafka440).Args, " ")
+	if strings.Contains(got, "--command-property") || strings.Contains(got, "--reader-property") || !strings.HasSuffix(got, "--property parse.key=true --property key.separator=|") {
+		t.Errorf("Bounded on 4.4 with the old spellings = %s", got)
+	}
 	cmd = producer(t, "kafka-console-producer.sh --topic t --broker-list=localhost:9092")
 	got = strings.Join(Bounded(cmd, "localhost:9092", cluster.Image{KafkaVersion: "4.2.0", Major: 4, Minor: 2}).Args, " ")
 	if !strings.Contains(got, "--broker-list=localhost:9092 --command-property linger.ms=0") || !strings.HasSuffix(got, "--reader-property parse.key=true --reader-property key.separator=|") {
