@@ -51,8 +51,9 @@ type replicated struct {
 	attempt      *rep.Attempt
 	down         []int
 	run          *rep.Run
-	// trials are the student's acks experiment, replayed.
+	// trials are the student's acks experiment, replayed on kafka (its version).
 	trials []rep.Result
+	kafka  string
 }
 
 func haCluster(ctx context.Context) error {
