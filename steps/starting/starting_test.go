@@ -6,6 +6,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
 	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
@@ -42,7 +43,7 @@ func TestAnsweredByBrokers(t *testing.T) {
 
 func TestInForegroundDropsDaemon(t *testing.T) {
 	s := scenariotest.Ran(t, "start_kafka", "bin/kafka-server-start.sh -daemon config/server.properties", "")
-	cmd := inForeground(s.Command)
+	cmd := runner.InForeground(s.Command)
 	if len(cmd.Args) != len(s.Command.Args)-1 {
 		t.Errorf("args %q; want -daemon dropped from %q", cmd.Args, s.Command.Args)
 	}
