@@ -346,17 +346,31 @@ func kraft4Start(img cluster.Image) submissionCase {
 
 // ownClusterCases are section 7's own three brokers (start_cluster and the files of config/):
 // each named mistake fails with its name, every correct design passes; on Kafka 4, which has
-// no ZooKeeper mode (KIP-833), the 3.x designs fail saying so and the KRaft ones pass.
+// no ZooKeeper mode (KIP-833), the 3.x designs fail saying so and the KRaft ones pass. The
+// mistakes the files make certain fail before anything runs.
 func ownClusterCases(img cluster.Image) []submissionCase {
 	fail := []string{ownCluster}
+	noZooKeeper := []string{"Kafka 4 removed ZooKeeper (KIP-833)", "leave the ZooKeeper start out"}
 	if !img.HasZooKeeper {
-		noZooKeeper := []string{"Kafka 4 removed ZooKeeper (KIP-833)", "leave the ZooKeeper start out"}
 		return []submissionCase{
 			{dir: "reference-4"},
 			{dir: "reference", fail: fail, say: noZooKeeper},
+			{dir: "own-override", fail: fail, say: noZooKeeper},
 		}
 	}
 	return []submissionCase{
 		{dir: "reference"},
+		// Three KRaft nodes (Kafka 4's way) run on 3.x too.
+		{dir: "reference-4"},
+		// Ports 9093-9095, nothing on 9092; Kafka's own file with --override and -daemon.
+		{dir: "own-other-ports"},
+		{dir: "own-override"},
+		{dir: "own-duplicate-id", fail: fail, say: []string{"both have broker.id=2", "its own broker.id"}},
+		{dir: "own-same-port", fail: fail, say: []string{"both listen on port 9092", "Address already in use"}},
+		{dir: "own-shared-logdir", fail: fail, say: []string{"Failed to acquire lock on file .lock in /tmp/kafka-logs-1", "its own log.dirs"}},
+		{dir: "own-broker-before-zookeeper", fail: fail, say: []string{"before any ZooKeeper start", "zookeeper-server-start.sh config/zookeeper.properties` first"}},
+		{dir: "own-missing-file", fail: fail, say: []string{"config/server-3.properties, which neither your config/", "hand the file in as config/server-3.properties"}},
+		{dir: "own-two-brokers", fail: fail, say: []string{"2 broker(s) answered", "start 3 brokers"}},
+		{dir: "wrong-partitions", fail: fail, say: []string{"answers.yaml has no `start_cluster`", "section 7"}},
 	}
 }

@@ -291,7 +291,7 @@ func sharedID(servers []Planned) *Mistake {
 				err = "Another broker is registered with that broker id."
 			}
 			return &Mistake{Name: "two brokers with one " + ka,
-				Expected: "each broker its own " + ka + " (0, 1 and 2, say)",
+				Expected: "each broker its own " + ka + " (1, 2 and 3, say)",
 				Observed: fmt.Sprintf("%s and %s both have %s=%d: Kafka refuses the second (%s)", b.describe(), a.describe(), ka, va, err),
 				Hint:     fmt.Sprintf("give each copy of the server's file its own %s: a broker is known in the cluster by its id", ka)}
 		}
@@ -338,6 +338,14 @@ func listeners(s Planned) []listener {
 // wildcard says whether a listener's host binds every address.
 func wildcard(host string) bool { return host == "" || host == "0.0.0.0" || host == "::" }
 
+// bindHost is a listener's host as Kafka names it when it binds: an empty one is every address.
+func bindHost(host string) string {
+	if host == "" {
+		return "0.0.0.0"
+	}
+	return host
+}
+
 // loopback names the loopback one way.
 func loopback(host string) string {
 	if host == "localhost" || host == "127.0.0.1" || host == "::1" {
@@ -363,7 +371,7 @@ func sharedPort(servers []Planned) *Mistake {
 					return &Mistake{Name: "one port for two brokers",
 						Expected: "each broker listening on a port of its own (9092, 9093 and 9094, say)",
 						Observed: fmt.Sprintf("%s and %s both listen on port %d (%s and %s): the second stops with \"Socket server failed to bind to %s:%d: Address already in use\"",
-							b.describe(), a.describe(), la.port, listenersText(b), listenersText(a), la.host, la.port),
+							b.describe(), a.describe(), la.port, listenersText(b), listenersText(a), bindHost(la.host), la.port),
 						Hint: "give each copy of the server's file its own port in listeners (and in advertised.listeners; in KRaft mode each node's CONTROLLER listener too): on one machine a port takes one server"}
 				}
 			}

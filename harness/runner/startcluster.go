@@ -124,6 +124,12 @@ func StartOwnCluster(ctx context.Context, t Terminals, cmds []submission.Command
 // awaitBrokers waits until want brokers answer (see StartOwnCluster).
 func awaitBrokers(ctx context.Context, t Terminals, servers []Planned, running []Terminal, names []string, want int) ([]cluster.Endpoint, error) {
 	bootstrap := strings.Join(ClientAddresses(servers), ",")
+	kafkas := 0
+	for _, s := range servers {
+		if s.Kind == kindKafka {
+			kafkas++
+		}
+	}
 	var answered []cluster.Endpoint
 	// Asked at once when another server says it started, else now and then (a server may log
 	// elsewhere).
@@ -149,6 +155,10 @@ func awaitBrokers(ctx context.Context, t Terminals, servers []Planned, running [
 			return false, "no answer yet", nil
 		}
 		answered = brokers
+		if kafkas < want && started == kafkas && len(brokers) == kafkas {
+			// Every server the commands start answers: no more will come.
+			return false, "", fmt.Errorf("%w: %w", wait.ErrStop, errAllAnswered)
+		}
 		return len(brokers) >= want, fmt.Sprintf("%d broker(s)", len(brokers)), nil
 	})
 	if werr == nil {
@@ -166,6 +176,9 @@ func awaitBrokers(ctx context.Context, t Terminals, servers []Planned, running [
 		got = append(got, fmt.Sprintf("%s (id %d)", b.Addr, b.ID))
 	}
 	observed := fmt.Sprintf("%d broker(s) answered within %s, asked at %s", len(answered), wait.Scaled(ctx, BrokerStartLimit).Round(time.Second), bootstrap)
+	if errors.Is(werr, errAllAnswered) {
+		observed = fmt.Sprintf("%d broker(s) answered, every Kafka server that start_cluster starts (%d), asked at %s", len(answered), kafkas, bootstrap)
+	}
 	if len(got) > 0 {
 		observed += ": " + strings.Join(got, ", ")
 	}
@@ -177,6 +190,9 @@ func awaitBrokers(ctx context.Context, t Terminals, servers []Planned, running [
 		Hint: fmt.Sprintf("start %d brokers, each from a file of its own (its own broker.id, or node.id in KRaft mode, its own port in listeners and advertised.listeners, its own log.dirs)", want),
 		Tail: strings.Join(tails, "\n")}
 }
+
+// errAllAnswered ends the wait when every Kafka server started answers, and they are too few.
+var errAllAnswered = errors.New("every server started answers")
 
 // exited is a server that ended while the cluster started: the i-th started.
 type exited struct {
