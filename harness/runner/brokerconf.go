@@ -490,7 +490,7 @@ func unescape(s string) string {
 }
 
 // ClientAddresses are the addresses to ask for the cluster's brokers: localhost:9092 first,
-// then each Kafka server's listeners that are no controller's, as the lab's clients name them.
+// then each Kafka server's listeners on this machine's loopback that are no controller's.
 func ClientAddresses(servers []Planned) []string {
 	out := []string{LabAddress}
 	for _, s := range kafkaServers(servers) {
@@ -500,8 +500,11 @@ func ClientAddresses(servers []Planned) []string {
 				continue
 			}
 			host := l.host
-			if wildcard(host) {
+			switch {
+			case wildcard(host):
 				host = "localhost"
+			case loopback(host) != "localhost":
+				continue // another machine's, or another address of this one: only the lab's machine is asked
 			}
 			if addr := fmt.Sprintf("%s:%d", host, l.port); !slices.Contains(out, addr) {
 				out = append(out, addr)
