@@ -104,7 +104,7 @@ func TestPlanCluster(t *testing.T) {
 			addrs: []string{"localhost:9092", "localhost:9093", "localhost:9094"}, wantKind: []string{kindZooKeeper, kindKafka, kindKafka, kindKafka}},
 		{name: "ports 9093 to 9095", cmds: []string{zkStart, start1, start2, start3},
 			student: map[string][]byte{"server-1.properties": []byte(zkBroker(1, 9093, "/tmp/a")), "server-2.properties": []byte(zkBroker(2, 9094, "/tmp/b")), "server-3.properties": []byte(zkBroker(3, 9095, "/tmp/c"))},
-			addrs: []string{"localhost:9092", "localhost:9093", "localhost:9094", "localhost:9095"}},
+			addrs:   []string{"localhost:9092", "localhost:9093", "localhost:9094", "localhost:9095"}},
 		{name: "overrides on Kafka's own file", cmds: []string{zkStart, override(1, 9092, "/tmp/k1"), override(2, 9093, "/tmp/k2"), override(3, 9094, "/tmp/k3")}},
 		{name: "three KRaft nodes, each formatted", cmds: []string{format(1), format(2), format(3), start1, start2, start3}, student: kraft,
 			addrs: []string{"localhost:9092", "localhost:9093", "localhost:9094"}, wantKind: []string{kindOneShot, kindOneShot, kindOneShot, kindKafka, kindKafka, kindKafka}},
