@@ -351,11 +351,14 @@ func kraft4Start(img cluster.Image) submissionCase {
 func ownClusterCases(img cluster.Image) []submissionCase {
 	fail := []string{ownCluster}
 	noZooKeeper := []string{"Kafka 4 removed ZooKeeper (KIP-833)", "leave the ZooKeeper start out"}
+	// Found by the run: a node stops (whichever first), its last words say why.
+	unformatted := []string{"No readable meta.properties", "format each KRaft node's storage first"}
 	if !img.HasZooKeeper {
 		return []submissionCase{
 			{dir: "reference-4"},
 			{dir: "reference", fail: fail, say: noZooKeeper},
 			{dir: "own-override", fail: fail, say: noZooKeeper},
+			{dir: "own-kraft-unformatted", fail: fail, say: unformatted},
 		}
 	}
 	return []submissionCase{
@@ -371,6 +374,7 @@ func ownClusterCases(img cluster.Image) []submissionCase {
 		{dir: "own-broker-before-zookeeper", fail: fail, say: []string{"before any ZooKeeper start", "zookeeper-server-start.sh config/zookeeper.properties` first"}},
 		{dir: "own-missing-file", fail: fail, say: []string{"config/server-3.properties, which neither your config/", "hand the file in as config/server-3.properties"}},
 		{dir: "own-two-brokers", fail: fail, say: []string{"2 broker(s) answered", "start 3 brokers"}},
+		{dir: "own-kraft-unformatted", fail: fail, say: unformatted},
 		{dir: "wrong-partitions", fail: fail, say: []string{"answers.yaml has no `start_cluster`", "section 7"}},
 	}
 }
