@@ -365,8 +365,7 @@ func ownClusterCases(img cluster.Image) []submissionCase {
 		{dir: "reference"},
 		// Three KRaft nodes (Kafka 4's way) run on 3.x too.
 		{dir: "reference-4"},
-		// Ports 9093-9095, nothing on 9092; Kafka's own file with --override and -daemon.
-		{dir: "own-other-ports"},
+		// Kafka's own file with --override and -daemon, on ports 9093-9095, nothing on 9092.
 		{dir: "own-override"},
 		{dir: "own-duplicate-id", fail: fail, say: []string{"both have broker.id=2", "its own broker.id"}},
 		{dir: "own-same-port", fail: fail, say: []string{"both listen on port 9092", "Address already in use"}},

@@ -132,7 +132,7 @@ func awaitBrokers(ctx context.Context, t Terminals, servers []Planned, running [
 	}
 	var answered []cluster.Endpoint
 	// Asked at once when another server says it started, else now and then (a server may log
-	// elsewhere).
+	// elsewhere), more often once every one has.
 	asked, said := time.Now(), 0
 	werr := wait.Until(ctx, fmt.Sprintf("%d brokers to answer", want), BrokerStartLimit, 100*time.Millisecond, func(ctx context.Context) (bool, string, error) {
 		for i, p := range running {
@@ -146,7 +146,11 @@ func awaitBrokers(ctx context.Context, t Terminals, servers []Planned, running [
 				started++
 			}
 		}
-		if started <= said && time.Since(asked) < askSlowly {
+		every := askSlowly
+		if started >= kafkas {
+			every = askEvery // all said so: the metadata lists them in a moment
+		}
+		if started <= said && time.Since(asked) < every {
 			return false, "", nil
 		}
 		said, asked = started, time.Now()
