@@ -412,6 +412,9 @@ func TestClassroomStarter(t *testing.T) {
 	}
 	for _, k := range submission.Keys() {
 		_, err := s.Commands(k.Key)
+		if k.Key == submission.AcksExperiment {
+			_, err = s.Trials()
+		}
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("section %d", k.Section)) {
 			t.Errorf("%s: %v, want an error that sends the student to section %d", k.Key, err, k.Section)
 		}

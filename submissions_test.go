@@ -41,6 +41,7 @@ const (
 	exactlyOnce    = "a calculator that crashes keeps exactly one right balance per transaction"
 
 	createReplicated = "create_replicated_topic creates a topic with replication factor 2"
+	ownCluster       = "start_cluster starts the student's three brokers from their own configuration files"
 	acksExperiment   = "the student's acks experiment, replayed on their own topic, matches what Kafka does"
 )
 
@@ -186,6 +187,7 @@ func bundledGroups(img cluster.Image) []caseGroup {
 			"trial 8", "failed for a reason of its own", "acks"}},
 	}
 	cases = append(cases, spellingCases(img)...)
+	own := ownClusterCases(img)
 	if !img.HasZooKeeper {
 		starting = kraftOnlyStarting(img)
 	}
@@ -195,6 +197,7 @@ func bundledGroups(img cluster.Image) []caseGroup {
 		{name: "sections 2-5", tags: sections2to5, scenarios: 11, cases: cases},
 		{name: "section 6", tags: "@section-6", scenarios: 5, cases: pipeline},
 		{name: "section 7", tags: "@section-7 && @points:2 && ~@own-cluster && ~@acks-experiment", scenarios: 1, cases: replicated},
+		{name: "section 7 own brokers", tags: "@section-7 && @own-cluster", scenarios: 1, cases: own},
 		{name: "section 7 acks experiment", tags: "@section-7 && @acks-experiment", scenarios: 1, cases: experiment},
 	}
 }
@@ -360,4 +363,38 @@ func kraft4Start(img cluster.Image) submissionCase {
 			say: []string{"kafka-storage.sh"}}
 	}
 	return submissionCase{dir: "kraft-start-4"}
+}
+
+// ownClusterCases are section 7's own three brokers (start_cluster and the files of config/):
+// each named mistake fails with its name, every correct design passes; on Kafka 4, which has
+// no ZooKeeper mode (KIP-833), the 3.x designs fail saying so and the KRaft ones pass. The
+// mistakes the files make certain fail before anything runs.
+func ownClusterCases(img cluster.Image) []submissionCase {
+	fail := []string{ownCluster}
+	noZooKeeper := []string{"Kafka 4 removed ZooKeeper (KIP-833)", "leave the ZooKeeper start out"}
+	// Found by the run: a node stops (whichever first), its last words say why.
+	unformatted := []string{"No readable meta.properties", "format each KRaft node's storage first"}
+	if !img.HasZooKeeper {
+		return []submissionCase{
+			{dir: "reference-4"},
+			{dir: "reference", fail: fail, say: noZooKeeper},
+			{dir: "own-override", fail: fail, say: noZooKeeper},
+			{dir: "own-kraft-unformatted", fail: fail, say: unformatted},
+		}
+	}
+	return []submissionCase{
+		{dir: "reference"},
+		// Three KRaft nodes (Kafka 4's way) run on 3.x too.
+		{dir: "reference-4"},
+		// Kafka's own file with --override and -daemon, on ports 9093-9095, nothing on 9092.
+		{dir: "own-override"},
+		{dir: "own-duplicate-id", fail: fail, say: []string{"both have broker.id=2", "its own broker.id"}},
+		{dir: "own-same-port", fail: fail, say: []string{"both listen on port 9092", "Address already in use"}},
+		{dir: "own-shared-logdir", fail: fail, say: []string{"Failed to acquire lock on file .lock in /tmp/kafka-logs-1", "its own log.dirs"}},
+		{dir: "own-broker-before-zookeeper", fail: fail, say: []string{"before any ZooKeeper start", "zookeeper-server-start.sh config/zookeeper.properties` first"}},
+		{dir: "own-missing-file", fail: fail, say: []string{"config/server-3.properties, which neither your config/", "hand the file in as config/server-3.properties"}},
+		{dir: "own-two-brokers", fail: fail, say: []string{"2 broker(s) answered", "start 3 brokers"}},
+		{dir: "own-kraft-unformatted", fail: fail, say: unformatted},
+		{dir: "wrong-partitions", fail: fail, say: []string{"answers.yaml has no `start_cluster`", "section 7"}},
+	}
 }

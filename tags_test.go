@@ -69,7 +69,7 @@ func TestKafkaOnlyTags(t *testing.T) {
 // scenario (with its feature) sets its visibility at most once at each level.
 func TestTagsAreKnown(t *testing.T) {
 	known := map[string]bool{"@optional": true, grading.KafkaOnly: true, "@zookeeper": true,
-		"@generator": true, "@calculator": true, "@exactly-once": true, "@acks-experiment": true}
+		"@generator": true, "@calculator": true, "@exactly-once": true, "@own-cluster": true, "@acks-experiment": true}
 	for _, v := range grading.VisibilityTags {
 		known[v] = true
 	}

@@ -24,6 +24,33 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
     Then the cluster has a new topic with replication factor 2
     And each of its partitions has its 2 replicas on different brokers, all in sync
 
+  # The student's own three brokers, started as the lab starts them: on one machine laid out as
+  # the lab's Kafka folder, each server in a terminal of its own (the terminals share localhost
+  # and /tmp), with the configuration files the student wrote placed in the Kafka folder's
+  # config/ (the submission's config/ folder). start_cluster is the list of commands, run in
+  # order: a server start (ZooKeeper, Kafka) keeps running in its terminal, the next command
+  # starts once ZooKeeper listens; a storage format runs to its end. On Kafka 3.x:
+  #
+  #   start_cluster:
+  #     - ./bin/zookeeper-server-start.sh config/zookeeper.properties
+  #     - ./bin/kafka-server-start.sh config/server-1.properties
+  #     - ./bin/kafka-server-start.sh config/server-2.properties
+  #     - ./bin/kafka-server-start.sh config/server-3.properties
+  #
+  # each server-N.properties a copy of config/server.properties with its own broker.id, its own
+  # port in listeners and advertised.listeners, and its own log.dirs. On Kafka 4 (KRaft only,
+  # KIP-833) each node's file also names the controller quorum, and each node's storage is
+  # formatted first with one cluster id (kafka-storage.sh format -t <id> -c config/server-N.properties).
+  # The brokers are asked with kafka-broker-api-versions.sh, at localhost:9092 and at the
+  # listeners of the student's files. Two brokers with one broker.id, one port for two brokers,
+  # a shared log.dirs, a broker started before ZooKeeper and a file the command names but the
+  # submission lacks are each named, before anything runs when the files make it certain.
+  @points:2 @own-cluster
+  Scenario: start_cluster starts the student's three brokers from their own configuration files
+    Given the student's answers.yaml
+    When the student's start_cluster commands run, each server in a terminal of its own
+    Then 3 brokers answer, each at an address of its own, and the cluster's metadata lists all 3
+
   # The student's own acks experiment, replayed trial by trial (acks_experiment in answers.yaml:
   # each trial's producer command as typed, how many brokers were down, what the producer
   # showed, and whether a consumer could read the message while they were down and once back).

@@ -175,8 +175,11 @@ func run(reps int) error {
 	if err != nil {
 		return err
 	}
-	// The acks experiment alone: the reference's nine trials replayed (issue 29).
-	acksReplay, _, err := grade(img, spec.DefaultSubmission, "@section-7 && @acks-experiment")
+	ownCluster, _, err := grade(img, spec.DefaultSubmission, "@section-7 && @own-cluster")
+	if err != nil {
+		return err
+	}
+	experiment, _, err := grade(img, spec.DefaultSubmission, "@section-7 && @acks-experiment")
 	if err != nil {
 		return err
 	}
@@ -217,8 +220,9 @@ func run(reps int) error {
 		{fmt.Sprintf("  / (%d tool runs x one tool run)", clients), ratio(grading, time.Duration(clients)*jvm), "", true},
 		{"section 6, mandatory (reference)", pipeline.Round(100 * time.Millisecond).String(), "< 45s", pipeline < 45*time.Second},
 		{"section 6, exactly-once (its calculator)", exactlyOnce.Round(100 * time.Millisecond).String(), "< 60s", exactlyOnce < time.Minute},
-		{"section 7, the student's part (ha start included)", section7.Round(100 * time.Millisecond).String(), "", true},
-		{"  the acks experiment replayed, 9 trials (ha start included)", acksReplay.Round(100 * time.Millisecond).String(), "<= 60s", acksReplay <= 60*time.Second},
+		{"section 7, the student's part (ha start included)", section7.Round(100 * time.Millisecond).String(), "<= 60s", section7 <= time.Minute},
+		{"  their own three brokers (start_cluster)", ownCluster.Round(100 * time.Millisecond).String(), "", true},
+		{"  their acks experiment replayed (ha start included)", experiment.Round(100 * time.Millisecond).String(), "", true},
 		{fmt.Sprintf("batch of %d, whole gradings, %d workers (the default)", batch.n, batch.workers), batch.many.Round(time.Second).String(), "", true},
 		{"  submissions per minute", fmt.Sprintf("%.2f", float64(batch.n)/batch.many.Minutes()), ">= 2.5", float64(batch.n)/batch.many.Minutes() >= 2.5},
 		{"sandbox start to first message", boxed.Round(time.Millisecond).String(), "", true},

@@ -2,8 +2,11 @@ package cluster
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +29,13 @@ var apiVersionsBroker = regexp.MustCompile(`(?m)^(\S+) \(id: (-?\d+) rack: [^)]*
 // LabBrokers asks localhost:9092 which brokers answer, from a client container in the broker's
 // network namespace, with the lab's own tool (kafka-broker-api-versions.sh).
 func (c *Cluster) LabBrokers(ctx context.Context) ([]Endpoint, container.Result, error) {
-	res, err := c.runLabTool(ctx, "kafka-broker-api-versions.sh")
+	return c.BrokersAt(ctx, fmt.Sprintf("localhost:%d", LabPort))
+}
+
+// BrokersAt is LabBrokers asking bootstrap (addresses separated by commas) instead: the tool
+// asks the first that answers for the metadata, then every broker it lists.
+func (c *Cluster) BrokersAt(ctx context.Context, bootstrap string) ([]Endpoint, container.Result, error) {
+	res, err := c.runTool(ctx, bootstrap, "kafka-broker-api-versions.sh")
 	if err != nil {
 		return nil, res, err
 	}
@@ -36,6 +45,47 @@ func (c *Cluster) LabBrokers(ctx context.Context) ([]Endpoint, container.Result,
 		out = append(out, Endpoint{ID: id, Addr: m[1]})
 	}
 	return out, res, nil
+}
+
+// KafkaFiles reads files of Kafka's own config/ folder, by path in the Kafka folder
+// ("config/kraft/server.properties"), as the image (or distribution) has them: the files a
+// student's command names and did not hand in. A path outside config/, or a file Kafka has
+// not, is absent from the map.
+func (c *Cluster) KafkaFiles(ctx context.Context, paths []string) (map[string][]byte, error) {
+	var asked []string
+	for _, p := range paths {
+		if p = path.Clean(p); strings.HasPrefix(p, "config/") && !strings.Contains(p, "..") {
+			asked = append(asked, p)
+		}
+	}
+	out := map[string][]byte{}
+	if len(asked) == 0 {
+		return out, nil
+	}
+	// One line a file: its path, a tab, its contents in base64; none for a file not there.
+	script := `for f in "$@"; do if [ -f "$f" ] && [ ! -L "$f" ]; then printf '%s\t' "$f"; head -c 65536 -- "$f" | base64 -w0; echo; fi; done`
+	cmd := append([]string{"bash", "-c", script, "kafka-files"}, asked...)
+	spec := c.clientSpec(fmt.Sprintf("probe-%d", c.probes.Add(1)), c.brokers[0], cmd)
+	spec.Mounts = nil // Kafka's own files, not the terminals' /tmp
+	res, err := c.rt.RunOnce(ctx, spec)
+	if err != nil {
+		return nil, fmt.Errorf("read Kafka's %s: %w", strings.Join(asked, ", "), err)
+	}
+	if res.ExitCode != 0 {
+		return nil, fmt.Errorf("read Kafka's %s: exit code %d: %s", strings.Join(asked, ", "), res.ExitCode, lastLine(res.Stderr))
+	}
+	for _, line := range strings.Split(res.Stdout, "\n") {
+		name, enc, ok := strings.Cut(line, "\t")
+		if !ok || !slices.Contains(asked, name) {
+			continue
+		}
+		data, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil {
+			return nil, fmt.Errorf("read Kafka's %s: %w", name, err)
+		}
+		out[name] = data
+	}
+	return out, nil
 }
 
 // ZooKeeperListens says whether anything accepts connections on the lab's ZooKeeper address,
@@ -69,7 +119,12 @@ func (c *Cluster) QuorumLeader(ctx context.Context) (int, container.Result, erro
 // runLabTool runs bin/SCRIPT --bootstrap-server localhost:9092 ARGS... (see RunTool); a
 // non-zero exit is an error naming the script and its last line on stderr.
 func (c *Cluster) runLabTool(ctx context.Context, script string, args ...string) (container.Result, error) {
-	cmd := append([]string{"bin/" + script, "--bootstrap-server", fmt.Sprintf("localhost:%d", LabPort)}, args...)
+	return c.runTool(ctx, fmt.Sprintf("localhost:%d", LabPort), script, args...)
+}
+
+// runTool is runLabTool asking bootstrap.
+func (c *Cluster) runTool(ctx context.Context, bootstrap, script string, args ...string) (container.Result, error) {
+	cmd := append([]string{"bin/" + script, "--bootstrap-server", bootstrap}, args...)
 	res, err := c.RunTool(ctx, cmd...)
 	if err == nil && res.ExitCode != 0 {
 		err = fmt.Errorf("%s exited with code %d: %s", script, res.ExitCode, lastLine(res.Stderr))

@@ -78,6 +78,31 @@ func localRuntime(t *testing.T, dist string) *Runtime {
 	return rt
 }
 
+// TestLocalStudentConfigFiles: a student's configuration file mounted into the Kafka folder's
+// config/ replaces Kafka's own of that name, and names the image's folders (log.dirs=/tmp/...)
+// as Kafka's own files do: the process's, never the host's.
+func TestLocalStudentConfigFiles(t *testing.T) {
+	rt := localRuntime(t, fakeDist(t, map[string]string{"show.sh": `cat config/server.properties config/server-1.properties`}))
+	src := filepath.Join(t.TempDir(), "server-1.properties")
+	if err := os.WriteFile(src, []byte("broker.id=1\nlog.dirs=/tmp/kafka-logs-1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mine := filepath.Join(t.TempDir(), "server.properties")
+	if err := os.WriteFile(mine, []byte("broker.id=0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := rt.RunOnce(context.Background(), Spec{Name: "show", WorkingDir: "/opt/kafka", Cmd: []string{"bin/show.sh"},
+		Mounts: []Mount{{Source: src, Target: "/opt/kafka/config/server-1.properties", ReadOnly: true},
+			{Source: mine, Target: "/opt/kafka/config/server.properties", ReadOnly: true}}})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	root := filepath.Join(localOf(rt).dir, "kafka-lab-"+rt.RunID+"-show")
+	if want := "broker.id=0\nbroker.id=1\nlog.dirs=" + root + "/tmp/kafka-logs-1\n"; res.Stdout != want {
+		t.Errorf("output:\n%s\nwant:\n%s", res.Stdout, want)
+	}
+}
+
 func TestLocalProcessesLiveInTheirOwnRoot(t *testing.T) {
 	rt := localRuntime(t, fakeDist(t, map[string]string{
 		"where.sh": `pwd; echo "data=$KAFKA_LOG_DIRS"; grep log.dirs config/server.properties; echo hi > /dev/null`,

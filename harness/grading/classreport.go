@@ -88,8 +88,23 @@ type classReport struct {
 	NotGraded []*studentRow
 	Failing   []*studentRow // graded students with a check not passed
 
+	// Observations are section 7's wrong observations of the acks experiment, the most common
+	// first: what students most often expect of Kafka that it does not do.
+	Observations []observation
+
 	Kafka     *KafkaChecks
 	KafkaFrom string // where the Kafka checks' result is, relative to the page
+}
+
+// WrongObservation leads the line a failed check of section 7's acks experiment gives each
+// trial the student recorded wrongly: "wrong observation: acks=0, 1 down: producer_saw error
+// (Kafka: acknowledged)". The class report counts them.
+const WrongObservation = "wrong observation: "
+
+// observation is one wrong observation and how many students recorded it.
+type observation struct {
+	Label    string
+	Students int
 }
 
 // bar is one bin of the score histogram.
@@ -179,7 +194,8 @@ func buildClassReport(out string, records []Record, folders map[string]string) *
 	scenarios := map[string]*passRate{}
 	var order []string // scenario keys, first seen first
 	var points []int
-	noResult := 0 // students with no per-scenario result: an error for every scenario
+	wrong := map[string]int{} // wrong observation -> students
+	noResult := 0             // students with no per-scenario result: an error for every scenario
 	for i, rec := range records {
 		dir := folders[rec.Student]
 		if dir == "" {
@@ -229,6 +245,9 @@ func buildClassReport(out string, records []Record, folders map[string]string) *
 				row.Failed = append(row.Failed, newFailedCheck(sc))
 			}
 		}
+		for _, label := range wrongObservations(rec.Scenarios) {
+			wrong[label]++
+		}
 		if len(row.Failed) > 0 {
 			r.Failing = append(r.Failing, row)
 		}
@@ -236,6 +255,15 @@ func buildClassReport(out string, records []Record, folders map[string]string) *
 	for _, key := range order {
 		scenarios[key].Errors = noResult
 	}
+	for label, n := range wrong {
+		r.Observations = append(r.Observations, observation{Label: label, Students: n})
+	}
+	slices.SortFunc(r.Observations, func(a, b observation) int {
+		if a.Students != b.Students {
+			return b.Students - a.Students
+		}
+		return strings.Compare(a.Label, b.Label)
+	})
 	r.Scenarios = sortedRates(scenarios, order)
 	r.Sections = sectionRates(r.Scenarios, records)
 	r.Mean, r.Median = meanMedian(points)
@@ -246,6 +274,23 @@ func buildClassReport(out string, records []Record, folders map[string]string) *
 		r.KafkaFrom = "./" + KafkaChecksDir + "/" + KafkaChecksFile
 	}
 	return r
+}
+
+// wrongObservations are the distinct wrong observations (see WrongObservation) in a student's
+// failed checks.
+func wrongObservations(scenarios []Scenario) []string {
+	var out []string
+	for _, sc := range scenarios {
+		if sc.Status != Failed {
+			continue
+		}
+		for _, line := range strings.Split(sc.Output, "\n") {
+			if label, ok := strings.CutPrefix(strings.TrimSpace(line), WrongObservation); ok && !slices.Contains(out, label) {
+				out = append(out, label)
+			}
+		}
+	}
+	return out
 }
 
 func scenarioKey(sc Scenario) string { return strconv.Itoa(sc.Section()) + "\x00" + sc.Name }
@@ -505,6 +550,17 @@ ran on {{.Image}}, finished {{.Finished}}: {{.Passed}} passed, {{.Skipped}} skip
 <td><div class="rate"><div class="track"><div class="fill" style="width: {{.Percent}}%"></div></div><span class="pct">{{.Rate}}</span></div></td></tr>
 {{- end}}
 </table>
+
+{{- if .Observations}}
+<h2>Section 7's acks experiment: wrong observations</h2>
+<p class="muted">What students recorded that Kafka did not do when their trial was replayed, the most common first: a topic for the next class.</p>
+<table id="observations">
+<tr><th>acks, brokers down: what was recorded (what Kafka did)</th><th class="n">students</th></tr>
+{{- range .Observations}}
+<tr><td>{{.Label}}</td><td class="n">{{.Students}}</td></tr>
+{{- end}}
+</table>
+{{- end}}
 
 <h2>Students</h2>
 <table id="students-table">

@@ -303,3 +303,46 @@ func TestClassReportEdges(t *testing.T) {
 		t.Errorf("a long message: cut %v, %d lines", f.Cut, len(f.Lines))
 	}
 }
+
+// TestClassReportWrongObservations: section 7's wrong observations are counted once per
+// student, the most common first, and shown on the page.
+func TestClassReportWrongObservations(t *testing.T) {
+	experiment := Scenario{Feature: "ha", Name: "the acks experiment, replayed", Tags: []string{"@section-7", "@points:3", "@optional"}}
+	msg := func(labels ...string) string {
+		var b strings.Builder
+		b.WriteString("expected: every observation as Kafka did\nobserved: 2 trials differ\n")
+		for _, l := range labels {
+			b.WriteString("  trial: ...\n  " + WrongObservation + l + "\n")
+		}
+		return b.String()
+	}
+	zeroDown := "acks=0, 1 down: producer_saw error (Kafka: acknowledged)"
+	twoDown := "acks=all, 2 down: read_after_back yes (Kafka: no)"
+	var records []Record
+	for student, sc := range map[string]Scenario{
+		"ana":  ended(experiment, Failed, msg(zeroDown, twoDown, zeroDown)),
+		"ben":  ended(experiment, Failed, msg(zeroDown)),
+		"cleo": ended(experiment, Passed, ""),
+		"dan":  ended(experiment, Failed, msg(twoDown+"<b>")),
+	} {
+		records = append(records, RecordOf(student, []Scenario{sc}, time.Second))
+	}
+	out := t.TempDir()
+	r := buildClassReport(out, records, nil)
+	want := []observation{{zeroDown, 2}, {twoDown, 1}, {twoDown + "<b>", 1}}
+	if !slices.Equal(r.Observations, want) {
+		t.Errorf("observations %+v, want %+v", r.Observations, want)
+	}
+	if err := WriteClassReport(out, records, nil); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(out, IndexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`id="observations"`, "<td>acks=0, 1 down: producer_saw error (Kafka: acknowledged)</td><td class=\"n\">2</td>", "&lt;b&gt;"} {
+		if !strings.Contains(string(page), w) {
+			t.Errorf("the page lacks %q", w)
+		}
+	}
+}

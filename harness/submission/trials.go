@@ -96,7 +96,7 @@ func parseTrials(info KeyInfo, keyLine int, v *yaml.Node) ([]Trial, error) {
 		if v.Kind == yaml.SequenceNode {
 			what = "is an empty list"
 		}
-		return nil, fmt.Errorf("answers.yaml line %d: `%s` %s: write a list with one item per trial, each %s", keyLine, info.Key, what, trialExample)
+		return nil, fmt.Errorf("answers.yaml line %d: `%s` %s: write section %d's experiment as a list with one item per trial, each %s", keyLine, info.Key, what, info.Section, trialExample)
 	}
 	if len(v.Content) > MaxTrials {
 		return nil, fmt.Errorf("answers.yaml line %d: `%s` has %d trials, more than the %d it may have: acks 0, 1 and all with 0, 1 and 2 brokers down are nine",

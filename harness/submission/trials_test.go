@@ -80,7 +80,7 @@ func TestTrials(t *testing.T) {
 func TestTrialsKeyErrors(t *testing.T) {
 	for answers, want := range map[string]string{
 		"create_topic: x\n":     "answers.yaml has no `acks_experiment`: add the trials of section 7's experiment",
-		"acks_experiment: 3\n":  "line 1: `acks_experiment` is a number: write a list with one item per trial",
+		"acks_experiment: 3\n":  "line 1: `acks_experiment` is a number: write section 7's experiment as a list with one item per trial",
 		"acks_experiment: []\n": "`acks_experiment` is an empty list",
 		"acks_experiment:\n" + strings.Repeat("  - x\n", MaxTrials+1): "has 13 trials, more than the 12",
 	} {

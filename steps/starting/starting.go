@@ -6,7 +6,6 @@ package starting
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/cucumber/godog"
@@ -22,6 +21,8 @@ import (
 type asked struct {
 	tool    *container.Result
 	brokers []cluster.Endpoint
+	// cluster is who answered in the student's own cluster of section 7, once it started.
+	cluster []cluster.Endpoint
 }
 
 // AddSteps registers section 1's steps.
@@ -36,6 +37,8 @@ func AddSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the KRaft controller quorum has elected a leader$`, quorumHasLeader)
 	sc.Step(`^broker (\d+) is the cluster's controller$`, brokerIsController)
 	sc.Step(`^the student's start commands run, each in a terminal of its own$`, startCommandsRun)
+	sc.Step(`^the student's start_cluster commands run, each server in a terminal of its own$`, startClusterRuns)
+	sc.Step(`^(\d+) brokers answer, each at an address of its own, and the cluster's metadata lists all \d+$`, clusterAnswers)
 }
 
 // listensHint says where the lab's broker listens, for a Kafka that does not answer there.
@@ -72,7 +75,7 @@ func startCommandsRun(ctx context.Context) error {
 				Observed: fmt.Sprintf("a ZooKeeper start: `%s`", zk.Text),
 				Hint:     "Kafka 4 removed ZooKeeper (KIP-833): leave start_zookeeper out, format the storage with kafka-storage.sh, then start the broker"}
 		}
-		p, err := s.StartCommand(ctx, inForeground(zk))
+		p, err := s.StartCommand(ctx, runner.InForeground(zk))
 		if err != nil {
 			return err
 		}
@@ -89,7 +92,7 @@ func startCommandsRun(ctx context.Context) error {
 	if _, err := r.RunAll(ctx, kafka[:last]); err != nil {
 		return scenario.Failed("each command before the broker's start (the storage format) to run and finish without an error", err)
 	}
-	p, err := s.StartCommand(ctx, inForeground(kafka[last]))
+	p, err := s.StartCommand(ctx, runner.InForeground(kafka[last]))
 	if err != nil {
 		return err
 	}
@@ -104,14 +107,6 @@ func startCommandsRun(ctx context.Context) error {
 			Tail: p.Tails("`"+p.Command.Text+"`", 15)}
 	}
 	return nil
-}
-
-// inForeground drops a server start's -daemon: on a machine it sends the server to the
-// background of the terminal and returns; here every server has a terminal of its own, whose
-// end would end the server too. What runs is the same server.
-func inForeground(cmd submission.Command) submission.Command {
-	cmd.Args = slices.DeleteFunc(slices.Clone(cmd.Args), func(a string) bool { return a == "-daemon" })
-	return cmd
 }
 
 func kafkaStartedKRaft(ctx context.Context) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/runner"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
 	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
@@ -42,8 +43,28 @@ func TestAnsweredByBrokers(t *testing.T) {
 
 func TestInForegroundDropsDaemon(t *testing.T) {
 	s := scenariotest.Ran(t, "start_kafka", "bin/kafka-server-start.sh -daemon config/server.properties", "")
-	cmd := inForeground(s.Command)
+	cmd := runner.InForeground(s.Command)
 	if len(cmd.Args) != len(s.Command.Args)-1 {
 		t.Errorf("args %q; want -daemon dropped from %q", cmd.Args, s.Command.Args)
+	}
+}
+
+func TestClusterAnswers(t *testing.T) {
+	b := func(id int, addr string) cluster.Endpoint { return cluster.Endpoint{ID: id, Addr: addr} }
+	for _, tc := range []struct {
+		name    string
+		brokers []cluster.Endpoint
+		fail    string
+	}{
+		{"three", []cluster.Endpoint{b(1, "localhost:9092"), b(2, "localhost:9093"), b(3, "localhost:9094")}, ""},
+		{"two", []cluster.Endpoint{b(1, "localhost:9092"), b(2, "localhost:9093")}, "start 3 brokers, no more"},
+		{"four", []cluster.Endpoint{b(1, "localhost:9092"), b(2, "localhost:9093"), b(3, "localhost:9094"), b(4, "localhost:9095")}, "3 brokers in the cluster's metadata"},
+		{"one address", []cluster.Endpoint{b(1, "localhost:9092"), b(2, "localhost:9092"), b(3, "localhost:9094")}, "advertised.listeners"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, _ := scenariotest.New(t)
+			ctx = scenario.Put(ctx, &asked{cluster: tc.brokers})
+			scenariotest.WantCheck(t, clusterAnswers(ctx, 3), tc.fail)
+		})
 	}
 }
