@@ -53,7 +53,15 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
 
   # The student's own acks experiment, replayed trial by trial (acks_experiment in answers.yaml:
   # each trial's producer command as typed, how many brokers were down, what the producer
-  # showed, and whether a consumer could read the message while they were down and once back).
+  # showed, and whether a consumer could read the message while they were down and once back):
+  #
+  #   acks_experiment:
+  #     - producer: ./bin/kafka-console-producer.sh --topic my_replicated_topic --bootstrap-server localhost:9092 --producer-property acks=0
+  #       brokers_down: 1            # how many of the 3 brokers were down: 0, 1 or 2
+  #       producer_saw: acknowledged # acknowledged (no error), error (it printed one) or timeout (it gave up)
+  #       read_while_down: yes       # could a consumer read the message while they were down?
+  #       read_after_back: yes       # ... and once every broker was back?
+  #
   # The harness runs the student's create_replicated_topic, then for each trial stops that many
   # of the brokers that hold the replicas of the topic's partition 0, the leader first (a clean
   # stop, as in the acks table below; past the replicas, a broker that holds none), and runs the

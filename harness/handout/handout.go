@@ -98,12 +98,58 @@ func (n *notes) before(w io.Writer, line int) {
 	var text []string
 	for n.next < len(n.comments) && int(n.comments[n.next].Location.Line) < line {
 		t := strings.TrimSpace(n.comments[n.next].Text)
-		text = append(text, strings.TrimSpace(strings.TrimPrefix(t, "#")))
+		text = append(text, strings.TrimPrefix(t, "#"))
 		n.next++
 	}
 	if len(text) > 0 {
-		fmt.Fprintf(w, "\n> %s\n", strings.Join(text, "\n> "))
+		fmt.Fprintf(w, "\n> %s\n", strings.Join(blocks(text), "\n> "))
 	}
+}
+
+// blocks removes the lines' common indentation, and fences the runs of lines indented further
+// after a blank line (an example of answers.yaml, commands) as code, whose indentation is
+// meaning.
+func blocks(lines []string) []string {
+	base := -1
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			if ind := len(l) - len(strings.TrimLeft(l, " \t")); base < 0 || ind < base {
+				base = ind
+			}
+		}
+	}
+	var out []string
+	code := false
+	for i, l := range lines {
+		ind := len(l) - len(strings.TrimLeft(l, " \t"))
+		blank := strings.TrimSpace(l) == ""
+		indented := !blank && ind >= base+2
+		// As in Markdown, code starts after a blank line: an indented line right after text
+		// goes on with it (a list item's next line).
+		if indented && !code && (i == 0 || strings.TrimSpace(lines[i-1]) == "") {
+			out, code = append(out, "```"), true
+		}
+		if code && !indented && !blank {
+			out, code = append(out, "```"), false
+		}
+		if code && blank { // a blank line inside a block ends it unless the block goes on
+			if i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" && len(lines[i+1])-len(strings.TrimLeft(lines[i+1], " \t")) >= base+2 {
+				out = append(out, "")
+				continue
+			}
+			out, code = append(out, "```"), false
+		}
+		switch {
+		case code:
+			out = append(out, strings.TrimRight(l[min(base+2, len(l)):], " "))
+		default:
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	if code {
+		out = append(out, "```")
+	}
+	return out
 }
 
 func tagLine(tags []*messages.Tag) string {
@@ -114,13 +160,10 @@ func tagLine(tags []*messages.Tag) string {
 	return strings.Join(out, " ")
 }
 
-// paragraphs writes a Gherkin description with its indentation removed.
+// paragraphs writes a Gherkin description with its indentation removed, its indented runs of
+// lines as code (see blocks).
 func paragraphs(w io.Writer, desc string) {
-	var lines []string
-	for _, l := range strings.Split(desc, "\n") {
-		lines = append(lines, strings.TrimSpace(l))
-	}
-	if d := strings.TrimSpace(strings.Join(lines, "\n")); d != "" {
+	if d := strings.TrimSpace(strings.Join(blocks(strings.Split(desc, "\n")), "\n")); d != "" {
 		fmt.Fprintf(w, "%s\n\n", d)
 	}
 }

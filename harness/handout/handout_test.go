@@ -3,6 +3,7 @@ package handout
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -36,5 +37,25 @@ func TestRenderTheSpec(t *testing.T) {
 func TestRenderSaysWhatIsMissing(t *testing.T) {
 	if err := Render(&bytes.Buffer{}, os.DirFS(t.TempDir()), ".", "x"); err == nil || !strings.Contains(err.Error(), "no .feature file") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestBlocks: an indented run after a blank line is code, its indentation kept; a list item's
+// next line, indented right after it, is text.
+func TestBlocks(t *testing.T) {
+	in := []string{
+		" The keys:",
+		"",
+		"   acks_experiment:",
+		"     - producer: x",
+		"",
+		"       brokers_down: 1",
+		"",
+		" - acks=0 asks for nothing:",
+		"   the producer sees no error.",
+	}
+	want := []string{"The keys:", "", "```", "acks_experiment:", "  - producer: x", "", "    brokers_down: 1", "```", "", "- acks=0 asks for nothing:", "the producer sees no error."}
+	if got := blocks(in); !slices.Equal(got, want) {
+		t.Errorf("blocks:\n%q\nwant:\n%q", got, want)
 	}
 }
