@@ -81,6 +81,9 @@ func (o Options) withDefaults() Options {
 	if o.Sizing.Tool == nil {
 		o.Sizing.Tool = def.Tool
 	}
+	if o.Sizing.ServerHeap == "" {
+		o.Sizing.ServerHeap = def.ServerHeap
+	}
 	if o.ReadLimit == 0 {
 		o.ReadLimit = 200_000
 	}
@@ -603,6 +606,9 @@ func (c *Cluster) StudentSpecIn(n *Node, cmd ...string) container.Spec {
 	spec.Untrusted = true
 	spec.MemoryBytes, spec.PidsLimit, spec.FileBytes = StudentMemory, StudentPids, StudentFile
 	spec.Env = append(spec.Env, "KAFKA_OPTS="+StudentKafkaOpts, "LOG_DIR=/tmp/kafka-lab-logs", "HOME=/tmp")
+	if c.Topology == Own && c.opts.Sizing.ServerHeap != "" {
+		spec.Env = append(spec.Env, "KAFKA_HEAP_OPTS="+c.opts.Sizing.ServerHeap)
+	}
 	return spec
 }
 

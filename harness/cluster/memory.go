@@ -21,6 +21,10 @@ type Sizing struct {
 	// leaves the heap to the script: a server of section 1 needs its own (the log cleaner's
 	// buffer alone takes 128 MiB of it).
 	Tool []string
+	// ServerHeap, where not empty, is KAFKA_HEAP_OPTS of the student's own servers (section 1,
+	// section 7's three brokers and their ZooKeeper): in a small container four servers at the
+	// scripts' 1 GiB and 512 MiB would be killed by the machine, a failure that is not theirs.
+	ServerHeap string
 }
 
 // smallMemory is the memory under which the small sizing applies: the ha cluster's four JVMs at
@@ -48,7 +52,8 @@ func SizingFor(mem uint64) Sizing {
 	if mem == 0 || mem >= smallMemory {
 		return Sizing{BrokerHeap: "-Xms256m -Xmx512m", ControllerHeap: "-Xms128m -Xmx256m", JVM: jvmOpts, Tool: tool}
 	}
-	return Sizing{BrokerHeap: "-Xms32m -Xmx192m", ControllerHeap: "-Xms16m -Xmx128m", JVM: smallJVM, Tool: tool}
+	return Sizing{BrokerHeap: "-Xms32m -Xmx192m", ControllerHeap: "-Xms16m -Xmx128m", JVM: smallJVM, Tool: tool,
+		ServerHeap: "-Xms32m -Xmx256m"} // the cleaner's 128 MiB buffer and the lab's few messages
 }
 
 // MachineMemory is the memory this process may use: its cgroup's limit (v2, then v1) where it

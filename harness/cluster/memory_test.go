@@ -41,6 +41,9 @@ func TestSizingFor(t *testing.T) {
 	if !strings.Contains(small.JVM, "TieredStopAtLevel=1") || !strings.Contains(small.JVM, "ReservedCodeCacheSize") {
 		t.Errorf("768 MiB: %+v, want the small sizing", small)
 	}
+	if small.ServerHeap == "" {
+		t.Errorf("768 MiB: the student's servers keep their scripts' heaps (1 GiB a broker), four of which the machine cannot hold")
+	}
 	if !strings.Contains(small.BrokerHeap, "-Xms32m") {
 		t.Errorf("768 MiB: broker heap %q should start small", small.BrokerHeap)
 	}
@@ -52,7 +55,7 @@ func TestSizingFor(t *testing.T) {
 		}
 	}
 	for _, mem := range []uint64{3 << 30, 24 << 30, 0} {
-		if s := SizingFor(mem); s.BrokerHeap != "-Xms256m -Xmx512m" || strings.Contains(s.JVM, "ReservedCodeCacheSize") {
+		if s := SizingFor(mem); s.BrokerHeap != "-Xms256m -Xmx512m" || strings.Contains(s.JVM, "ReservedCodeCacheSize") || s.ServerHeap != "" {
 			t.Errorf("%d bytes: %+v, want the roomy sizing", mem, s)
 		}
 	}
