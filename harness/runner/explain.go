@@ -53,7 +53,7 @@ var advice = []struct {
 		return fmt.Sprintf("the tool takes %s or %s, not both: leave out the one the lab's task does not ask for", a, b)
 	}},
 	{regexp.MustCompile(`(\S+) is not a recognized option`), func(m []string) string {
-		return fmt.Sprintf("%s is not an option of this tool: run it with no arguments to see its options (lab section 2)", m[1])
+		return fmt.Sprintf("%s is not an option of this tool: run it with no arguments to see its options", m[1])
 	}},
 	{regexp.MustCompile(`Missing required argument "\[([^\]]+)\]"`), func(m []string) string {
 		return fmt.Sprintf("add --%s", m[1])
