@@ -11,6 +11,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/kafka-lab/kafka-lab/harness/container"
 	rep "github.com/kafka-lab/kafka-lab/harness/replication"
 	"github.com/kafka-lab/kafka-lab/harness/submission"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
@@ -104,6 +105,14 @@ func observationsMatch(ctx context.Context) error {
 	// The next step's verdict too, so that one message says all there is to fix.
 	if missing := missingCells(r.trials); missing != "" {
 		wrong = append(wrong, "and, for the next step: "+missing)
+	}
+	// A report caps the message as a whole, which would cut the middle trials' "wrong
+	// observation" lines (each trial's last) that the class report counts: cap each trial
+	// instead, keeping its end.
+	if n := len(strings.Join(wrong, "\n")); n > container.ShownLimit {
+		for i := range wrong {
+			wrong[i] = container.Elide(wrong[i], container.ShownLimit/len(wrong)-64)
+		}
 	}
 	return scenario.Check{Key: acksKey,
 		Expected: fmt.Sprintf("each trial's observations as Kafka %s gives them, replayed on %s", r.kafka, r.topic),

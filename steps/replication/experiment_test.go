@@ -1,9 +1,11 @@
 package replication
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
 	rep "github.com/kafka-lab/kafka-lab/harness/replication"
 	"github.com/kafka-lab/kafka-lab/harness/submission"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
@@ -65,3 +67,34 @@ func TestExperimentTopic(t *testing.T) {
 }
 
 var errNotReplayed = scenario.Check{Observed: "a trial written wrong"}
+
+// TestWrongObservationsSurviveTheCap: twelve wrong trials, some of which failed with a long
+// output, make a message past the report's cap; each trial's "wrong observation" line is still
+// in it, for the class report to count.
+func TestWrongObservationsSurviveTheCap(t *testing.T) {
+	ctx, _ := scenariotest.New(t)
+	r := &replicated{topic: "my_replicated_topic", kafka: "3.9.1"}
+	ctx = scenario.Put(ctx, r)
+	cells := append(append([]rep.Cell{}, rep.CoverageCells...), rep.CoverageCells...)
+	r.trials = results(cells...)
+	wrong := 0
+	for i := range r.trials {
+		if i%2 == 0 { // failed for a reason of its own, with a long output
+			r.trials[i].Ran, r.trials[i].Problem = false, strings.Repeat("the tool said a great deal. ", 60)
+			continue
+		}
+		r.trials[i].Trial.Saw = submission.SawError
+		r.trials[i].Wrong = []rep.Mismatch{{Field: rep.FieldSaw, Recorded: "error", Actual: "acknowledged"}}
+		wrong++
+	}
+	err := observationsMatch(ctx)
+	if err == nil {
+		t.Fatal("no failure")
+	}
+	if len(err.Error()) > 2*container.ShownLimit {
+		t.Errorf("the message has %d bytes", len(err.Error()))
+	}
+	if got := strings.Count(err.Error(), "wrong observation: "); got != wrong {
+		t.Errorf("%d wrong observation lines in the message, want %d:\n%s", got, wrong, err)
+	}
+}
