@@ -40,6 +40,18 @@ func TestGradescopeBundle(t *testing.T) {
 	if err := os.CopyFS(upload, os.DirFS(filepath.Join(attacksDir, "write-results"))); err != nil {
 		t.Fatal(err)
 	}
+	// Section 7's own brokers and acks experiment, as local processes run them: the
+	// reference's answers and configuration files.
+	if err := os.CopyFS(filepath.Join(upload, "config"), os.DirFS(filepath.Join(submissionsDir, "reference", "config"))); err != nil {
+		t.Fatal(err)
+	}
+	answers, err := os.ReadFile(filepath.Join(submissionsDir, "reference", "answers.yaml"))
+	if err == nil {
+		err = os.WriteFile(filepath.Join(upload, "answers.yaml"), answers, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	targets := fmt.Sprintf("results %s\nsecret %s\nsecret %s\n", filepath.Join(root, "results"),
 		filepath.Join(root, "source", "run_autograder"), filepath.Join(upload, "answers.yaml"))
 	if err := os.WriteFile(filepath.Join(upload, "targets.txt"), []byte(targets), 0o644); err != nil {
@@ -69,7 +81,7 @@ func TestGradescopeBundle(t *testing.T) {
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
-	mandatory, failed := 0.0, []string{}
+	mandatory, failed, ownParts := 0.0, []string{}, 0
 	for _, tc := range res.Tests {
 		// A student's results hold only what depends on the submission.
 		if strings.Contains(tc.Name, "acks=") || strings.Contains(tc.Name, "brokers crash") || strings.Contains(tc.Name, "KRaft mode answers") {
@@ -79,9 +91,18 @@ func TestGradescopeBundle(t *testing.T) {
 		if tc.Status == "failed" && tc.MaxScore > 0 {
 			failed = append(failed, tc.Name+": "+tc.Output)
 		}
+		if strings.Contains(tc.Name, "start_cluster") || strings.Contains(tc.Name, "acks experiment") {
+			ownParts++
+			if tc.Status != "passed" {
+				t.Errorf("section 7's %q did not pass with local processes: %s", tc.Name, tc.Output)
+			}
+		}
 	}
 	if len(failed) > 0 || mandatory == 0 || res.Score < mandatory {
 		t.Errorf("the reference scored %v of %v mandatory points; failed:\n%s\n%s", res.Score, mandatory, strings.Join(failed, "\n"), tail(out, 40))
+	}
+	if ownParts != 2 {
+		t.Errorf("results.json has %d of section 7's parts from the student's own work (start_cluster, the acks experiment), want 2", ownParts)
 	}
 	t.Logf("results.json: score %v (mandatory %v), %d tests; %s", res.Score, mandatory, len(res.Tests), strings.ReplaceAll(res.Output, "\n", "; "))
 
