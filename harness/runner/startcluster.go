@@ -247,3 +247,21 @@ func InForeground(cmd submission.Command) submission.Command {
 	cmd.Args = slices.DeleteFunc(slices.Clone(cmd.Args), func(a string) bool { return a == "-daemon" })
 	return cmd
 }
+
+// OwnClusterMemory is the least memory a machine needs to run the student's own cluster of
+// section 7: four servers (ZooKeeper or a controller, and three brokers), each a JVM of a few
+// hundred MiB even with a small heap, beside the harness and a lab tool. Measured: in
+// Gradescope's default container (0.5 CPU, 768 MB, no swap) the reference's four servers
+// thrashed for three minutes, their ZooKeeper sessions expiring, and never answered.
+const OwnClusterMemory = 1280 << 20
+
+// RoomForOwnCluster says why a machine whose memory is mem bytes cannot run the student's own
+// cluster (nil when it can, or when mem is unknown: 0). That is the grader's machine, not the
+// student's mistake: the caller makes it a harness failure, never a lost point.
+func RoomForOwnCluster(mem uint64) error {
+	if mem == 0 || mem >= OwnClusterMemory {
+		return nil
+	}
+	return fmt.Errorf("this machine has %d MiB of memory, and the student's own cluster (four Kafka servers) needs at least %d MiB: grade it on a larger machine (on Gradescope, 1 CPU / 1.5 GB or more)",
+		mem>>20, OwnClusterMemory>>20)
+}

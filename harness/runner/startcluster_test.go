@@ -135,3 +135,17 @@ func TestStartOwnCluster(t *testing.T) {
 		}
 	})
 }
+
+// TestRoomForOwnCluster: Gradescope's default 768 MB cannot hold the student's four servers,
+// 1.5 GB can; an unknown memory is no reason to refuse.
+func TestRoomForOwnCluster(t *testing.T) {
+	for mem, ok := range map[uint64]bool{768 << 20: false, 1 << 30: false, 1536 << 20: true, 24 << 30: true, 0: true} {
+		err := RoomForOwnCluster(mem)
+		if (err == nil) != ok {
+			t.Errorf("%d MiB: %v, want room %v", mem>>20, err, ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "1.5 GB") {
+			t.Errorf("%d MiB: %v does not say which machine grades it", mem>>20, err)
+		}
+	}
+}

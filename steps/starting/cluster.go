@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/fault"
 	"github.com/kafka-lab/kafka-lab/harness/runner"
 	"github.com/kafka-lab/kafka-lab/harness/submission"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
@@ -28,6 +29,9 @@ func startClusterRuns(ctx context.Context) error {
 	cmds, err := s.Commands(string(submission.StartCluster))
 	if err != nil {
 		return err
+	}
+	if err := runner.RoomForOwnCluster(cluster.MachineMemory()); err != nil {
+		return fault.Harness("start the student's own three brokers", err)
 	}
 	img, err := s.Session.KafkaImage(ctx)
 	if err != nil {
