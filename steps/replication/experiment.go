@@ -48,7 +48,7 @@ func replayTrials(ctx context.Context) error {
 	if err := c.AwaitInSync(ctx); err != nil {
 		return err
 	}
-	files, _, err := submission.ConfigFiles(s.Answers.Dir)
+	files, err := s.Config()
 	if err != nil {
 		return err
 	}

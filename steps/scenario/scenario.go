@@ -8,10 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +42,8 @@ type State struct {
 
 	processes []*runner.Process // long-running commands, stopped after the scenario
 	config    map[string]string // the student's configuration files, staged (see Runner)
+	// configData are their contents, read once (see Config).
+	configData map[string][]byte
 }
 
 type stateKey struct{}
@@ -154,7 +154,7 @@ func (s *State) stageConfig(c *cluster.Cluster) error {
 	if err != nil {
 		return err
 	}
-	s.ConfigSkipped = skipped
+	s.ConfigSkipped, s.configData = skipped, files
 	s.config = map[string]string{}
 	if len(files) == 0 {
 		return nil
@@ -176,9 +176,10 @@ func (s *State) stageConfig(c *cluster.Cluster) error {
 	return nil
 }
 
-// ConfigFiles returns the names of the student's configuration files that the commands find
-// in config/ (see submission.ConfigFiles); ConfigSkipped then says which were left out.
-func (s *State) ConfigFiles() ([]string, error) {
+// Config returns the student's configuration files, by name, as staged for the commands (see
+// submission.ConfigFiles): what a check reads of them is what the commands find in config/.
+// ConfigSkipped then says which were left out.
+func (s *State) Config() (map[string][]byte, error) {
 	c, err := s.RequireCluster()
 	if err != nil {
 		return nil, err
@@ -186,7 +187,7 @@ func (s *State) ConfigFiles() ([]string, error) {
 	if err := s.stageConfig(c); err != nil {
 		return nil, err
 	}
-	return slices.Sorted(maps.Keys(s.config)), nil
+	return s.configData, nil
 }
 
 // Start starts the student's long-running command under key; it is stopped after the scenario.

@@ -44,7 +44,7 @@ func startClusterRuns(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	student, _, err := submission.ConfigFiles(s.Answers.Dir)
+	student, err := s.Config()
 	if err != nil {
 		return err
 	}
@@ -67,10 +67,7 @@ func clusterAnswers(ctx context.Context, want int) error {
 	if st.cluster == nil {
 		return errors.New("no cluster of the student's asked: add `When the student's start_cluster commands run, each server in a terminal of its own` before this step")
 	}
-	var addrs []string
-	for _, b := range st.cluster {
-		addrs = append(addrs, fmt.Sprintf("%s (id %d)", b.Addr, b.ID))
-	}
+	addrs := described(st.cluster)
 	check := func(expected, hint string) error {
 		return scenario.Check{Key: string(submission.StartCluster), Expected: expected, Observed: strings.Join(addrs, ", "), Hint: hint}
 	}
@@ -92,4 +89,13 @@ func clusterAnswers(ctx context.Context, want int) error {
 		return check("each broker with an id of its own", "give each broker its own broker.id (node.id in KRaft mode)")
 	}
 	return nil
+}
+
+// described words each broker for a message: its address and id.
+func described(brokers []cluster.Endpoint) []string {
+	var out []string
+	for _, b := range brokers {
+		out = append(out, fmt.Sprintf("%s (id %d)", b.Addr, b.ID))
+	}
+	return out
 }
