@@ -80,8 +80,8 @@ func producerBounds(prop string) []string {
 // timeout) in the namespace of broker from,
 // through from's own lab address, then reads what the producer said.
 func SendOne(ctx context.Context, c *cluster.Cluster, from *cluster.Node, topic, acks, value string) (Attempt, error) {
-	cmd := []string{"bin/kafka-console-producer.sh", "--bootstrap-server", from.LabAddr(), "--topic", topic, propertyOption(c.Image), "acks=" + acks}
-	cmd = append(cmd, producerBounds(propertyOption(c.Image))...)
+	prop := propertyOption(c.Image)
+	cmd := append([]string{"bin/kafka-console-producer.sh", "--bootstrap-server", from.LabAddr(), "--topic", topic, prop, "acks=" + acks}, producerBounds(prop)...)
 	spec := c.ClientSpecIn(from, cmd...)
 	spec.Stdin = true
 	p, err := c.StartClient(ctx, spec)

@@ -155,10 +155,11 @@ type Process struct {
 // Start starts a command and returns at once; the caller reads its output, writes its input,
 // and must Stop (or Remove) it.
 func (r Runner) Start(ctx context.Context, cmd submission.Command) (*Process, error) {
-	spec := r.Cluster.StudentSpec(cmd.Args...)
-	if r.Node != nil {
-		spec = r.Cluster.StudentSpecIn(r.Node, cmd.Args...)
+	node := r.Node
+	if node == nil {
+		node = r.Cluster.Brokers()[0]
 	}
+	spec := r.Cluster.StudentSpecIn(node, cmd.Args...)
 	spec.Stdin = true
 	for _, name := range slices.Sorted(maps.Keys(r.Config)) {
 		spec.Mounts = append(spec.Mounts, container.Mount{Source: r.Config[name], Target: ConfigFolder + "/" + name, ReadOnly: true})

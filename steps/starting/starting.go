@@ -167,10 +167,7 @@ func answeredByBrokers(ctx context.Context, want int) error {
 	if st.brokers == nil {
 		return fmt.Errorf("no answer to check: add `When a client asks localhost:9092 for the brokers of the cluster` before this step")
 	}
-	var addrs []string
-	for _, b := range st.brokers {
-		addrs = append(addrs, fmt.Sprintf("%s (id %d)", b.Addr, b.ID))
-	}
+	addrs := described(st.brokers)
 	if len(st.brokers) != want {
 		return startCheck(s, fmt.Sprintf("%d broker(s)", want), fmt.Sprintf("%d: %s\n%s", len(st.brokers), strings.Join(addrs, ", "), st.tool.Stdout),
 			"start one broker, with config/server.properties")
