@@ -1,5 +1,6 @@
 // Command bench measures the harness against its budgets, as ratios taken in one run on this
-// machine (make bench). It is not a test: it prints numbers and never fails on them.
+// machine (make bench). It is not a test: it prints numbers and never fails on them. With -doc
+// it also writes them into that page (docs/bench.md), the only way its figures get there.
 package main
 
 import (
@@ -29,6 +30,7 @@ import (
 func main() {
 	reps := flag.Int("reps", 3, "repetitions of each timing; the median is reported")
 	flag.StringVar(&dist, "dist", "", "a Kafka distribution folder (make dist): also measure local processes against Docker")
+	flag.StringVar(&doc, "doc", "", "a page (docs/bench.md) whose figures, between its markers, are rewritten with this run's")
 	flag.Parse()
 	if err := run(*reps); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -238,6 +240,12 @@ func run(reps int) error {
 			}
 		}
 		fmt.Printf("%-42s %10s   %s\n", r.name, r.value, verdict)
+	}
+	if doc != "" {
+		if err := writeFigures(doc, figures(time.Now(), img.Ref, img.KafkaVersion, reps, rows)); err != nil {
+			return err
+		}
+		fmt.Printf("\nthe figures are written to %s\n", doc)
 	}
 	return nil
 }
