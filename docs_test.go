@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -188,5 +189,110 @@ func TestBrokenLinksFound(t *testing.T) {
 	want := []string{"nowhere.md (no such file)", "ARCHITECTURE.md#no-such (no such heading)"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("broken links: got %q, want %q", got, want)
+	}
+}
+
+var (
+	// `pkg.Name` or `pkg.Type.Method` in backticks: a Go identifier of the module.
+	goName = regexp.MustCompile("`([a-z][a-z0-9]*)\\.([A-Za-z_][A-Za-z0-9_]*)(?:\\.([A-Za-z_][A-Za-z0-9_]*))?(?:\\(\\))?`")
+	// `dir/file` in backticks: a path of the repository, when its first element is one.
+	repoPath = regexp.MustCompile("`([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?)`")
+)
+
+// goPackages maps each package name of the module to the folders that hold one of that name.
+func goPackages(t *testing.T) map[string][]string {
+	t.Helper()
+	pkgs := map[string][]string{}
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && p != "." || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+			dir := filepath.Dir(p)
+			name := filepath.Base(dir)
+			if !slices.Contains(pkgs[name], dir) {
+				pkgs[name] = append(pkgs[name], dir)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkgs
+}
+
+// declares reports whether the Go files of dir declare name: a func, method, type, var, const
+// or struct field.
+func declares(t *testing.T, dir, name string) bool {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decl := regexp.MustCompile(`(?m)^(?:func (?:\([^)]*\) )?` + name + `\b|type ` + name + `\b|(?:var|const) ` + name + `\b|\t+` + name + `\b[ ,]|\t+` + name + `$)`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if decl.Match(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDocNamesExist: the Go identifiers (`cluster.Reusable`, `steps.Suite.InitializeScenario`)
+// and repository paths (`harness/image/dist.sh`) that ARCHITECTURE.md and the docs name in
+// backticks still exist, so a renaming that forgets the docs fails here.
+func TestDocNamesExist(t *testing.T) {
+	pkgs := goPackages(t)
+	top, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	topNames := map[string]bool{}
+	for _, e := range top {
+		topNames[e.Name()] = true
+	}
+	for _, p := range docFiles(t) {
+		if strings.HasPrefix(p, "testdata/") || strings.HasPrefix(p, "classroom/") {
+			continue // names of the student's repository, or of an attack
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := fence.ReplaceAllString(string(b), "")
+		for _, m := range goName.FindAllStringSubmatch(doc, -1) {
+			dirs, ok := pkgs[m[1]]
+			if !ok || strings.ToLower(m[2]) == m[2] && m[3] == "" {
+				continue // not a package of the module (`server.properties`), or a file (`answers.yaml`)
+			}
+			found := false
+			for _, dir := range dirs {
+				found = found || declares(t, dir, m[2]) && (m[3] == "" || declares(t, dir, m[3]))
+			}
+			if !found {
+				t.Errorf("%s names %s, which no package %s declares", p, m[0], m[1])
+			}
+		}
+		for _, m := range repoPath.FindAllStringSubmatch(doc, -1) {
+			path := m[1]
+			first, _, nested := strings.Cut(path, "/")
+			if !nested || !topNames[first] || strings.Contains(path, "...") || strings.Contains(path, "NN") {
+				continue // not a path of the repository (`/opt/kafka`, `config/server.properties`), or a pattern
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("%s names %s, which does not exist", p, m[0])
+			}
+		}
 	}
 }
