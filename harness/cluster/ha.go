@@ -38,7 +38,7 @@ const haControllerHost = "controller"
 // network namespace of its own each node has the lab's ports to itself: every broker answers on
 // 9092, the controller on 9093. Where the nodes share the host's network, each needs a port of
 // its own (see sharedHAPort).
-func (c *Cluster) haPort(id int) int {
+func (c starter) haPort(id int) int {
 	switch {
 	case c.rt.Facts().SharesHostNetwork:
 		return sharedHAPort(id)
@@ -61,7 +61,7 @@ func sharedHAPort(id int) int {
 // haSettings: Kafka's defaults for internal topics on three brokers, and fast failure detection
 // (the controller fences a broker that missed 3 s of heartbeats, not 9 s), so waits for a killed
 // broker stay short.
-func (c *Cluster) haSettings() map[string]string {
+func (c starter) haSettings() map[string]string {
 	props := brokerSettings()
 	for k, v := range map[string]string{
 		"offsets.topic.replication.factor":                 "3",
@@ -81,11 +81,11 @@ func (c *Cluster) haSettings() map[string]string {
 }
 
 // haControllerAddr is the controller's address as brokers reach it.
-func (c *Cluster) haControllerAddr() string {
+func (c starter) haControllerAddr() string {
 	return c.rt.Facts().PeerAddr(haControllerHost, c.haPort(controllerID))
 }
 
-func (c *Cluster) startHA(ctx context.Context) error {
+func (c starter) startHA(ctx context.Context) error {
 	network := c.network // "" where the nodes share the host's network
 	props := c.haSettings()
 	props["node.id"] = fmt.Sprint(controllerID)
@@ -146,7 +146,7 @@ func (c *Cluster) startHA(ctx context.Context) error {
 // brokers on one machine gave them ports 9092, 9093 and 9094 (as Kafka's quickstart does): those
 // answer too, so their commands run as typed. Where the nodes share the host's network (local
 // processes), brokers 1-3 are those three ports themselves.
-func (c *Cluster) haListeners(props map[string]string, id, hostPort int) int {
+func (c starter) haListeners(props map[string]string, id, hostPort int) int {
 	facts := c.rt.Facts()
 	port := c.haPort(id)
 	listeners := []string{fmt.Sprintf("PLAINTEXT://%s:%d", c.bindHost(), port), fmt.Sprintf("HOST://%s:%d", c.bindHost(), c.hostListener(hostPort))}
@@ -210,8 +210,8 @@ func (c *Cluster) takeDown(ctx context.Context, id int, end func(*container.Cont
 	if err := end(b.Container); err != nil {
 		return err
 	}
-	c.forget(id)
-	return c.awaitGone(ctx, id)
+	c.kafka.conn.forget(id)
+	return c.kafka.awaitGone(ctx, id)
 }
 
 // StartBroker starts a stopped or killed broker again, with its data, and waits until it is
@@ -246,10 +246,10 @@ func (c *Cluster) startBrokers(ctx context.Context, ids []int) error {
 		func(ctx context.Context) (bool, string, error) {
 			for _, b := range nodes {
 				if st, err := b.Container.State(ctx); err != nil || !st.Running {
-					return false, "", errors.Join(err, fmt.Errorf("%w: %s exited: %s%s", wait.ErrStop, b.Container.Name, st, c.logTails(ctx, 20)))
+					return false, "", errors.Join(err, fmt.Errorf("%w: %s exited: %s%s", wait.ErrStop, b.Container.Name, st, logTails(ctx, c.nodes, 20)))
 				}
 			}
-			live, err := c.LiveBrokers()
+			live, err := c.kafka.LiveBrokers()
 			if err != nil {
 				return false, "", err
 			}
@@ -259,21 +259,10 @@ func (c *Cluster) startBrokers(ctx context.Context, ids []int) error {
 				}
 			}
 			for _, id := range ids {
-				c.forget(id)
+				c.kafka.conn.forget(id)
 			}
 			return true, "", nil
 		})
-}
-
-// forget closes the harness client's connection to a broker that went down or came back: the
-// old connection is dead, and sarama reopens a closed one on its next use rather than fail with
-// EOF.
-func (c *Cluster) forget(id int) {
-	for _, b := range c.client.Brokers() {
-		if b.ID() == int32(id) {
-			_ = b.Close()
-		}
-	}
 }
 
 // Whole starts every broker that is down and waits until every partition of every topic has a
@@ -292,7 +281,7 @@ func (c *Cluster) Whole(ctx context.Context) error {
 func (c *Cluster) AwaitInSync(ctx context.Context) error {
 	return wait.Until(ctx, "every partition to have a leader and all replicas in sync", 60*time.Second, 100*time.Millisecond,
 		func(context.Context) (bool, string, error) {
-			states, err := c.PartitionStates()
+			states, err := c.kafka.PartitionStates()
 			if err != nil {
 				return false, "", err
 			}
@@ -307,17 +296,17 @@ func (c *Cluster) AwaitInSync(ctx context.Context) error {
 
 // awaitGone waits until broker id has left the metadata and leads no partition, and is in no
 // ISR of a partition that has another leader.
-func (c *Cluster) awaitGone(ctx context.Context, id int) error {
+func (k *Kafka) awaitGone(ctx context.Context, id int) error {
 	return wait.Until(ctx, fmt.Sprintf("broker %d to leave the metadata, its leaderships and ISRs", id), 30*time.Second, 100*time.Millisecond,
 		func(context.Context) (bool, string, error) {
-			live, err := c.LiveBrokers()
+			live, err := k.LiveBrokers()
 			if err != nil {
 				return false, "", err
 			}
 			if slices.Contains(live, int32(id)) {
 				return false, fmt.Sprintf("live brokers %v", live), nil
 			}
-			states, err := c.PartitionStates()
+			states, err := k.PartitionStates()
 			if err != nil {
 				return false, "", err
 			}

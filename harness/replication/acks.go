@@ -145,7 +145,7 @@ func classify(acks, out string) (Outcome, error) {
 // that write (fewer in-sync replicas than min.insync.replicas), nothing moves the high
 // watermark, and the harness watches for the message for up to within.
 func ReadableNow(ctx context.Context, c *cluster.Cluster, topic, value string, within time.Duration) (bool, string, error) {
-	p, err := c.PartitionStates(topic)
+	p, err := c.Kafka().PartitionStates(topic)
 	if err != nil {
 		return false, "", err
 	}
@@ -155,7 +155,7 @@ func ReadableNow(ctx context.Context, c *cluster.Cluster, topic, value string, w
 	if p[0].Leader < 0 {
 		return false, fmt.Sprintf("partition %d has no leader", p[0].Partition), nil
 	}
-	err = c.Send(ctx, topic, cluster.Message{Partition: p[0].Partition, Value: fmt.Sprintf("kafka-lab: a later message than %q", value)})
+	err = c.Kafka().Send(ctx, topic, cluster.Message{Partition: p[0].Partition, Value: fmt.Sprintf("kafka-lab: a later message than %q", value)})
 	if err == nil {
 		found, err := contains(ctx, c, topic, value)
 		if err != nil || found {
@@ -195,7 +195,7 @@ func notReadableYet(err error) bool {
 }
 
 func contains(ctx context.Context, c *cluster.Cluster, topic, value string) (bool, error) {
-	msgs, err := c.ReadAll(ctx, topic)
+	msgs, err := c.Kafka().ReadAll(ctx, topic)
 	if err != nil {
 		return false, err
 	}
@@ -245,7 +245,7 @@ func Bystander(c *cluster.Cluster, topic string) (*cluster.Node, error) {
 }
 
 func firstPartition(c *cluster.Cluster, topic string) (cluster.PartitionState, error) {
-	states, err := c.PartitionStates(topic)
+	states, err := c.Kafka().PartitionStates(topic)
 	if err != nil {
 		return cluster.PartitionState{}, err
 	}

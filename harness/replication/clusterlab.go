@@ -38,11 +38,11 @@ func (l ClusterLab) Brokers() []int {
 }
 
 func (l ClusterLab) Partitions(topic string) ([]cluster.PartitionState, error) {
-	return l.C.PartitionStates(topic)
+	return l.C.Kafka().PartitionStates(topic)
 }
 
 func (l ClusterLab) MinISR(topic string) (int, error) {
-	v, err := l.C.TopicConfig(topic, "min.insync.replicas")
+	v, err := l.C.Kafka().TopicConfig(topic, "min.insync.replicas")
 	if err != nil {
 		return 0, err
 	}

@@ -63,7 +63,7 @@ func TestOneReplicaDownBelowMinISR(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const topic = "min-isr-2"
-	if err := ha.CreateTopicWith(ctx, topic, 1, 2, map[string]string{"min.insync.replicas": "2"}); err != nil {
+	if err := ha.Kafka().CreateTopicWith(ctx, topic, 1, 2, map[string]string{"min.insync.replicas": "2"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ha.AwaitInSync(ctx); err != nil {
@@ -110,7 +110,7 @@ func TestDurabilityOneKill(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	p := replication.Producer{Topic: "durable", Acks: "all", Idempotent: true, PerSecond: 200}
-	if err := ha.CreateTopicWith(ctx, p.Topic, 3, 3, map[string]string{"min.insync.replicas": "2"}); err != nil {
+	if err := ha.Kafka().CreateTopicWith(ctx, p.Topic, 3, 3, map[string]string{"min.insync.replicas": "2"}); err != nil {
 		t.Fatal(err)
 	}
 	run, err := replication.Durability(ctx, ha, []replication.Producer{p}, replication.Chaos{Kills: 1, Rand: rand.New(rand.NewPCG(7, 7))})

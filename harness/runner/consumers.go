@@ -72,7 +72,7 @@ func AwaitReady(ctx context.Context, c *cluster.Cluster, topic string, partition
 		for _, p := range todo {
 			msgs = append(msgs, cluster.Message{Partition: p, Value: fmt.Sprintf("%s: partition %d, round %d)", ProbePrefix, p, round)})
 		}
-		if err := c.Send(ctx, topic, msgs...); err != nil {
+		if err := c.Kafka().Send(ctx, topic, msgs...); err != nil {
 			return false, "", err
 		}
 		return false, seen, nil
@@ -112,7 +112,7 @@ func AwaitMembers(ctx context.Context, c *cluster.Cluster, n int, consumers []*P
 					return false, "", fmt.Errorf("%w: %w", wait.ErrStop, err)
 				}
 			}
-			groups, err := c.Groups(ctx)
+			groups, err := c.Kafka().Groups(ctx)
 			if err != nil {
 				return false, "", err
 			}
