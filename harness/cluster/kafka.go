@@ -24,6 +24,17 @@ type Kafka struct {
 	fresh freshness
 }
 
+// Kafka's errors that a check tells apart, as the view's errors wrap them (errors.Is).
+var (
+	// ErrNotEnoughReplicas is a write with acks=all refused: fewer replicas in sync than the
+	// topic's min.insync.replicas.
+	ErrNotEnoughReplicas error = sarama.ErrNotEnoughReplicas
+	// ErrOffsetNotAvailable and ErrLeaderNotAvailable are a leader that gives no offsets to read
+	// up to yet.
+	ErrOffsetNotAvailable error = sarama.ErrOffsetNotAvailable
+	ErrLeaderNotAvailable error = sarama.ErrLeaderNotAvailable
+)
+
 // Kafka returns the harness's view of the cluster's Kafka.
 func (c *Cluster) Kafka() *Kafka { return c.kafka }
 

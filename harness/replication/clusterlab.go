@@ -58,7 +58,7 @@ func (l ClusterLab) Stop(ctx context.Context, id int) error { return l.C.StopBro
 func (l ClusterLab) Whole(ctx context.Context) error { return l.C.Whole(ctx) }
 
 func (l ClusterLab) Readable(ctx context.Context, topic, value string) (bool, string, error) {
-	return ReadableNow(ctx, l.C, topic, value, l.ReadWithin)
+	return ReadableNow(ctx, l.C.Kafka(), topic, value, l.ReadWithin)
 }
 
 func (l ClusterLab) Produce(ctx context.Context, cmd submission.Command, id int, line string) (string, error, error) {

@@ -91,14 +91,14 @@ func TestOneReplicaDownBelowMinISR(t *testing.T) {
 	if kept.Outcome != replication.Acknowledged {
 		t.Errorf("acks=1: %s, want %s\n%s", kept.Outcome, replication.Acknowledged, kept.Output)
 	}
-	if ok, why, err := replication.ReadableNow(ctx, ha, topic, "kept", time.Second); err != nil || ok {
+	if ok, why, err := replication.ReadableNow(ctx, ha.Kafka(), topic, "kept", time.Second); err != nil || ok {
 		t.Errorf("readable while a replica is down: %v (%s), %v; want not readable", ok, why, err)
 	}
 	if err := ha.Whole(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for value, want := range map[string]bool{"kept": true, "refused": false} {
-		if ok, why, err := replication.ReadableNow(ctx, ha, topic, value, time.Second); err != nil || ok != want {
+		if ok, why, err := replication.ReadableNow(ctx, ha.Kafka(), topic, value, time.Second); err != nil || ok != want {
 			t.Errorf("%q readable once whole: %v (%s), %v; want %v", value, ok, why, err, want)
 		}
 	}

@@ -134,7 +134,7 @@ func TestProducerAndConsumer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cons.Stop(context.Background())
-	if err := runner.AwaitReady(ctx, c, "lab", 4, []*runner.Process{cons}, false); err != nil {
+	if err := runner.AwaitReady(ctx, c.Kafka(), "lab", 4, []*runner.Process{cons}, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := runner.Probes(cons.Stdout.Lines()); len(got) < 4 {

@@ -72,7 +72,7 @@ func studentConsumerStartedTwice(ctx context.Context, key string) error {
 // awaitGroupConsumers waits until the scenario's consumers have joined their groups and read
 // every partition: together when they share one group, each by itself otherwise.
 func awaitGroupConsumers(ctx context.Context, s *scenario.State, j *joined, c *cluster.Cluster, key string) error {
-	groups, err := runner.AwaitMembers(ctx, c, len(s.Consumers), s.Consumers)
+	groups, err := runner.AwaitMembers(ctx, c.Kafka(), len(s.Consumers), s.Consumers)
 	if err != nil {
 		return scenario.ReadyCheck(key, err)
 	}
@@ -275,7 +275,7 @@ func twoHarnessConsumersRunning(ctx context.Context, group string) error {
 	if err := s.StartConsumers(ctx, cmd, 2); err != nil {
 		return err
 	}
-	groups, err := runner.AwaitMembers(ctx, c, 2, s.Consumers)
+	groups, err := runner.AwaitMembers(ctx, c.Kafka(), 2, s.Consumers)
 	j.groups = groups
 	return err
 }

@@ -250,7 +250,7 @@ func readable(ctx context.Context, want, when string) error {
 	if r.attempt == nil {
 		return errors.New("nothing was sent: add `When a console producer with acks=X sends a message` first")
 	}
-	ok, why, err := rep.ReadableNow(ctx, c, r.topic, r.value, readWithin)
+	ok, why, err := rep.ReadableNow(ctx, c.Kafka(), r.topic, r.value, readWithin)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func (s *State) AwaitReading(ctx context.Context, c *cluster.Cluster, key string
 	if err != nil {
 		return fmt.Errorf("partitions of %s: %w", LabTopic, err)
 	}
-	return ReadyCheck(key, runner.AwaitReady(ctx, c, LabTopic, int32(len(parts)), s.Consumers, shared))
+	return ReadyCheck(key, runner.AwaitReady(ctx, c.Kafka(), LabTopic, int32(len(parts)), s.Consumers, shared))
 }
 
 // ReadyCheck reports consumers that did not get ready.
