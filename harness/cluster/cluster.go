@@ -126,6 +126,8 @@ type Cluster struct {
 	// network is the cluster's own network (see start), "" where the nodes share the host's.
 	network string
 
+	// place is where the nodes live (see placement).
+	place placement
 	// kafka is the harness's view of the cluster's Kafka, with its connections.
 	kafka *Kafka
 
@@ -148,7 +150,7 @@ func Start(ctx context.Context, rt *container.Runtime, topology Topology, image 
 	if err := checkHostPorts(topology, opts.HostPorts); err != nil {
 		return nil, err
 	}
-	if len(opts.HostPorts) > 0 && rt.Facts().SharesHostNetwork {
+	if len(opts.HostPorts) > 0 && !placementOf(rt.Facts()).sideBySide() {
 		return nil, fmt.Errorf("topology %s: fixed host ports %v: the nodes share the host's network, where the brokers listen on the lab's ports themselves", topology, opts.HostPorts)
 	}
 	c := newCluster(topology, image, rt, opts.withDefaults())
@@ -166,7 +168,10 @@ type starter struct{ *Cluster }
 
 // newCluster is a cluster of no nodes yet, with its view of Kafka.
 func newCluster(topology Topology, image Image, rt *container.Runtime, opts Options) *Cluster {
-	c := &Cluster{Topology: topology, Image: image, rt: rt, opts: opts}
+	c := &Cluster{Topology: topology, Image: image, rt: rt, opts: opts, place: namespaceEach{}}
+	if rt != nil {
+		c.place = placementOf(rt.Facts())
+	}
 	c.kafka = &Kafka{c: c}
 	return c
 }
@@ -185,7 +190,7 @@ func (c *Cluster) start(ctx context.Context) error {
 	// worker then kept for the next student. The harness itself needs no network between
 	// clusters: it reaches every broker at its port published on the host's 127.0.0.1. (Where
 	// the nodes share the host's network there is nothing to split: see Reusable.)
-	if !c.rt.Facts().SharesHostNetwork {
+	if c.place.sideBySide() {
 		network, err := c.rt.CreateNetwork(ctx, fmt.Sprintf("%s-%d", c.Topology, networkSeq.Add(1)))
 		if err != nil {
 			return fmt.Errorf("start %s cluster: %w", c.Topology, err)
@@ -596,16 +601,7 @@ func logTails(ctx context.Context, nodes []*Node, lines int) string {
 // by hand, say) would take the lab commands' connections, and the failure would look like the
 // student's.
 func (c starter) labPortsFree() error {
-	if !c.rt.Facts().SharesHostNetwork {
-		return nil // each node listens in a network namespace of its own
-	}
-	ports := map[Topology][]int{
-		Single:    {LabPort, LabPort + 1},
-		ZooKeeper: {2181, LabPort},
-		HA:        {sharedHAPort(1), sharedHAPort(2), sharedHAPort(3), sharedHAPort(controllerID)},
-		Own:       {2181, LabPort, LabPort + 1}, // the lab's ZooKeeper, broker and KRaft controller
-	}[c.Topology]
-	for _, port := range ports {
+	for _, port := range c.place.hostPorts(c.Topology) { // none where each node has a namespace
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			return fmt.Errorf("port %d on 127.0.0.1 is in use by another program: stop it, Kafka's local processes need the lab's ports (%w)", port, err)

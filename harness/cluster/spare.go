@@ -43,7 +43,7 @@ type spares struct {
 // cannot have one beside it: not with fixed host ports (Options.HostPorts) either, which the
 // spare could not hold beside the broker.
 func (c *Cluster) startSpare() {
-	if c.Topology != Single || c.rt.Facts().SharesHostNetwork || len(c.opts.HostPorts) > 0 {
+	if c.Topology != Single || !c.place.sideBySide() || len(c.opts.HostPorts) > 0 {
 		return
 	}
 	c.spares.mu.Lock()
