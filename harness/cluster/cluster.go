@@ -488,6 +488,15 @@ func (c *Cluster) ClientSpec(cmd ...string) container.Spec {
 	return c.ClientSpecIn(c.brokers[0], cmd...)
 }
 
+// ProgramSpec is ClientSpec for one of the student's programs, from the program image: it runs
+// as the same numeric user (nobody) with the same limits, in the same network namespace; only
+// where python3 and its Kafka clients come from differs.
+func (c *Cluster) ProgramSpec() container.Spec {
+	spec := c.ClientSpec()
+	spec.Image = c.Image.ProgramImage()
+	return spec
+}
+
 // ClientSpecIn is ClientSpec in the network namespace of broker n, where localhost:9092 is n.
 // In the ha topology the namespace outlives the broker, so a client may run while n is down.
 func (c *Cluster) ClientSpecIn(n *Node, cmd ...string) container.Spec {
