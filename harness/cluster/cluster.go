@@ -105,7 +105,10 @@ type Node struct {
 	down bool
 }
 
-// Cluster is a started cluster.
+// Cluster is a started cluster: its lifecycle (nodes and brokers, a broker stopped, killed and
+// started again, Reset, Renew, spares, reuse, Close), where the lab's clients run (ClientSpec,
+// StudentSpec, StartClient) and what became of its nodes (Deaths, Lost). What is in its Kafka
+// is asked of its view, Kafka; the lab's own tools run through Tools.
 type Cluster struct {
 	Topology Topology
 	Image    Image
