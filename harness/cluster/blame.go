@@ -94,7 +94,7 @@ func (s *Stalled) Error() string {
 		"and then it reads no one's: talk to Kafka through a Kafka client, as the lab does", strings.Join(s.By, " and "), s.Seen)
 }
 
-// stalled weighs err, awaitVisible's failure before a student's program or command starts
+// stalled weighs err, AwaitVisible's failure before a student's program or command starts
 // (the harness's, fault.Harness), like a node's death (Blame): a broker that answers no one
 // while the student's other code runs may be held by it (see RequestsQueued: a client can fill
 // a node's request memory, and the node then reads nothing until it is freed). So the
@@ -112,7 +112,7 @@ func (c *Cluster) stalled(ctx context.Context, err error) error {
 			_, _ = r.proc.Stop(ctx, time.Second) // the scenario fails here; its clean-up removes it
 		}
 	}
-	return weighStall(ctx, err, by, stop, c.kafka.awaitVisible)
+	return weighStall(ctx, err, by, stop, c.kafka.AwaitVisible)
 }
 
 // weighStall decides whose err, a wait on Kafka that failed, is: with the student's code by

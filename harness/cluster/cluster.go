@@ -470,13 +470,13 @@ func (c *Cluster) ClientsStarted() int64 { return c.clients.Load() }
 // StartClient starts a long-running client container (see ClientSpec) whose output the caller
 // reads as it comes and, with spec.Stdin, whose input it writes.
 // A student's command or program (spec.Untrusted) starts once the scenario's set-up is visible
-// to it (awaitVisible; when it is not, see stalled), and is recorded until the next Reset
+// to it (AwaitVisible; when it is not, see stalled), and is recorded until the next Reset
 // (StudentRuns).
 func (c *Cluster) StartClient(ctx context.Context, spec container.Spec) (*container.Process, error) {
 	if !spec.Untrusted {
 		return c.rt.StartProcess(ctx, spec)
 	}
-	if err := c.kafka.awaitVisible(ctx); err != nil {
+	if err := c.kafka.AwaitVisible(ctx); err != nil {
 		return nil, c.stalled(ctx, err)
 	}
 	p, err := c.rt.StartProcess(ctx, spec)

@@ -12,11 +12,11 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
-// VisibleTimeout bounds awaitVisible: the brokers' metadata follows the controller within
+// VisibleTimeout bounds AwaitVisible: the brokers' metadata follows the controller within
 // milliseconds on a quiet machine (MetadataLag bounds it for a student's change).
 const VisibleTimeout = 30 * time.Second
 
-// awaitVisible waits until what the scenario set up is visible as a student's client will see
+// AwaitVisible waits until what the scenario set up is visible as a student's client will see
 // it, before any student code runs (StartClient of an untrusted spec): every live broker, asked
 // on its own address (a client may ask any), answers with every live broker in its list
 // (registered and unfenced: a fenced broker is left out of metadata answers) and with every
@@ -31,7 +31,7 @@ const VisibleTimeout = 30 * time.Second
 // With brokers down (lab section 7's experiment) a partition may rightly have no leader: only
 // the brokers' lists and the topics are compared then. An Own cluster has no Kafka of the
 // harness's to ask.
-func (k *Kafka) awaitVisible(ctx context.Context) error {
+func (k *Kafka) AwaitVisible(ctx context.Context) error {
 	if k.conn.client == nil || k.c.Topology == Own {
 		return nil
 	}
