@@ -330,12 +330,12 @@ func gradeReference(ctx context.Context, rt *container.Runtime, img cluster.Imag
 	var tool, java []time.Duration
 	for range reps {
 		t := time.Now()
-		if res, err := c.RunTool(ctx, "bin/kafka-topics.sh", "--bootstrap-server", "localhost:9092", "--list"); err != nil || res.ExitCode != 0 {
+		if res, err := c.Tools().Run(ctx, "bin/kafka-topics.sh", "--bootstrap-server", "localhost:9092", "--list"); err != nil || res.ExitCode != 0 {
 			return 0, 0, 0, 0, fmt.Errorf("kafka-topics.sh --list: %v %s", err, res.Stderr)
 		}
 		tool = append(tool, time.Since(t))
 		t = time.Now()
-		if res, err := c.RunTool(ctx, "java", "-version"); err != nil || res.ExitCode != 0 {
+		if res, err := c.Tools().Run(ctx, "java", "-version"); err != nil || res.ExitCode != 0 {
 			return 0, 0, 0, 0, fmt.Errorf("java -version: %v %s", err, res.Stderr)
 		}
 		java = append(java, time.Since(t))
@@ -448,7 +448,7 @@ func sandboxStart(ctx context.Context, rt *container.Runtime, img cluster.Image,
 		return 0, 0, err
 	}
 	defer c.Close(context.WithoutCancel(ctx))
-	if err := c.CreateTopic(ctx, "bench", 1, 1); err != nil {
+	if err := c.Kafka().CreateTopic(ctx, "bench", 1, 1); err != nil {
 		return 0, 0, err
 	}
 	dir, err := os.MkdirTemp("", "kafka-lab-bench-")
@@ -471,7 +471,7 @@ func sandboxStart(ctx context.Context, rt *container.Runtime, img cluster.Image,
 			if perr := p.Problem(ctx); perr != nil {
 				return false, "", fmt.Errorf("%w: %w", wait.ErrStop, perr)
 			}
-			ends, err := c.EndOffsets(ctx, "bench")
+			ends, err := c.Kafka().EndOffsets(ctx, "bench")
 			return ends[0] > int64(i), "", err
 		})
 		boxed = append(boxed, time.Since(start))
@@ -511,7 +511,9 @@ func bareDockerRun(ctx context.Context, rt *container.Runtime, image string) (ti
 	err = wait.Until(ctx, "an ApiVersions answer on the published port", time.Minute, 20*time.Millisecond,
 		func(context.Context) (bool, string, error) {
 			b := sarama.NewBroker(fmt.Sprintf("127.0.0.1:%d", port))
-			if err := b.Open(cluster.SaramaConfig()); err != nil {
+			cfg := sarama.NewConfig() // the harness's timeouts: a refused connection is tried again soon
+			cfg.Net.DialTimeout, cfg.Net.ReadTimeout, cfg.Net.WriteTimeout = 2*time.Second, 10*time.Second, 10*time.Second
+			if err := b.Open(cfg); err != nil {
 				return false, "", err
 			}
 			defer b.Close()
@@ -523,16 +525,12 @@ func bareDockerRun(ctx context.Context, rt *container.Runtime, image string) (ti
 
 // workload gives Reset something to delete: three topics and a committed consumer group.
 func workload(ctx context.Context, c *cluster.Cluster) error {
-	admin, err := c.Admin()
-	if err != nil {
-		return err
-	}
 	for _, t := range []string{"my_first_topic", "transactions", "balance"} {
-		if err := admin.CreateTopic(t, &sarama.TopicDetail{NumPartitions: 10, ReplicationFactor: 1}, false); err != nil {
-			return fmt.Errorf("create %s: %w", t, err)
+		if err := c.Kafka().CreateTopic(ctx, t, 10, 1); err != nil {
+			return err
 		}
 	}
-	return c.CommitOffset(ctx, "my_group", "my_first_topic", 0, 0)
+	return c.Kafka().CommitOffset(ctx, "my_group", "my_first_topic", 0, 0)
 }
 
 // peakMemory is the container's peak memory use, where its engine reports one (Docker on cgroup

@@ -30,10 +30,17 @@ const (
 	readyRound = 500 * time.Millisecond
 )
 
+// Kafka is what of a cluster's Kafka the consumer waits use: readiness messages sent, and the
+// consumer groups described; *cluster.Kafka has it.
+type Kafka interface {
+	Send(ctx context.Context, topic string, msgs ...cluster.Message) error
+	Groups(ctx context.Context) ([]cluster.Group, error)
+}
+
 // AwaitReady returns once the consumers read every partition of topic. With shared, the
 // consumers are members of one group and together must show one readiness message from each
 // partition; otherwise each consumer must show one from each partition itself.
-func AwaitReady(ctx context.Context, c *cluster.Cluster, topic string, partitions int32, consumers []*Process, shared bool) error {
+func AwaitReady(ctx context.Context, k Kafka, topic string, partitions int32, consumers []*Process, shared bool) error {
 	round := 0
 	missing := func() []int32 {
 		var out []int32
@@ -72,7 +79,7 @@ func AwaitReady(ctx context.Context, c *cluster.Cluster, topic string, partition
 		for _, p := range todo {
 			msgs = append(msgs, cluster.Message{Partition: p, Value: fmt.Sprintf("%s: partition %d, round %d)", ProbePrefix, p, round)})
 		}
-		if err := c.Send(ctx, topic, msgs...); err != nil {
+		if err := k.Send(ctx, topic, msgs...); err != nil {
 			return false, "", err
 		}
 		return false, seen, nil
@@ -103,7 +110,7 @@ func pluralS(n int) string {
 // AwaitMembers waits until the consumers have joined their groups: the cluster's groups have n
 // members in all, each group with members is Stable and every member has partitions. It
 // returns the groups that have members.
-func AwaitMembers(ctx context.Context, c *cluster.Cluster, n int, consumers []*Process) ([]cluster.Group, error) {
+func AwaitMembers(ctx context.Context, k Kafka, n int, consumers []*Process) ([]cluster.Group, error) {
 	var joined []cluster.Group
 	err := wait.Until(ctx, fmt.Sprintf("%d consumer%s to join their group and get partitions", n, pluralS(n)), ReadyTimeout, 100*time.Millisecond,
 		func(ctx context.Context) (bool, string, error) {
@@ -112,7 +119,7 @@ func AwaitMembers(ctx context.Context, c *cluster.Cluster, n int, consumers []*P
 					return false, "", fmt.Errorf("%w: %w", wait.ErrStop, err)
 				}
 			}
-			groups, err := c.Groups(ctx)
+			groups, err := k.Groups(ctx)
 			if err != nil {
 				return false, "", err
 			}

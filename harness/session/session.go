@@ -266,7 +266,7 @@ func (s *Session) Cluster(ctx context.Context, t cluster.Topology) (*cluster.Clu
 	}
 	sc, ok := s.clusters[t]
 	if !ok {
-		if rt.Facts().SharesHostNetwork {
+		if !cluster.SideBySide(rt.Facts()) {
 			// Local processes share the host's ports: the lab's 9092 belongs to one cluster at
 			// a time, so the one another topology left running goes first.
 			for other := range s.clusters {

@@ -72,7 +72,7 @@ func studentConsumerStartedTwice(ctx context.Context, key string) error {
 // awaitGroupConsumers waits until the scenario's consumers have joined their groups and read
 // every partition: together when they share one group, each by itself otherwise.
 func awaitGroupConsumers(ctx context.Context, s *scenario.State, j *joined, c *cluster.Cluster, key string) error {
-	groups, err := runner.AwaitMembers(ctx, c, len(s.Consumers), s.Consumers)
+	groups, err := runner.AwaitMembers(ctx, c.Kafka(), len(s.Consumers), s.Consumers)
 	if err != nil {
 		return scenario.ReadyCheck(key, err)
 	}
@@ -153,7 +153,7 @@ func messagesOnePerPartition(ctx context.Context, n int, topic string) error {
 		msgs = append(msgs, cluster.Message{Partition: int32(i), Value: fmt.Sprintf("message %d", i+1)})
 		s.After = append(s.After, fmt.Sprintf("message %d", i+1))
 	}
-	return c.Send(ctx, topic, msgs...)
+	return c.Kafka().Send(ctx, topic, msgs...)
 }
 
 func everyMessageShownOnce(ctx context.Context) error {
@@ -226,13 +226,13 @@ func groupHasRead(ctx context.Context, group string, n int, topic string) error 
 	if err := sendSpread(ctx, c, topic, n, "message", func(i int) int { return i * i }); err != nil {
 		return err
 	}
-	ends, err := c.EndOffsets(ctx, topic)
+	ends, err := c.Kafka().EndOffsets(ctx, topic)
 	if err != nil {
 		return err
 	}
 	// What a consumer of the group commits when it has read everything and stops.
 	for _, p := range slices.Sorted(maps.Keys(ends)) {
-		if err := c.CommitOffset(ctx, group, topic, p, ends[p]); err != nil {
+		if err := c.Kafka().CommitOffset(ctx, group, topic, p, ends[p]); err != nil {
 			return err
 		}
 	}
@@ -249,7 +249,7 @@ func moreMessagesSent(ctx context.Context, n int, topic string) error {
 
 // sendSpread sends n numbered messages, the i-th to partition spread(i) modulo the partitions.
 func sendSpread(ctx context.Context, c *cluster.Cluster, topic string, n int, prefix string, spread func(i int) int) error {
-	parts, err := c.Partitions(topic)
+	parts, err := c.Kafka().Partitions(topic)
 	if err != nil {
 		return fmt.Errorf("partitions of %s: %w", topic, err)
 	}
@@ -257,7 +257,7 @@ func sendSpread(ctx context.Context, c *cluster.Cluster, topic string, n int, pr
 	for i := range n {
 		msgs = append(msgs, cluster.Message{Partition: int32(spread(i) % len(parts)), Value: fmt.Sprintf("%s %d", prefix, i+1)})
 	}
-	return c.Send(ctx, topic, msgs...)
+	return c.Kafka().Send(ctx, topic, msgs...)
 }
 
 // twoHarnessConsumersRunning starts two consumers of the group with the lab's own command, not
@@ -275,7 +275,7 @@ func twoHarnessConsumersRunning(ctx context.Context, group string) error {
 	if err := s.StartConsumers(ctx, cmd, 2); err != nil {
 		return err
 	}
-	groups, err := runner.AwaitMembers(ctx, c, 2, s.Consumers)
+	groups, err := runner.AwaitMembers(ctx, c.Kafka(), 2, s.Consumers)
 	j.groups = groups
 	return err
 }
@@ -337,11 +337,11 @@ func outputShowsOffsets(ctx context.Context, partitions int, group string) error
 	if err != nil {
 		return err
 	}
-	committed, err := c.CommittedOffsets(ctx, group, scenario.LabTopic)
+	committed, err := c.Kafka().CommittedOffsets(ctx, group, scenario.LabTopic)
 	if err != nil {
 		return err
 	}
-	ends, err := c.EndOffsets(ctx, scenario.LabTopic)
+	ends, err := c.Kafka().EndOffsets(ctx, scenario.LabTopic)
 	if err != nil {
 		return err
 	}

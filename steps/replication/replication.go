@@ -68,7 +68,7 @@ func haCluster(ctx context.Context) error {
 // createdTopics returns the cluster's topics with their partition states: every scenario starts
 // from a reset cluster, so they are the ones the student's command made.
 func createdTopics(ctx context.Context, c *cluster.Cluster) (map[string][]cluster.PartitionState, error) {
-	states, err := c.PartitionStatesSettled(ctx, func(st []cluster.PartitionState) bool { return len(st) > 0 })
+	states, err := c.Kafka().PartitionStatesSettled(ctx, func(st []cluster.PartitionState) bool { return len(st) > 0 })
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func partitionsInSync(ctx context.Context, rf int) error {
 	if err := c.AwaitInSync(ctx); err != nil {
 		return err
 	}
-	states, err := c.PartitionStates(r.topic)
+	states, err := c.Kafka().PartitionStates(r.topic)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func aReplicatedTopic(ctx context.Context, rf int16, minISR int) error {
 // in sync.
 func replicatedTopics(ctx context.Context, c *cluster.Cluster, partitions int32, rf int16, minISR int, names ...string) error {
 	for _, t := range names {
-		if err := c.CreateTopicWith(ctx, t, partitions, rf, map[string]string{"min.insync.replicas": fmt.Sprint(minISR)}); err != nil {
+		if err := c.Kafka().CreateTopicWith(ctx, t, partitions, rf, map[string]string{"min.insync.replicas": fmt.Sprint(minISR)}); err != nil {
 			return err
 		}
 	}
@@ -250,7 +250,7 @@ func readable(ctx context.Context, want, when string) error {
 	if r.attempt == nil {
 		return errors.New("nothing was sent: add `When a console producer with acks=X sends a message` first")
 	}
-	ok, why, err := rep.ReadableNow(ctx, c, r.topic, r.value, readWithin)
+	ok, why, err := rep.ReadableNow(ctx, c.Kafka(), r.topic, r.value, readWithin)
 	if err != nil {
 		return err
 	}

@@ -17,11 +17,11 @@ const LabTopic = "my_first_topic"
 // AwaitReading waits until the scenario's consumers read every partition of the lab's topic:
 // together, when shared (one group), or each by itself.
 func (s *State) AwaitReading(ctx context.Context, c *cluster.Cluster, key string, shared bool) error {
-	parts, err := c.Partitions(LabTopic)
+	parts, err := c.Kafka().Partitions(LabTopic)
 	if err != nil {
 		return fmt.Errorf("partitions of %s: %w", LabTopic, err)
 	}
-	return ReadyCheck(key, runner.AwaitReady(ctx, c, LabTopic, int32(len(parts)), s.Consumers, shared))
+	return ReadyCheck(key, runner.AwaitReady(ctx, c.Kafka(), LabTopic, int32(len(parts)), s.Consumers, shared))
 }
 
 // ReadyCheck reports consumers that did not get ready.

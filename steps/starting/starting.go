@@ -80,7 +80,7 @@ func startCommandsRun(ctx context.Context) error {
 			return err
 		}
 		servers = append(servers, p)
-		if err := runner.AwaitZooKeeper(ctx, s.Cluster, p); err != nil {
+		if err := runner.AwaitZooKeeper(ctx, s.Cluster.Tools(), p); err != nil {
 			return err
 		}
 	}
@@ -97,7 +97,7 @@ func startCommandsRun(ctx context.Context) error {
 		return err
 	}
 	servers = append(servers, p)
-	err = runner.AwaitBroker(ctx, s.Cluster, servers, p)
+	err = runner.AwaitBroker(ctx, s.Cluster.Tools(), servers, p)
 	if f := scenario.Failed("Kafka started, answering on localhost:9092", err); f != err {
 		return f
 	}
@@ -143,7 +143,7 @@ func clientAsksForBrokers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	brokers, res, err := c.LabBrokers(ctx)
+	brokers, res, err := c.Tools().LabBrokers(ctx)
 	st.tool = &res
 	if err != nil && c.Topology == cluster.Own {
 		return startCheck(s, "Kafka answering on localhost:9092, the address every later section uses", "nothing answered there: "+err.Error(), listensHint)
@@ -195,7 +195,7 @@ func quorumHasLeader(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	leader, res, err := c.QuorumLeader(ctx)
+	leader, res, err := c.Tools().QuorumLeader(ctx)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func brokerIsController(ctx context.Context, want int) error {
 	if err != nil {
 		return err
 	}
-	got, err := c.ControllerID()
+	got, err := c.Kafka().ControllerID()
 	if err != nil {
 		return err
 	}
