@@ -248,7 +248,7 @@ func localRows(ctx context.Context, img cluster.Image, reps int, dockerReady, do
 	if dist == "" {
 		return nil, nil
 	}
-	rt, err := container.NewLocal(ctx, dist)
+	rt, err := container.NewLocal(ctx, dist, container.LocalOptionsFromEnv())
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,11 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/kafka-lab/kafka-lab/spec"
 )
 
 func TestUsageStatuses(t *testing.T) {
@@ -65,6 +69,27 @@ func TestGradeArgsCarryTheFeatures(t *testing.T) {
 	c.features = "/x/features"
 	if got := c.args("-worker"); len(got) != 4 || got[1] != "-features" || got[2] != "/x/features" {
 		t.Errorf("features on disk: args %q", got)
+	}
+}
+
+// Where Kafka runs reaches the suite as options and a batch's children as flags: nothing is
+// passed through the process's environment.
+func TestGradeOptionsCarryWhereKafkaRuns(t *testing.T) {
+	t.Setenv("KAFKA_LAB_DIST", "")
+	c := &gradeCmd{self: []string{"/bin/kafka-lab", "grade"}, features: "/x/features", dist: "/opt/dist", sameUser: true}
+	o := c.options(spec.Options{Tags: "@section-2"})
+	if o.Dist != "/opt/dist" || !o.SameUser || !slices.Equal(o.Paths, []string{"/x/features"}) || o.Tags != "@section-2" {
+		t.Errorf("options %+v", o)
+	}
+	want := []string{"grade", "-features", "/x/features", "-dist", "/opt/dist", "-local-same-user", "-worker"}
+	if got := c.args("-worker"); !slices.Equal(got, want) {
+		t.Errorf("a child's args %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(c.checksKey(""), "local:/opt/dist,") {
+		t.Errorf("the Kafka checks' key %q does not name the distribution", c.checksKey(""))
+	}
+	if os.Getenv("KAFKA_LAB_DIST") != "" {
+		t.Error("KAFKA_LAB_DIST was set")
 	}
 }
 

@@ -54,6 +54,11 @@ type gradeCmd struct {
 	// grade's flags ("grade" for kafka-lab).
 	self     []string
 	features string // the features' folder on disk; "" for those built in
+	// dist runs Kafka and the submission as local processes from this distribution ("": in
+	// Docker), and sameUser lets them run as this user when it is not root: both given to the
+	// suite as spec.Options and to a batch's children as flags, never through the environment.
+	dist     string
+	sameUser bool
 }
 
 // Grade runs the grade command with args (what follows "grade"), prefix being the arguments
@@ -73,7 +78,7 @@ func Grade(name string, prefix, args []string) int {
 		tags     = flags.String("tags", "", "grade only these scenarios (godog tag expression, e.g. @section-2)")
 		workers  = flags.Int("workers", grading.DefaultWorkers(cluster.MachineMemory()), "batch: submissions graded at a time")
 		timeout  = flags.Duration("timeout", 15*time.Minute, "time limit of one submission's grading: past it, it is stopped and is no grade")
-		sameUser = flags.Bool("local-same-user", false, "-dist when not root: run the submission's programs and commands as this user (they can read and change its files)")
+		sameUser = flags.Bool("local-same-user", container.LocalOptionsFromEnv().SameUser, "-dist when not root: run the submission's programs and commands as this user (they can read and change its files)")
 		quiet    = flags.Bool("quiet", false, "no spec output on the console, only the score")
 		noChecks = flags.Bool("no-kafka-checks", false, "batch: do not run the Kafka checks after the class")
 		checks   = flags.Bool("kafka-checks", false, "run the scenarios that check Kafka itself (@kafka-only) instead of grading a submission")
@@ -101,12 +106,8 @@ func Grade(name string, prefix, args []string) int {
 		flags.Usage()
 		return 2
 	}
-	if *sameUser {
-		os.Setenv(container.SameUserEnv, "1") // read by container.NewLocal, here and in a batch's children
-	}
+	c.dist, c.sameUser = *dist, *sameUser
 	if *dist != "" {
-		// The suite (and a batch's children) read it from the environment.
-		os.Setenv("KAFKA_LAB_DIST", *dist)
 		if *batch && *workers > 1 {
 			// Local processes share the machine's lab ports: one grading at a time.
 			fmt.Fprintf(stderr, "%s: -dist: one submission at a time (local Kafka processes share the lab's ports)\n", name)
@@ -135,7 +136,19 @@ func (c *gradeCmd) args(more ...string) []string {
 	if c.features != "" {
 		args = append(args, "-features", c.features)
 	}
+	if c.dist != "" {
+		args = append(args, "-dist", c.dist)
+	}
+	if c.sameUser {
+		args = append(args, "-local-same-user")
+	}
 	return append(args, more...)
+}
+
+// options are o with what the command was told of the features and where Kafka runs.
+func (c *gradeCmd) options(o spec.Options) spec.Options {
+	o.Paths, o.Dist, o.SameUser = c.paths(), c.dist, c.sameUser
+	return o
 }
 
 // paths are spec.Options.Paths: nil for the features built in.
@@ -273,7 +286,7 @@ func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Dur
 			}
 			return exec.Command(c.self[0], args...)
 		}}
-	if st, err := os.Stat(dir); err == nil && os.Getenv("KAFKA_LAB_DIST") != "" && st.Mode().Perm()&0o005 != 0 {
+	if st, err := os.Stat(dir); err == nil && c.dist != "" && st.Mode().Perm()&0o005 != 0 {
 		// Local processes share the machine's files: a student's program could read the
 		// others' submissions through a folder open to everyone.
 		fmt.Fprintf(stderr, "grade: warning: %s is open to every user (mode %v): with local processes a student's program could read the other submissions; chmod 700 it\n", dir, st.Mode().Perm())
@@ -334,7 +347,7 @@ func (c *gradeCmd) runWorker(tags string) error {
 	answers := os.Stdout
 	os.Stdout = os.Stderr // nothing else may write between the answers
 	stdout = stderr
-	g := spec.NewGrader(spec.Options{Tags: tags, Paths: c.paths(), Notes: stderr})
+	g := spec.NewGrader(c.options(spec.Options{Tags: tags, Notes: stderr}))
 	// Serve's log is the raw stderr: its JobEnd marker is a control character, which stderr
 	// would show as text (and so would any forged one in what a submission made the notes say).
 	err := grading.Serve(os.Stdin, answers, os.Stderr, func(job grading.Job) error {
@@ -377,7 +390,7 @@ func (c *gradeCmd) gradeWithin(o spec.Options, out string, quiet bool, timeout t
 	if quiet {
 		o.Output, o.Progress = io.Discard, nil
 	}
-	o.Paths = c.paths()
+	o = c.options(o)
 	cucumber, err := cucumberReport(out)
 	if err != nil {
 		return spec.Graded{}, err
@@ -440,8 +453,8 @@ func awaitCleanup() {
 // a passing result with the same key does not run them again.
 func (c *gradeCmd) checksKey(tags string) string {
 	kafka := cluster.ImageFromEnv()
-	if d := os.Getenv("KAFKA_LAB_DIST"); d != "" {
-		kafka = "local:" + d
+	if c.dist != "" {
+		kafka = "local:" + c.dist
 	}
 	h := sha256.New()
 	fsys, dir := c.featuresFS()
