@@ -70,7 +70,8 @@ runs the scenarios that check Kafka itself once (unless -no-kafka-checks or an e
 passed them on the same Kafka and features) and says how they ended under the table.
 
 Exit status: 0 every submission has a grade, whatever the scores; 1 a submission was left
-without one (the table says why), or the reports could not be written; 2 usage.
+without one (the table says why), the batch was interrupted (run it again to go on), or the
+reports could not be written; 2 usage.
 
 Flags:
 `
@@ -151,11 +152,11 @@ func (c *gradeCmd) run(args []string) int {
 	if err := flags.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	return do(flags)
+	return do()
 }
 
 // gradeForm makes a form's flag set, and what runs the form once they are parsed.
-type gradeForm func(c *gradeCmd, name string) (*flag.FlagSet, func(*flag.FlagSet) int)
+type gradeForm func(c *gradeCmd, name string) (*flag.FlagSet, func() int)
 
 // gradeSubcommands are the forms other than the default one (oneFlags, one submission).
 var gradeSubcommands = map[string]gradeForm{
@@ -169,9 +170,9 @@ var gradeSubcommands = map[string]gradeForm{
 // the form's flags.
 func newGradeFlags(name, usage string) *flag.FlagSet {
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+	flags.SetOutput(stderr)
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, usage, name)
-		flags.SetOutput(stderr)
 		flags.PrintDefaults()
 	}
 	return flags
@@ -199,7 +200,7 @@ func quietFlag(flags *flag.FlagSet) *bool {
 }
 
 // oneFlags is the default form: `grade [flags] SUBMISSION`.
-func (c *gradeCmd) oneFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) int) {
+func (c *gradeCmd) oneFlags(name string) (*flag.FlagSet, func() int) {
 	flags := newGradeFlags(name, gradeUsage)
 	out := outFlag(flags, "the reports' folder")
 	tags := tagsFlag(flags)
@@ -207,7 +208,7 @@ func (c *gradeCmd) oneFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) int
 	quiet := quietFlag(flags)
 	pl := flags.String("prairielearn", "", "also write PrairieLearn's results.json to this file (its external grader reads /grade/results/results.json)")
 	c.specFlags(flags)
-	return flags, func(flags *flag.FlagSet) int {
+	return flags, func() int {
 		if flags.NArg() != 1 {
 			flags.Usage()
 			return 2
@@ -218,7 +219,7 @@ func (c *gradeCmd) oneFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) int
 }
 
 // batchFlags is `grade batch [flags] CLASS`.
-func (c *gradeCmd) batchFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) int) {
+func (c *gradeCmd) batchFlags(name string) (*flag.FlagSet, func() int) {
 	flags := newGradeFlags(name+" "+gradeSubBatch, gradeBatchUsage)
 	out := outFlag(flags, "the reports' folder: one subfolder per submission, and the class's reports")
 	tags := tagsFlag(flags)
@@ -226,7 +227,7 @@ func (c *gradeCmd) batchFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) i
 	workers := flags.Int("workers", grading.DefaultWorkers(cluster.MachineMemory()), "submissions graded at a time")
 	noChecks := flags.Bool("no-kafka-checks", false, "do not run the Kafka checks after the class")
 	c.specFlags(flags)
-	return flags, func(flags *flag.FlagSet) int {
+	return flags, func() int {
 		if flags.NArg() != 1 {
 			flags.Usage()
 			return 2
@@ -241,11 +242,11 @@ func (c *gradeCmd) batchFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) i
 }
 
 // mergeFlags is `grade merge [-class CLASS] -out DIR REPORTS...`.
-func (c *gradeCmd) mergeFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) int) {
+func (c *gradeCmd) mergeFlags(name string) (*flag.FlagSet, func() int) {
 	flags := newGradeFlags(name+" "+gradeSubMerge, gradeMergeUsage)
 	out := outFlag(flags, "the class's reports' folder")
 	class := flags.String("class", "", "the class folder graded; each of its entries that is not a submission folder (a link, a file) is listed as not graded, with why")
-	return flags, func(flags *flag.FlagSet) int {
+	return flags, func() int {
 		if flags.NArg() == 0 {
 			fmt.Fprintf(stderr, "%s: merge joins report folders: give it one or more\n", c.name)
 			return 2
@@ -255,14 +256,14 @@ func (c *gradeCmd) mergeFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) i
 }
 
 // kafkaChecksFlags is `grade kafka-checks [flags]`.
-func (c *gradeCmd) kafkaChecksFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) int) {
+func (c *gradeCmd) kafkaChecksFlags(name string) (*flag.FlagSet, func() int) {
 	flags := newGradeFlags(name+" "+gradeSubKafkaChecks, gradeKafkaChecksUsage)
 	out := outFlag(flags, "the folder of their report")
 	tags := flags.String("tags", "", "run only these of them (godog tag expression, e.g. @section-7)")
 	timeout := timeoutFlag(flags, "time limit: past it, they are stopped")
 	quiet := quietFlag(flags)
 	c.specFlags(flags)
-	return flags, func(flags *flag.FlagSet) int {
+	return flags, func() int {
 		if flags.NArg() != 0 {
 			fmt.Fprintf(stderr, "%s: kafka-checks grades no submission: give it no folder\n", c.name)
 			return 2
@@ -273,11 +274,11 @@ func (c *gradeCmd) kafkaChecksFlags(name string) (*flag.FlagSet, func(*flag.Flag
 
 // workerFlags is the batch's worker, `grade worker [flags]`, in no help: it grades what the
 // batch writes on its stdin (grading.Serve) and answers on its stdout.
-func (c *gradeCmd) workerFlags(name string) (*flag.FlagSet, func(*flag.FlagSet) int) {
+func (c *gradeCmd) workerFlags(name string) (*flag.FlagSet, func() int) {
 	flags := newGradeFlags(name+" "+gradeSubWorker, "usage: %s [flags]\n\nA batch's worker: only a batch runs it.\n\nFlags:\n")
 	tags := tagsFlag(flags)
 	c.specFlags(flags)
-	return flags, func(flags *flag.FlagSet) int {
+	return flags, func() int {
 		if st, err := os.Stdin.Stat(); flags.NArg() != 0 || (err == nil && st.Mode()&os.ModeCharDevice != 0) {
 			// A terminal (or /dev/null), not a batch's pipe: most likely a person grading a
 			// folder named worker.
