@@ -87,7 +87,7 @@ grade: image
 	$(GO) run ./cmd/grade -out '$(OUT)' $(if $(TAGS),-tags '$(TAGS)') '$(or $(SUBMISSION),testdata/submissions/reference)'
 
 grade-class: image
-	$(GO) run ./cmd/grade -batch -out '$(OUT)' $(if $(WORKERS),-workers $(WORKERS)) $(if $(TAGS),-tags '$(TAGS)') '$(CLASS)'
+	$(GO) run ./cmd/grade batch -out '$(OUT)' $(if $(WORKERS),-workers $(WORKERS)) $(if $(TAGS),-tags '$(TAGS)') '$(CLASS)'
 
 # The Gradescope autograder bundle (setup.sh + run_autograder): gradescope-autograder.zip.
 gradescope:
@@ -127,7 +127,7 @@ bench: image dist
 	$(GO) run ./cmd/bench -dist '$(DIST)' -doc docs/bench.md
 
 # Verdicts that depend on the submission alone: the bundled submissions graded ROUNDS times in
-# batches (grade -batch, 2 workers, a class per part of TestSubmissions' table, on that part's
+# batches (grade batch, 2 workers, a class per part of TestSubmissions' table, on that part's
 # scenarios) beside a busy loop on every core; it lists every verdict that differed between
 # rounds, with both messages, every harness error and every verdict the judge of
 # TestSubmissions refuses (SOAK_OUT/soak.txt). Long, so not in `make test`. TAGS grades every

@@ -256,7 +256,7 @@ func localRows(ctx context.Context, img cluster.Image, reps int, dockerReady, do
 	if dist == "" {
 		return nil, nil
 	}
-	rt, err := container.NewLocal(ctx, dist)
+	rt, err := container.NewLocal(ctx, dist, container.LocalOptionsFromEnv())
 	if err != nil {
 		return nil, err
 	}
@@ -430,7 +430,7 @@ func batchThroughput(ctx context.Context, img cluster.Image) (batchResult, error
 	}
 	// The class's Kafka checks are timed on their own (kafkaChecks): a class pays them once.
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, bin, "-batch", "-workers", fmt.Sprint(r.workers), "-no-kafka-checks",
+	cmd := exec.CommandContext(ctx, bin, "batch", "-workers", fmt.Sprint(r.workers), "-no-kafka-checks",
 		"-out", filepath.Join(tmp, "out"), class)
 	cmd.Env = append(os.Environ(), "KAFKA_LAB_IMAGE="+img.Ref)
 	if out, err := cmd.CombinedOutput(); err != nil {
