@@ -72,7 +72,8 @@ func (s *Suite) InitializeTestSuite(tsc *godog.TestSuiteContext) {
 
 // InitializeScenario gives each scenario its state and registers every domain's steps. Hooks
 // run in the order registered: the verdict is recorded first, then each domain stops what it
-// started, then the scenario's commands are stopped and its cluster reset.
+// started, then the scenario's commands are stopped and its cluster reset. A failed scenario's
+// logs are attached (evidence) after its verdict, before anything is stopped.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		if s.ran.Add(1) == s.lastAt.Load() {
@@ -82,6 +83,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 		return scenario.New(ctx, s.Session), nil
 	})
 	sc.After(s.verdict)
+	sc.After(s.evidence)
 	if s.Progress != nil {
 		s.progress(sc)
 	}
