@@ -94,6 +94,8 @@ func init() {
 	godog.BindFlags("godog.", flag.CommandLine, &opts) //nolint:staticcheck
 	flag.StringVar(&suite.Session.SubmissionDir, "submission", suite.Session.SubmissionDir,
 		"the student's submission folder, with answers.yaml (env KAFKA_LAB_SUBMISSION)")
+	flag.BoolVar(&suite.Session.KeepFailed, "keep", false,
+		"leave a failed scenario's containers (its cluster, the student's) for a look, and say how to remove them (Docker only)")
 }
 
 // TestFeatures runs the spec; each mandatory scenario is a subtest (-run 'TestFeatures/<name>').

@@ -131,6 +131,7 @@ func NewGrader(o Options) *Grader {
 	if o.Dist != "" {
 		suite.Session.Dist = o.Dist
 	}
+	suite.Session.KeepFailed = o.Keep
 	if o.Notes == nil {
 		o.Notes = io.Discard
 	}
