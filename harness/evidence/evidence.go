@@ -18,9 +18,9 @@ import (
 // prints (see container.ShownLimit); the end of a log is what says why it failed.
 const (
 	// PerLog is the most bytes kept of one log: its end.
-	PerLog = 12 << 10
+	PerLog = 8 << 10
 	// Total is the most bytes of all of a scenario's logs together.
-	Total = 96 << 10
+	Total = 32 << 10
 	// nodeLines is how many lines of a node's log are asked of the engine, before PerLog.
 	nodeLines = 400
 )
