@@ -386,6 +386,11 @@ func (rt *Runtime) freeName(name string) string {
 				return true
 			}
 		}
+		for _, k := range rt.kept { // left for a look, still there
+			if k == n {
+				return true
+			}
+		}
 		return false
 	}
 	free := name
