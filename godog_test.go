@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,6 +48,45 @@ var opts = godog.Options{
 	Format: "pretty",
 	Paths:  []string{"features"},
 	Strict: true, // an undefined or pending step fails the run
+	// A random order on every run, so that every run tests that no scenario relies on what an
+	// earlier one left; -1 is "pick a seed" (see order), -godog.random=SEED replays one and
+	// -godog.random=false keeps the features' order.
+	Randomize: -1,
+}
+
+// seedOnce picks the run's seed once: every spec run of the test binary shares it, so one
+// -godog.random=SEED replays them all.
+var seedOnce sync.Once
+
+// order returns the seed of the order the spec's scenarios run in (0: the features' order),
+// says it at the start of t, and again when t fails, with how to replay it.
+func order(t *testing.T) int64 {
+	t.Helper()
+	seedOnce.Do(func() {
+		if opts.Randomize == -1 {
+			opts.Randomize = spec.NewSeed()
+		}
+	})
+	seed := opts.Randomize
+	// On stderr now, not in t.Log, which shows only once the test ends: a run stopped midway
+	// still says its seed.
+	fmt.Fprintf(os.Stderr, "kafka-lab: %s: %s\n", t.Name(), spec.SeedNote(seed))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s", spec.SeedNote(seed))
+		}
+	})
+	return seed
+}
+
+// shuffled returns paths as the seed orders them (spec.Shuffle), failing t if it cannot.
+func shuffled(t *testing.T, paths []string, seed int64) []string {
+	t.Helper()
+	out, err := spec.Shuffle(nil, paths, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func init() {
@@ -54,10 +94,14 @@ func init() {
 	godog.BindFlags("godog.", flag.CommandLine, &opts) //nolint:staticcheck
 	flag.StringVar(&suite.Session.SubmissionDir, "submission", suite.Session.SubmissionDir,
 		"the student's submission folder, with answers.yaml (env KAFKA_LAB_SUBMISSION)")
+	flag.BoolVar(&suite.Session.KeepFailed, "keep", false,
+		"leave a failed scenario's containers (its cluster, the student's) for a look, and say how to remove them (Docker only)")
 }
 
 // TestFeatures runs the spec; each mandatory scenario is a subtest (-run 'TestFeatures/<name>').
-// Flags: -godog.tags=@section-1, -godog.format=cucumber, ...
+// Flags: -godog.tags=@section-1, -godog.format=cucumber, -godog.random=SEED, ...
+//
+// The scenarios run in a random order (see order), its seed said at the start and in a failure.
 //
 // Optional scenarios (@optional) run after the mandatory ones and add a bonus: one that does not
 // pass is reported, not failed, since the lab's own solution does not do the optional parts (its
@@ -76,9 +120,12 @@ func TestFeatures(t *testing.T) {
 			t.Error(err)
 		}
 	})
+	seed := order(t)
+	paths := shuffled(t, opts.Paths, seed)
 	run := func(tags string, tt *testing.T) int {
 		o := opts
 		o.TestingT, o.Strict, o.Tags = tt, true, tags
+		o.Paths, o.Randomize = paths, seed
 		return godog.TestSuite{Name: "kafka-lab", ScenarioInitializer: InitializeScenario, Options: &o}.Run()
 	}
 	if suite.Session.SubmissionDir == session.DefaultSubmission {

@@ -208,6 +208,8 @@ func bundledGroups(img cluster.Image) []caseGroup {
 // grade runs the scenarios of tags for each submission and checks which fail, and what the
 // first failure says.
 func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []submissionCase) {
+	features := []string{"features"}
+	seed := order(t)
 	for _, tc := range cases {
 		t.Run(tc.dir, func(t *testing.T) {
 			tags, scenarios := tags, scenarios
@@ -223,10 +225,12 @@ func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []sub
 			status := godog.TestSuite{
 				Name:                tc.dir,
 				ScenarioInitializer: s.InitializeScenario,
-				Options: &godog.Options{Paths: []string{"features"}, Tags: tags, Strict: true,
-					Format: "progress", Output: io.Discard, Concurrency: 1},
+				Options: &godog.Options{Paths: shuffled(t, features, seed), Tags: tags, Strict: true,
+					Format: "progress", Output: io.Discard, Concurrency: 1, Randomize: seed},
 			}.Run()
 			results := s.Results()
+			// The first failure is the first in the features' order, whatever the seed.
+			spec.InFeatureOrder(nil, features, results)
 			if len(results) != scenarios {
 				t.Fatalf("%d scenarios ran, want the %d of %s", len(results), scenarios, tags)
 			}
@@ -248,7 +252,7 @@ func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []sub
 
 // judge says what is wrong with how a submission's scenarios ended, against what tc says
 // grading it must say: one line a problem, none when all is as it should be. scenarios are
-// those of tc's scope, in the order they ran. TestSubmissions and TestSoak judge with it.
+// those of tc's scope, in the features' order. TestSubmissions and TestSoak judge with it.
 func judge(tc submissionCase, scenarios []grading.Scenario) []string {
 	var problems, failed []string
 	first := ""

@@ -60,6 +60,14 @@ type Options struct {
 	// OneLane runs every scenario one after the other, never section 6 beside the others
 	// (see Grader).
 	OneLane bool
+	// Random is the seed of the order the scenarios run in (see Shuffle), within each lane; 0
+	// runs them in the features' order, as gradings do. Graded lists them in the features'
+	// order either way, and so do the reports made from it.
+	Random int64
+	// Keep leaves the containers of a scenario that did not pass (its cluster, the student's
+	// programs and commands) when the grading ends, for a look, and says how to remove them
+	// (Docker only: local processes end with the run).
+	Keep bool
 	// OnScenario, when set, is called with each scenario's result as soon as the scenario
 	// ends, before its clean-up and before the grading ends: the same result Graded will hold.
 	// Calls come one at a time, also from lanes that run side by side.
@@ -130,6 +138,7 @@ func NewGrader(o Options) *Grader {
 	if o.SameUser {
 		suite.Session.SameUser = true
 	}
+	suite.Session.KeepFailed = o.Keep
 	if o.Notes == nil {
 		o.Notes = io.Discard
 	}
@@ -205,12 +214,13 @@ func (g *Grader) Grade(submission, format string) (Graded, error) {
 		if err := merge(); err != nil {
 			fmt.Fprintf(s.Session.Out, "kafka-lab: %v\n", err)
 		}
-		// In the order of the features, as one pass gives them.
-		slices.SortStableFunc(results, func(a, b steps.Result) int { return strings.Compare(a.Feature, b.Feature) })
 	} else {
 		status = g.run(s, tags, format, g.o.Output)
 		results = s.Results()
 	}
+	// In the order of the features, as one pass in that order gives them, whatever the lanes
+	// and the seed.
+	InFeatureOrder(g.fsys, g.o.Paths, results)
 	graded := Graded{Scenarios: Scenarios(results), ToolRuns: g.toolRuns() - tools}
 	if status == 2 || (status != 0 && len(graded.Scenarios) == 0) {
 		return graded, fmt.Errorf("godog could not run the spec (status %d): check -tags, -format and the features' paths", status)
@@ -223,11 +233,16 @@ func (g *Grader) run(s *steps.Suite, tags, format string, out io.Writer) int {
 	if g.once {
 		s.PlanLast(g.count(tags))
 	}
+	paths, err := Shuffle(g.fsys, g.o.Paths, g.o.Random)
+	if err != nil {
+		fmt.Fprintf(s.Session.Out, "kafka-lab: %v\n", err)
+		return 2
+	}
 	return godog.TestSuite{
 		Name:                "kafka-lab",
 		ScenarioInitializer: s.InitializeScenario,
-		Options: &godog.Options{FS: g.fsys, Paths: g.o.Paths, Tags: tags, Strict: true, Format: format, Output: out,
-			Concurrency: 1, NoColors: g.o.Progress == nil},
+		Options: &godog.Options{FS: g.fsys, Paths: paths, Tags: tags, Strict: true, Format: format, Output: out,
+			Concurrency: 1, NoColors: g.o.Progress == nil, Randomize: g.o.Random},
 	}.Run()
 }
 

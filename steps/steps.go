@@ -6,6 +6,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/fault"
 	"github.com/kafka-lab/kafka-lab/harness/session"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
@@ -72,7 +74,8 @@ func (s *Suite) InitializeTestSuite(tsc *godog.TestSuiteContext) {
 
 // InitializeScenario gives each scenario its state and registers every domain's steps. Hooks
 // run in the order registered: the verdict is recorded first, then each domain stops what it
-// started, then the scenario's commands are stopped and its cluster reset.
+// started, then the scenario's commands are stopped and its cluster reset. A failed scenario's
+// logs are attached (evidence) after its verdict, before anything is stopped.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		if s.ran.Add(1) == s.lastAt.Load() {
@@ -82,6 +85,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 		return scenario.New(ctx, s.Session), nil
 	})
 	sc.After(s.verdict)
+	sc.After(s.evidence)
 	if s.Progress != nil {
 		s.progress(sc)
 	}
@@ -163,9 +167,12 @@ func (s *Suite) blame(ctx context.Context, st *scenario.State, err error) error 
 // first: a consumer still in its group would keep the group from being deleted. The verdict is
 // recorded and stands: a reset that fails is the harness's failure, and it is the next scenario
 // of that cluster that cannot run.
-func (s *Suite) cleanUp(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
+func (s *Suite) cleanUp(ctx context.Context, gs *godog.Scenario, serr error) (context.Context, error) {
 	st, err := scenario.From(ctx)
 	if err != nil {
+		return ctx, nil
+	}
+	if s.Session.KeepFailed && failed(serr) && s.keep(gs, st) {
 		return ctx, nil
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
@@ -181,6 +188,29 @@ func (s *Suite) cleanUp(ctx context.Context, _ *godog.Scenario, _ error) (contex
 		s.Session.Break(st.Cluster, fault.Harness(fmt.Sprintf("reset the %s cluster after the last scenario", st.Cluster.Topology), rerr))
 	}
 	return ctx, nil
+}
+
+// keep leaves a failed scenario's cluster and the student's containers on it for a look, as
+// they are (section 6's programs are stopped by their domain's clean-up, before), and says how
+// to remove them; false when nothing was kept, and the scenario is cleaned up as ever.
+func (s *Suite) keep(gs *godog.Scenario, st *scenario.State) bool {
+	if st.Cluster == nil {
+		return false
+	}
+	var names []string
+	for _, r := range st.Cluster.StudentRuns() {
+		names = append(names, r.Container)
+	}
+	kept, remove, err := s.Session.Keep(st.Cluster, names)
+	if err != nil {
+		if !errors.Is(err, container.ErrCannotKeep) { // said once, when the run began
+			fmt.Fprintf(s.Session.Out, "kafka-lab: -keep: %v\n", err)
+		}
+		return false
+	}
+	fmt.Fprintf(s.Session.Out, "kafka-lab: -keep: %q failed; its containers are kept for a look (docker logs NAME, docker exec -it NAME bash):\n  %s\nOnce done, remove them with:\n  %s\n",
+		gs.Name, strings.Join(kept, "\n  "), remove)
+	return true
 }
 
 // Results returns how each scenario run so far ended, in the order they ran.

@@ -28,6 +28,10 @@ type StudentRun struct {
 	What    string    // "your program balance_calculator.py", "your command `bin/...`"
 	Started time.Time // when the harness started it
 	Ended   time.Time // when it exited; zero while it runs
+	// Container is its container's name; Stdout and Stderr what it printed so far (a failed
+	// scenario's evidence, see package evidence).
+	Container      string
+	Stdout, Stderr *container.Output
 }
 
 // studentRuns records the student's programs and commands as StartClient starts them.
@@ -76,7 +80,8 @@ func (c *Cluster) StudentRuns() []StudentRun {
 	defer c.runs.mu.Unlock()
 	out := make([]StudentRun, 0, len(c.runs.runs))
 	for _, r := range c.runs.runs {
-		out = append(out, StudentRun{What: r.what, Started: r.started, Ended: r.proc.Ended()})
+		out = append(out, StudentRun{What: r.what, Started: r.started, Ended: r.proc.Ended(),
+			Container: r.proc.Name, Stdout: r.proc.Stdout, Stderr: r.proc.Stderr})
 	}
 	return out
 }

@@ -38,7 +38,7 @@ const (
 	LabelPID      = "kafka-lab.pid"      // the process that owns the run
 	LabelPIDStart = "kafka-lab.pidstart" // that process's start time, so a reused pid is not taken for it
 	LabelHost     = "kafka-lab.host"     // the machine of that process
-	LabelKeep     = "kafka-lab.keep"     // "1" on a cluster started by hand: no sweep removes it
+	LabelKeep     = "kafka-lab.keep"     // "1" on a cluster started by hand, "on-failure" on a run that may keep a failed scenario's (KeepFailures): no sweep removes either
 )
 
 // KeptRunID is the run id of the cluster a student starts by hand (see NewKept).
@@ -54,6 +54,7 @@ type Runtime struct {
 	labels map[string]string
 	mu     sync.Mutex
 	owned  map[string]string // container id -> name, removed by Close
+	kept   map[string]string // container id -> name, left by Close (Keep)
 	naming map[string]bool   // names of containers being created
 	// closing refuses new containers once Close has begun; creating counts the creations in
 	// flight, which Close waits for, so none is made behind its back (a signal's Close is
@@ -385,6 +386,11 @@ func (rt *Runtime) freeName(name string) string {
 				return true
 			}
 		}
+		for _, k := range rt.kept { // left for a look, still there
+			if k == n {
+				return true
+			}
+		}
 		return false
 	}
 	free := name
@@ -553,6 +559,11 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	var errs []error
 	for _, c := range owned {
 		errs = append(errs, c.Remove(ctx))
+	}
+	if rt.KeptSome() {
+		// The kept containers stay, and with them the networks they are on and the folders
+		// they mount: KeepCommand removes them all.
+		return errors.Join(errs...)
 	}
 	// Also what a failed create may have left without an id in owned.
 	_, err := rt.removeWhere(ctx, func(labels map[string]string) bool { return labels[LabelRun] == rt.RunID })

@@ -54,11 +54,13 @@ func ownerAlive(labels map[string]string) bool {
 
 // Sweep removes the containers and networks of earlier runs on this machine whose process is
 // gone (killed before it could clean up). Runs of live processes are left alone, so two runs
-// can share an engine, and so is a cluster started by hand (see NewKept). It returns how many containers it removed.
+// can share an engine, and so is a cluster started by hand (see NewKept), and the containers of
+// a run that may keep a failed scenario's (KeepFailures), which KeepCommand removes. It returns
+// how many containers it removed.
 func (rt *Runtime) Sweep(ctx context.Context) (int, error) {
 	host := rt.labels[LabelHost]
 	return rt.removeWhere(ctx, func(labels map[string]string) bool {
-		return labels[LabelHost] == host && labels[LabelRun] != rt.RunID && labels[LabelKeep] != "1" && !ownerAlive(labels)
+		return labels[LabelHost] == host && labels[LabelRun] != rt.RunID && labels[LabelKeep] == "" && !ownerAlive(labels)
 	})
 }
 

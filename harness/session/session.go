@@ -42,6 +42,8 @@ type Session struct {
 	Out io.Writer
 	// SubmissionDir is the student's folder (KAFKA_LAB_SUBMISSION, else the bundled reference).
 	SubmissionDir string
+	// KeepFailed readies the run to leave a failed scenario's containers when it ends (see Keep).
+	KeepFailed bool
 
 	eng  *engine // shared with the session's lanes
 	lane bool    // a lane leaves the engine to the session it came from
@@ -90,7 +92,7 @@ func FromEnv() *Session {
 // started, lanes' clusters too).
 func (s *Session) Lane() *Session {
 	slow := s.Slowness()
-	l := &Session{Image: s.Image, Dist: s.Dist, SameUser: s.SameUser, Out: s.Out, SubmissionDir: s.SubmissionDir, eng: s.engine(), lane: true}
+	l := &Session{Image: s.Image, Dist: s.Dist, SameUser: s.SameUser, Out: s.Out, SubmissionDir: s.SubmissionDir, KeepFailed: s.KeepFailed, eng: s.engine(), lane: true}
 	l.slownessOnce.Do(func() { l.slow = slow })
 	return l
 }
@@ -242,6 +244,11 @@ func (s *Session) runtime(ctx context.Context) (*container.Runtime, cluster.Imag
 			rt, err = container.New(ctx)
 		}
 		doing := "reach the container engine"
+		if err == nil && s.KeepFailed {
+			if kerr := rt.KeepFailures(); kerr != nil {
+				fmt.Fprintf(s.Out, "kafka-lab: -keep: %v\n", kerr)
+			}
+		}
 		if err == nil {
 			e.stopSignals = rt.CloseOnSignal()
 			e.rt = rt
@@ -314,6 +321,31 @@ func (s *Session) Break(c *cluster.Cluster, err error) {
 	}
 }
 
+// Keep leaves the cluster c and the student's containers named (its own runs) when the run
+// ends, for a look, and forgets c: a later scenario of its topology starts one afresh. It
+// returns the containers kept and the command that removes them; container.ErrCannotKeep
+// with local processes, which end with the run.
+func (s *Session) Keep(c *cluster.Cluster, names []string) ([]string, string, error) {
+	rt := s.started()
+	if rt == nil {
+		return nil, "", errors.New("keep: no container engine started")
+	}
+	for _, n := range c.Nodes() {
+		names = append(names, n.Container.Name)
+	}
+	kept, err := rt.Keep(names...)
+	if err != nil {
+		return nil, "", fmt.Errorf("keep the %s cluster: %w", c.Topology, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sc, ok := s.clusters[c.Topology]; ok && sc.c == c {
+		s.clientsClosed += c.ClientsStarted()
+		delete(s.clusters, c.Topology)
+	}
+	return kept, rt.KeepCommand(), nil
+}
+
 // ClientsStarted counts the lab tool runs the run's clusters have started so far.
 func (s *Session) ClientsStarted() int64 {
 	s.mu.Lock()
@@ -360,6 +392,9 @@ func (s *Session) Close(ctx context.Context) error {
 		}
 	}
 	err := e.rt.Close(ctx)
+	if e.rt.KeptSome() {
+		fmt.Fprintf(s.Out, "kafka-lab: -keep: the containers of the failed scenarios are still there; once done, remove them with:\n  %s\n", e.rt.KeepCommand())
+	}
 	e.rt, e.setupErr = nil, nil
 	s.clusters = nil
 	return err

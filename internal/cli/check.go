@@ -47,6 +47,7 @@ func Check(name string, args []string) int {
 		out     = flags.String("out", "", "also write the reports a grading writes (results.json, junit.xml, ...) into this folder")
 		dist    = flags.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and your work as local processes from this distribution folder, without Docker")
 		timeout = flags.Duration("timeout", 15*time.Minute, "stop the check past this time")
+		keep    = flags.Bool("keep", false, "leave the containers of a failed scenario (its Kafka, your programs and commands) for a look, and say how to remove them (Docker only)")
 	)
 	// The environment's KAFKA_LAB_LOCAL_SAME_USER, as grade's -local-same-user defaults to.
 	c := &gradeCmd{sameUser: container.LocalOptionsFromEnv().SameUser}
@@ -92,7 +93,7 @@ func Check(name string, args []string) int {
 	}
 	fmt.Fprintf(stderr, "checking %s\n\n", abs)
 	start := time.Now()
-	graded, err := c.gradeWithin(spec.Options{Submission: abs, Tags: *tags}, reports, false, *timeout, func() {
+	graded, err := c.gradeWithin(spec.Options{Submission: abs, Tags: *tags, Keep: *keep}, reports, false, *timeout, func() {
 		fmt.Fprintf(stderr, "%s: not done within %v: stopped (-timeout sets the limit)\n", name, *timeout)
 	}, "the check did not finish")
 	if err != nil {
