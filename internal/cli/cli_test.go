@@ -234,3 +234,23 @@ func TestKafkaVersionOfImage(t *testing.T) {
 		t.Errorf("a given version: %q", got)
 	}
 }
+
+// -keep is the one-submission form's: a batch's workers reuse their clusters, so kept ones would
+// pile up. check sets Keep itself, which options must not undo.
+func TestGradeKeepOneSubmissionOnly(t *testing.T) {
+	if help, _ := gradeHelp(t, "-help"); !strings.Contains(help, "-keep") {
+		t.Errorf("grade -help does not list -keep:\n%s", help)
+	}
+	if help, _ := gradeHelp(t, "batch", "-help"); strings.Contains(help, "-keep") {
+		t.Errorf("grade batch -help lists -keep:\n%s", help)
+	}
+	if !(&gradeCmd{keep: true}).options(spec.Options{}).Keep {
+		t.Error("grade -keep did not reach the options")
+	}
+	if !(&gradeCmd{}).options(spec.Options{Keep: true}).Keep {
+		t.Error("check's Keep was undone by options")
+	}
+	if (&gradeCmd{}).options(spec.Options{}).Keep {
+		t.Error("Keep without -keep")
+	}
+}

@@ -115,6 +115,9 @@ type gradeCmd struct {
 	// suite as spec.Options and to a batch's children as flags, never through the environment.
 	dist     string
 	sameUser bool
+	// keep leaves a failed scenario's containers (one submission only: a batch's workers reuse
+	// their clusters from one student to the next, so kept ones would pile up).
+	keep bool
 }
 
 // Grade runs the grade command with args (what follows "grade"), prefix being the arguments
@@ -179,8 +182,7 @@ func newGradeFlags(name, usage string) *flag.FlagSet {
 }
 
 // specFlags are the flags of every form that runs the spec: which features, and where Kafka
-// runs. A batch passes them on to its children (args). (Flags of the spec's runs, such as one
-// that keeps a failed scenario's containers, belong here.)
+// runs. A batch passes them on to its children (args). (-keep is the one-submission form's alone.)
 func (c *gradeCmd) specFlags(flags *flag.FlagSet) {
 	flags.StringVar(&c.features, "features", "", "grade with the features of this folder instead of those built in")
 	flags.StringVar(&c.dist, "dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
@@ -207,6 +209,7 @@ func (c *gradeCmd) oneFlags(name string) (*flag.FlagSet, func() int) {
 	timeout := timeoutFlag(flags, "time limit of the grading: past it, it is stopped and is no grade")
 	quiet := quietFlag(flags)
 	pl := flags.String("prairielearn", "", "also write PrairieLearn's results.json to this file (its external grader reads /grade/results/results.json)")
+	flags.BoolVar(&c.keep, "keep", false, "leave the containers of a failed scenario (its Kafka, the submission's programs and commands) for a look, and say how to remove them (Docker only)")
 	c.specFlags(flags)
 	return flags, func() int {
 		if flags.NArg() != 1 {
@@ -308,6 +311,7 @@ func (c *gradeCmd) args(sub string, more ...string) []string {
 // options are o with what the command was told of the features and where Kafka runs.
 func (c *gradeCmd) options(o spec.Options) spec.Options {
 	o.Paths, o.Dist, o.SameUser = c.paths(), c.dist, c.sameUser
+	o.Keep = o.Keep || c.keep // check sets its own
 	return o
 }
 
