@@ -213,43 +213,40 @@ func bundledGroups(img cluster.Image) []caseGroup {
 // first failure says.
 func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []submissionCase) {
 	for _, tc := range cases {
-		t.Run(tc.dir, func(t *testing.T) { gradeCase(t, s, tags, scenarios, tc) })
-	}
-}
-
-// gradeCase grades one submission on the scenarios of tags (tc's own, when it has them) and
-// checks which fail, and what the first failure says.
-func gradeCase(t *testing.T, s *steps.Suite, tags string, scenarios int, tc submissionCase) {
-	if tc.tags != "" {
-		tags, scenarios = tc.tags, tc.scenarios
-	}
-	path := tc.path
-	if path == "" {
-		path = filepath.Join(submissionsDir, tc.dir)
-	}
-	s.Session.SetSubmission(path)
-	s.ResetResults()
-	status := godog.TestSuite{
-		Name:                tc.dir,
-		ScenarioInitializer: s.InitializeScenario,
-		Options: &godog.Options{Paths: []string{"features"}, Tags: tags, Strict: true,
-			Format: "progress", Output: io.Discard, Concurrency: 1},
-	}.Run()
-	results := s.Results()
-	if len(results) != scenarios {
-		t.Fatalf("%d scenarios ran, want the %d of %s", len(results), scenarios, tags)
-	}
-	for _, r := range results {
-		if r.Err != nil {
-			t.Logf("%s failed:\n%v", r.Name, r.Err)
-		}
-	}
-	problems := judge(tc, spec.Scenarios(results))
-	if (status != 0) != (len(tc.fail) > 0) {
-		problems = append(problems, fmt.Sprintf("godog status %d with %d failed scenario(s)", status, len(tc.fail)))
-	}
-	for _, p := range problems {
-		t.Error(p)
+		t.Run(tc.dir, func(t *testing.T) {
+			tags, scenarios := tags, scenarios
+			if tc.tags != "" {
+				tags, scenarios = tc.tags, tc.scenarios
+			}
+			path := tc.path
+			if path == "" {
+				path = filepath.Join(submissionsDir, tc.dir)
+			}
+			s.Session.SetSubmission(path)
+			s.ResetResults()
+			status := godog.TestSuite{
+				Name:                tc.dir,
+				ScenarioInitializer: s.InitializeScenario,
+				Options: &godog.Options{Paths: []string{"features"}, Tags: tags, Strict: true,
+					Format: "progress", Output: io.Discard, Concurrency: 1},
+			}.Run()
+			results := s.Results()
+			if len(results) != scenarios {
+				t.Fatalf("%d scenarios ran, want the %d of %s", len(results), scenarios, tags)
+			}
+			for _, r := range results {
+				if r.Err != nil {
+					t.Logf("%s failed:\n%v", r.Name, r.Err)
+				}
+			}
+			problems := judge(tc, spec.Scenarios(results))
+			if (status != 0) != (len(tc.fail) > 0) {
+				problems = append(problems, fmt.Sprintf("godog status %d with %d failed scenario(s)", status, len(tc.fail)))
+			}
+			for _, p := range problems {
+				t.Error(p)
+			}
+		})
 	}
 }
 
