@@ -317,8 +317,8 @@ func quietSuite(t *testing.T) *steps.Suite {
 }
 
 // quietLanes are quiet suites that grade side by side, each on a Kafka of its own, as a grading
-// runs section 6 beside the other sections (spec.Grader's lanes): two where the engine gives
-// each cluster a network of its own and there are two cores, else one. Each submission is
+// runs section 6 beside the other sections (spec.Grader's lanes): two where the engine's
+// clusters can run side by side (cluster.SideBySide) and there are two cores, else one. Each submission is
 // graded on one lane, alone, as before; what runs beside it is another submission on another
 // Kafka, which TestSoak shows does not change a verdict (the same table graded by two workers
 // beside a busy loop on every core).
@@ -331,7 +331,7 @@ func quietLanes(t *testing.T) []*steps.Suite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.SharesHostNetwork || runtime.NumCPU() < 2 {
+	if !cluster.SideBySide(f) || runtime.NumCPU() < 2 {
 		return []*steps.Suite{s}
 	}
 	lane := &steps.Suite{Session: s.Session.Lane()}
