@@ -17,6 +17,7 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/spec"
+	"github.com/kafka-lab/kafka-lab/steps"
 )
 
 // attacksDir holds adversarial submissions: each tries to read what is not its own, to reach
@@ -83,8 +84,12 @@ func TestAttacks(t *testing.T) {
 		{dir: "broker-memory (generator)", path: at("broker-memory"), tags: gen6, scenarios: 1, fail: []string{generatorRate},
 			hide: []string{"ran out of memory"}},
 	}
-	s := quietSuite(t)
-	grade(t, s, "@section-2", 3, cases)
+	// Side by side on two lanes (quietLanes): the attacks that wait out a bound (a generator
+	// that never sends, a broker flooded) overlap the others.
+	lanes := quietLanes(t)
+	onLanes(lanes, len(cases), func(s *steps.Suite, i int) {
+		grade(t, s, "@section-2", 3, cases[i:i+1])
+	})
 	if n := oauthHits.Load(); n > 0 {
 		t.Errorf("oauth-url: a student's command sent %d request(s) to the loopback server of its answers.yaml", n)
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,10 +78,12 @@ type caseGroup struct {
 // with a message that names what to fix.
 func TestSubmissions(t *testing.T) {
 	integration(t, "grades the bundled submissions against real Kafka in Docker")
-	s := quietSuite(t)
-	for _, g := range bundledGroups(kafkaImage(t, s)) {
+	lanes := quietLanes(t)
+	groups := bundledGroups(kafkaImage(t, lanes[0]))
+	onLanes(lanes, len(groups), func(s *steps.Suite, i int) {
+		g := groups[i]
 		t.Run(g.name, func(t *testing.T) { grade(t, s, g.tags, g.scenarios, g.cases) })
-	}
+	})
 }
 
 // bundledGroups are the bundled submissions and what grading each must say, on the Kafka of img:
@@ -314,6 +318,57 @@ func quietSuite(t *testing.T) *steps.Suite {
 		}
 	})
 	return s
+}
+
+// quietLanes are quiet suites that grade side by side, each on a Kafka of its own, as a grading
+// runs section 6 beside the other sections (spec.Grader's lanes): two where the engine's
+// clusters can run side by side (cluster.SideBySide) and there are two cores, else one. Each submission is
+// graded on one lane, alone, as before; what runs beside it is another submission on another
+// Kafka, which TestSoak shows does not change a verdict (the same table graded by two workers
+// beside a busy loop on every core).
+func quietLanes(t *testing.T) []*steps.Suite {
+	t.Helper()
+	s := quietSuite(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	f, err := s.Session.Facts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cluster.SideBySide(f) || runtime.NumCPU() < 2 {
+		return []*steps.Suite{s}
+	}
+	lane := &steps.Suite{Session: s.Session.Lane()}
+	// Registered after s's, so run before it: a lane is closed before its session.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := lane.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return []*steps.Suite{s, lane}
+}
+
+// onLanes calls job for 0 to n-1, in order, each on the first lane free, and returns when all
+// have returned: a job runs its own t.Run, so a test's subtests keep their names and times.
+func onLanes(lanes []*steps.Suite, n int, job func(s *steps.Suite, i int)) {
+	next := make(chan int, n)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for _, s := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				job(s, i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // spellingCases are the submissions whose verdict depends on the Kafka the image runs, each
