@@ -14,6 +14,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 	"github.com/kafka-lab/kafka-lab/spec"
 	"github.com/kafka-lab/kafka-lab/steps"
 )
@@ -75,7 +76,7 @@ type caseGroup struct {
 // sections 1-5, and each deliberately broken one fails exactly the scenarios of its mistake,
 // with a message that names what to fix.
 func TestSubmissions(t *testing.T) {
-	integration(t, "grades the bundled submissions against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	s := quietSuite(t)
 	for _, g := range bundledGroups(kafkaImage(t, s)) {
 		t.Run(g.name, func(t *testing.T) { grade(t, s, g.tags, g.scenarios, g.cases) })

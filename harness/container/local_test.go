@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // These tests run real processes of this machine from a small distribution of shell scripts:
@@ -250,9 +252,7 @@ func TestLocalSweepsWhatADeadRunLeft(t *testing.T) {
 // An untrusted program runs under a user id of its own, and whatever it leaves running, even
 // in a new session, is killed when it exits.
 func TestLocalUntrustedLeavesNothing(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("student user ids need root")
-	}
+	integration.Have(t, integration.Root) // for student user ids
 	rt := localRuntime(t, fakeDist(t, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -479,9 +479,7 @@ func TestStudentUIDOfTerminals(t *testing.T) {
 // next run's program, under the same (reused) student user id, looks for them. Nothing of the
 // first may be left when it ends, and the second finds nothing.
 func TestLocalStudentLeavesNoFilesBehind(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("student user ids need root")
-	}
+	integration.Have(t, integration.Root) // for student user ids
 	tag := "kl-attack-" + strconv.Itoa(os.Getpid())
 	dist := fakeDist(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -532,12 +530,8 @@ setsid sleep 300 >/dev/null 2>&1 &`, tag)
 // A student user id that keeps something of a program (here a file that cannot be removed) is
 // not handed to the next program.
 func TestLocalUncleanUIDIsNotReused(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("student user ids need root")
-	}
-	if _, err := exec.LookPath("chattr"); err != nil {
-		t.Skip("no chattr")
-	}
+	integration.Have(t, integration.Root) // for student user ids
+	integration.Have(t, integration.Command("chattr", "Debian: apt-get install e2fsprogs", false, "chattr"))
 	stuck := filepath.Join("/tmp", "kl-unclean-"+strconv.Itoa(os.Getpid()))
 	if err := os.WriteFile(stuck, []byte("loot\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -550,7 +544,7 @@ func TestLocalUncleanUIDIsNotReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("chattr", "+i", stuck).CombinedOutput(); err != nil {
-		t.Skipf("chattr +i: %v %s", err, out)
+		integration.Lacks(t, integration.Need{What: "a file system where chattr +i works", Get: "run the tests on ext4, say"}, fmt.Sprintf("%v %s", err, out))
 	}
 	rt := localRuntime(t, fakeDist(t, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -569,9 +563,7 @@ func TestLocalUncleanUIDIsNotReused(t *testing.T) {
 // than its memory limit together; or files on /dev/shm (memory), each within the file size
 // limit. The program is killed, its state saying why, long before it would end.
 func TestLocalMemoryOfAllProcesses(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("student user ids need root")
-	}
+	integration.Have(t, integration.Root) // for student user ids
 	rt := localRuntime(t, fakeDist(t, nil))
 	tag := "kl-shm-" + strconv.Itoa(os.Getpid())
 	for name, cmd := range map[string]string{
