@@ -43,9 +43,11 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
-// fakeDist writes a distribution whose bin/ holds the given scripts.
+// fakeDist writes a distribution whose bin/ holds the given scripts, and gives t a TMPDIR of
+// its own (privateTmp): the local runs it starts are its own.
 func fakeDist(t *testing.T, scripts map[string]string) string {
 	t.Helper()
+	privateTmp(t)
 	dist := t.TempDir()
 	for _, d := range []string{"libs", "bin", "config", "etc", "python"} {
 		if err := os.MkdirAll(filepath.Join(dist, d), 0o755); err != nil {
@@ -61,6 +63,21 @@ func fakeDist(t *testing.T, scripts map[string]string) string {
 		t.Fatal(err)
 	}
 	return dist
+}
+
+// privateTmp gives t a TMPDIR of its own, so that the folder of its local runs (LocalDir), the
+// lock of their ports and the sweep of dead runs are its own: a test takes no machine-wide
+// lock, and sweeps no run of another test or of a grader on this machine. Student user ids stay
+// the machine's, claimed one by one (see claimUID). The folder is open to them, as /tmp is.
+func privateTmp(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} { // t.TempDir's own folders are 0700
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("TMPDIR", dir)
 }
 
 func localRuntime(t *testing.T, dist string) *Runtime {
@@ -219,6 +236,7 @@ func TestLocalRunsOneAtATime(t *testing.T) {
 
 // A dead run's processes and folder go at the next run's start.
 func TestLocalSweepsWhatADeadRunLeft(t *testing.T) {
+	dist := fakeDist(t, nil) // first: the test's own TMPDIR, where the dead run was
 	base := LocalDir()
 	dead := filepath.Join(base, "deadbeef")
 	if err := os.MkdirAll(filepath.Join(dead, "kafka-lab-deadbeef-broker-1"), 0o755); err != nil {
@@ -238,7 +256,7 @@ func TestLocalSweepsWhatADeadRunLeft(t *testing.T) {
 	go func() { exited <- left.Wait() }()
 	defer left.Process.Kill()
 
-	localRuntime(t, fakeDist(t, nil))
+	localRuntime(t, dist)
 	if _, err := os.Stat(dead); err == nil {
 		t.Error("the dead run's folder is still there")
 	}
@@ -452,7 +470,8 @@ func TestLocalFacts(t *testing.T) {
 // writes there (a storage format) the next can use. Any other untrusted process is a user of
 // its own.
 func TestStudentUIDOfTerminals(t *testing.T) {
-	e := &localEngine{asRoot: true}
+	e := &localEngine{asRoot: true, claimDir: t.TempDir()}
+	t.Cleanup(e.unlock)
 	term := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/terminals-1", Target: "/tmp"}}}
 	other := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/terminals-2", Target: "/tmp/"}}}
 	prog := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/submission", Target: "/submission", ReadOnly: true}}}
@@ -556,6 +575,54 @@ func TestLocalUncleanUIDIsNotReused(t *testing.T) {
 	uid, _ := strconv.Atoi(strings.Fields(res.Stdout + " x")[0])
 	if uid == studentUIDBase || !studentUIDInRange(uid) {
 		t.Errorf("the next program ran as uid %d (%q), want a student user id other than %d, which still has %s", uid, res.Stdout, studentUIDBase, stuck)
+	}
+}
+
+// A student user id that another live run holds (a grader's, another test's, in a TMPDIR of
+// its own) is that run's: a new run neither sweeps what it has (its program runs on) nor hands
+// it out, and kills nothing of it when its own program ends.
+func TestLocalLeavesAnotherRunsStudentUID(t *testing.T) {
+	integration.Have(t, integration.Root) // for student user ids
+	dist := fakeDist(t, nil)
+	// The other run holds the first student user id free, and its program runs under it.
+	other, claim := 0, (*os.File)(nil)
+	for uid := studentUIDBase; uid < studentUIDBase+studentUIDCount && claim == nil; uid++ {
+		f, err := claimUID(StudentClaims, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, claim = uid, f
+	}
+	if claim == nil {
+		t.Fatal("every student user id is held")
+	}
+	defer claim.Close()
+	prog := exec.Command("sleep", "300")
+	prog.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(other), Gid: studentGID, Groups: []uint32{}}}
+	if err := prog.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = prog.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = prog.Process.Kill(); <-exited })
+
+	rt := localRuntime(t, dist) // its start sweeps the student user ids that no live run holds
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := rt.RunOnce(ctx, Spec{Name: "mine", Untrusted: true, Cmd: []string{"/bin/bash", "-c", "id -u"}})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if uid, _ := strconv.Atoi(strings.TrimSpace(res.Stdout)); uid == other || !studentUIDInRange(uid) {
+		t.Errorf("the program ran as uid %q, want a student user id other than %d, which another run holds", res.Stdout, other)
+	}
+	if err := rt.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		t.Errorf("the other run's program (uid %d) was killed: %v", other, prog.ProcessState)
+	default:
 	}
 }
 
