@@ -127,6 +127,7 @@ func containersOfRun(t *testing.T, rt *container.Runtime, id string) []dc.APICon
 	return list
 }
 
+// newRuntime gates t (a Docker engine) and starts a run in Docker for it.
 func newRuntime(t *testing.T) *container.Runtime {
 	t.Helper()
 	integration.Require(t, integration.Docker)
@@ -139,7 +140,6 @@ func newRuntime(t *testing.T) *container.Runtime {
 }
 
 func TestSweepRemovesContainersOfAKilledRun(t *testing.T) {
-	integration.Require(t, integration.Docker)
 	observer := newRuntime(t)
 	h := startHolder(t)
 	id := h.runID
@@ -207,7 +207,6 @@ func TestInterruptRemovesTheRunsContainers(t *testing.T) {
 }
 
 func TestRunOnceCollectsOutputAndRemoves(t *testing.T) {
-	integration.Require(t, integration.Docker)
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -227,7 +226,6 @@ func TestRunOnceCollectsOutputAndRemoves(t *testing.T) {
 }
 
 func TestRunOnceStopsAtTheDeadline(t *testing.T) {
-	integration.Require(t, integration.Docker)
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -377,7 +375,6 @@ func TestUntrustedIsUnprivileged(t *testing.T) {
 // broker removed in the background while a signal's Close removes the run) both return only
 // once the container is gone, so that nothing of a run outlives its process.
 func TestRemoveReturnsWhenGone(t *testing.T) {
-	integration.Require(t, integration.Docker)
 	ctx := context.Background()
 	rt := newRuntime(t)
 	// A process that ignores SIGTERM keeps the engine busy removing it for a while.

@@ -11,13 +11,11 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
-	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // A process's stdin reaches it line by line while it runs, its output comes back as lines
 // before it exits, and closing stdin ends it as Ctrl-D would.
 func TestProcessStdinAndLines(t *testing.T) {
-	integration.Require(t, integration.Docker)
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -61,7 +59,6 @@ func TestProcessStdinAndLines(t *testing.T) {
 
 // A flood of output is cut at OutputLimit and counted; the process is not blocked by it.
 func TestProcessOutputIsBounded(t *testing.T) {
-	integration.Require(t, integration.Docker)
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -86,7 +83,6 @@ func TestProcessOutputIsBounded(t *testing.T) {
 
 // Stop is Ctrl-C: the process ends and its state stays readable until Remove.
 func TestProcessStop(t *testing.T) {
-	integration.Require(t, integration.Docker)
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
