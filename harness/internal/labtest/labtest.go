@@ -59,7 +59,7 @@ func Cluster(t *testing.T) *cluster.Cluster {
 // NewRuntime starts a run in Docker, or with KAFKA_LAB_DIST set, of local processes from that
 // distribution (see container.NewLocal): the harness's tests run on either.
 func NewRuntime(ctx context.Context) (*container.Runtime, error) {
-	if dist := os.Getenv(integration.DistEnv); dist != "" {
+	if dist := os.Getenv("KAFKA_LAB_DIST"); dist != "" {
 		return container.NewLocal(ctx, dist)
 	}
 	return container.New(ctx)
