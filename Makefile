@@ -107,8 +107,9 @@ vet:
 	$(GO) vet ./...
 
 # The tests come in two layers. Unit tests need nothing but Go; integration tests run Kafka (in
-# Docker, or as local processes from the distribution), the spec, or cmd/grade, and skip under
-# -short, each saying why.
+# Docker, or as local processes from the distribution), the spec, or cmd/grade. One gate decides
+# (internal/integration): an integration test skips under -short; one whose engine or tool is
+# missing skips saying what and how to get it, or under CI=true fails, if CI provides it.
 #
 # The unit layer alone, the fast check while editing: no setup, no Docker engine.
 unit:

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // TestTerminalAttacks grades testdata/attacks/terminal-escapes with cmd/grade, as an instructor
@@ -21,7 +22,7 @@ import (
 // grade.log or to grades.csv holds a control a terminal acts on; the formula is text in
 // grades.csv. The attack strings are shown, as text (`\x1b]0;...`).
 func TestTerminalAttacks(t *testing.T) {
-	integration(t, "grades a submission that attacks the terminal with cmd/grade against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	tmp := t.TempDir()
 	class := filepath.Join(tmp, "class")
 	escaped, formula := "\x1b]0;pwned-folder\x07student", "=2+5+cmd|x!A0"

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 	"github.com/kafka-lab/kafka-lab/spec"
 	"github.com/kafka-lab/kafka-lab/steps"
 )
@@ -28,7 +29,7 @@ import (
 const attacksDir = "testdata/attacks"
 
 func TestAttacks(t *testing.T) {
-	integration(t, "grades adversarial submissions against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	// What git cannot hold is made here: a FIFO and a 50 MB answers.yaml (sparse).
 	gen := t.TempDir()
 	fifo, huge := filepath.Join(gen, "fifo-answers"), filepath.Join(gen, "huge-answers")
@@ -123,7 +124,7 @@ func oauthServer(t *testing.T) *atomic.Int32 {
 // line of 7 MiB and then fails with an error of 7 MiB, as a class of one with cmd/grade: every
 // report the batch writes stays small, and shows the output's head and tail.
 func TestAttackOutputReportsStaySmall(t *testing.T) {
-	integration(t, "grades a class with cmd/grade against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	tmp := t.TempDir()
 	class, out := filepath.Join(tmp, "class"), filepath.Join(tmp, "grades")
 	if err := os.CopyFS(filepath.Join(class, "huge-output"), os.DirFS(filepath.Join(attacksDir, "huge-output"))); err != nil {
@@ -178,7 +179,7 @@ func TestAttackOutputReportsStaySmall(t *testing.T) {
 // And were it reached, the worker would not keep that cluster for the next student
 // (Reusable): the reference scores as ever.
 func TestAttackOnAnotherCluster(t *testing.T) {
-	integration(t, "grades an adversarial submission and the reference after it against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	// With the calculator's scenario, section 6 runs in its lane.
 	g := spec.NewGrader(spec.Options{Paths: []string{"features"}, Tags: "@section-2,@section-6 && @calculator && ~@generator"})
 	t.Cleanup(func() {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // TestKafkaLabCheck runs the kafka-lab binary as a student does, from a folder outside the
@@ -16,7 +18,7 @@ import (
 // section 2 and fails a submission whose topic is misnamed, each with its exit status and the
 // score per section; `handout` writes the built-in spec.
 func TestKafkaLabCheck(t *testing.T) {
-	integration(t, "runs kafka-lab check against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	bin := buildCommand(t, "kafka-lab")
 	elsewhere := t.TempDir()
 	run := func(args ...string) (string, int) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // The GitHub Classroom template (classroom/) and the workflows of recipes/ are checked here:
@@ -321,9 +322,8 @@ func checkSections(t *testing.T, results map[string]runnerResult, scenarios []gr
 // a graded submission with points lost, bonus won and lost, a skipped scenario; a grading with
 // a harness error; none at all; a broken one.
 func TestClassroomSections(t *testing.T) {
-	if _, err := exec.LookPath("jq"); err != nil {
-		t.Skip("jq is not installed (GitHub's runners have it): the sections step cannot run")
-	}
+	// The sections step runs jq, as GitHub's runners have it.
+	integration.Have(t, integration.Command("jq", "Debian: apt-get install jq; bash harness/setup.sh --tests installs it", true, "jq"))
 	sc := func(section, points int, status grading.Status, more ...string) grading.Scenario {
 		tags := append([]string{fmt.Sprintf("@section-%d", section), fmt.Sprintf("@points:%d", points)}, more...)
 		return grading.Scenario{Feature: fmt.Sprintf("0%d.feature", section), Name: fmt.Sprintf("s%d %d points %s %v", section, points, status, more),
@@ -427,7 +427,7 @@ func TestClassroomStarter(t *testing.T) {
 // (sh -c, in the repository, with PATH and HOME alone) with a kafka-lab built from
 // ./cmd/kafka-lab, then the sections step; the reference gets every point of every section.
 func TestClassroomGradesReference(t *testing.T) {
-	integration(t, "grades the reference submission in Docker through the workflow's grading command")
+	integration.Require(t, integration.Engine)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	bin := t.TempDir()

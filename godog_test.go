@@ -18,6 +18,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/harness/session"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 	"github.com/kafka-lab/kafka-lab/spec"
 	"github.com/kafka-lab/kafka-lab/steps"
 )
@@ -27,16 +28,6 @@ const reference4 = "testdata/submissions/reference-4"
 
 // suite is shared by the scenarios of one run: it holds the run's clusters, one per topology.
 var suite = steps.NewSuite()
-
-// integration skips t under -short (`make unit`, the layer that needs nothing but Go): it needs
-// what needs says. The unit tests of this package (tags_test.go, and the no-engine case of
-// TestHarnessFailureIsNoGrade) run either way.
-func integration(t *testing.T, needs string) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("integration: " + needs + "; runs without -short")
-	}
-}
 
 // InitializeTestSuite and InitializeScenario are what the godog CLI looks for (`go tool godog`).
 func InitializeTestSuite(tsc *godog.TestSuiteContext) { suite.InitializeTestSuite(tsc) }
@@ -108,7 +99,7 @@ func init() {
 // balance calculator is not exactly-once). An undefined or pending step fails either way, and so
 // does an optional scenario worth no points: it checks Kafka itself, whatever the submission.
 func TestFeatures(t *testing.T) {
-	integration(t, "runs the spec against real Kafka in Docker (or KAFKA_LAB_DIST)")
+	integration.Require(t, integration.Engine)
 	if opts.Concurrency > 1 {
 		// Scenarios share one cluster per topology and reset it after each: they run one at a time.
 		t.Fatalf("-godog.concurrency=%d: the spec runs one scenario at a time", opts.Concurrency)

@@ -25,6 +25,7 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/internal/codegradetest"
 	"github.com/kafka-lab/kafka-lab/internal/gradescopetest"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 	"github.com/kafka-lab/kafka-lab/internal/prairielearntest"
 )
 
@@ -33,7 +34,7 @@ import (
 // first submission is done, checks that nothing is left running, resumes it, and checks every
 // report and score.
 func TestGradeBatch(t *testing.T) {
-	integration(t, "grades a class with cmd/grade against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	// student -> mandatory points of 11 (section 2: 4, section 6: 7), bonus of 3, failed sections.
 	want := map[string]struct {
 		points, bonus int
@@ -149,7 +150,7 @@ func TestGradeBatch(t *testing.T) {
 // TestGradeKafkaChecks: a batch runs the scenarios that check Kafka itself once, after the
 // class, says how they ended, and does not run them again on the same Kafka and features.
 func TestGradeKafkaChecks(t *testing.T) {
-	integration(t, "runs the Kafka checks with cmd/grade against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	tmp := t.TempDir()
 	class, out := filepath.Join(tmp, "class"), filepath.Join(tmp, "grades")
 	if err := os.MkdirAll(class, 0o755); err != nil {
@@ -196,7 +197,7 @@ func buildCommand(t *testing.T, name string) string {
 // TestGradeDeadline: one grading that outlives its -timeout is stopped, removes its
 // containers, and its reports say it is no grade.
 func TestGradeDeadline(t *testing.T) {
-	integration(t, "grades a submission with cmd/grade against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	out := filepath.Join(t.TempDir(), "grades")
 	// Section 6 waits on the programs for well over 20 s.
 	cmd := exec.Command(buildGrade(t), "-quiet", "-timeout", "20s", "-tags", "@section-6", "-out", out, filepath.Join(submissionsDir, "reference"))
@@ -228,7 +229,7 @@ func TestGradeDeadline(t *testing.T) {
 // by the stop itself (the reference passes section 2). It waits on the file's rename (inotify),
 // not on a clock.
 func TestGradeStoppedMidway(t *testing.T) {
-	integration(t, "grades a submission with cmd/grade against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	out := filepath.Join(t.TempDir(), "grades")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)

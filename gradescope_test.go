@@ -16,6 +16,7 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/internal/gradescopetest"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // TestGradescopeBundle builds the Gradescope autograder bundle, unpacks it as Gradescope does,
@@ -24,7 +25,7 @@ import (
 // format and gives the reference every mandatory point. Kafka and the programs run as local
 // processes; none is left when it ends.
 func TestGradescopeBundle(t *testing.T) {
-	integration(t, "builds a Kafka distribution and grades a whole submission on local processes")
+	integration.Require(t) // it builds its own distribution, and needs no engine
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	root := t.TempDir() // stands for /autograder

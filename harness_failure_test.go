@@ -14,6 +14,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 	"github.com/kafka-lab/kafka-lab/internal/prairielearntest"
 	"github.com/kafka-lab/kafka-lab/spec"
 )
@@ -37,8 +38,8 @@ func TestHarnessFailureIsNoGrade(t *testing.T) {
 			return spec.Options{}
 		}, "reach the container engine"},
 		{"the lab's port held by another program", func(t *testing.T) spec.Options {
-			integration(t, "starts Kafka from the local distribution")
-			dist := os.Getenv("KAFKA_LAB_DIST")
+			integration.Require(t)
+			dist := os.Getenv(integration.DistEnv)
 			if home, err := os.UserHomeDir(); dist == "" && err == nil {
 				// Where `make dist`, which `make test` runs first, puts it.
 				if d := filepath.Join(home, ".cache", "kafka-lab", "dist-"+kafkaVersion()); isDir(d) {
@@ -46,11 +47,11 @@ func TestHarnessFailureIsNoGrade(t *testing.T) {
 				}
 			}
 			if dist == "" {
-				t.Skip("needs the local distribution (KAFKA_LAB_DIST, make dist): local brokers bind the lab's 9092")
+				integration.Lacks(t, integration.Dist, "not set, and none where make dist puts it (local brokers bind the lab's 9092)")
 			}
 			l, err := net.Listen("tcp", "127.0.0.1:9092")
 			if err != nil {
-				t.Skipf("127.0.0.1:9092 is taken already: %v", err)
+				integration.Lacks(t, integration.Need{What: "the lab's port 127.0.0.1:9092 free", Get: "stop what holds it"}, err.Error())
 			}
 			t.Cleanup(func() { l.Close() })
 			return spec.Options{Dist: dist}
@@ -115,7 +116,7 @@ func isDir(path string) bool {
 // every later scenario of that cluster is an error that says why, in Docker or with local
 // processes alike. The broker is removed behind the harness's back to break the reset.
 func TestFailedResetIsNoGrade(t *testing.T) {
-	integration(t, "breaks a real cluster in Docker")
+	integration.Require(t, integration.Engine)
 	dir := t.TempDir()
 	feature := `Feature: a reset that fails
   Scenario: the broker disappears

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/harness/image"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 	"github.com/kafka-lab/kafka-lab/spec"
 )
 
@@ -23,16 +24,10 @@ import (
 // intercepts TLS gives theirs. Then section 1 of the spec grades the reference with that image.
 // The build is cached like the offline one: a second run finds the image up to date.
 func TestImageFromDockerfile(t *testing.T) {
-	integration(t, "builds the Kafka image from its Dockerfile in Docker and grades section 1 with it")
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: mmdebstrap makes the plain Debian base that stands in for debian:bookworm-slim")
-	}
-	if _, err := exec.LookPath("mmdebstrap"); err != nil {
-		t.Skip("needs mmdebstrap (make setup installs it) for the plain Debian base that stands in for debian:bookworm-slim")
-	}
-	if out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput(); err != nil {
-		t.Skipf("needs a Docker engine (make docker starts one): %v: %s", err, bytes.TrimSpace(out))
-	}
+	// Root and mmdebstrap make the plain Debian base that stands in for debian:bookworm-slim.
+	integration.Require(t, integration.Docker, integration.Root,
+		integration.Command("mmdebstrap", "make setup installs it", true, "mmdebstrap"),
+		integration.Command("the docker command", "make setup installs it", true, "docker"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 

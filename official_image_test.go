@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // standIn is the image testdata/official-image builds: kafka-lab's Kafka image made to differ
@@ -22,13 +23,10 @@ const standIn = "kafka-lab-test/official-stand-in:3.9.1"
 // student's programs from the program image (harness/image/programs.sh), and the exactly-once
 // submission passes section 6's exactly-once scenario as on kafka-lab's own image.
 func TestOfficialImageStandIn(t *testing.T) {
-	integration(t, "builds a stand-in for the official apache/kafka image and grades section 6 on it in Docker")
-	if os.Getenv("KAFKA_LAB_DIST") != "" {
-		t.Skip("KAFKA_LAB_DIST is set: local processes run no image")
-	}
+	integration.Require(t, integration.DockerRun, integration.Docker) // local processes run no image
 	kafka := cluster.ImageFromEnv()
 	if !strings.HasPrefix(kafka, "kafka-lab/kafka:3.") {
-		t.Skipf("the stand-in is built from kafka-lab's Kafka 3.x image; KAFKA_LAB_IMAGE is %s", kafka)
+		integration.Lacks(t, integration.Need{What: "kafka-lab's Kafka 3.x image, which the stand-in is built from", Get: "unset KAFKA_LAB_IMAGE"}, "KAFKA_LAB_IMAGE is "+kafka)
 	}
 	t.Setenv(cluster.ProgramImageEnv, "") // the harness's own choice is under test
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)

@@ -19,6 +19,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // The soak's settings (`make soak ROUNDS=3 TAGS=... ONLY=... LOCAL=1`); with no rounds it
@@ -40,7 +41,7 @@ func TestSoak(t *testing.T) {
 	if *soakRounds <= 0 {
 		t.Skip("soak: grades the bundled submissions round after round under load; `make soak` runs it")
 	}
-	integration(t, "grades the bundled submissions in a loaded batch, round after round")
+	integration.Require(t, integration.Engine)
 	// The image's facts, from a session closed at once: with local processes a session holds
 	// the machine's lab ports, which the batch's worker needs.
 	s := quietSuite(t)

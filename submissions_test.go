@@ -16,6 +16,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 	"github.com/kafka-lab/kafka-lab/spec"
 	"github.com/kafka-lab/kafka-lab/steps"
 )
@@ -77,7 +78,7 @@ type caseGroup struct {
 // sections 1-5, and each deliberately broken one fails exactly the scenarios of its mistake,
 // with a message that names what to fix.
 func TestSubmissions(t *testing.T) {
-	integration(t, "grades the bundled submissions against real Kafka in Docker")
+	integration.Require(t, integration.Engine)
 	lanes := quietLanes(t)
 	groups := bundledGroups(kafkaImage(t, lanes[0]))
 	onLanes(lanes, len(groups), func(s *steps.Suite, i int) {

@@ -16,6 +16,7 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // These tests run real Kafka in real Docker (make image first), or as local
@@ -24,7 +25,7 @@ import (
 
 func runtime(t *testing.T) *container.Runtime {
 	t.Helper()
-	labtest.Integration(t)
+	integration.Require(t, integration.Engine)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rt, err := labtest.NewRuntime(ctx)

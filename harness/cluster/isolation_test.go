@@ -12,6 +12,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // dialProbe is a program that says whether it can open a TCP connection to an address.
@@ -31,7 +32,7 @@ except OSError as e:
 func TestClustersAreApart(t *testing.T) {
 	rt := runtime(t)
 	if rt.Facts().SharesHostNetwork {
-		t.Skip("local processes share the host's network: there is no network to split (Reusable is the defence)")
+		integration.Lacks(t, integration.DockerRun, "local processes share the host's network: there is no network to split (Reusable is the defence)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

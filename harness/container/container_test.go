@@ -15,6 +15,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // helperEnv makes the test binary act as a harness run that starts one container and holds it
@@ -126,11 +127,10 @@ func containersOfRun(t *testing.T, rt *container.Runtime, id string) []dc.APICon
 	return list
 }
 
+// newRuntime gates t (a Docker engine) and starts a run in Docker for it.
 func newRuntime(t *testing.T) *container.Runtime {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration: needs Docker; runs without -short")
-	}
+	integration.Require(t, integration.Docker)
 	rt, err := container.New(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -140,9 +140,6 @@ func newRuntime(t *testing.T) *container.Runtime {
 }
 
 func TestSweepRemovesContainersOfAKilledRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
 	observer := newRuntime(t)
 	h := startHolder(t)
 	id := h.runID
@@ -159,9 +156,7 @@ func TestSweepRemovesContainersOfAKilledRun(t *testing.T) {
 }
 
 func TestSweepLeavesLiveRunsAlone(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
+	integration.Require(t, integration.Docker)
 	id := startHolder(t).runID
 	rt := newRuntime(t)
 	if n := len(containersOfRun(t, rt, id)); n != 1 {
@@ -171,9 +166,7 @@ func TestSweepLeavesLiveRunsAlone(t *testing.T) {
 
 // A cluster started by hand outlives its command and every later run's sweep, until RemoveKept.
 func TestKeptContainersSurviveSweepsUntilRemoved(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
+	integration.Require(t, integration.Docker)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=keep")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -194,9 +187,7 @@ func TestKeptContainersSurviveSweepsUntilRemoved(t *testing.T) {
 }
 
 func TestInterruptRemovesTheRunsContainers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
+	integration.Require(t, integration.Docker)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			rt := newRuntime(t)
@@ -216,9 +207,6 @@ func TestInterruptRemovesTheRunsContainers(t *testing.T) {
 }
 
 func TestRunOnceCollectsOutputAndRemoves(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -238,9 +226,6 @@ func TestRunOnceCollectsOutputAndRemoves(t *testing.T) {
 }
 
 func TestRunOnceStopsAtTheDeadline(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -260,9 +245,7 @@ func TestRunOnceStopsAtTheDeadline(t *testing.T) {
 // Containers on a network of the run find each other by host name (the ha topology's brokers
 // and controller will), and the network goes with the run.
 func TestNetworkJoinsByHostname(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
+	integration.Require(t, integration.Docker)
 	rt, err := container.New(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -308,9 +291,7 @@ except OSError as e:
 // TestRunsAreApart: a program of one run cannot connect to a container of another run, while
 // a program of that run can; and a run's network has no NAT to outside addresses.
 func TestRunsAreApart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
+	integration.Require(t, integration.Docker)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	a, b := newRuntime(t), newRuntime(t)
@@ -375,9 +356,7 @@ func TestRunsAreApart(t *testing.T) {
 
 // TestUntrustedIsUnprivileged: an untrusted container runs as nobody, on a read-only root.
 func TestUntrustedIsUnprivileged(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
+	integration.Require(t, integration.Docker)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rt := newRuntime(t)
@@ -396,9 +375,6 @@ func TestUntrustedIsUnprivileged(t *testing.T) {
 // broker removed in the background while a signal's Close removes the run) both return only
 // once the container is gone, so that nothing of a run outlives its process.
 func TestRemoveReturnsWhenGone(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
 	ctx := context.Background()
 	rt := newRuntime(t)
 	// A process that ignores SIGTERM keeps the engine busy removing it for a while.

@@ -45,7 +45,11 @@ import (
 //     the container, which is why Docker stays the default.
 //   - Lifetime: each process leads its own process group and gets SIGKILL when the harness dies
 //     (Pdeathsig); the next run sweeps what a dead run left: its folder, the processes marked
-//     with its run id in their environment, and any process of the student user ids.
+//     with its run id in their environment, and what is left of the student user ids that no
+//     live run holds.
+//   - Student user ids are the machine's, whatever the run's folder (TMPDIR): a run claims each
+//     id it hands out with a lock of its own in StudentClaims, held until the id's last container
+//     is removed, and kills and removes only what ids it holds have (see claimUID).
 
 // LocalDir is the folder of every local run on this machine.
 func LocalDir() string { return filepath.Join(os.TempDir(), "kafka-lab-local") }
@@ -111,7 +115,7 @@ func NewLocal(ctx context.Context, dist string, o LocalOptions) (*Runtime, error
 	if err != nil {
 		return nil, err
 	}
-	eng := &localEngine{dist: dist, base: base, lock: lock, asRoot: asRoot, procs: map[string]*localProc{}}
+	eng := &localEngine{dist: dist, base: base, lock: lock, asRoot: asRoot, claimDir: StudentClaims, procs: map[string]*localProc{}}
 	rt := newRuntime(eng)
 	eng.runID = rt.RunID
 	eng.dir = filepath.Join(base, rt.RunID)
@@ -137,11 +141,12 @@ func NewLocal(ctx context.Context, dist string, o LocalOptions) (*Runtime, error
 	if _, err := rt.Sweep(ctx); err != nil {
 		return fail(err)
 	}
-	// Holding the lock, no other local run is alive: whatever a student user id has is left
-	// from a dead run, or escaped one. A user id that keeps something is not handed out (see
-	// studentUID).
-	if err := sweepStudents(); err != nil && asRoot {
-		fmt.Fprintf(os.Stderr, "kafka-lab: WARNING: %v\n", err)
+	// What a student user id that no live run holds has is left from a dead run, or escaped
+	// one. A user id that keeps something is not handed out (see studentUID).
+	if asRoot {
+		if err := sweepStudents(eng.claimDir); err != nil {
+			fmt.Fprintf(os.Stderr, "kafka-lab: WARNING: %v\n", err)
+		}
 	}
 	return rt, nil
 }
@@ -236,6 +241,8 @@ type localEngine struct {
 	lock     *os.File
 	procs    map[string]*localProc // by id: the process's root
 	students int                   // student user ids handed out
+	claimDir string                // where student user ids are claimed (StudentClaims)
+	claims   map[int]*os.File      // the student user ids this run holds (see claimUID)
 	unclean  map[int]bool          // student user ids that kept something of a program: never handed out again
 	watched  map[int]bool          // student user ids whose memory is watched (see watch in localmem.go)
 	// terminals is the user id of the student's terminals that share a /tmp (by its source):
@@ -265,12 +272,16 @@ type localProc struct {
 	oomKilled      bool // its user id went over its memory limit (see overMemory)
 }
 
+// unlock lets go of the lab's ports and of every student user id the run holds: it ends.
 func (e *localEngine) unlock() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.lock != nil {
 		e.lock.Close()
 		e.lock = nil
+	}
+	for uid := range e.claims {
+		e.release(uid)
 	}
 }
 
@@ -309,7 +320,11 @@ func (e *localEngine) studentUID(spec Spec) (int, error) {
 	for range studentUIDCount {
 		uid := studentUIDBase + e.students%studentUIDCount
 		e.students++
-		if e.usedUID(uid) || !e.freeUID(uid) {
+		if e.usedUID(uid) || !e.claim(uid) {
+			continue
+		}
+		if !e.freeUID(uid) {
+			e.release(uid)
 			continue
 		}
 		if shared != "" {
@@ -698,6 +713,11 @@ func (e *localEngine) remove(ctx context.Context, id string) error {
 			p.log.f.Close()
 		}
 		p.mu.Unlock()
+		if p.uid != 0 {
+			e.mu.Lock()
+			e.releaseUnused(p.uid)
+			e.mu.Unlock()
+		}
 	} else {
 		// A container of a dead run (a sweep): its processes carry its root in their environment.
 		killMarked(envRoot + "=" + id)

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // These tests run real processes of this machine from a small distribution of shell scripts:
@@ -41,9 +43,11 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
-// fakeDist writes a distribution whose bin/ holds the given scripts.
+// fakeDist writes a distribution whose bin/ holds the given scripts, and gives t a TMPDIR of
+// its own (privateTmp): the local runs it starts are its own.
 func fakeDist(t *testing.T, scripts map[string]string) string {
 	t.Helper()
+	privateTmp(t)
 	dist := t.TempDir()
 	for _, d := range []string{"libs", "bin", "config", "etc", "python"} {
 		if err := os.MkdirAll(filepath.Join(dist, d), 0o755); err != nil {
@@ -59,6 +63,21 @@ func fakeDist(t *testing.T, scripts map[string]string) string {
 		t.Fatal(err)
 	}
 	return dist
+}
+
+// privateTmp gives t a TMPDIR of its own, so that the folder of its local runs (LocalDir), the
+// lock of their ports and the sweep of dead runs are its own: a test takes no machine-wide
+// lock, and sweeps no run of another test or of a grader on this machine. Student user ids stay
+// the machine's, claimed one by one (see claimUID). The folder is open to them, as /tmp is.
+func privateTmp(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} { // t.TempDir's own folders are 0700
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("TMPDIR", dir)
 }
 
 func localRuntime(t *testing.T, dist string) *Runtime {
@@ -217,6 +236,7 @@ func TestLocalRunsOneAtATime(t *testing.T) {
 
 // A dead run's processes and folder go at the next run's start.
 func TestLocalSweepsWhatADeadRunLeft(t *testing.T) {
+	dist := fakeDist(t, nil) // first: the test's own TMPDIR, where the dead run was
 	base := LocalDir()
 	dead := filepath.Join(base, "deadbeef")
 	if err := os.MkdirAll(filepath.Join(dead, "kafka-lab-deadbeef-broker-1"), 0o755); err != nil {
@@ -236,7 +256,7 @@ func TestLocalSweepsWhatADeadRunLeft(t *testing.T) {
 	go func() { exited <- left.Wait() }()
 	defer left.Process.Kill()
 
-	localRuntime(t, fakeDist(t, nil))
+	localRuntime(t, dist)
 	if _, err := os.Stat(dead); err == nil {
 		t.Error("the dead run's folder is still there")
 	}
@@ -250,9 +270,7 @@ func TestLocalSweepsWhatADeadRunLeft(t *testing.T) {
 // An untrusted program runs under a user id of its own, and whatever it leaves running, even
 // in a new session, is killed when it exits.
 func TestLocalUntrustedLeavesNothing(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("student user ids need root")
-	}
+	integration.Have(t, integration.Root) // for student user ids
 	rt := localRuntime(t, fakeDist(t, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -452,7 +470,8 @@ func TestLocalFacts(t *testing.T) {
 // writes there (a storage format) the next can use. Any other untrusted process is a user of
 // its own.
 func TestStudentUIDOfTerminals(t *testing.T) {
-	e := &localEngine{asRoot: true}
+	e := &localEngine{asRoot: true, claimDir: t.TempDir()}
+	t.Cleanup(e.unlock)
 	term := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/terminals-1", Target: "/tmp"}}}
 	other := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/terminals-2", Target: "/tmp/"}}}
 	prog := Spec{Untrusted: true, Mounts: []Mount{{Source: "/run/submission", Target: "/submission", ReadOnly: true}}}
@@ -479,9 +498,7 @@ func TestStudentUIDOfTerminals(t *testing.T) {
 // next run's program, under the same (reused) student user id, looks for them. Nothing of the
 // first may be left when it ends, and the second finds nothing.
 func TestLocalStudentLeavesNoFilesBehind(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("student user ids need root")
-	}
+	integration.Have(t, integration.Root) // for student user ids
 	tag := "kl-attack-" + strconv.Itoa(os.Getpid())
 	dist := fakeDist(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -532,12 +549,8 @@ setsid sleep 300 >/dev/null 2>&1 &`, tag)
 // A student user id that keeps something of a program (here a file that cannot be removed) is
 // not handed to the next program.
 func TestLocalUncleanUIDIsNotReused(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("student user ids need root")
-	}
-	if _, err := exec.LookPath("chattr"); err != nil {
-		t.Skip("no chattr")
-	}
+	integration.Have(t, integration.Root) // for student user ids
+	integration.Have(t, integration.Command("chattr", "Debian: apt-get install e2fsprogs", false, "chattr"))
 	stuck := filepath.Join("/tmp", "kl-unclean-"+strconv.Itoa(os.Getpid()))
 	if err := os.WriteFile(stuck, []byte("loot\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -550,7 +563,7 @@ func TestLocalUncleanUIDIsNotReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("chattr", "+i", stuck).CombinedOutput(); err != nil {
-		t.Skipf("chattr +i: %v %s", err, out)
+		integration.Lacks(t, integration.Need{What: "a file system where chattr +i works", Get: "run the tests on ext4, say"}, fmt.Sprintf("%v %s", err, out))
 	}
 	rt := localRuntime(t, fakeDist(t, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -565,13 +578,59 @@ func TestLocalUncleanUIDIsNotReused(t *testing.T) {
 	}
 }
 
+// A student user id that another live run holds (a grader's, another test's, in a TMPDIR of
+// its own) is that run's: a new run neither sweeps what it has (its program runs on) nor hands
+// it out, and kills nothing of it when its own program ends.
+func TestLocalLeavesAnotherRunsStudentUID(t *testing.T) {
+	integration.Have(t, integration.Root) // for student user ids
+	dist := fakeDist(t, nil)
+	// The other run holds the first student user id free, and its program runs under it.
+	other, claim := 0, (*os.File)(nil)
+	for uid := studentUIDBase; uid < studentUIDBase+studentUIDCount && claim == nil; uid++ {
+		f, err := claimUID(StudentClaims, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, claim = uid, f
+	}
+	if claim == nil {
+		t.Fatal("every student user id is held")
+	}
+	defer claim.Close()
+	prog := exec.Command("sleep", "300")
+	prog.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(other), Gid: studentGID, Groups: []uint32{}}}
+	if err := prog.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = prog.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = prog.Process.Kill(); <-exited })
+
+	rt := localRuntime(t, dist) // its start sweeps the student user ids that no live run holds
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := rt.RunOnce(ctx, Spec{Name: "mine", Untrusted: true, Cmd: []string{"/bin/bash", "-c", "id -u"}})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if uid, _ := strconv.Atoi(strings.TrimSpace(res.Stdout)); uid == other || !studentUIDInRange(uid) {
+		t.Errorf("the program ran as uid %q, want a student user id other than %d, which another run holds", res.Stdout, other)
+	}
+	if err := rt.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		t.Errorf("the other run's program (uid %d) was killed: %v", other, prog.ProcessState)
+	default:
+	}
+}
+
 // The attack: a program of six children, each well within the address-space limit, holds more
 // than its memory limit together; or files on /dev/shm (memory), each within the file size
 // limit. The program is killed, its state saying why, long before it would end.
 func TestLocalMemoryOfAllProcesses(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("student user ids need root")
-	}
+	integration.Have(t, integration.Root) // for student user ids
 	rt := localRuntime(t, fakeDist(t, nil))
 	tag := "kl-shm-" + strconv.Itoa(os.Getpid())
 	for name, cmd := range map[string]string{

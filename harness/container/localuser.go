@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -257,11 +259,104 @@ func removeLeft(want func(uid int) bool) string {
 
 func isUID(uid int) func(int) bool { return func(u int) bool { return u == uid } }
 
-// sweepStudents removes what any student user id left on this machine (a dead run's, or one
-// that escaped): holding the lock of local runs, no student program of a live run exists.
-func sweepStudents() error {
-	if left := removeLeft(studentUIDInRange); left != "" {
-		return fmt.Errorf("student user ids %d-%d still have %s after a sweep", studentUIDBase, studentUIDBase+studentUIDCount-1, left)
+// StudentClaims is the folder where local runs claim student user ids, a lock file per id.
+// It is the machine's, not under TMPDIR: runs with folders of their own (a test's private
+// TMPDIR, another user's) share the user ids all the same.
+var StudentClaims = filepath.Join("/tmp", "kafka-lab-students")
+
+// claimUID takes the lock of a student user id in dir, or says that a live run holds it (nil).
+// A run kills and removes only what the ids it holds have: never another live run's program.
+func claimUID(dir string, uid int) (*os.File, error) {
+	if err := ownDir(dir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, strconv.Itoa(uid))
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("the claim of student user id %d: %w", uid, err)
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() || int(st.Sys().(*syscall.Stat_t).Uid) != os.Geteuid() {
+		f.Close()
+		return nil, fmt.Errorf("the claim of student user id %d, %s, is not a file of this user: remove it", uid, path)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, nil // a live run's
+	}
+	return f, nil
+}
+
+// claim makes uid this run's, unless another live run holds it. Called with e.mu held.
+func (e *localEngine) claim(uid int) bool {
+	if e.claims[uid] != nil {
+		return true
+	}
+	f, err := claimUID(e.claimDir, uid)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kafka-lab: WARNING: %v\n", err)
+	}
+	if f == nil {
+		return false
+	}
+	if e.claims == nil {
+		e.claims = map[int]*os.File{}
+	}
+	e.claims[uid] = f
+	return true
+}
+
+// release lets another run have uid. Called with e.mu held.
+func (e *localEngine) release(uid int) {
+	if f := e.claims[uid]; f != nil {
+		f.Close()
+		delete(e.claims, uid)
+	}
+}
+
+// releaseUnused releases uid once no container of the run has it and no terminals of the run
+// share it (a later terminal of theirs is that user again). Called with e.mu held.
+func (e *localEngine) releaseUnused(uid int) {
+	if e.usedUID(uid) || slices.Contains(slices.Collect(maps.Values(e.terminals)), uid) {
+		return
+	}
+	e.release(uid)
+}
+
+// studentIDsLeft lists the student user ids that have something on this machine: a process, a
+// file in the shared places, an IPC object.
+func studentIDsLeft() []int {
+	seen := map[int]bool{}
+	note := func(uid int) bool {
+		if studentUIDInRange(uid) {
+			seen[uid] = true
+		}
+		return false // noted, not listed
+	}
+	uidProcesses(note)
+	uidFiles(note)
+	uidIPC(note)
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// sweepStudents removes what student user ids left on this machine (a dead run's, or one that
+// escaped), each claimed in dir for its sweep: an id a live run holds is its own, left alone.
+func sweepStudents(dir string) error {
+	var kept []string
+	for _, uid := range studentIDsLeft() {
+		f, err := claimUID(dir, uid)
+		if err != nil {
+			return err
+		}
+		if f == nil {
+			continue // a live run's
+		}
+		if left := removeLeft(isUID(uid)); left != "" {
+			kept = append(kept, fmt.Sprintf("%d (%s)", uid, left))
+		}
+		f.Close()
+	}
+	if len(kept) > 0 {
+		return fmt.Errorf("student user ids still have something after a sweep: %s", strings.Join(kept, ", "))
 	}
 	return nil
 }

@@ -16,9 +16,6 @@ import (
 // A process's stdin reaches it line by line while it runs, its output comes back as lines
 // before it exits, and closing stdin ends it as Ctrl-D would.
 func TestProcessStdinAndLines(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -62,9 +59,6 @@ func TestProcessStdinAndLines(t *testing.T) {
 
 // A flood of output is cut at OutputLimit and counted; the process is not blocked by it.
 func TestProcessOutputIsBounded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -89,9 +83,6 @@ func TestProcessOutputIsBounded(t *testing.T) {
 
 // Stop is Ctrl-C: the process ends and its state stays readable until Remove.
 func TestProcessStop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: needs Docker and the Kafka image; runs without -short")
-	}
 	rt := newRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

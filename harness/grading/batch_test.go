@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -58,6 +59,7 @@ func class(t *testing.T, scripts map[string]string) string {
 const writesScore = `echo graded >> "$2/../$1.runs"; printf '{"student":"%s","status":"graded","points":3,"max":4,"bonus":1,"bonus_max":5,"seconds":2,"failed_sections":"2"}' "$1" > "$2/score.json"`
 
 func TestBatchRecordsTimeoutsAndErrorsAndResumes(t *testing.T) {
+	t.Parallel() // it waits out a time limit
 	dir := class(t, map[string]string{
 		"alice": writesScore,
 		"bob":   "sleep 60",
@@ -109,23 +111,45 @@ func TestBatchRecordsTimeoutsAndErrorsAndResumes(t *testing.T) {
 		t.Errorf("table:\n%s", table.String())
 	}
 
-	// A second run grades nothing again: every submission has its record.
-	if _, err := b.Run(context.Background()); err != nil {
+	// A second run grades again only what has no grade (bob's timeout, carol's error), not
+	// alice. Bob's submission is done in time now: his time limit is not waited out again.
+	if err := os.WriteFile(filepath.Join(dir, "bob", "grade.sh"), []byte(writesScore), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	recs, err = b.Run(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
 	if runs, _ := os.ReadFile(filepath.Join(out, "alice.runs")); strings.Count(string(runs), "graded") != 1 {
 		t.Errorf("alice graded %d times, want once", strings.Count(string(runs), "graded"))
 	}
-	if !strings.Contains(log.String(), "alice: graded before") {
-		t.Errorf("log:\n%s", log.String())
+	if runs, _ := os.ReadFile(filepath.Join(out, "bob.runs")); strings.Count(string(runs), "graded") != 1 {
+		t.Errorf("bob graded %d times in time, want once: the rerun", strings.Count(string(runs), "graded"))
+	}
+	for _, want := range []string{"alice: graded before", "bob: graded again (last time: timeout", "carol: graded again (last time: error"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log.String())
+		}
+	}
+	if len(recs) != 4 || recs[2].Student != "bob" || recs[2].Status != Graded {
+		t.Errorf("records of the rerun %+v: want bob graded", recs)
 	}
 }
 
 func TestInterruptedBatchLeavesRunningOnesToGradeAgain(t *testing.T) {
-	dir := class(t, map[string]string{"slow": "sleep 60", "zed": writesScore})
+	// The batch is interrupted once slow's grading runs: its script says so through a FIFO.
+	started := filepath.Join(t.TempDir(), "started")
+	if err := syscall.Mkfifo(started, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := class(t, map[string]string{"slow": "echo > " + started + "; sleep 60", "zed": writesScore})
 	out := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(time.Second, cancel)
+	defer cancel()
+	go func() {
+		_, _ = os.ReadFile(started) // returns once the script has written and closed it
+		cancel()
+	}()
 	b := Batch{Dir: dir, Out: out, Workers: 1, Timeout: time.Minute, Worker: fake}
 	recs, err := b.Run(ctx)
 	if err == nil || !strings.Contains(err.Error(), "run it again") {
@@ -159,6 +183,7 @@ func readLog(t *testing.T, out, student string) string {
 // TestBatchReusesWorkers: a worker grades one submission after another; one stopped past the
 // time limit is replaced for the next.
 func TestBatchReusesWorkers(t *testing.T) {
+	t.Parallel() // it waits out a time limit
 	logsWorker := `echo "$WORKER" > "$2/../$1.worker"; ` + writesScore
 	dir := class(t, map[string]string{"a": logsWorker, "b": logsWorker, "c": "sleep 60", "d": logsWorker, "e": logsWorker})
 	out := t.TempDir()

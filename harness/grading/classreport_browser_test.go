@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // TestClassReportInChromium opens the class report of a fake batch in headless Chromium, as an
@@ -21,10 +23,8 @@ import (
 // batch's numbers and messages, and holds no element a submission wrote (--dump-dom); its
 // screenshot is not blank and shows the charts in their colours (--screenshot).
 func TestClassReportInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration: renders the class report in headless Chromium; runs without -short")
-	}
-	browser := chromium(t)
+	integration.Require(t, chromiumNeed)
+	browser := integration.Path(chromiumNames...)
 	out := t.TempDir()
 	if err := WriteClassReport(out, fakeClass(t, out), nil); err != nil {
 		t.Fatal(err)
@@ -68,18 +68,12 @@ func TestClassReportInChromium(t *testing.T) {
 	}
 }
 
-// chromium finds the browser, or skips the test saying how to install it.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("integration: needs Chromium to render the class report, and none is installed " +
-		"(Debian: apt-get install chromium; bash harness/setup.sh --tests installs it)")
-	return ""
-}
+// chromiumNeed is the browser, which .ci/run installs (harness/setup.sh --tests).
+var (
+	chromiumNames = []string{"chromium", "chromium-browser"}
+	chromiumNeed  = integration.Command("Chromium, to render the class report",
+		"Debian: apt-get install chromium; bash harness/setup.sh --tests installs it", true, chromiumNames...)
+)
 
 // runChromium runs headless Chromium with a profile of its own and returns its stdout. A
 // browser that hangs is stopped with its child processes, which share its process group.

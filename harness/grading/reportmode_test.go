@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // attackerUID is a user id of kafka-lab's student programs with local processes (see
@@ -20,9 +22,7 @@ const attackerUID = 61000
 // class and of the Kafka checks; in a class folder the grader was given open to everyone, and
 // with a student's folder left open by an earlier version. Each read must fail.
 func TestReportsAreTheGradersAlone(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("a student user id needs root")
-	}
+	integration.Have(t, integration.Root) // for a student user id
 	base := t.TempDir()
 	out := filepath.Join(base, "class")
 	old := filepath.Join(out, "bob")

@@ -5,11 +5,12 @@ import (
 	"context"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 func TestChoose(t *testing.T) {
@@ -132,12 +133,10 @@ func TestWriteRecipe(t *testing.T) {
 // hashes this folder, so each sees the other's image as up to date.
 func TestOfflineInputsAreMakeImages(t *testing.T) {
 	for _, tool := range []string{"bash", "sha256sum", "xargs", "find"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("build.sh --hash needs %s: %v", tool, err)
-		}
+		integration.Have(t, integration.Command(tool+", which build.sh --hash runs", "install it", true, tool))
 	}
 	if _, certs := checkoutRecipe(t); certs {
-		t.Skip("harness/image/ca holds certificates of this machine's network: its hash differs from the program's")
+		integration.Lacks(t, integration.Need{What: "harness/image/ca without this machine's certificates"}, "it holds some: its hash differs from the program's")
 	}
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -18,23 +18,20 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
-	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // Integration tests: real clusters by hand in Docker, at the lab's ports of this machine (make
 // image first; skipped under -short). A test that finds the lab's ports or the cluster by hand
 // taken by something else skips, saying so, rather than take them.
 
-// engine skips t under -short or without Docker, and when a cluster by hand runs already (a
-// student's, or another test's): these tests would take its ports and remove it. It returns a
-// runtime to look for kept containers with.
+// engine gates t (a cluster by hand runs in Docker only), and skips it when a cluster by hand
+// runs already (a student's, or another test's): these tests would take its ports and remove
+// it. It returns a runtime to look for kept containers with.
 func engine(t *testing.T) *container.Runtime {
 	t.Helper()
-	labtest.Integration(t)
-	if os.Getenv("KAFKA_LAB_DIST") != "" {
-		t.Skip("a cluster by hand runs in Docker only (KAFKA_LAB_DIST is set)")
-	}
+	integration.Require(t, integration.DockerRun, integration.Docker)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rt, err := container.New(ctx)
@@ -44,10 +41,16 @@ func engine(t *testing.T) *container.Runtime {
 	if kept, err := rt.Kept(ctx); err != nil {
 		t.Fatal(err)
 	} else if len(kept) > 0 {
-		t.Skipf("a cluster started by hand runs already (%s): not taking its ports", strings.Join(kept, ", "))
+		integration.Lacks(t, noClusterByHand, "one runs already ("+strings.Join(kept, ", ")+"): not taking its ports")
 	}
 	return rt
 }
+
+// What the machine must not have for a cluster by hand: another one, or the lab's ports held.
+var (
+	noClusterByHand = integration.Need{What: "no cluster by hand running", Get: "make down removes it"}
+	labPortsFree    = integration.Need{What: "the lab's ports free", Get: "stop what holds them"}
+)
 
 // noneKept fails t if a container of a cluster by hand is left.
 func noneKept(t *testing.T, rt *container.Runtime) {
@@ -71,7 +74,7 @@ func up(t *testing.T, topology cluster.Topology) (context.Context, Info) {
 		t.Fatal(err)
 	}
 	if err := portsFree(ports); err != nil {
-		t.Skipf("the lab's ports are not free here: %v", err)
+		integration.Lacks(t, labPortsFree, err.Error())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
@@ -96,9 +99,8 @@ func up(t *testing.T, topology cluster.Topology) (context.Context, Info) {
 // namespace, where the broker is localhost:9092.
 func labTool(ctx context.Context, t *testing.T, info Info, b Broker, args ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath("docker"); err != nil {
-		t.Skip("no docker command here to run the lab's tools as the instructions say")
-	}
+	// The docker command, to run the lab's tools as the instructions say.
+	integration.Have(t, integration.Command("the docker command", "make setup installs it", true, "docker"))
 	if !strings.Contains(instructions(t, info), "--network container:"+info.Brokers[0].Namespace+" -w /opt/kafka "+info.Image.Ref) {
 		t.Fatal("the instructions no longer say to run the tools with --network container:NAMESPACE -w /opt/kafka IMAGE: update this test")
 	}
@@ -179,11 +181,9 @@ func TestUpSingle(t *testing.T) {
 	t.Run("python3 on the host", func(t *testing.T) {
 		python := filepath.Join(os.Getenv("HOME"), ".cache", "kafka-lab", "dist-"+info.Image.KafkaVersion, "python")
 		if _, err := os.Stat(filepath.Join(python, "kafka")); err != nil {
-			t.Skipf("no kafka-python of the local distribution here (%v): make dist", err)
+			integration.Lacks(t, integration.Need{What: "the local distribution's kafka-python", Get: "make dist", CI: true}, err.Error())
 		}
-		if _, err := exec.LookPath("python3"); err != nil {
-			t.Skip("no python3 on this machine")
-		}
+		integration.Have(t, integration.Command("python3", "make setup installs it", true, "python3"))
 		// As transaction_generator.py and balance_calculator.py connect: localhost:9092.
 		script := `
 from kafka import KafkaProducer, KafkaConsumer

@@ -11,18 +11,19 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
 	"github.com/kafka-lab/kafka-lab/harness/replication"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // These tests run a real ha cluster in Docker (make image first), or as local processes with
-// KAFKA_LAB_DIST set: integration tests, skipped under -short, where no cluster starts and only
-// the unit tests (classify_test.go) run.
+// KAFKA_LAB_DIST set: integration tests (integration.Require), skipped under -short or without
+// an engine, where no cluster starts and only the unit tests (classify_test.go) run.
 
 var ha *cluster.Cluster
 
 func TestMain(m *testing.M) {
 	flag.Parse() // testing.Short needs the flags, and the cluster starts before m.Run
-	if testing.Short() {
-		os.Exit(m.Run())
+	if testing.Short() || integration.Engine.Missing() != "" {
+		os.Exit(m.Run()) // each integration test skips (or under CI=true fails) in reset
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	rt, err := labtest.NewRuntime(ctx)
@@ -45,10 +46,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// reset skips t under -short, and resets the cluster after it.
+// reset gates t (integration.Require), and resets the cluster after it.
 func reset(t *testing.T) {
 	t.Helper()
-	labtest.Integration(t)
+	integration.Require(t, integration.Engine)
 	t.Cleanup(func() {
 		if err := ha.Reset(context.Background()); err != nil {
 			t.Error(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
 	"github.com/kafka-lab/kafka-lab/harness/runner"
 	"github.com/kafka-lab/kafka-lab/harness/submission"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // These tests run the lab's tools against real Kafka in real Docker (make image first). They
@@ -255,7 +256,7 @@ func hostAddress(t *testing.T) string {
 			return n.IP.String()
 		}
 	}
-	t.Skip("this machine has no IPv4 address but loopback")
+	integration.Lacks(t, integration.Need{What: "an IPv4 address of this machine besides loopback"}, fmt.Sprint(addrs))
 	return ""
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/internal/labtest"
 	"github.com/kafka-lab/kafka-lab/harness/sandbox"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 // These tests run real programs in real Docker next to a real broker (make image first), or as
@@ -54,7 +55,7 @@ func problem(t *testing.T, p *sandbox.Program) *sandbox.Failure {
 }
 
 func TestProgramsThatFailAreReportedInWords(t *testing.T) {
-	labtest.Integration(t) // once here, not in each case
+	integration.Require(t, integration.Engine) // once here, not in each case
 	for _, tc := range []struct {
 		name, source string
 		want         []string

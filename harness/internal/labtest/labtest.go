@@ -4,7 +4,8 @@
 //
 // The harness's tests come in two layers: unit tests, which need nothing but Go and run with
 // -short (`make unit`), and integration tests, which run Kafka in Docker or from a distribution
-// (KAFKA_LAB_DIST) and skip under -short (see Integration). Cluster is an integration test's.
+// (KAFKA_LAB_DIST), gated by internal/integration (integration.Require). Cluster is an
+// integration test's, and gates the calling test itself.
 package labtest
 
 import (
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
 
 var (
@@ -25,24 +27,12 @@ var (
 	initErr error
 )
 
-// SkipReason is what an integration test says when -short skips it.
-const SkipReason = "integration: needs Docker and the Kafka image (or KAFKA_LAB_DIST); runs without -short"
-
-// Integration skips t under -short: it runs Kafka in Docker, or as local processes from the
-// distribution KAFKA_LAB_DIST names, which the unit layer (go test -short) does without.
-func Integration(t testing.TB) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip(SkipReason)
-	}
-}
-
 // Cluster returns the tests' cluster (make image first); it is reset after the calling test.
-// With KAFKA_LAB_DIST set, it runs as local processes from that distribution instead. Under
-// -short it skips the calling test (see Integration).
+// With KAFKA_LAB_DIST set, it runs as local processes from that distribution instead. It
+// gates the calling test: integration.Require(t, integration.Engine).
 func Cluster(t *testing.T) *cluster.Cluster {
 	t.Helper()
-	Integration(t)
+	integration.Require(t, integration.Engine)
 	once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
