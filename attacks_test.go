@@ -87,7 +87,7 @@ func TestAttacks(t *testing.T) {
 	}
 	// Side by side on two lanes (quietLanes): the attacks that wait out a bound (a generator
 	// that never sends, a broker flooded) overlap the others.
-	lanes := quietLanes(t)
+	lanes := quietLanes(t, 2)
 	onLanes(lanes, len(cases), func(s *steps.Suite, i int) {
 		grade(t, s, "@section-2", 3, cases[i:i+1])
 	})
