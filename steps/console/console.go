@@ -4,6 +4,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -191,20 +192,20 @@ func consumersShow(ctx context.Context, s *scenario.State, want []string, what s
 	if err != nil {
 		return err
 	}
-	for i, p := range consumers {
-		err := p.Await(ctx, fmt.Sprintf("%s to be shown", scenario.QuoteAll(want)), scenario.DeliveryTimeout, func(lines []string) (bool, string) {
-			shown := runner.Shown(lines)
-			return isSubsequence(want, shown), "shown: " + scenario.QuoteAll(shown)
-		})
-		if err != nil {
-			return scenario.Failed(fmt.Sprintf("consumer %d of %d to show %s: %s", i+1, len(consumers), what, scenario.QuoteAll(want)), err)
-		}
-		if got := scenario.OnlyOf(runner.Shown(p.Stdout.Lines()), want); !slices.Equal(got, want) {
-			return scenario.Check{Key: string(p.Command.Key), Expected: fmt.Sprintf("%s, each once, in order", scenario.QuoteAll(want)),
+	shown, err := runner.AwaitShown(ctx, consumers, want)
+	// The consumers that showed want are checked before the one that did not, as each was
+	// awaited in turn.
+	for i, got := range shown {
+		if got := scenario.OnlyOf(got, want); !slices.Equal(got, want) {
+			return scenario.Check{Key: string(consumers[i].Command.Key), Expected: fmt.Sprintf("%s, each once, in order", scenario.QuoteAll(want)),
 				Observed: "shown: " + scenario.QuoteAll(got), Hint: "each message is printed once, in the order of its partition"}
 		}
 	}
-	return nil
+	var ce *runner.ConsumerError
+	if errors.As(err, &ce) {
+		return scenario.Failed(fmt.Sprintf("consumer %d of %d to show %s: %s", ce.Index+1, len(consumers), what, scenario.QuoteAll(want)), ce.Err)
+	}
+	return err
 }
 
 func consumerDoesNotShowOld(ctx context.Context) error {
