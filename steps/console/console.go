@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -33,10 +32,6 @@ func AddSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the consumer shows the messages sent before it started, in order$`, consumerShowsOld)
 }
 
-// producerLimit bounds a console producer from the end of its input to its exit; it flushes
-// within linger.ms (1 s) when all is well.
-const producerLimit = 20 * time.Second
-
 func tableLines(t *godog.Table) []string {
 	var out []string
 	for _, r := range t.Rows {
@@ -55,12 +50,7 @@ func studentProducerSends(ctx context.Context, key string, lines *godog.Table) e
 		return err
 	}
 	s.After = tableLines(lines)
-	for _, l := range s.After {
-		if err := p.WriteLine(l); err != nil {
-			return fmt.Errorf("%w\n%v", err, p.Problem(ctx))
-		}
-	}
-	return scenario.Failed("the producer to send the lines and exit once its input ends", p.Finish(ctx, producerLimit))
+	return scenario.Failed("the producer to send the lines and exit once its input ends", p.Type(ctx, s.After, runner.ProducerLimit))
 }
 
 func topicHoldsTyped(ctx context.Context, topic string, n int) error {
