@@ -48,8 +48,8 @@ type Terminal interface {
 	Tails(name string, lines int) string
 }
 
-// Machine is the ClusterTerminals of a Runner on an Own cluster; Start starts a long-running command
-// that the caller stops (the scenario's).
+// Machine is the ClusterTerminals of a Runner on an Own cluster; Start starts a long-running
+// command that the caller stops (the scenario's).
 type Machine struct {
 	Runner Runner
 	Start  func(ctx context.Context, cmd submission.Command) (*Process, error)
@@ -86,10 +86,11 @@ func (m Machine) RunAll(ctx context.Context, cmds []submission.Command) error {
 
 // StartOwnCluster starts the student's cluster of lab section 7 from start_cluster's commands
 // and the files they name, on one machine, as section 1's StartOwnKafka does (startServers).
-// It then waits, bounded, until want brokers answer, asked at localhost:9092 and at the servers' own listeners with the
-// lab's tool, and returns them. A mistake the files make certain is returned before anything
-// runs; a server that exits meanwhile ends the wait with its own last words; both are a
-// *Mistake, as is too few brokers at the end. A storage format that fails is a *Failure.
+// It then waits, bounded, until want brokers answer, asked at localhost:9092 and at the
+// servers' own listeners with the lab's tool, and returns them. A mistake the files make
+// certain is returned before anything runs; a server that exits meanwhile ends the wait with
+// its own last words; both are a *Mistake, as is too few brokers at the end. A storage format
+// that fails is a *Failure.
 func StartOwnCluster(ctx context.Context, t ClusterTerminals, cmds []submission.Command, files ClusterFiles, want int) ([]cluster.Endpoint, error) {
 	if named := KafkaFilesNamed(cmds, files.Student); len(named) > 0 {
 		kafka, err := t.KafkaFiles(ctx, named)
