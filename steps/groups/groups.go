@@ -153,7 +153,8 @@ func everyMessageShownOnce(ctx context.Context) error {
 		return err
 	}
 	shown, err := runner.AwaitOwnPartitions(ctx, consumers, s.After)
-	if ce := (*runner.ConsumerError)(nil); errors.As(err, &ce) {
+	var ce *runner.ConsumerError
+	if errors.As(err, &ce) {
 		return scenario.Failed("each message shown by the consumer that reads its partition", ce.Err)
 	}
 	if err != nil {
