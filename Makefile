@@ -35,7 +35,7 @@ image: setup
 	esac
 
 # The same image on any Docker engine (macOS, Windows, Ubuntu; no setup, no Debian): docker build
-# of harness/image/Dockerfile from BASE, any Debian bookworm image (see the README).
+# of harness/image/Dockerfile from BASE, any Debian bookworm image (see docs/image.md).
 BASE ?= debian:bookworm-slim
 image-docker:
 	docker build --build-arg BASE='$(BASE)' --build-arg KAFKA_VERSION='$(KAFKA_VERSION)' -t '$(KAFKA_LAB_IMAGE)' harness/image
@@ -59,7 +59,7 @@ spec: image
 # The whole spec (every scenario, the @kafka-only ones too) on each Kafka of the matrix, each
 # with its own image (built when missing or out of date): `make matrix`, or VERSIONS="4.4.0".
 # Each version's log goes to $(MATRIX_LOGS)/<version>.log; the end is one line per version
-# with its result and time. The README lists the versions and when each last passed.
+# with its result and time. docs/image.md lists the versions and what differs between them.
 VERSIONS ?= 3.9.1 4.1.1 4.4.0
 MATRIX_LOGS ?= $(HOME)/.cache/kafka-lab/matrix
 matrix: setup
@@ -87,7 +87,7 @@ grade: image
 	$(GO) run ./cmd/grade -out '$(OUT)' $(if $(TAGS),-tags '$(TAGS)') '$(or $(SUBMISSION),testdata/submissions/reference)'
 
 grade-class: image
-	$(GO) run ./cmd/grade -batch -out '$(OUT)' $(if $(WORKERS),-workers $(WORKERS)) $(if $(TAGS),-tags '$(TAGS)') '$(CLASS)'
+	$(GO) run ./cmd/grade batch -out '$(OUT)' $(if $(WORKERS),-workers $(WORKERS)) $(if $(TAGS),-tags '$(TAGS)') '$(CLASS)'
 
 # The Gradescope autograder bundle (setup.sh + run_autograder): gradescope-autograder.zip.
 gradescope:
@@ -121,12 +121,13 @@ test: image dist vet
 	$(GOTEST) ./...
 	KAFKA_LAB_DIST='$(DIST)' $(GOTEST) ./harness/cluster ./harness/runner ./harness/sandbox
 
-# Speed and memory against the budgets, as ratios measured in one run.
+# Speed and memory against the budgets, as ratios measured in one run; the figures are written
+# into docs/bench.md (between its markers), never by hand.
 bench: image dist
-	$(GO) run ./cmd/bench -dist '$(DIST)'
+	$(GO) run ./cmd/bench -dist '$(DIST)' -doc docs/bench.md
 
 # Verdicts that depend on the submission alone: the bundled submissions graded ROUNDS times in
-# batches (grade -batch, 2 workers, a class per part of TestSubmissions' table, on that part's
+# batches (grade batch, 2 workers, a class per part of TestSubmissions' table, on that part's
 # scenarios) beside a busy loop on every core; it lists every verdict that differed between
 # rounds, with both messages, every harness error and every verdict the judge of
 # TestSubmissions refuses (SOAK_OUT/soak.txt). Long, so not in `make test`. TAGS grades every

@@ -33,9 +33,14 @@ func TestTerminalAttacks(t *testing.T) {
 	bin := buildGrade(t)
 	// Section 2 (the keys, the topic) and section 6's generator (the program's output).
 	tags := "@section-2,@section-6 && @generator && ~@calculator"
-	run := func(args ...string) (string, string) {
+	// run runs grade's subcommand sub ("" for one submission) with the tags and args.
+	run := func(sub string, args ...string) (string, string) {
 		t.Helper()
-		cmd := exec.Command(bin, append([]string{"-tags", tags, "-timeout", "10m"}, args...)...)
+		args = append([]string{"-tags", tags, "-timeout", "10m"}, args...)
+		if sub != "" {
+			args = append([]string{sub}, args...)
+		}
+		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -67,17 +72,17 @@ func TestTerminalAttacks(t *testing.T) {
 		}
 	}
 
-	stdout, stderr := run("-out", filepath.Join(tmp, "one"), filepath.Join(class, escaped))
+	stdout, stderr := run("", "-out", filepath.Join(tmp, "one"), filepath.Join(class, escaped))
 	check("grade's output", stdout, true, "the folder's name", "the topic's name", "the program's text")
 	check("grade's progress and notes", stderr, false, "an unknown key")
-	stdout, stderr = run("-quiet", "-out", filepath.Join(tmp, "quiet"), filepath.Join(class, escaped))
+	stdout, stderr = run("", "-quiet", "-out", filepath.Join(tmp, "quiet"), filepath.Join(class, escaped))
 	check("grade -quiet's output", stdout, false, "the folder's name")
 	check("grade -quiet's notes", stderr, false, "an unknown key")
 
 	out := filepath.Join(tmp, "grades")
-	stdout, stderr = run("-batch", "-workers", "1", "-no-kafka-checks", "-out", out, class)
-	check("grade -batch's table", stdout, false, "the folder's name")
-	check("grade -batch's log", stderr, false, "the folder's name")
+	stdout, stderr = run("batch", "-workers", "1", "-no-kafka-checks", "-out", out, class)
+	check("grade batch's table", stdout, false, "the folder's name")
+	check("grade batch's log", stderr, false, "the folder's name")
 	check("grade.log", readFile(t, filepath.Join(out, escaped, grading.LogFile)), false, "an unknown key")
 	csv := readFile(t, filepath.Join(out, grading.CSVFile))
 	check("grades.csv", csv, false, "the folder's name")

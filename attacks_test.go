@@ -124,11 +124,11 @@ func TestAttackOutputReportsStaySmall(t *testing.T) {
 	if err := os.CopyFS(filepath.Join(class, "huge-output"), os.DirFS(filepath.Join(attacksDir, "huge-output"))); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(buildGrade(t), "-batch", "-workers", "1", "-timeout", "10m",
+	cmd := exec.Command(buildGrade(t), "batch", "-workers", "1", "-timeout", "10m",
 		"-tags", "@section-6 && @generator && ~@calculator", "-out", out, class)
 	cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
 	if log, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("grade -batch: %v\n%s", err, container.Elide(string(log), 64<<10))
+		t.Fatalf("grade batch: %v\n%s", err, container.Elide(string(log), 64<<10))
 	}
 	const most = 256 << 10
 	sizes := map[string]int64{}

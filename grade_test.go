@@ -65,7 +65,7 @@ func TestGradeBatch(t *testing.T) {
 	bin := buildGrade(t)
 	out := filepath.Join(tmp, "grades")
 	batch := func() *exec.Cmd {
-		cmd := exec.Command(bin, "-batch", "-workers", "2", "-timeout", "10m", "-tags", "@section-2,@section-6", "-out", out, class)
+		cmd := exec.Command(bin, "batch", "-workers", "2", "-timeout", "10m", "-tags", "@section-2,@section-6", "-out", out, class)
 		cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
 		return cmd
 	}
@@ -159,7 +159,7 @@ func TestGradeKafkaChecks(t *testing.T) {
 	batch := func() string {
 		t.Helper()
 		// Section 1's are the quick ones: a broker the harness starts, in KRaft and ZooKeeper mode.
-		cmd := exec.Command(bin, "-batch", "-tags", "@section-1", "-out", out, class)
+		cmd := exec.Command(bin, "batch", "-tags", "@section-1", "-out", out, class)
 		log, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("batch: %v\n%s", err, log)

@@ -26,7 +26,7 @@ import (
 // the k8s.io/api type of its kind (an unknown or misspelt field, a duplicate key or a wrong
 // type is an error, as for the API server's strict field validation), and what a schema
 // cannot say is checked here: every volume and claim named exists, the Job is Indexed, and
-// its scripts do what the README says, run with bash against a class on disk.
+// its scripts do what docs/grading/large-classes.md says, run with bash against a class on disk.
 
 // manifests are the recipe's Kubernetes objects, decoded strictly, by file.
 type manifests struct {

@@ -32,7 +32,7 @@ var (
 )
 
 // TestSoak proves that a verdict depends on the submission alone: it grades the bundled
-// submissions as one class with `grade -batch` (2 workers) round after round, with busy loops
+// submissions as one class with `grade batch` (2 workers) round after round, with busy loops
 // on every core beside it, and fails on every verdict that differed between rounds (both
 // messages quoted), on every harness error, and on every verdict the judge of TestSubmissions
 // refuses. The report is also written to soak.txt in the output folder.
@@ -111,7 +111,7 @@ func TestSoak(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			cmd := exec.Command(bin, "-batch", "-workers", "2", "-timeout", "15m", "-tags", cl.tags, "-out", dir, filepath.Join(out, "class", cl.name))
+			cmd := exec.Command(bin, "batch", "-workers", "2", "-timeout", "15m", "-tags", cl.tags, "-out", dir, filepath.Join(out, "class", cl.name))
 			cmd.Env = append(os.Environ(), "KAFKA_LAB_SUBMISSION=")
 			log, err := cmd.CombinedOutput()
 			t.Logf("round %d, %s: %d submissions in %s (exit: %v)", r, cl.name, len(cl.cases), time.Since(start).Round(time.Second), err)

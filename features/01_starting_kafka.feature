@@ -24,7 +24,7 @@ Feature: Starting Kafka
 
   The scenarios tagged @kafka-only check Kafka itself, not the submission: they are the same for
   every student, so a grading leaves them out; `make spec TAGS=@kafka-only` runs them, and
-  `grade -batch` runs them once per class.
+  `grade batch` runs them once per class.
 
   @points:2
   Scenario: start_zookeeper and start_kafka start Kafka, and it answers on localhost:9092

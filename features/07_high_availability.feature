@@ -13,7 +13,7 @@ Feature: Ensuring high availability: three brokers, replication, brokers down an
   on localhost:9092, 9093 and 9094, as Kafka's quickstart runs three brokers on one machine.
 
   The acks table and the durability run (@kafka-only) check Kafka itself: the same for every
-  submission, they are left out of a student's grading and run once per class (`grade -batch`)
+  submission, they are left out of a student's grading and run once per class (`grade batch`)
   or on request (`make spec TAGS=@kafka-only`).
 
   @points:2

@@ -38,6 +38,10 @@ type Options struct {
 	// Dist runs Kafka as local processes from this distribution ("" for the environment's
 	// KAFKA_LAB_DIST, see session.FromEnv).
 	Dist string
+	// SameUser, with Dist, lets a grader that is not root run the submission's programs and
+	// commands as its own user (container.LocalOptions; false leaves the environment's
+	// KAFKA_LAB_LOCAL_SAME_USER, see session.FromEnv).
+	SameUser bool
 	// Paths are feature files or folders on disk; nil grades with the features built in
 	// (package features), as they were when the binary was built.
 	Paths []string
@@ -122,6 +126,9 @@ func NewGrader(o Options) *Grader {
 	}
 	if o.Dist != "" {
 		suite.Session.Dist = o.Dist
+	}
+	if o.SameUser {
+		suite.Session.SameUser = true
 	}
 	if o.Notes == nil {
 		o.Notes = io.Discard

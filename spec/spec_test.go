@@ -89,3 +89,22 @@ func TestOnScenario(t *testing.T) {
 		}
 	}
 }
+
+// Where Kafka runs reaches the session as the options say, not through the environment: an
+// option set wins over the environment's, one left empty keeps it (session.FromEnv).
+func TestOptionsReachTheSession(t *testing.T) {
+	t.Setenv("KAFKA_LAB_DIST", "/env/dist")
+	t.Setenv("KAFKA_LAB_LOCAL_SAME_USER", "")
+	t.Setenv("KAFKA_LAB_IMAGE", "")
+	s := NewGrader(Options{Dist: "/opt/dist", SameUser: true, Image: "apache/kafka:3.9.1"}).suite.Session
+	if s.Dist != "/opt/dist" || !s.SameUser || s.Image != "apache/kafka:3.9.1" {
+		t.Errorf("session: dist %q, same user %v, image %q; want the options'", s.Dist, s.SameUser, s.Image)
+	}
+	if s := NewGrader(Options{}).suite.Session; s.Dist != "/env/dist" || s.SameUser {
+		t.Errorf("no options: dist %q, same user %v; want the environment's", s.Dist, s.SameUser)
+	}
+	t.Setenv("KAFKA_LAB_LOCAL_SAME_USER", "1")
+	if s := NewGrader(Options{}).suite.Session; !s.SameUser {
+		t.Error("KAFKA_LAB_LOCAL_SAME_USER=1 is not the session's default")
+	}
+}

@@ -1,5 +1,6 @@
 // Command bench measures the harness against its budgets, as ratios taken in one run on this
-// machine (make bench). It is not a test: it prints numbers and never fails on them.
+// machine (make bench). It is not a test: it prints numbers and never fails on them. With -doc
+// it also writes them into that page (docs/bench.md), the only way its figures get there.
 package main
 
 import (
@@ -29,6 +30,7 @@ import (
 func main() {
 	reps := flag.Int("reps", 3, "repetitions of each timing; the median is reported")
 	flag.StringVar(&dist, "dist", "", "a Kafka distribution folder (make dist): also measure local processes against Docker")
+	flag.StringVar(&doc, "doc", "", "a page (docs/bench.md) whose figures, between its markers, are rewritten with this run's")
 	flag.Parse()
 	if err := run(*reps); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -239,6 +241,12 @@ func run(reps int) error {
 		}
 		fmt.Printf("%-42s %10s   %s\n", r.name, r.value, verdict)
 	}
+	if doc != "" {
+		if err := writeFigures(doc, figures(time.Now(), img.Ref, img.KafkaVersion, reps, rows)); err != nil {
+			return err
+		}
+		fmt.Printf("\nthe figures are written to %s\n", doc)
+	}
 	return nil
 }
 
@@ -248,7 +256,7 @@ func localRows(ctx context.Context, img cluster.Image, reps int, dockerReady, do
 	if dist == "" {
 		return nil, nil
 	}
-	rt, err := container.NewLocal(ctx, dist)
+	rt, err := container.NewLocal(ctx, dist, container.LocalOptionsFromEnv())
 	if err != nil {
 		return nil, err
 	}
@@ -322,12 +330,12 @@ func gradeReference(ctx context.Context, rt *container.Runtime, img cluster.Imag
 	var tool, java []time.Duration
 	for range reps {
 		t := time.Now()
-		if res, err := c.RunTool(ctx, "bin/kafka-topics.sh", "--bootstrap-server", "localhost:9092", "--list"); err != nil || res.ExitCode != 0 {
+		if res, err := c.Tools().Run(ctx, "bin/kafka-topics.sh", "--bootstrap-server", "localhost:9092", "--list"); err != nil || res.ExitCode != 0 {
 			return 0, 0, 0, 0, fmt.Errorf("kafka-topics.sh --list: %v %s", err, res.Stderr)
 		}
 		tool = append(tool, time.Since(t))
 		t = time.Now()
-		if res, err := c.RunTool(ctx, "java", "-version"); err != nil || res.ExitCode != 0 {
+		if res, err := c.Tools().Run(ctx, "java", "-version"); err != nil || res.ExitCode != 0 {
 			return 0, 0, 0, 0, fmt.Errorf("java -version: %v %s", err, res.Stderr)
 		}
 		java = append(java, time.Since(t))
@@ -422,7 +430,7 @@ func batchThroughput(ctx context.Context, img cluster.Image) (batchResult, error
 	}
 	// The class's Kafka checks are timed on their own (kafkaChecks): a class pays them once.
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, bin, "-batch", "-workers", fmt.Sprint(r.workers), "-no-kafka-checks",
+	cmd := exec.CommandContext(ctx, bin, "batch", "-workers", fmt.Sprint(r.workers), "-no-kafka-checks",
 		"-out", filepath.Join(tmp, "out"), class)
 	cmd.Env = append(os.Environ(), "KAFKA_LAB_IMAGE="+img.Ref)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -440,7 +448,7 @@ func sandboxStart(ctx context.Context, rt *container.Runtime, img cluster.Image,
 		return 0, 0, err
 	}
 	defer c.Close(context.WithoutCancel(ctx))
-	if err := c.CreateTopic(ctx, "bench", 1, 1); err != nil {
+	if err := c.Kafka().CreateTopic(ctx, "bench", 1, 1); err != nil {
 		return 0, 0, err
 	}
 	dir, err := os.MkdirTemp("", "kafka-lab-bench-")
@@ -463,7 +471,7 @@ func sandboxStart(ctx context.Context, rt *container.Runtime, img cluster.Image,
 			if perr := p.Problem(ctx); perr != nil {
 				return false, "", fmt.Errorf("%w: %w", wait.ErrStop, perr)
 			}
-			ends, err := c.EndOffsets(ctx, "bench")
+			ends, err := c.Kafka().EndOffsets(ctx, "bench")
 			return ends[0] > int64(i), "", err
 		})
 		boxed = append(boxed, time.Since(start))
@@ -503,7 +511,9 @@ func bareDockerRun(ctx context.Context, rt *container.Runtime, image string) (ti
 	err = wait.Until(ctx, "an ApiVersions answer on the published port", time.Minute, 20*time.Millisecond,
 		func(context.Context) (bool, string, error) {
 			b := sarama.NewBroker(fmt.Sprintf("127.0.0.1:%d", port))
-			if err := b.Open(cluster.SaramaConfig()); err != nil {
+			cfg := sarama.NewConfig() // the harness's timeouts: a refused connection is tried again soon
+			cfg.Net.DialTimeout, cfg.Net.ReadTimeout, cfg.Net.WriteTimeout = 2*time.Second, 10*time.Second, 10*time.Second
+			if err := b.Open(cfg); err != nil {
 				return false, "", err
 			}
 			defer b.Close()
@@ -515,16 +525,12 @@ func bareDockerRun(ctx context.Context, rt *container.Runtime, image string) (ti
 
 // workload gives Reset something to delete: three topics and a committed consumer group.
 func workload(ctx context.Context, c *cluster.Cluster) error {
-	admin, err := c.Admin()
-	if err != nil {
-		return err
-	}
 	for _, t := range []string{"my_first_topic", "transactions", "balance"} {
-		if err := admin.CreateTopic(t, &sarama.TopicDetail{NumPartitions: 10, ReplicationFactor: 1}, false); err != nil {
-			return fmt.Errorf("create %s: %w", t, err)
+		if err := c.Kafka().CreateTopic(ctx, t, 10, 1); err != nil {
+			return err
 		}
 	}
-	return c.CommitOffset(ctx, "my_group", "my_first_topic", 0, 0)
+	return c.Kafka().CommitOffset(ctx, "my_group", "my_first_topic", 0, 0)
 }
 
 // peakMemory is the container's peak memory use, where its engine reports one (Docker on cgroup

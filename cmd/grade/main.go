@@ -1,13 +1,18 @@
 // Command grade grades lab submissions and writes the reports instructors load.
 //
-//	grade [flags] SUBMISSION     one submission: the spec's output on the console, reports in -out
-//	grade -batch [flags] CLASS   every submission folder under CLASS, -workers at a time
-//	grade -kafka-checks [flags]  the scenarios that check Kafka itself (@kafka-only), no submission
+//	grade [flags] SUBMISSION          one submission: the spec's output on the console, reports in -out
+//	grade batch [flags] CLASS         every submission folder under CLASS, -workers at a time
+//	grade merge [-class CLASS] -out DIR REPORTS...
+//	                                  report folders graded apart, joined into one class table
+//	grade kafka-checks [flags]        the scenarios that check Kafka itself (@kafka-only), no submission
 //
-// A batch grades with -workers worker processes (grade -worker, fed by the batch on stdin, see
-// grading.Serve), each grading one submission after another on clusters it keeps while they
-// are as fresh (cluster.Reusable); a worker past a submission's -timeout is stopped and
-// replaced.
+// Each subcommand has flags of its own. The old spellings (-batch, -merge, -kafka-checks, a
+// mode flag among the others) still work, for scripts written for them.
+//
+// A batch grades with -workers worker processes (grade worker, a subcommand in no help, fed by
+// the batch on stdin, see grading.Serve), each grading one submission after another on
+// clusters it keeps while they are as fresh (cluster.Reusable); a worker past a submission's
+// -timeout is stopped and replaced.
 //
 // Reports of a submission: results.json (Gradescope), classroom.json and classroom.b64 (GitHub
 // Classroom's runner result), cucumber.json, junit.xml, summary.txt and score.json. A batch

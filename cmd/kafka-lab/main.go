@@ -3,7 +3,7 @@
 //
 //	kafka-lab check [FOLDER]             a student checks their work
 //	kafka-lab grade SUBMISSION           an instructor grades, with every report
-//	kafka-lab grade -batch CLASS         a class
+//	kafka-lab grade batch CLASS          a class
 //	kafka-lab cluster up|down [single|ha]
 //	kafka-lab handout | image | version
 //

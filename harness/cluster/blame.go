@@ -112,7 +112,7 @@ func (c *Cluster) stalled(ctx context.Context, err error) error {
 			_, _ = r.proc.Stop(ctx, time.Second) // the scenario fails here; its clean-up removes it
 		}
 	}
-	return weighStall(ctx, err, by, stop, c.AwaitVisible)
+	return weighStall(ctx, err, by, stop, c.kafka.AwaitVisible)
 }
 
 // weighStall decides whose err, a wait on Kafka that failed, is: with the student's code by

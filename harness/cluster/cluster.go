@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -106,7 +105,10 @@ type Node struct {
 	down bool
 }
 
-// Cluster is a started cluster.
+// Cluster is a started cluster: its lifecycle (nodes and brokers, a broker stopped, killed and
+// started again, Reset, Renew, spares, reuse, Close), where the lab's clients run (ClientSpec,
+// StudentSpec, StartClient) and what became of its nodes (Deaths, Lost). What is in its Kafka
+// is asked of its view, Kafka; the lab's own tools run through Tools.
 type Cluster struct {
 	Topology Topology
 	Image    Image
@@ -122,25 +124,15 @@ type Cluster struct {
 	// runs are the student's programs and commands since the last Reset: whose a node's death
 	// is depends on them (Blame).
 	runs studentRuns
-	// fresh describes the "__" topics when the nodes were fresh (see Reusable).
-	fresh map[string]string
-	// freshState is what else a client can change, when the nodes were fresh (see state.go).
-	freshState map[string]string
-	// freshStateErr is why freshState could not be read: the cluster is then never reused.
-	freshStateErr error
 	// sharedTmp is the host folder every client of an Own cluster has as /tmp.
 	sharedTmp string
 	// network is the cluster's own network (see start), "" where the nodes share the host's.
 	network string
 
-	client     sarama.Client
-	admin      sarama.ClusterAdmin
-	producer   sarama.SyncProducer
-	producerMu sync.Mutex // Send may be called from several goroutines
-	metaMu     sync.Mutex
-	metaConns  map[string]*sarama.Broker // by address, for fresh metadata (see metadata)
-	groupMu    sync.Mutex
-	groupConns map[string]*sarama.Broker // by address, speaking KIP-848's requests (see groups.go)
+	// place is where the nodes live (see placement).
+	place placement
+	// kafka is the harness's view of the cluster's Kafka, with its connections.
+	kafka *Kafka
 
 	spares spares
 	suffix string // of a spare's container names (see spare.go)
@@ -161,10 +153,10 @@ func Start(ctx context.Context, rt *container.Runtime, topology Topology, image 
 	if err := checkHostPorts(topology, opts.HostPorts); err != nil {
 		return nil, err
 	}
-	if len(opts.HostPorts) > 0 && rt.Facts().SharesHostNetwork {
+	if len(opts.HostPorts) > 0 && !placementOf(rt.Facts()).sideBySide() {
 		return nil, fmt.Errorf("topology %s: fixed host ports %v: the nodes share the host's network, where the brokers listen on the lab's ports themselves", topology, opts.HostPorts)
 	}
-	c := &Cluster{Topology: topology, Image: image, rt: rt, opts: opts.withDefaults()}
+	c := newCluster(topology, image, rt, opts.withDefaults())
 	c.spares.slowness = wait.Slowness(ctx)
 	if err := c.start(ctx); err != nil {
 		return nil, err
@@ -172,10 +164,26 @@ func Start(ctx context.Context, rt *container.Runtime, topology Topology, image 
 	return c, nil
 }
 
+// starter starts one generation of a cluster's nodes (for Start, Renew, a spare): the
+// topology's containers with their server properties, each added to the cluster as it starts,
+// and the wait until they answer.
+type starter struct{ *Cluster }
+
+// newCluster is a cluster of no nodes yet, with its view of Kafka.
+func newCluster(topology Topology, image Image, rt *container.Runtime, opts Options) *Cluster {
+	c := &Cluster{Topology: topology, Image: image, rt: rt, opts: opts, place: namespaceEach{}}
+	if rt != nil {
+		c.place = placementOf(rt.Facts())
+	}
+	c.kafka = &Kafka{c: c}
+	return c
+}
+
 // start starts the cluster's nodes and waits until they are ready; if they are not, it removes
 // them and says why, with the last lines of each node's log.
 func (c *Cluster) start(ctx context.Context) error {
-	if err := c.labPortsFree(); err != nil {
+	st := starter{c}
+	if err := st.labPortsFree(); err != nil {
 		return fmt.Errorf("start %s cluster: %w", c.Topology, err)
 	}
 	// Each start of a cluster (a spare too) has a network of its own, not the run's: a
@@ -185,7 +193,7 @@ func (c *Cluster) start(ctx context.Context) error {
 	// worker then kept for the next student. The harness itself needs no network between
 	// clusters: it reaches every broker at its port published on the host's 127.0.0.1. (Where
 	// the nodes share the host's network there is nothing to split: see Reusable.)
-	if !c.rt.Facts().SharesHostNetwork {
+	if c.place.sideBySide() {
 		network, err := c.rt.CreateNetwork(ctx, fmt.Sprintf("%s-%d", c.Topology, networkSeq.Add(1)))
 		if err != nil {
 			return fmt.Errorf("start %s cluster: %w", c.Topology, err)
@@ -195,22 +203,22 @@ func (c *Cluster) start(ctx context.Context) error {
 	var err error
 	switch c.Topology {
 	case Single:
-		err = c.startSingle(ctx)
+		err = st.startSingle(ctx)
 	case ZooKeeper:
-		err = c.startZooKeeper(ctx)
+		err = st.startZooKeeper(ctx)
 	case HA:
-		err = c.startHA(ctx)
+		err = st.startHA(ctx)
 	case Own:
-		err = c.startOwn(ctx)
+		err = st.startOwn(ctx)
 	}
 	if err == nil {
-		err = c.Ready(ctx)
+		err = st.ready(ctx)
 	}
 	if err == nil && c.Topology != Own {
-		err = c.noteFresh(ctx)
+		err = c.kafka.noteFresh(ctx)
 	}
 	if err != nil {
-		logs := c.logTails(context.WithoutCancel(ctx), 30)
+		logs := logTails(context.WithoutCancel(ctx), c.nodes, 30)
 		return errors.Join(fmt.Errorf("start %s cluster of %s: %w%s", c.Topology, c.Image.Ref, err, logs), c.Close(context.WithoutCancel(ctx)))
 	}
 	return nil
@@ -245,13 +253,13 @@ func brokerSettings() map[string]string {
 }
 
 // jvmEnv is a Kafka node's heap and JVM options.
-func (c *Cluster) jvmEnv(heap string) []string {
+func (c starter) jvmEnv(heap string) []string {
 	return []string{"KAFKA_HEAP_OPTS=" + heap, "KAFKA_JVM_PERFORMANCE_OPTS=" + c.opts.Sizing.JVM}
 }
 
 // kafkaEnv is the environment of a Kafka node of the image contract: its server properties as
 // KAFKA_* variables, bounded for clients (boundClients), its heap and the JVM options, sorted.
-func (c *Cluster) kafkaEnv(props map[string]string, heap string) []string {
+func (c starter) kafkaEnv(props map[string]string, heap string) []string {
 	boundClients(props)
 	env := c.jvmEnv(heap)
 	for k, v := range props {
@@ -267,7 +275,7 @@ func envName(prop string) string {
 	return "KAFKA_" + strings.ToUpper(r.Replace(prop))
 }
 
-func (c *Cluster) startSingle(ctx context.Context) error {
+func (c starter) startSingle(ctx context.Context) error {
 	props := brokerSettings()
 	hostPort, err := c.hostPort(0)
 	if err != nil {
@@ -302,7 +310,7 @@ func (c *Cluster) startSingle(ctx context.Context) error {
 
 // startOwn starts the namespace the student's terminals share, and their /tmp. The cluster is
 // the student's from the start: the next Reset renews it.
-func (c *Cluster) startOwn(ctx context.Context) error {
+func (c starter) startOwn(ctx context.Context) error {
 	c.MarkUntrusted()
 	tmp, err := c.rt.TempDir("terminals")
 	if err != nil {
@@ -324,14 +332,14 @@ func (c *Cluster) startOwn(ctx context.Context) error {
 	return nil
 }
 
-func (c *Cluster) addBroker(n *Node) {
+func (c starter) addBroker(n *Node) {
 	c.nodes = append(c.nodes, n)
 	c.brokers = append(c.brokers, n)
 }
 
 // startZooKeeper starts the lab's two processes, each in its own container but in one network
 // namespace, with the lab's commands and files; only a listener for the harness is added.
-func (c *Cluster) startZooKeeper(ctx context.Context) error {
+func (c starter) startZooKeeper(ctx context.Context) error {
 	hostPort, err := c.hostPort(0)
 	if err != nil {
 		return err
@@ -412,27 +420,13 @@ func (c *Cluster) LostError(ctx context.Context, deaths []Death) error {
 		lost = append(lost, fmt.Sprintf("%s %s", d.Node, d.State))
 	}
 	return fmt.Errorf("the %s cluster lost a node the harness did not stop (%s; the machine may be short of memory)%s",
-		c.Topology, strings.Join(lost, ", "), c.logTails(ctx, 10))
+		c.Topology, strings.Join(lost, ", "), logTails(ctx, c.nodes, 10))
 }
 
-// SaramaConfig is the harness's client configuration: versions every supported broker speaks
-// (4.0 dropped protocol versions older than 2.1), short timeouts so waits stay responsive.
-func SaramaConfig() *sarama.Config {
-	cfg := sarama.NewConfig()
-	cfg.ClientID = "kafka-lab-harness"
-	cfg.Version = sarama.V3_6_0_0
-	cfg.Net.DialTimeout = 2 * time.Second
-	cfg.Net.ReadTimeout = 10 * time.Second
-	cfg.Net.WriteTimeout = 10 * time.Second
-	cfg.Metadata.Retry.Max = 0
-	cfg.Admin.Timeout = 15 * time.Second
-	return cfg
-}
-
-// Ready waits until every broker container runs and a metadata request through the host
+// ready waits until every broker container runs and a metadata request through the host
 // listeners lists all brokers (for Own, until its namespace is up). It gives up at once if a
 // node's container exits.
-func (c *Cluster) Ready(ctx context.Context) error {
+func (c starter) ready(ctx context.Context) error {
 	want := len(c.brokers)
 	if c.Topology == Own {
 		want = 0
@@ -451,65 +445,23 @@ func (c *Cluster) Ready(ctx context.Context) error {
 			if want == 0 {
 				return true, "", nil
 			}
-			if c.client == nil {
-				cl, err := sarama.NewClient(c.Bootstrap(), SaramaConfig())
+			conn := &c.kafka.conn
+			if conn.client == nil {
+				cl, err := sarama.NewClient(c.Bootstrap(), saramaConfig())
 				if err != nil {
 					return false, "no metadata answer", err
 				}
-				c.client = cl
+				conn.client = cl
 			}
-			if err := c.client.RefreshMetadata(); err != nil {
+			if err := conn.client.RefreshMetadata(); err != nil {
 				return false, "no metadata answer", err
 			}
-			got := len(c.client.Brokers())
+			got := len(conn.client.Brokers())
 			if got != want {
 				return false, fmt.Sprintf("%d broker(s)", got), nil
 			}
-			return c.eachAnswers()
+			return conn.eachAnswers()
 		})
-}
-
-// eachAnswers says whether every broker of the metadata answers on its own host address: a
-// broker is in the metadata once registered, a moment before its listeners accept, and Docker's
-// port proxy resets a connection to a port nothing listens on yet.
-func (c *Cluster) eachAnswers() (bool, string, error) {
-	for _, b := range c.client.Brokers() {
-		if ok, _ := b.Connected(); !ok {
-			if err := b.Open(c.client.Config()); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
-				return false, fmt.Sprintf("broker %d at %s: %v", b.ID(), b.Addr(), err), nil
-			}
-		}
-		if _, err := b.ApiVersions(&sarama.ApiVersionsRequest{}); err != nil {
-			_ = b.Close() // sarama opens it again on its next use
-			return false, fmt.Sprintf("broker %d does not answer at %s yet: %v", b.ID(), b.Addr(), err), nil
-		}
-	}
-	return true, "", nil
-}
-
-// Client returns the harness's sarama client of this cluster.
-func (c *Cluster) Client() sarama.Client { return c.client }
-
-// Admin returns the harness's sarama cluster admin.
-func (c *Cluster) Admin() (sarama.ClusterAdmin, error) {
-	if c.client == nil {
-		return nil, fmt.Errorf("cluster admin: the %s cluster has no Kafka client (its nodes are the student's, or it is closed)", c.Topology)
-	}
-	if c.admin == nil {
-		a, err := sarama.NewClusterAdminFromClient(c.client)
-		if err != nil {
-			return nil, fmt.Errorf("cluster admin: %w", err)
-		}
-		c.admin = a
-	}
-	return c.admin, nil
-}
-
-// RunTool runs one command in a fresh client container from the cluster's image, in the first
-// broker's network namespace (so localhost:9092 is that broker) and in /opt/kafka, as the lab
-// types it. Never inside a broker's own container.
-func (c *Cluster) RunTool(ctx context.Context, cmd ...string) (container.Result, error) {
-	return c.rt.RunOnce(ctx, c.ClientSpec(cmd...))
 }
 
 // ClientsStarted counts the client containers (one lab tool JVM each) started on this cluster.
@@ -524,7 +476,7 @@ func (c *Cluster) StartClient(ctx context.Context, spec container.Spec) (*contai
 	if !spec.Untrusted {
 		return c.rt.StartProcess(ctx, spec)
 	}
-	if err := c.AwaitVisible(ctx); err != nil {
+	if err := c.kafka.AwaitVisible(ctx); err != nil {
 		return nil, c.stalled(ctx, err)
 	}
 	p, err := c.rt.StartProcess(ctx, spec)
@@ -534,9 +486,18 @@ func (c *Cluster) StartClient(ctx context.Context, spec container.Spec) (*contai
 	return p, err
 }
 
-// ClientSpec is the container spec of a lab client command (see RunTool).
+// ClientSpec is the container spec of a lab client command (see Tools.Run).
 func (c *Cluster) ClientSpec(cmd ...string) container.Spec {
 	return c.ClientSpecIn(c.brokers[0], cmd...)
+}
+
+// ProgramSpec is ClientSpec for one of the student's programs, from the program image: it runs
+// as the same numeric user (nobody) with the same limits, in the same network namespace; only
+// where python3 and its Kafka clients come from differs.
+func (c *Cluster) ProgramSpec() container.Spec {
+	spec := c.ClientSpec()
+	spec.Image = c.Image.ProgramImage()
+	return spec
 }
 
 // ClientSpecIn is ClientSpec in the network namespace of broker n, where localhost:9092 is n.
@@ -617,8 +578,8 @@ func (c *Cluster) TempDir(prefix string) (string, error) { return c.rt.TempDir(p
 
 // Close removes the cluster's containers.
 func (c *Cluster) Close(ctx context.Context) error {
-	c.closeClients()
-	errs := []error{c.closeSpare(ctx), c.waitRetired()}
+	c.kafka.conn.close()
+	errs := []error{c.spares.close(ctx), c.spares.waitRetired()}
 	for i := len(c.nodes) - 1; i >= 0; i-- {
 		errs = append(errs, c.nodes[i].Container.Remove(ctx))
 	}
@@ -636,39 +597,12 @@ func (c *Cluster) Close(ctx context.Context) error {
 
 // Disconnect closes the harness's own connections to the cluster and leaves its containers
 // running: a cluster started by hand outlives the process that started it.
-func (c *Cluster) Disconnect() { c.closeClients() }
+func (c *Cluster) Disconnect() { c.kafka.conn.close() }
 
-// closeClients closes the harness's own connections to the cluster.
-func (c *Cluster) closeClients() {
-	c.producerMu.Lock()
-	if c.producer != nil {
-		_ = c.producer.Close()
-		c.producer = nil
-	}
-	c.producerMu.Unlock()
-	c.metaMu.Lock()
-	for _, b := range c.metaConns {
-		_ = b.Close()
-	}
-	c.metaConns = nil
-	c.metaMu.Unlock()
-	c.groupMu.Lock()
-	for _, b := range c.groupConns {
-		_ = b.Close()
-	}
-	c.groupConns = nil
-	c.groupMu.Unlock()
-	if c.admin != nil {
-		_ = c.admin.Close() // also closes the client
-	} else if c.client != nil {
-		_ = c.client.Close()
-	}
-	c.admin, c.client = nil, nil
-}
-
-func (c *Cluster) logTails(ctx context.Context, lines int) string {
+// logTails is the last lines of each node's log.
+func logTails(ctx context.Context, nodes []*Node, lines int) string {
 	var b strings.Builder
-	for _, n := range c.nodes {
+	for _, n := range nodes {
 		fmt.Fprintf(&b, "\n--- last %d log lines of %s:\n%s", lines, n.Container.Name, strings.TrimRight(n.Container.Logs(ctx, lines), "\n"))
 	}
 	return b.String()
@@ -678,17 +612,8 @@ func (c *Cluster) logTails(ctx context.Context, lines int) string {
 // fixed ports the topology's nodes listen on are free: a program that holds one (a Kafka started
 // by hand, say) would take the lab commands' connections, and the failure would look like the
 // student's.
-func (c *Cluster) labPortsFree() error {
-	if !c.rt.Facts().SharesHostNetwork {
-		return nil // each node listens in a network namespace of its own
-	}
-	ports := map[Topology][]int{
-		Single:    {LabPort, LabPort + 1},
-		ZooKeeper: {2181, LabPort},
-		HA:        {sharedHAPort(1), sharedHAPort(2), sharedHAPort(3), sharedHAPort(controllerID)},
-		Own:       {2181, LabPort, LabPort + 1}, // the lab's ZooKeeper, broker and KRaft controller
-	}[c.Topology]
-	for _, port := range ports {
+func (c starter) labPortsFree() error {
+	for _, port := range c.place.hostPorts(c.Topology) { // none where each node has a namespace
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			return fmt.Errorf("port %d on 127.0.0.1 is in use by another program: stop it, Kafka's local processes need the lab's ports (%w)", port, err)
@@ -730,7 +655,7 @@ func checkHostPorts(topology Topology, ports []int) error {
 
 // hostPort is the host port of the i-th broker's host listener (in start order): the fixed one
 // of Options.HostPorts, or a free one.
-func (c *Cluster) hostPort(i int) (int, error) {
+func (c starter) hostPort(i int) (int, error) {
 	if i < len(c.opts.HostPorts) {
 		return c.opts.HostPorts[i], nil
 	}
@@ -750,13 +675,13 @@ func freePort() (int, error) {
 // hostListener is the port the HOST listener binds for the harness to reach it at host port
 // hostPort: hostListenerPort, which Docker publishes as hostPort, or hostPort itself where the
 // node shares the host's network.
-func (c *Cluster) hostListener(hostPort int) int {
+func (c starter) hostListener(hostPort int) int {
 	return c.rt.Facts().ListenPort(hostListenerPort, hostPort)
 }
 
 // bindHost is the address listeners bind: any in a namespace of the node's own; the loopback
 // only where nodes share the host's network.
-func (c *Cluster) bindHost() string { return c.rt.Facts().ListenHost() }
+func (c starter) bindHost() string { return c.rt.Facts().ListenHost() }
 
 // LabAddr is where a lab client next to the node (in its namespace) finds it: localhost:9092,
 // as the lab types it. Where the nodes share the host's network (local processes) the ha
@@ -767,6 +692,3 @@ func (n *Node) LabAddr() string { return fmt.Sprintf("localhost:%d", n.labPort) 
 // NamespaceName is the name of the container whose network namespace the node lives in: a
 // client joins it with `docker run --network container:NAME` to find the node at localhost.
 func (n *Node) NamespaceName() string { return n.netns.Name }
-
-// Partitions returns the partition ids of a topic, as the harness's client knows them.
-func (c *Cluster) Partitions(topic string) ([]int32, error) { return c.client.Partitions(topic) }

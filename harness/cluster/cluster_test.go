@@ -88,18 +88,18 @@ func TestSingleStartResetStop(t *testing.T) {
 	assertSetUpAsTheWrapper(t, ctx, rt, c)
 
 	// A topic and a consumer group, made by the lab's own tools, then Reset.
-	res, err := c.RunTool(ctx, "bin/kafka-topics.sh", "--create", "--topic", "t1", "--partitions", "3", "--bootstrap-server", "localhost:9092")
+	res, err := c.Tools().Run(ctx, "bin/kafka-topics.sh", "--create", "--topic", "t1", "--partitions", "3", "--bootstrap-server", "localhost:9092")
 	if err != nil || res.ExitCode != 0 {
 		t.Fatalf("create topic: %v %+v", err, res)
 	}
-	admin, err := c.Admin()
+	admin, err := cluster.AdminOf(c.Kafka())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := admin.CreateTopic("t2", &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CommitOffset(ctx, "g1", "t2", 0, 0); err != nil {
+	if err := c.Kafka().CommitOffset(ctx, "g1", "t2", 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Reset(ctx); err != nil {
@@ -231,7 +231,7 @@ func TestZooKeeperStartStop(t *testing.T) {
 // checkLabPort: inside the broker's network namespace, the lab's address answers with 1 broker.
 func checkLabPort(t *testing.T, ctx context.Context, c *cluster.Cluster) {
 	t.Helper()
-	res, err := c.RunTool(ctx, "bin/kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9092")
+	res, err := c.Tools().Run(ctx, "bin/kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9092")
 	if err != nil || res.ExitCode != 0 {
 		t.Fatalf("kafka-broker-api-versions: %v exit %d\n%s\n%s", err, res.ExitCode, res.Stdout, res.Stderr)
 	}
@@ -256,7 +256,7 @@ func assertNoContainer(t *testing.T, rt *container.Runtime, name string) {
 // address, nothing of the old one left, the old one removed.
 func TestRenewTakesTheSpare(t *testing.T) {
 	ctx, rt, c := startSingle(t, 3*time.Minute)
-	if err := c.CreateTopic(ctx, "left-behind", 3, 1); err != nil {
+	if err := c.Kafka().CreateTopic(ctx, "left-behind", 3, 1); err != nil {
 		t.Fatal(err)
 	}
 	old := c.Brokers()[0].Container
@@ -269,7 +269,7 @@ func TestRenewTakesTheSpare(t *testing.T) {
 		if !rt.Facts().SharesHostNetwork && fresh.Name == old.Name {
 			t.Errorf("the broker after Renew is still %s, want the spare", old.Name)
 		}
-		admin, err := c.Admin()
+		admin, err := cluster.AdminOf(c.Kafka())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,7 +281,7 @@ func TestRenewTakesTheSpare(t *testing.T) {
 			t.Error("a topic survived Renew")
 		}
 		checkLabPort(t, ctx, c)
-		if err := c.CreateTopic(ctx, "left-behind", 3, 1); err != nil {
+		if err := c.Kafka().CreateTopic(ctx, "left-behind", 3, 1); err != nil {
 			t.Fatalf("create a topic after Renew: %v", err)
 		}
 		old = fresh
@@ -338,14 +338,14 @@ func TestReusable(t *testing.T) {
 		}
 	}
 	reusable("")
-	if err := c.CreateTopic(ctx, "my_first_topic", 10, 1); err != nil {
+	if err := c.Kafka().CreateTopic(ctx, "my_first_topic", 10, 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
 	reusable("") // a topic of the lab's is gone with Reset
-	admin, err := c.Admin()
+	admin, err := cluster.AdminOf(c.Kafka())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +397,7 @@ func TestResetCatchesATopicJustCreated(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(context.WithoutCancel(ctx))
-	admin, err := c.Admin()
+	admin, err := cluster.AdminOf(c.Kafka())
 	if err != nil {
 		t.Fatal(err)
 	}

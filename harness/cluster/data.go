@@ -31,13 +31,13 @@ type Message struct {
 
 // CreateTopic creates a topic with replication factor rf and waits until its partitions have
 // leaders in the metadata.
-func (c *Cluster) CreateTopic(ctx context.Context, name string, partitions int32, rf int16) error {
-	return c.CreateTopicWith(ctx, name, partitions, rf, nil)
+func (k *Kafka) CreateTopic(ctx context.Context, name string, partitions int32, rf int16) error {
+	return k.CreateTopicWith(ctx, name, partitions, rf, nil)
 }
 
 // CreateTopicWith is CreateTopic with topic configs (min.insync.replicas, ...).
-func (c *Cluster) CreateTopicWith(ctx context.Context, name string, partitions int32, rf int16, configs map[string]string) error {
-	admin, err := c.Admin()
+func (k *Kafka) CreateTopicWith(ctx context.Context, name string, partitions int32, rf int16, configs map[string]string) error {
+	admin, err := k.conn.adminClient(k.c.Topology)
 	if err != nil {
 		return err
 	}
@@ -50,15 +50,15 @@ func (c *Cluster) CreateTopicWith(ctx context.Context, name string, partitions i
 	}
 	return wait.Until(ctx, fmt.Sprintf("topic %s to have %d partitions with leaders", name, partitions), 30*time.Second, 20*time.Millisecond,
 		func(context.Context) (bool, string, error) {
-			if err := c.client.RefreshMetadata(name); err != nil {
+			if err := k.conn.client.RefreshMetadata(name); err != nil {
 				return false, "", err
 			}
-			ps, err := c.client.Partitions(name)
+			ps, err := k.conn.client.Partitions(name)
 			if err != nil {
 				return false, "", err
 			}
 			for _, p := range ps {
-				if _, err := c.client.Leader(name, p); err != nil {
+				if _, err := k.conn.client.Leader(name, p); err != nil {
 					return false, fmt.Sprintf("partition %d has no leader", p), nil
 				}
 			}
@@ -66,14 +66,14 @@ func (c *Cluster) CreateTopicWith(ctx context.Context, name string, partitions i
 				return false, fmt.Sprintf("%d partitions", len(ps)), nil
 			}
 			// The broker PartitionStates asks may learn of the topic a moment later.
-			states, err := c.PartitionStates(name)
+			states, err := k.PartitionStates(name)
 			return err == nil && len(states) == int(partitions), fmt.Sprintf("%d partitions", len(states)), err
 		})
 }
 
 // Topics returns the cluster's topics and their partition counts, Kafka's internal ones left out.
-func (c *Cluster) Topics(ctx context.Context) (map[string]int, error) {
-	admin, err := c.Admin()
+func (k *Kafka) Topics(ctx context.Context) (map[string]int, error) {
+	admin, err := k.conn.adminClient(k.c.Topology)
 	if err != nil {
 		return nil, err
 	}
@@ -98,13 +98,13 @@ const MetadataLag = 3 * time.Second
 // TopicsSettled returns the cluster's topics as soon as want holds for them, else as they are
 // after MetadataLag: a check of what a student's command just changed gives the brokers the
 // time to learn of it, and a wrong command costs that time only.
-func (c *Cluster) TopicsSettled(ctx context.Context, want func(map[string]int) bool) (map[string]int, error) {
-	return settled(ctx, func() (map[string]int, error) { return c.Topics(ctx) }, want)
+func (k *Kafka) TopicsSettled(ctx context.Context, want func(map[string]int) bool) (map[string]int, error) {
+	return settled(ctx, func() (map[string]int, error) { return k.Topics(ctx) }, want)
 }
 
 // PartitionStatesSettled is TopicsSettled for PartitionStates.
-func (c *Cluster) PartitionStatesSettled(ctx context.Context, want func([]PartitionState) bool, topics ...string) ([]PartitionState, error) {
-	return settled(ctx, func() ([]PartitionState, error) { return c.PartitionStates(topics...) }, want)
+func (k *Kafka) PartitionStatesSettled(ctx context.Context, want func([]PartitionState) bool, topics ...string) ([]PartitionState, error) {
+	return settled(ctx, func() ([]PartitionState, error) { return k.PartitionStates(topics...) }, want)
 }
 
 // settled reads with read until want holds for what it read, or MetadataLag passes: then it
@@ -140,22 +140,22 @@ func TopicList(topics map[string]int) string {
 
 // Send sends messages, each to its partition, in order within a partition, and waits until all
 // are acknowledged by all in-sync replicas.
-func (c *Cluster) Send(ctx context.Context, topic string, msgs ...Message) error {
-	c.producerMu.Lock()
-	defer c.producerMu.Unlock()
-	if c.producer == nil {
-		cfg := SaramaConfig()
+func (k *Kafka) Send(ctx context.Context, topic string, msgs ...Message) error {
+	k.conn.producerMu.Lock()
+	defer k.conn.producerMu.Unlock()
+	if k.conn.producer == nil {
+		cfg := saramaConfig()
 		cfg.Producer.Partitioner = sarama.NewManualPartitioner
 		cfg.Producer.RequiredAcks = sarama.WaitForAll
 		cfg.Producer.Return.Successes = true
 		cfg.Producer.Retry.Max = 5
 		cfg.Producer.Retry.Backoff = 100 * time.Millisecond
 		cfg.Net.MaxOpenRequests = 1 // a retry cannot overtake the request after it: order holds
-		p, err := sarama.NewSyncProducer(c.Bootstrap(), cfg)
+		p, err := sarama.NewSyncProducer(k.c.Bootstrap(), cfg)
 		if err != nil {
 			return fmt.Errorf("harness producer: %w", err)
 		}
-		c.producer = p
+		k.conn.producer = p
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -167,7 +167,7 @@ func (c *Cluster) Send(ctx context.Context, topic string, msgs ...Message) error
 			batch[i].Key = sarama.StringEncoder(m.Key)
 		}
 	}
-	if err := c.producer.SendMessages(batch); err != nil {
+	if err := k.conn.producer.SendMessages(batch); err != nil {
 		// Name the broker's error (NOT_ENOUGH_REPLICAS, ...), not just "failed to deliver".
 		var perrs sarama.ProducerErrors
 		if errors.As(err, &perrs) && len(perrs) > 0 {
@@ -179,17 +179,17 @@ func (c *Cluster) Send(ctx context.Context, topic string, msgs ...Message) error
 }
 
 // EndOffsets returns each partition's log-end offset (the offset the next message will get).
-func (c *Cluster) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
-	if err := c.client.RefreshMetadata(topic); err != nil {
+func (k *Kafka) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	if err := k.conn.client.RefreshMetadata(topic); err != nil {
 		return nil, fmt.Errorf("metadata of %s: %w", topic, err)
 	}
-	ps, err := c.client.Partitions(topic)
+	ps, err := k.conn.client.Partitions(topic)
 	if err != nil {
 		return nil, fmt.Errorf("partitions of %s: %w", topic, err)
 	}
 	out := map[int32]int64{}
 	for _, p := range ps {
-		off, err := c.client.GetOffset(topic, p, sarama.OffsetNewest)
+		off, err := k.conn.client.GetOffset(topic, p, sarama.OffsetNewest)
 		if err != nil {
 			return nil, fmt.Errorf("end offset of %s partition %d: %w", topic, p, err)
 		}
@@ -228,16 +228,16 @@ func (b *readBudget) take(messages int, bytes int64) bool {
 // (messages of aborted transactions left out), ordered by partition and offset: each
 // partition up to its last stable offset when the read starts, and no more than a cap
 // (Options.ReadLimit; a *TooMuchError past it).
-func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Message, error) {
-	return c.ReadAllAtMost(ctx, topic, c.opts.ReadLimit)
+func (k *Kafka) ReadAll(ctx context.Context, topic string) ([]Message, error) {
+	return k.ReadAllAtMost(ctx, topic, k.c.opts.ReadLimit)
 }
 
 // ReadAllAtMost is ReadAll with a cap of limit messages.
-func (c *Cluster) ReadAllAtMost(ctx context.Context, topic string, limit int) ([]Message, error) {
-	if err := c.client.RefreshMetadata(topic); err != nil {
+func (k *Kafka) ReadAllAtMost(ctx context.Context, topic string, limit int) ([]Message, error) {
+	if err := k.conn.client.RefreshMetadata(topic); err != nil {
 		return nil, fmt.Errorf("metadata of %s: %w", topic, err)
 	}
-	ps, err := c.client.Partitions(topic)
+	ps, err := k.conn.client.Partitions(topic)
 	if err != nil {
 		return nil, fmt.Errorf("partitions of %s: %w", topic, err)
 	}
@@ -253,7 +253,7 @@ func (c *Cluster) ReadAllAtMost(ctx context.Context, topic string, limit int) ([
 	var wg sync.WaitGroup
 	for i, p := range parts {
 		wg.Go(func() {
-			read[i], errs[i] = c.readPartition(ctx, topic, p, budget)
+			read[i], errs[i] = k.readPartition(ctx, topic, p, budget)
 			if errs[i] != nil {
 				cancel() // the other partitions' reads are of no use
 			}
@@ -279,12 +279,12 @@ func (c *Cluster) ReadAllAtMost(ctx context.Context, topic string, limit int) ([
 // transactions are left out, as a read_committed consumer does (Kafka's Fetcher): a batch of
 // a producer is aborted from the first offset of one of the response's aborted transactions
 // up to that producer's abort marker.
-func (c *Cluster) readPartition(ctx context.Context, topic string, p int32, budget *readBudget) ([]Message, error) {
-	next, err := c.client.GetOffset(topic, p, sarama.OffsetOldest)
+func (k *Kafka) readPartition(ctx context.Context, topic string, p int32, budget *readBudget) ([]Message, error) {
+	next, err := k.conn.client.GetOffset(topic, p, sarama.OffsetOldest)
 	if err != nil {
 		return nil, fmt.Errorf("start offset of %s partition %d: %w", topic, p, err)
 	}
-	leader, err := c.client.Leader(topic, p)
+	leader, err := k.conn.client.Leader(topic, p)
 	if err != nil {
 		return nil, fmt.Errorf("leader of %s partition %d: %w", topic, p, err)
 	}
@@ -394,12 +394,12 @@ func lastStableOffset(leader *sarama.Broker, topic string, p int32) (int64, erro
 
 // CommittedOffsets returns the group's committed offset of each partition of topic (-1 where
 // it has none).
-func (c *Cluster) CommittedOffsets(ctx context.Context, group, topic string) (map[int32]int64, error) {
-	admin, err := c.Admin()
+func (k *Kafka) CommittedOffsets(ctx context.Context, group, topic string) (map[int32]int64, error) {
+	admin, err := k.conn.adminClient(k.c.Topology)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := c.client.Partitions(topic)
+	ps, err := k.conn.client.Partitions(topic)
 	if err != nil {
 		return nil, fmt.Errorf("partitions of %s: %w", topic, err)
 	}
@@ -441,8 +441,8 @@ func (p PartitionState) String() string {
 
 // PartitionStates returns the leader, replicas and ISR of every partition of every topic but
 // Kafka's internal ones (or of the topics named), as a live broker's metadata says now.
-func (c *Cluster) PartitionStates(topics ...string) ([]PartitionState, error) {
-	resp, err := c.metadata(topics)
+func (k *Kafka) PartitionStates(topics ...string) ([]PartitionState, error) {
+	resp, err := k.conn.metadata(k.c.Bootstrap(), topics)
 	if err != nil {
 		return nil, err
 	}
@@ -465,65 +465,9 @@ func (c *Cluster) PartitionStates(topics ...string) ([]PartitionState, error) {
 	return out, nil
 }
 
-// metadata asks the brokers, in turn, for a fresh metadata response: unlike the client's
-// cache it never answers from what a broker said before it went down.
-func (c *Cluster) metadata(topics []string) (*sarama.MetadataResponse, error) {
-	c.metaMu.Lock()
-	defer c.metaMu.Unlock()
-	var errs []error
-	for _, addr := range c.Bootstrap() {
-		resp, err := c.metadataOf(addr, topics)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		return resp, nil
-	}
-	return nil, fmt.Errorf("no broker answered a metadata request: %w", errors.Join(errs...))
-}
-
-// metadataOfEach asks every broker for its metadata: what each knows.
-func (c *Cluster) metadataOfEach(topics []string) ([]*sarama.MetadataResponse, error) {
-	c.metaMu.Lock()
-	defer c.metaMu.Unlock()
-	var out []*sarama.MetadataResponse
-	for _, addr := range c.Bootstrap() {
-		resp, err := c.metadataOf(addr, topics)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, resp)
-	}
-	return out, nil
-}
-
-// metadataOf asks the broker at addr, on a connection kept for it; c.metaMu is held.
-func (c *Cluster) metadataOf(addr string, topics []string) (*sarama.MetadataResponse, error) {
-	if c.metaConns == nil {
-		c.metaConns = map[string]*sarama.Broker{}
-	}
-	b := c.metaConns[addr]
-	if b == nil {
-		b = sarama.NewBroker(addr)
-		if err := b.Open(c.client.Config()); err != nil {
-			return nil, fmt.Errorf("%s: %w", addr, err)
-		}
-		c.metaConns[addr] = b
-	}
-	req := sarama.NewMetadataRequest(c.client.Config().Version, topics)
-	req.AllowAutoTopicCreation = false
-	resp, err := b.GetMetadata(req)
-	if err != nil {
-		_ = b.Close()
-		delete(c.metaConns, addr)
-		return nil, fmt.Errorf("%s: %w", addr, err)
-	}
-	return resp, nil
-}
-
 // LiveBrokers returns the ids of the brokers in the metadata: registered and not fenced.
-func (c *Cluster) LiveBrokers() ([]int32, error) {
-	resp, err := c.metadata([]string{})
+func (k *Kafka) LiveBrokers() ([]int32, error) {
+	resp, err := k.conn.metadata(k.c.Bootstrap(), []string{})
 	if err != nil {
 		return nil, err
 	}
@@ -541,8 +485,8 @@ func (c *Cluster) LiveBrokers() ([]int32, error) {
 // times out (kafka-python and confluent-kafka: 45 s) the group's next member waits in a rebalance
 // behind it. Members of consumer-protocol groups (KIP-848), which kafka-python cannot join and
 // confluent-kafka joins only when told to (group.protocol=consumer), are left alone.
-func (c *Cluster) ExpelMembers(ctx context.Context) (int, error) {
-	groups, err := c.Groups(ctx)
+func (k *Kafka) ExpelMembers(ctx context.Context) (int, error) {
+	groups, err := k.Groups(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -553,7 +497,7 @@ func (c *Cluster) ExpelMembers(ctx context.Context) (int, error) {
 		if len(g.Members) == 0 || g.Protocol != ClassicProtocol {
 			continue
 		}
-		coord, err := c.client.Coordinator(g.Name)
+		coord, err := k.conn.client.Coordinator(g.Name)
 		if err != nil {
 			return n, fmt.Errorf("coordinator of group %s: %w", g.Name, err)
 		}
@@ -582,12 +526,12 @@ func (c *Cluster) ExpelMembers(ctx context.Context) (int, error) {
 // GroupsBehind says which consumer group reading topic has not caught up with it ("" when none):
 // one that is rebalancing, or whose committed offsets are below the topic's end offsets.
 // A group with no committed offset of topic says nothing either way.
-func (c *Cluster) GroupsBehind(ctx context.Context, topic string) (string, error) {
-	groups, err := c.Groups(ctx)
+func (k *Kafka) GroupsBehind(ctx context.Context, topic string) (string, error) {
+	groups, err := k.Groups(ctx)
 	if err != nil || len(groups) == 0 {
 		return "", err
 	}
-	ends, err := c.EndOffsets(ctx, topic)
+	ends, err := k.EndOffsets(ctx, topic)
 	if err != nil {
 		return "", err
 	}
@@ -595,7 +539,7 @@ func (c *Cluster) GroupsBehind(ctx context.Context, topic string) (string, error
 		if g.Rebalancing() {
 			return fmt.Sprintf("group %s is rebalancing (%s)", g.Name, g.State), nil
 		}
-		committed, err := c.CommittedOffsets(ctx, g.Name, topic)
+		committed, err := k.CommittedOffsets(ctx, g.Name, topic)
 		if err != nil {
 			return "", err
 		}
@@ -614,8 +558,8 @@ func (c *Cluster) GroupsBehind(ctx context.Context, topic string) (string, error
 
 // TopicConfig returns the value of a topic's config, as the brokers apply it (the topic's own
 // or their default).
-func (c *Cluster) TopicConfig(topic, name string) (string, error) {
-	admin, err := c.Admin()
+func (k *Kafka) TopicConfig(topic, name string) (string, error) {
+	admin, err := k.conn.adminClient(k.c.Topology)
 	if err != nil {
 		return "", err
 	}
@@ -629,4 +573,50 @@ func (c *Cluster) TopicConfig(topic, name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("topic %s has no config %s", topic, name)
+}
+
+// Partitions returns the partition ids of a topic, as the harness's client knows them.
+func (k *Kafka) Partitions(topic string) ([]int32, error) { return k.conn.client.Partitions(topic) }
+
+// Leader returns the id of the broker that leads a partition, as the harness's client knows it
+// (asking the brokers when it knows none).
+func (k *Kafka) Leader(topic string, partition int32) (int32, error) {
+	b, err := k.conn.client.Leader(topic, partition)
+	if err != nil {
+		return -1, err
+	}
+	return b.ID(), nil
+}
+
+// ControllerID is the active controller's id in the harness's metadata (the ZooKeeper-elected
+// broker in ZooKeeper mode; in KRaft brokers report a broker here, not a controller).
+func (k *Kafka) ControllerID() (int32, error) {
+	b, err := k.conn.client.RefreshController()
+	if err != nil {
+		return -1, fmt.Errorf("find the controller: %w", err)
+	}
+	return b.ID(), nil
+}
+
+// CommitOffset commits offset for a group's partition with the harness's own client, waiting
+// while the group coordinator is not yet available (a new cluster creates __consumer_offsets on
+// the first group request).
+func (k *Kafka) CommitOffset(ctx context.Context, group, topic string, partition int32, offset int64) error {
+	return wait.Until(ctx, fmt.Sprintf("an offset commit of group %s", group), 30*time.Second, 100*time.Millisecond,
+		func(context.Context) (bool, string, error) {
+			coord, err := k.conn.client.Coordinator(group)
+			if err != nil {
+				return false, "no coordinator", err
+			}
+			req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: group, ConsumerGroupGeneration: -1, RetentionTime: -1}
+			req.AddBlock(topic, partition, offset, 0, "")
+			resp, err := coord.CommitOffset(req)
+			if err != nil {
+				return false, "", err
+			}
+			if kerr := resp.Errors[topic][partition]; kerr != sarama.ErrNoError {
+				return false, kerr.Error(), kerr
+			}
+			return true, "", nil
+		})
 }

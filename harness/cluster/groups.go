@@ -62,59 +62,25 @@ func (g Group) Rebalancing() bool {
 // requests of KIP-848. sarama still sends each request at the highest version that the broker
 // it goes to offers, and the harness asks only what the broker offers.
 func groupsConfig() *sarama.Config {
-	cfg := SaramaConfig()
+	cfg := saramaConfig()
 	cfg.Version = sarama.V4_0_0_0
 	return cfg
-}
-
-// groupConn returns a connection to the broker at addr made with groupsConfig, kept for the
-// next call; c.groupMu is held.
-func (c *Cluster) groupConn(addr string) (*sarama.Broker, error) {
-	if b := c.groupConns[addr]; b != nil {
-		if ok, _ := b.Connected(); ok {
-			return b, nil
-		}
-		_ = b.Close()
-		delete(c.groupConns, addr)
-	}
-	b := sarama.NewBroker(addr)
-	if err := b.Open(groupsConfig()); err != nil {
-		return nil, fmt.Errorf("%s: %w", addr, err)
-	}
-	if _, err := b.Connected(); err != nil { // Open connects in the background
-		_ = b.Close()
-		return nil, fmt.Errorf("%s: %w", addr, err)
-	}
-	if c.groupConns == nil {
-		c.groupConns = map[string]*sarama.Broker{}
-	}
-	c.groupConns[addr] = b
-	return b, nil
-}
-
-// dropGroupConn forgets a connection that failed, so the next call makes a new one; c.groupMu
-// is held.
-func (c *Cluster) dropGroupConn(addr string) {
-	if b := c.groupConns[addr]; b != nil {
-		_ = b.Close()
-		delete(c.groupConns, addr)
-	}
 }
 
 // groupTypes lists the groups of every live broker (as the client's metadata has them, as
 // sarama's own listing does) with their protocol. A broker older than 3.8 names no type: its
 // groups are classic, the only protocol it serves by default. Groups of other types (Kafka 4's
 // share and streams groups) are left out: they are no consumer groups.
-func (c *Cluster) groupTypes() (map[string]string, error) {
+func (k *Kafka) groupTypes() (map[string]string, error) {
 	var addrs []string
-	for _, b := range c.client.Brokers() {
+	for _, b := range k.conn.client.Brokers() {
 		addrs = append(addrs, b.Addr())
 	}
-	c.groupMu.Lock()
-	defer c.groupMu.Unlock()
+	k.conn.groups.mu.Lock()
+	defer k.conn.groups.mu.Unlock()
 	types := map[string]string{}
 	for _, addr := range addrs {
-		b, err := c.groupConn(addr)
+		b, err := k.conn.groups.get(addr, groupsConfig())
 		if err != nil {
 			return nil, fmt.Errorf("list consumer groups: %w", err)
 		}
@@ -123,7 +89,7 @@ func (c *Cluster) groupTypes() (map[string]string, error) {
 			err = resp.Err
 		}
 		if err != nil {
-			c.dropGroupConn(addr)
+			k.conn.groups.drop(addr)
 			return nil, fmt.Errorf("list consumer groups of %s: %w", addr, err)
 		}
 		for name := range resp.Groups {
@@ -137,12 +103,12 @@ func (c *Cluster) groupTypes() (map[string]string, error) {
 }
 
 // Groups describes every consumer group of the cluster, of either protocol, sorted by name.
-func (c *Cluster) Groups(ctx context.Context) ([]Group, error) {
-	admin, err := c.Admin()
+func (k *Kafka) Groups(ctx context.Context) ([]Group, error) {
+	admin, err := k.conn.adminClient(k.c.Topology)
 	if err != nil {
 		return nil, err
 	}
-	types, err := c.groupTypes()
+	types, err := k.groupTypes()
 	if err != nil || len(types) == 0 {
 		return nil, errors.Join(err, ctx.Err())
 	}
@@ -178,7 +144,7 @@ func (c *Cluster) Groups(ctx context.Context) ([]Group, error) {
 		}
 	}
 	for _, name := range consumer {
-		g, err := c.describeConsumerGroup(name)
+		g, err := k.describeConsumerGroup(name)
 		if err != nil {
 			return nil, err
 		}
@@ -193,14 +159,14 @@ func (c *Cluster) Groups(ctx context.Context) ([]Group, error) {
 
 // describeConsumerGroup describes a consumer-protocol group (KIP-848) with ConsumerGroupDescribe,
 // asked of its coordinator.
-func (c *Cluster) describeConsumerGroup(name string) (Group, error) {
-	coord, err := c.client.Coordinator(name)
+func (k *Kafka) describeConsumerGroup(name string) (Group, error) {
+	coord, err := k.conn.client.Coordinator(name)
 	if err != nil {
 		return Group{}, fmt.Errorf("coordinator of group %s: %w", name, err)
 	}
-	c.groupMu.Lock()
-	defer c.groupMu.Unlock()
-	b, err := c.groupConn(coord.Addr())
+	k.conn.groups.mu.Lock()
+	defer k.conn.groups.mu.Unlock()
+	b, err := k.conn.groups.get(coord.Addr(), groupsConfig())
 	if err != nil {
 		return Group{}, fmt.Errorf("describe consumer group %s: %w", name, err)
 	}
@@ -208,7 +174,7 @@ func (c *Cluster) describeConsumerGroup(name string) (Group, error) {
 	req.GroupIDs = []string{name}
 	resp, err := b.ConsumerGroupDescribe(req)
 	if err != nil {
-		c.dropGroupConn(coord.Addr())
+		k.conn.groups.drop(coord.Addr())
 		return Group{}, fmt.Errorf("describe consumer group %s (ConsumerGroupDescribe): %w", name, err)
 	}
 	for _, d := range resp.Groups {

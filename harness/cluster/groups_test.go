@@ -48,14 +48,15 @@ func TestGroupsOfBothProtocols(t *testing.T) {
 			},
 		}),
 	})
-	client, err := sarama.NewClient([]string{b.Addr()}, SaramaConfig())
+	client, err := sarama.NewClient([]string{b.Addr()}, saramaConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Cluster{Topology: Single, client: client}
-	defer c.closeClients()
+	c := newCluster(Single, Image{}, nil, Options{})
+	c.kafka.conn.client = client
+	defer c.kafka.conn.close()
 
-	groups, err := c.Groups(context.Background())
+	groups, err := c.Kafka().Groups(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

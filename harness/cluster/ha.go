@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,34 +35,10 @@ func haBrokerHost(id int) string { return fmt.Sprintf("broker-%d", id) }
 
 const haControllerHost = "controller"
 
-// haPort is the port of node id's lab listener (the controller's CONTROLLER listener). In a
-// network namespace of its own each node has the lab's ports to itself: every broker answers on
-// 9092, the controller on 9093. Where the nodes share the host's network, each needs a port of
-// its own (see sharedHAPort).
-func (c *Cluster) haPort(id int) int {
-	switch {
-	case c.rt.Facts().SharesHostNetwork:
-		return sharedHAPort(id)
-	case id == controllerID:
-		return 9093
-	}
-	return LabPort
-}
-
-// sharedHAPort is node id's port where the nodes share one network: 9092, 9093 and 9094 for the
-// brokers, as in Kafka's quickstart for three brokers on one machine; the controller takes the
-// next one.
-func sharedHAPort(id int) int {
-	if id == controllerID {
-		return LabPort + HABrokers
-	}
-	return LabPort + id - 1
-}
-
 // haSettings: Kafka's defaults for internal topics on three brokers, and fast failure detection
 // (the controller fences a broker that missed 3 s of heartbeats, not 9 s), so waits for a killed
 // broker stay short.
-func (c *Cluster) haSettings() map[string]string {
+func (c starter) haSettings() map[string]string {
 	props := brokerSettings()
 	for k, v := range map[string]string{
 		"offsets.topic.replication.factor":                 "3",
@@ -81,16 +58,16 @@ func (c *Cluster) haSettings() map[string]string {
 }
 
 // haControllerAddr is the controller's address as brokers reach it.
-func (c *Cluster) haControllerAddr() string {
-	return c.rt.Facts().PeerAddr(haControllerHost, c.haPort(controllerID))
+func (c starter) haControllerAddr() string {
+	return c.rt.Facts().PeerAddr(haControllerHost, c.place.haPort(controllerID))
 }
 
-func (c *Cluster) startHA(ctx context.Context) error {
+func (c starter) startHA(ctx context.Context) error {
 	network := c.network // "" where the nodes share the host's network
 	props := c.haSettings()
 	props["node.id"] = fmt.Sprint(controllerID)
 	props["process.roles"] = "controller"
-	props["listeners"] = fmt.Sprintf("CONTROLLER://%s:%d", c.bindHost(), c.haPort(controllerID))
+	props["listeners"] = fmt.Sprintf("CONTROLLER://%s:%d", c.bindHost(), c.place.haPort(controllerID))
 	props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT"
 	ctl, err := c.rt.Start(ctx, container.Spec{
 		Name: "ha-controller", Image: c.Image.Ref, Network: network, Hostname: haControllerHost,
@@ -105,19 +82,9 @@ func (c *Cluster) startHA(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var holder *container.Container
-		if !c.rt.Facts().SharesHostNetwork {
-			// The namespace holder: it only sleeps, so stopping the broker leaves the namespace up.
-			// (On the host's shared network there is no namespace to hold.)
-			holder, err = c.rt.Start(ctx, container.Spec{
-				Name: fmt.Sprintf("ha-broker-%d-net", id), Image: c.Image.Ref, Network: network, Hostname: haBrokerHost(id),
-				Entrypoint: []string{"sleep", "infinity"}, Ports: map[int]int{hostListenerPort: hostPort},
-				MemoryBytes: 16 << 20,
-			})
-			if err != nil {
-				return err
-			}
-			c.nodes = append(c.nodes, &Node{ID: -1, Role: "namespace", Container: holder, netns: holder})
+		holder, err := c.place.namespace(ctx, c, id, hostPort)
+		if err != nil {
+			return err
 		}
 		props := c.haSettings()
 		props["node.id"] = fmt.Sprint(id)
@@ -131,10 +98,8 @@ func (c *Cluster) startHA(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if holder == nil {
-			holder = broker
-		}
-		c.addBroker(&Node{ID: id, Role: "broker", Container: broker, HostPort: hostPort, labPort: labPort, netns: holder})
+		// Clients join the broker's namespace, held for it or its own.
+		c.addBroker(&Node{ID: id, Role: "broker", Container: broker, HostPort: hostPort, labPort: labPort, netns: cmp.Or(holder, broker)})
 	}
 	return nil
 }
@@ -146,20 +111,17 @@ func (c *Cluster) startHA(ctx context.Context) error {
 // brokers on one machine gave them ports 9092, 9093 and 9094 (as Kafka's quickstart does): those
 // answer too, so their commands run as typed. Where the nodes share the host's network (local
 // processes), brokers 1-3 are those three ports themselves.
-func (c *Cluster) haListeners(props map[string]string, id, hostPort int) int {
+func (c starter) haListeners(props map[string]string, id, hostPort int) int {
 	facts := c.rt.Facts()
-	port := c.haPort(id)
+	port := c.place.haPort(id)
 	listeners := []string{fmt.Sprintf("PLAINTEXT://%s:%d", c.bindHost(), port), fmt.Sprintf("HOST://%s:%d", c.bindHost(), c.hostListener(hostPort))}
 	advertised := []string{"PLAINTEXT://" + facts.PeerAddr(haBrokerHost(id), port), fmt.Sprintf("HOST://127.0.0.1:%d", hostPort)}
 	protocols := []string{"PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", "HOST:PLAINTEXT"}
-	if !facts.SharesHostNetwork {
-		// The quickstart's ports, free in the broker's own namespace.
-		for _, port := range []int{LabPort + 1, LabPort + 2} {
-			name := fmt.Sprintf("LOCAL_%d", port)
-			listeners = append(listeners, fmt.Sprintf("%s://%s:%d", name, c.bindHost(), port))
-			advertised = append(advertised, name+"://"+facts.PeerAddr(haBrokerHost(id), port))
-			protocols = append(protocols, name+":PLAINTEXT")
-		}
+	for _, port := range c.place.quickstartPorts() {
+		name := fmt.Sprintf("LOCAL_%d", port)
+		listeners = append(listeners, fmt.Sprintf("%s://%s:%d", name, c.bindHost(), port))
+		advertised = append(advertised, name+"://"+facts.PeerAddr(haBrokerHost(id), port))
+		protocols = append(protocols, name+":PLAINTEXT")
 	}
 	props["listeners"] = strings.Join(listeners, ",")
 	props["advertised.listeners"] = strings.Join(advertised, ",")
@@ -210,8 +172,8 @@ func (c *Cluster) takeDown(ctx context.Context, id int, end func(*container.Cont
 	if err := end(b.Container); err != nil {
 		return err
 	}
-	c.forget(id)
-	return c.awaitGone(ctx, id)
+	c.kafka.conn.forget(id)
+	return c.kafka.awaitGone(ctx, id)
 }
 
 // StartBroker starts a stopped or killed broker again, with its data, and waits until it is
@@ -246,10 +208,10 @@ func (c *Cluster) startBrokers(ctx context.Context, ids []int) error {
 		func(ctx context.Context) (bool, string, error) {
 			for _, b := range nodes {
 				if st, err := b.Container.State(ctx); err != nil || !st.Running {
-					return false, "", errors.Join(err, fmt.Errorf("%w: %s exited: %s%s", wait.ErrStop, b.Container.Name, st, c.logTails(ctx, 20)))
+					return false, "", errors.Join(err, fmt.Errorf("%w: %s exited: %s%s", wait.ErrStop, b.Container.Name, st, logTails(ctx, c.nodes, 20)))
 				}
 			}
-			live, err := c.LiveBrokers()
+			live, err := c.kafka.LiveBrokers()
 			if err != nil {
 				return false, "", err
 			}
@@ -259,21 +221,10 @@ func (c *Cluster) startBrokers(ctx context.Context, ids []int) error {
 				}
 			}
 			for _, id := range ids {
-				c.forget(id)
+				c.kafka.conn.forget(id)
 			}
 			return true, "", nil
 		})
-}
-
-// forget closes the harness client's connection to a broker that went down or came back: the
-// old connection is dead, and sarama reopens a closed one on its next use rather than fail with
-// EOF.
-func (c *Cluster) forget(id int) {
-	for _, b := range c.client.Brokers() {
-		if b.ID() == int32(id) {
-			_ = b.Close()
-		}
-	}
 }
 
 // Whole starts every broker that is down and waits until every partition of every topic has a
@@ -292,7 +243,7 @@ func (c *Cluster) Whole(ctx context.Context) error {
 func (c *Cluster) AwaitInSync(ctx context.Context) error {
 	return wait.Until(ctx, "every partition to have a leader and all replicas in sync", 60*time.Second, 100*time.Millisecond,
 		func(context.Context) (bool, string, error) {
-			states, err := c.PartitionStates()
+			states, err := c.kafka.PartitionStates()
 			if err != nil {
 				return false, "", err
 			}
@@ -307,17 +258,17 @@ func (c *Cluster) AwaitInSync(ctx context.Context) error {
 
 // awaitGone waits until broker id has left the metadata and leads no partition, and is in no
 // ISR of a partition that has another leader.
-func (c *Cluster) awaitGone(ctx context.Context, id int) error {
+func (k *Kafka) awaitGone(ctx context.Context, id int) error {
 	return wait.Until(ctx, fmt.Sprintf("broker %d to leave the metadata, its leaderships and ISRs", id), 30*time.Second, 100*time.Millisecond,
 		func(context.Context) (bool, string, error) {
-			live, err := c.LiveBrokers()
+			live, err := k.LiveBrokers()
 			if err != nil {
 				return false, "", err
 			}
 			if slices.Contains(live, int32(id)) {
 				return false, fmt.Sprintf("live brokers %v", live), nil
 			}
-			states, err := c.PartitionStates()
+			states, err := k.PartitionStates()
 			if err != nil {
 				return false, "", err
 			}

@@ -40,14 +40,14 @@ func TestHA(t *testing.T) {
 			t.Fatalf("%s from broker %d: want 3 brokers listed, got %d:\n%s", addr, b.ID, n, res.Stdout)
 		}
 	}
-	res, err := c.RunTool(ctx, "bin/kafka-topics.sh", "--create", "--topic", "r2", "--partitions", "3", "--replication-factor", "2", "--bootstrap-server", "localhost:9092")
+	res, err := c.Tools().Run(ctx, "bin/kafka-topics.sh", "--create", "--topic", "r2", "--partitions", "3", "--replication-factor", "2", "--bootstrap-server", "localhost:9092")
 	if err != nil || res.ExitCode != 0 {
 		t.Fatalf("create topic: %v %+v", err, res)
 	}
 	if err := c.AwaitInSync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	states, err := c.PartitionStates("r2")
+	states, err := c.Kafka().PartitionStates("r2")
 	if err != nil || len(states) != 3 {
 		t.Fatalf("partition states %v, %v", states, err)
 	}
@@ -106,14 +106,14 @@ func TestHA(t *testing.T) {
 
 func assertOut(t *testing.T, c *cluster.Cluster, id int) {
 	t.Helper()
-	live, err := c.LiveBrokers()
+	live, err := c.Kafka().LiveBrokers()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if slices.Contains(live, int32(id)) {
 		t.Errorf("broker %d still live: %v", id, live)
 	}
-	states, err := c.PartitionStates()
+	states, err := c.Kafka().PartitionStates()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func TestClustersAreApart(t *testing.T) {
 				t.Errorf("cluster %d: a student's command reached the other cluster's broker at %s:%s", i, ip, port)
 			}
 		}
-		if _, err := c.Client().RefreshController(); err != nil {
+		if _, err := cluster.ClientOf(c.Kafka()).RefreshController(); err != nil {
 			t.Errorf("cluster %d: the harness does not reach it on 127.0.0.1: %v", i, err)
 		}
 	}
@@ -114,7 +114,7 @@ func TestReusableSeesClusterState(t *testing.T) {
 		t.Fatalf("a fresh cluster: Reusable says %q, %v; want it reusable", why, err)
 	}
 	admin := func() sarama.ClusterAdmin {
-		a, err := c.Admin()
+		a, err := cluster.AdminOf(c.Kafka())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestReusableSeesClusterState(t *testing.T) {
 				"metrics": set("org.apache.kafka."), "interval.ms": set("100")}, false)
 		}, "client metrics every-100ms is subscribed"},
 		{"a transaction left open", func() (func(), error) {
-			if err := c.CreateTopic(ctx, "ledger", 1, 1); err != nil {
+			if err := c.Kafka().CreateTopic(ctx, "ledger", 1, 1); err != nil {
 				return nil, err
 			}
 			cfg := cluster.SaramaConfig()

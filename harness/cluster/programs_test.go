@@ -89,7 +89,7 @@ func TestProgramImageInStep(t *testing.T) {
 
 // TestClientVersionsDocumented: what a student and a grader read names the pinned clients.
 func TestClientVersionsDocumented(t *testing.T) {
-	for _, doc := range []string{"../../README.md", "../../classroom/README.md", "../../features/06_pipeline.feature"} {
+	for _, doc := range []string{"../../docs/students.md", "../../classroom/README.md", "../../features/06_pipeline.feature"} {
 		b, err := os.ReadFile(doc)
 		if err != nil {
 			t.Fatal(err)

@@ -25,10 +25,10 @@ func TestReadAllCommitted(t *testing.T) {
 	c := labtest.Cluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := c.CreateTopic(ctx, "ledger", 2, 1); err != nil {
+	if err := c.Kafka().CreateTopic(ctx, "ledger", 2, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Send(ctx, "ledger", cluster.Message{Partition: 0, Value: "plain-1"}, cluster.Message{Partition: 1, Value: "plain-1"}); err != nil {
+	if err := c.Kafka().Send(ctx, "ledger", cluster.Message{Partition: 0, Value: "plain-1"}, cluster.Message{Partition: 1, Value: "plain-1"}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := cluster.SaramaConfig()
@@ -65,10 +65,10 @@ func TestReadAllCommitted(t *testing.T) {
 	txn(false, "aborted-1", "aborted-2")
 	txn(true, "committed-3")
 	big := strings.Repeat("x", 900<<10) // most of what one fetch answers
-	if err := c.Send(ctx, "ledger", cluster.Message{Partition: 0, Value: big}, cluster.Message{Partition: 0, Value: "plain-2"}); err != nil {
+	if err := c.Kafka().Send(ctx, "ledger", cluster.Message{Partition: 0, Value: big}, cluster.Message{Partition: 0, Value: "plain-2"}); err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := c.ReadAll(ctx, "ledger")
+	msgs, err := c.Kafka().ReadAll(ctx, "ledger")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,20 +92,20 @@ func TestReadAllIsCapped(t *testing.T) {
 	c := labtest.Cluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := c.CreateTopic(ctx, "flood", 2, 1); err != nil {
+	if err := c.Kafka().CreateTopic(ctx, "flood", 2, 1); err != nil {
 		t.Fatal(err)
 	}
 	var msgs []cluster.Message
 	for i := range 30 {
 		msgs = append(msgs, cluster.Message{Partition: int32(i % 2), Value: fmt.Sprint(i)})
 	}
-	if err := c.Send(ctx, "flood", msgs...); err != nil {
+	if err := c.Kafka().Send(ctx, "flood", msgs...); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := c.ReadAllAtMost(ctx, "flood", 30); err != nil || len(got) != 30 {
+	if got, err := c.Kafka().ReadAllAtMost(ctx, "flood", 30); err != nil || len(got) != 30 {
 		t.Fatalf("at most 30 of 30: %d messages, %v", len(got), err)
 	}
-	_, err := c.ReadAllAtMost(ctx, "flood", 10)
+	_, err := c.Kafka().ReadAllAtMost(ctx, "flood", 10)
 	var tooMuch *cluster.TooMuchError
 	if !errors.As(err, &tooMuch) || !strings.Contains(err.Error(), "flood holds more than 10 messages") {
 		t.Errorf("at most 10 of 30: %v, want a TooMuchError", err)

@@ -35,7 +35,13 @@ func (c *Cluster) Reset(ctx context.Context) error {
 	if c.untrusted.Swap(false) && c.Topology != HA { // always for Own: it is the student's
 		return c.Renew(ctx)
 	}
-	err := c.clear(ctx)
+	// Brokers a scenario took down come back first: topics cannot be deleted without them.
+	if len(c.Down()) > 0 {
+		if err := c.Whole(ctx); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	err := c.kafka.clear(ctx)
 	var busy *groupBusyError
 	if errors.As(err, &busy) && c.Topology != HA {
 		if rerr := c.Renew(ctx); rerr != nil {
@@ -58,9 +64,16 @@ func (c *Cluster) MarkUntrusted() {
 // Renew replaces the cluster's nodes by fresh ones with empty storage and waits until they are
 // ready, the harness's own clients connected to the new ones: the spare's, when one started.
 func (c *Cluster) Renew(ctx context.Context) error {
-	fresh, serr := c.takeSpare(ctx)
+	fresh, serr := c.spares.take(ctx)
 	if fresh != nil {
-		c.retire(c.adopt(fresh))
+		// The fresh cluster's nodes and connections become this one's; the old ones go.
+		old := newCluster(c.Topology, c.Image, c.rt, c.opts)
+		old.nodes, old.brokers, old.network = c.nodes, c.brokers, c.network
+		c.nodes, c.brokers, c.network = fresh.nodes, fresh.brokers, fresh.network
+		c.kafka.conn.swap(&old.kafka.conn)
+		c.kafka.conn.swap(&fresh.kafka.conn)
+		c.kafka.fresh = fresh.kafka.fresh
+		c.spares.retire(old)
 		return nil
 	}
 	if serr != nil && ctx.Err() != nil {
@@ -92,15 +105,10 @@ func (e *groupBusyError) Error() string {
 
 func (e *groupBusyError) Unwrap() error { return e.err }
 
-// clear deletes the groups and topics, after starting any broker that is down.
-func (c *Cluster) clear(ctx context.Context) error {
-	// Brokers a scenario took down come back first: topics cannot be deleted without them.
-	if len(c.Down()) > 0 {
-		if err := c.Whole(ctx); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-	}
-	admin, err := c.Admin()
+// clear deletes every consumer group and every topic but Kafka's own, and waits until the
+// metadata no longer lists them.
+func (k *Kafka) clear(ctx context.Context) error {
+	admin, err := k.conn.adminClient(k.c.Topology)
 	if err != nil {
 		return err
 	}
@@ -116,7 +124,7 @@ func (c *Cluster) clear(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("reset: delete consumer group %s: %w", g, err))
 		}
 	}
-	topics, err := c.listTopicsAfterBarrier(ctx)
+	topics, err := k.listTopicsAfterBarrier(ctx)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
@@ -127,7 +135,7 @@ func (c *Cluster) clear(ctx context.Context) error {
 		}
 	}
 	sort.Strings(doomed)
-	for _, t := range c.deleteTopics(doomed) {
+	for _, t := range k.deleteTopics(doomed) {
 		if err := admin.DeleteTopic(t); err != nil {
 			errs = append(errs, fmt.Errorf("reset: delete topic %s: %w", t, err))
 		}
@@ -137,10 +145,10 @@ func (c *Cluster) clear(ctx context.Context) error {
 	}
 	return wait.Until(ctx, "deleted topics to leave the metadata", 30*time.Second, 20*time.Millisecond,
 		func(ctx context.Context) (bool, string, error) {
-			if err := c.client.RefreshMetadata(); err != nil {
+			if err := k.conn.client.RefreshMetadata(); err != nil {
 				return false, "", err
 			}
-			names, err := c.client.Topics()
+			names, err := k.conn.client.Topics()
 			if err != nil {
 				return false, "", err
 			}
@@ -160,12 +168,12 @@ func (c *Cluster) clear(ctx context.Context) error {
 // (each request waits out the controller's append linger: 3 topics one by one took 80 ms of a
 // Reset's 110). It returns those it did not delete, which the admin's DeleteTopic, with its
 // retries, deletes one by one.
-func (c *Cluster) deleteTopics(topics []string) []string {
-	b, err := c.client.Controller()
+func (k *Kafka) deleteTopics(topics []string) []string {
+	b, err := k.conn.client.Controller()
 	if err != nil {
 		return topics
 	}
-	rsp, err := b.DeleteTopics(sarama.NewDeleteTopicsRequest(c.client.Config().Version, topics, c.client.Config().Admin.Timeout))
+	rsp, err := b.DeleteTopics(sarama.NewDeleteTopicsRequest(k.conn.client.Config().Version, topics, k.conn.client.Config().Admin.Timeout))
 	if err != nil {
 		return topics
 	}
@@ -184,8 +192,8 @@ func (c *Cluster) deleteTopics(topics []string) []string {
 // barrier topic, made now, is listed only by a broker that has applied every metadata change
 // committed before it (a broker applies them in the controller's order): the list that shows
 // it shows those topics too. The barrier goes with them.
-func (c *Cluster) listTopicsAfterBarrier(ctx context.Context) (map[string]sarama.TopicDetail, error) {
-	admin, err := c.Admin()
+func (k *Kafka) listTopicsAfterBarrier(ctx context.Context) (map[string]sarama.TopicDetail, error) {
+	admin, err := k.conn.adminClient(k.c.Topology)
 	if err != nil {
 		return nil, err
 	}

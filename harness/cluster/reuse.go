@@ -51,21 +51,29 @@ func internalTopics(resp *sarama.MetadataResponse) map[string]string {
 	return out
 }
 
+// freshness is what a cluster was when its nodes were fresh: its "__" topics, and every
+// other kind of state a client can change (clusterState), or why that could not be read.
+type freshness struct {
+	topics   map[string]string
+	state    map[string]string
+	stateErr error
+}
+
 // noteFresh notes the "__" topics of the fresh cluster, and every other kind of state a
 // client can change (clusterState).
-func (c *Cluster) noteFresh(ctx context.Context) error {
-	resp, err := c.metadata(nil)
+func (k *Kafka) noteFresh(ctx context.Context) error {
+	resp, err := k.conn.metadata(k.c.Bootstrap(), nil)
 	if err != nil {
 		return fmt.Errorf("note the internal topics: %w", err)
 	}
-	c.fresh = internalTopics(resp)
+	k.fresh = freshness{topics: internalTopics(resp)}
 	// A state that cannot be read (an API this Kafka lacks, a future one that answers
 	// otherwise) does not stop the cluster serving this grading: it is only never reused.
-	if c.Topology != Single && c.Topology != HA {
-		c.freshStateErr = fmt.Errorf("only the single and ha clusters are kept for another submission")
+	if t := k.c.Topology; t != Single && t != HA {
+		k.fresh.stateErr = fmt.Errorf("only the single and ha clusters are kept for another submission")
 		return nil
 	}
-	c.freshState, c.freshStateErr = c.clusterState(ctx)
+	k.fresh.state, k.fresh.stateErr = k.clusterState(ctx)
 	return nil
 }
 
@@ -85,7 +93,7 @@ func (c *Cluster) Reusable(ctx context.Context) (string, error) {
 	if c.Topology == Own {
 		return "it is a student's", nil
 	}
-	views, err := c.afterBarrier(ctx)
+	views, err := c.kafka.afterBarrier(ctx)
 	if err != nil {
 		return "", fmt.Errorf("is the %s cluster as it was fresh: %w", c.Topology, err)
 	}
@@ -93,27 +101,27 @@ func (c *Cluster) Reusable(ctx context.Context) (string, error) {
 	for _, view := range views {
 		now := internalTopics(view)
 		for _, name := range slices.Sorted(maps.Keys(now)) {
-			if was, ok := c.fresh[name]; !ok {
+			if was, ok := c.kafka.fresh.topics[name]; !ok {
 				changed = append(changed, name+" was made")
 			} else if was != now[name] {
 				changed = append(changed, name+" was changed")
 			}
 		}
-		for _, name := range slices.Sorted(maps.Keys(c.fresh)) {
+		for _, name := range slices.Sorted(maps.Keys(c.kafka.fresh.topics)) {
 			if _, ok := now[name]; !ok {
 				changed = append(changed, name+" was deleted")
 			}
 		}
 	}
-	if c.freshStateErr != nil {
-		return fmt.Sprintf("its state could not be read when fresh, so it cannot be proven unchanged (%v)", c.freshStateErr), nil
+	if err := c.kafka.fresh.stateErr; err != nil {
+		return fmt.Sprintf("its state could not be read when fresh, so it cannot be proven unchanged (%v)", err), nil
 	}
 	// After the barrier every broker has applied what the student's commands committed.
-	state, err := c.clusterState(ctx)
+	state, err := c.kafka.clusterState(ctx)
 	if err != nil {
 		return "", fmt.Errorf("is the %s cluster as it was fresh: %w", c.Topology, err)
 	}
-	changed = append(changed, stateChanges(c.freshState, state)...)
+	changed = append(changed, stateChanges(c.kafka.fresh.state, state)...)
 	if len(changed) > 0 {
 		return "since it started, " + strings.Join(slices.Compact(changed), ", "), nil
 	}
@@ -123,8 +131,8 @@ func (c *Cluster) Reusable(ctx context.Context) (string, error) {
 // afterBarrier returns every broker's metadata once each has applied all that was committed
 // before the call: it makes the barrier topic, waits until every broker lists it, and deletes
 // it again, until no broker lists it.
-func (c *Cluster) afterBarrier(ctx context.Context) ([]*sarama.MetadataResponse, error) {
-	admin, err := c.Admin()
+func (k *Kafka) afterBarrier(ctx context.Context) ([]*sarama.MetadataResponse, error) {
+	admin, err := k.conn.adminClient(k.c.Topology)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +142,7 @@ func (c *Cluster) afterBarrier(ctx context.Context) ([]*sarama.MetadataResponse,
 	var views []*sarama.MetadataResponse
 	listed := func(want bool) wait.Check {
 		return func(context.Context) (bool, string, error) {
-			vs, err := c.metadataOfEach(nil)
+			vs, err := k.conn.metadataOfEach(k.c.Bootstrap(), nil)
 			if err != nil {
 				return false, "", err
 			}

@@ -39,15 +39,11 @@ type spares struct {
 	retired  []error
 }
 
-// canSpare says whether the cluster can have a spare started beside it: not with fixed host
-// ports (Options.HostPorts) either, which the spare could not hold beside the broker.
-func (c *Cluster) canSpare() bool {
-	return c.Topology == Single && !c.rt.Facts().SharesHostNetwork && len(c.opts.HostPorts) == 0
-}
-
-// startSpare starts a spare in the background, unless one is there already.
+// startSpare starts a spare in the background, unless one is there already or the cluster
+// cannot have one beside it: not with fixed host ports (Options.HostPorts) either, which the
+// spare could not hold beside the broker.
 func (c *Cluster) startSpare() {
-	if !c.canSpare() {
+	if c.Topology != Single || !c.place.sideBySide() || len(c.opts.HostPorts) > 0 {
 		return
 	}
 	c.spares.mu.Lock()
@@ -58,7 +54,8 @@ func (c *Cluster) startSpare() {
 	c.spares.gen++
 	s := &spare{done: make(chan struct{})}
 	c.spares.next = s
-	fresh := &Cluster{Topology: c.Topology, Image: c.Image, rt: c.rt, opts: c.opts, suffix: fmt.Sprintf("-%d", c.spares.gen)}
+	fresh := newCluster(c.Topology, c.Image, c.rt, c.opts)
+	fresh.suffix = fmt.Sprintf("-%d", c.spares.gen)
 	go func() {
 		defer close(s.done)
 		// Bounded by the start's own wait (StartTimeout); the run's Close waits for it.
@@ -78,13 +75,13 @@ func (c *Cluster) SetSpares(on bool) {
 	c.spares.off = !on
 }
 
-// takeSpare waits for the spare and returns it, or nil when there is none or it did not start
+// take waits for the spare and returns it, or nil when there is none or it did not start
 // (Renew then starts a cluster itself).
-func (c *Cluster) takeSpare(ctx context.Context) (*Cluster, error) {
-	c.spares.mu.Lock()
-	s := c.spares.next
-	c.spares.next = nil
-	c.spares.mu.Unlock()
+func (sp *spares) take(ctx context.Context) (*Cluster, error) {
+	sp.mu.Lock()
+	s := sp.next
+	sp.next = nil
+	sp.mu.Unlock()
 	if s == nil {
 		return nil, nil
 	}
@@ -102,23 +99,9 @@ func (c *Cluster) takeSpare(ctx context.Context) (*Cluster, error) {
 	return s.c, s.err
 }
 
-// adopt makes the fresh cluster's nodes and connections this cluster's, and returns a cluster
-// holding the old ones, for the caller to close.
-func (c *Cluster) adopt(fresh *Cluster) *Cluster {
-	old := &Cluster{Topology: c.Topology, Image: c.Image, rt: c.rt, opts: c.opts}
-	c.producerMu.Lock()
-	c.metaMu.Lock()
-	old.nodes, old.brokers, old.client, old.admin, old.producer, old.metaConns, old.network = c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns, c.network
-	c.nodes, c.brokers, c.client, c.admin, c.producer, c.metaConns, c.network = fresh.nodes, fresh.brokers, fresh.client, fresh.admin, fresh.producer, fresh.metaConns, fresh.network
-	c.fresh, c.freshState, c.freshStateErr = fresh.fresh, fresh.freshState, fresh.freshStateErr
-	c.metaMu.Unlock()
-	c.producerMu.Unlock()
-	return old
-}
-
-// closeSpare removes the spare, once its start ended.
-func (c *Cluster) closeSpare(ctx context.Context) error {
-	fresh, _ := c.takeSpare(ctx)
+// close removes the spare, once its start ended.
+func (sp *spares) close(ctx context.Context) error {
+	fresh, _ := sp.take(ctx)
 	if fresh == nil {
 		return nil
 	}
@@ -127,23 +110,23 @@ func (c *Cluster) closeSpare(ctx context.Context) error {
 
 // retire removes old nodes in the background: nothing reaches them any more (the scenario's
 // clients are stopped), and the next scenario need not wait for their removal.
-func (c *Cluster) retire(old *Cluster) {
-	c.spares.retiring.Go(func() {
+func (sp *spares) retire(old *Cluster) {
+	sp.retiring.Go(func() {
 		if err := old.Close(context.Background()); err != nil {
-			c.spares.retireMu.Lock()
-			c.spares.retired = append(c.spares.retired, err)
-			c.spares.retireMu.Unlock()
+			sp.retireMu.Lock()
+			sp.retired = append(sp.retired, err)
+			sp.retireMu.Unlock()
 		}
 	})
 }
 
 // waitRetired waits for the removals retire started and returns their errors.
-func (c *Cluster) waitRetired() error {
-	c.spares.retiring.Wait()
-	c.spares.retireMu.Lock()
-	defer c.spares.retireMu.Unlock()
-	err := errors.Join(c.spares.retired...)
-	c.spares.retired = nil
+func (sp *spares) waitRetired() error {
+	sp.retiring.Wait()
+	sp.retireMu.Lock()
+	defer sp.retireMu.Unlock()
+	err := errors.Join(sp.retired...)
+	sp.retired = nil
 	return err
 }
 

@@ -60,13 +60,13 @@ const logLevelKey = "log level of broker "
 const clientMetricsType sarama.ConfigResourceType = 16
 
 // clusterState describes what of the cluster a client can change besides topics (see above).
-func (c *Cluster) clusterState(ctx context.Context) (map[string]string, error) {
-	admin, err := c.Admin()
+func (k *Kafka) clusterState(ctx context.Context) (map[string]string, error) {
+	admin, err := k.conn.adminClient(k.c.Topology)
 	if err != nil {
 		return nil, err
 	}
 	state := map[string]string{}
-	if err := c.configState(admin, state); err != nil {
+	if err := k.configState(admin, state); err != nil {
 		return nil, err
 	}
 	// Quotas: an empty filter that is not strict matches every entity (user, client-id, ip,
@@ -111,7 +111,7 @@ func (c *Cluster) clusterState(ctx context.Context) (map[string]string, error) {
 	default:
 		state["ACLs"] = fmt.Sprintf("an authorizer answers, with %d resource(s)", len(acls))
 	}
-	if err := c.featureAndMetricsState(ctx, admin, state); err != nil {
+	if err := k.featureAndMetricsState(ctx, admin, state); err != nil {
 		return nil, err
 	}
 	ta, ok := admin.(sarama.TransactionClusterAdmin)
@@ -137,14 +137,14 @@ func (c *Cluster) clusterState(ctx context.Context) (map[string]string, error) {
 
 // configState adds the dynamic configs of every broker, of the brokers' default and of the "__"
 // topics, and each broker's log levels.
-func (c *Cluster) configState(admin sarama.ClusterAdmin, state map[string]string) error {
+func (k *Kafka) configState(admin sarama.ClusterAdmin, state map[string]string) error {
 	resources := []*sarama.ConfigResource{{Type: sarama.BrokerResource, Name: ""}}
-	for _, b := range c.brokers {
+	for _, b := range k.c.brokers {
 		id := strconv.Itoa(b.ID)
 		resources = append(resources, &sarama.ConfigResource{Type: sarama.BrokerResource, Name: id},
 			&sarama.ConfigResource{Type: sarama.BrokerLoggerResource, Name: id})
 	}
-	for _, t := range slices.Sorted(maps.Keys(c.fresh)) {
+	for _, t := range slices.Sorted(maps.Keys(k.fresh.topics)) {
 		resources = append(resources, &sarama.ConfigResource{Type: sarama.TopicResource, Name: t})
 	}
 	results, err := admin.DescribeConfigs(resources, sarama.DescribeConfigsOptions{})
@@ -187,10 +187,10 @@ func (c *Cluster) configState(admin sarama.ClusterAdmin, state map[string]string
 
 // featureAndMetricsState adds the finalized features each broker reports, the client-metrics
 // subscriptions and the group configs, where the brokers know them.
-func (c *Cluster) featureAndMetricsState(ctx context.Context, admin sarama.ClusterAdmin, state map[string]string) error {
+func (k *Kafka) featureAndMetricsState(ctx context.Context, admin sarama.ClusterAdmin, state map[string]string) error {
 	list := int16(-1) // the highest ListConfigResources version every broker answers
-	for i, b := range c.client.Brokers() {
-		_ = b.Open(c.client.Config()) // sarama opens it if it is not yet
+	for i, b := range k.conn.client.Brokers() {
+		_ = b.Open(k.conn.client.Config()) // sarama opens it if it is not yet
 		rsp, err := b.ApiVersions(&sarama.ApiVersionsRequest{Version: 3, ClientSoftwareName: "kafka-lab", ClientSoftwareVersion: "1"})
 		if err != nil {
 			return fmt.Errorf("api versions of broker %d: %w", b.ID(), err)
@@ -208,13 +208,13 @@ func (c *Cluster) featureAndMetricsState(ctx context.Context, admin sarama.Clust
 			list = v
 		}
 	}
-	if c.Image.AtLeast(4, 0) && list < 1 {
-		return fmt.Errorf("Kafka %s has group configs, which its brokers cannot list (ListConfigResources v1, Kafka 4.1)", c.Image.KafkaVersion)
+	if k.c.Image.AtLeast(4, 0) && list < 1 {
+		return fmt.Errorf("Kafka %s has group configs, which its brokers cannot list (ListConfigResources v1, Kafka 4.1)", k.c.Image.KafkaVersion)
 	}
 	if list < 0 {
 		return nil // before Kafka 3.7: no client metrics to subscribe
 	}
-	brokers := c.client.Brokers()
+	brokers := k.conn.client.Brokers()
 	if len(brokers) == 0 {
 		return errors.New("list client metrics: no broker")
 	}

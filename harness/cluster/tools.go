@@ -9,13 +9,24 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/IBM/sarama"
 
 	"github.com/kafka-lab/kafka-lab/harness/container"
-	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
+
+// Tools runs the lab's own tools (the image's bin/*.sh, as the lab types them) in client
+// containers next to the cluster's first broker: what the student's commands see, where Kafka
+// is the harness's own view.
+type Tools struct{ c *Cluster }
+
+// Tools returns the lab's tools on the cluster.
+func (c *Cluster) Tools() Tools { return Tools{c} }
+
+// Run runs one command in a fresh client container from the cluster's image, in the first
+// broker's network namespace (so localhost:9092 is that broker) and in /opt/kafka, as the lab
+// types it. Never inside a broker's own container.
+func (t Tools) Run(ctx context.Context, cmd ...string) (container.Result, error) {
+	return t.c.rt.RunOnce(ctx, t.c.ClientSpec(cmd...))
+}
 
 // Endpoint is a broker as a client sees it: its id and the address it advertises.
 type Endpoint struct {
@@ -28,14 +39,14 @@ var apiVersionsBroker = regexp.MustCompile(`(?m)^(\S+) \(id: (-?\d+) rack: [^)]*
 
 // LabBrokers asks localhost:9092 which brokers answer, from a client container in the broker's
 // network namespace, with the lab's own tool (kafka-broker-api-versions.sh).
-func (c *Cluster) LabBrokers(ctx context.Context) ([]Endpoint, container.Result, error) {
-	return c.BrokersAt(ctx, fmt.Sprintf("localhost:%d", LabPort))
+func (t Tools) LabBrokers(ctx context.Context) ([]Endpoint, container.Result, error) {
+	return t.BrokersAt(ctx, fmt.Sprintf("localhost:%d", LabPort))
 }
 
 // BrokersAt is LabBrokers asking bootstrap (addresses separated by commas) instead: the tool
 // asks the first that answers for the metadata, then every broker it lists.
-func (c *Cluster) BrokersAt(ctx context.Context, bootstrap string) ([]Endpoint, container.Result, error) {
-	res, err := c.runTool(ctx, bootstrap, "kafka-broker-api-versions.sh")
+func (t Tools) BrokersAt(ctx context.Context, bootstrap string) ([]Endpoint, container.Result, error) {
+	res, err := t.runTool(ctx, bootstrap, "kafka-broker-api-versions.sh")
 	if err != nil {
 		return nil, res, err
 	}
@@ -51,7 +62,7 @@ func (c *Cluster) BrokersAt(ctx context.Context, bootstrap string) ([]Endpoint, 
 // ("config/kraft/server.properties"), as the image (or distribution) has them: the files a
 // student's command names and did not hand in. A path outside config/, or a file Kafka has
 // not, is absent from the map.
-func (c *Cluster) KafkaFiles(ctx context.Context, paths []string) (map[string][]byte, error) {
+func (t Tools) KafkaFiles(ctx context.Context, paths []string) (map[string][]byte, error) {
 	var asked []string
 	for _, p := range paths {
 		if p = path.Clean(p); strings.HasPrefix(p, "config/") && !strings.Contains(p, "..") {
@@ -65,9 +76,9 @@ func (c *Cluster) KafkaFiles(ctx context.Context, paths []string) (map[string][]
 	// One line a file: its path, a tab, its contents in base64; none for a file not there.
 	script := `for f in "$@"; do if [ -f "$f" ] && [ ! -L "$f" ]; then printf '%s\t' "$f"; head -c 65536 -- "$f" | base64 -w0; echo; fi; done`
 	cmd := append([]string{"bash", "-c", script, "kafka-files"}, asked...)
-	spec := c.clientSpec(fmt.Sprintf("probe-%d", c.probes.Add(1)), c.brokers[0], cmd)
+	spec := t.c.clientSpec(fmt.Sprintf("probe-%d", t.c.probes.Add(1)), t.c.brokers[0], cmd)
 	spec.Mounts = nil // Kafka's own files, not the terminals' /tmp
-	res, err := c.rt.RunOnce(ctx, spec)
+	res, err := t.c.rt.RunOnce(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("read Kafka's %s: %w", strings.Join(asked, ", "), err)
 	}
@@ -90,9 +101,9 @@ func (c *Cluster) KafkaFiles(ctx context.Context, paths []string) (map[string][]
 
 // ZooKeeperListens says whether anything accepts connections on the lab's ZooKeeper address,
 // localhost:2181, where the lab's tools run (a shell's /dev/tcp: no JVM to start).
-func (c *Cluster) ZooKeeperListens(ctx context.Context) (bool, error) {
-	spec := c.clientSpec(fmt.Sprintf("probe-%d", c.probes.Add(1)), c.brokers[0], []string{"bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181"})
-	res, err := c.rt.RunOnce(ctx, spec)
+func (t Tools) ZooKeeperListens(ctx context.Context) (bool, error) {
+	spec := t.c.clientSpec(fmt.Sprintf("probe-%d", t.c.probes.Add(1)), t.c.brokers[0], []string{"bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181"})
+	res, err := t.c.rt.RunOnce(ctx, spec)
 	if err != nil {
 		return false, fmt.Errorf("probe localhost:2181: %w", err)
 	}
@@ -103,8 +114,8 @@ var quorumLeader = regexp.MustCompile(`(?m)^LeaderId:\s*(-?\d+)\s*$`)
 
 // QuorumLeader returns the KRaft controller quorum's leader id (-1 if none) as
 // kafka-metadata-quorum.sh describes it through localhost:9092.
-func (c *Cluster) QuorumLeader(ctx context.Context) (int, container.Result, error) {
-	res, err := c.runLabTool(ctx, "kafka-metadata-quorum.sh", "describe", "--status")
+func (t Tools) QuorumLeader(ctx context.Context) (int, container.Result, error) {
+	res, err := t.runLabTool(ctx, "kafka-metadata-quorum.sh", "describe", "--status")
 	if err != nil {
 		return -1, res, err
 	}
@@ -116,56 +127,23 @@ func (c *Cluster) QuorumLeader(ctx context.Context) (int, container.Result, erro
 	return id, res, nil
 }
 
-// runLabTool runs bin/SCRIPT --bootstrap-server localhost:9092 ARGS... (see RunTool); a
+// runLabTool runs bin/SCRIPT --bootstrap-server localhost:9092 ARGS... (see Run); a
 // non-zero exit is an error naming the script and its last line on stderr.
-func (c *Cluster) runLabTool(ctx context.Context, script string, args ...string) (container.Result, error) {
-	return c.runTool(ctx, fmt.Sprintf("localhost:%d", LabPort), script, args...)
+func (t Tools) runLabTool(ctx context.Context, script string, args ...string) (container.Result, error) {
+	return t.runTool(ctx, fmt.Sprintf("localhost:%d", LabPort), script, args...)
 }
 
 // runTool is runLabTool asking bootstrap.
-func (c *Cluster) runTool(ctx context.Context, bootstrap, script string, args ...string) (container.Result, error) {
+func (t Tools) runTool(ctx context.Context, bootstrap, script string, args ...string) (container.Result, error) {
 	cmd := append([]string{"bin/" + script, "--bootstrap-server", bootstrap}, args...)
-	res, err := c.RunTool(ctx, cmd...)
+	res, err := t.Run(ctx, cmd...)
 	if err == nil && res.ExitCode != 0 {
 		err = fmt.Errorf("%s exited with code %d: %s", script, res.ExitCode, lastLine(res.Stderr))
 	}
 	return res, err
 }
 
-// ControllerID is the active controller's id in the harness's metadata (the ZooKeeper-elected
-// broker in ZooKeeper mode; in KRaft brokers report a broker here, not a controller).
-func (c *Cluster) ControllerID() (int32, error) {
-	b, err := c.client.RefreshController()
-	if err != nil {
-		return -1, fmt.Errorf("find the controller: %w", err)
-	}
-	return b.ID(), nil
-}
-
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
-}
-
-// CommitOffset commits offset for a group's partition with the harness's own client, waiting
-// while the group coordinator is not yet available (a new cluster creates __consumer_offsets on
-// the first group request).
-func (c *Cluster) CommitOffset(ctx context.Context, group, topic string, partition int32, offset int64) error {
-	return wait.Until(ctx, fmt.Sprintf("an offset commit of group %s", group), 30*time.Second, 100*time.Millisecond,
-		func(context.Context) (bool, string, error) {
-			coord, err := c.client.Coordinator(group)
-			if err != nil {
-				return false, "no coordinator", err
-			}
-			req := &sarama.OffsetCommitRequest{Version: 2, ConsumerGroup: group, ConsumerGroupGeneration: -1, RetentionTime: -1}
-			req.AddBlock(topic, partition, offset, 0, "")
-			resp, err := coord.CommitOffset(req)
-			if err != nil {
-				return false, "", err
-			}
-			if kerr := resp.Errors[topic][partition]; kerr != sarama.ErrNoError {
-				return false, kerr.Error(), kerr
-			}
-			return true, "", nil
-		})
 }

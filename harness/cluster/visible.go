@@ -31,22 +31,22 @@ const VisibleTimeout = 30 * time.Second
 // With brokers down (lab section 7's experiment) a partition may rightly have no leader: only
 // the brokers' lists and the topics are compared then. An Own cluster has no Kafka of the
 // harness's to ask.
-func (c *Cluster) AwaitVisible(ctx context.Context) error {
-	if c.client == nil || c.Topology == Own {
+func (k *Kafka) AwaitVisible(ctx context.Context) error {
+	if k.conn.client == nil || k.c.Topology == Own {
 		return nil
 	}
 	var up []*Node
-	for _, b := range c.brokers {
+	for _, b := range k.c.brokers {
 		if !b.down {
 			up = append(up, b)
 		}
 	}
-	leadersWanted := len(up) == len(c.brokers)
+	leadersWanted := len(up) == len(k.c.brokers)
 	err := wait.Until(ctx, "the topics and brokers to be the same in every broker's metadata", VisibleTimeout, 10*time.Millisecond,
 		func(context.Context) (bool, string, error) {
 			views := map[int]metadataView{}
 			for _, b := range up {
-				v, err := c.viewOf(b)
+				v, err := k.conn.viewOf(b)
 				if err != nil {
 					return false, fmt.Sprintf("broker %d: %v", b.ID, err), nil
 				}
@@ -70,10 +70,11 @@ type metadataView struct {
 	topics  map[string]map[int32]int32
 }
 
-func (c *Cluster) viewOf(b *Node) (metadataView, error) {
-	c.metaMu.Lock()
-	defer c.metaMu.Unlock()
-	resp, err := c.metadataOf(b.hostAddr(), nil)
+// viewOf asks broker b for its metadata.
+func (n *conns) viewOf(b *Node) (metadataView, error) {
+	n.meta.mu.Lock()
+	defer n.meta.mu.Unlock()
+	resp, err := n.metadataOf(b.hostAddr(), nil)
 	if err != nil {
 		return metadataView{}, err
 	}

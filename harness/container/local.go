@@ -71,9 +71,22 @@ const logLimit = 20 << 20
 // imageDirs are the image's folders that a local process finds inside its own root.
 var imageDirs = []string{"/opt/kafka", "/etc/kafka", "/var/lib/kafka", "/mnt/shared", "/tmp"}
 
+// LocalOptions are what a local run is told besides its distribution.
+type LocalOptions struct {
+	// SameUser lets a harness that is not root run the submission's programs and commands
+	// under its own user id, with its files (SameUserEnv, grade's -local-same-user).
+	SameUser bool
+}
+
+// LocalOptionsFromEnv are the options the environment sets (SameUserEnv), for the commands
+// and tests that take them from there.
+func LocalOptionsFromEnv() LocalOptions {
+	return LocalOptions{SameUser: os.Getenv(SameUserEnv) == "1"}
+}
+
 // NewLocal starts a run whose containers are local processes from the Kafka distribution in
 // dist (see the comment above). It sweeps what dead local runs left.
-func NewLocal(ctx context.Context, dist string) (*Runtime, error) {
+func NewLocal(ctx context.Context, dist string, o LocalOptions) (*Runtime, error) {
 	dist, err := filepath.Abs(dist)
 	if err != nil {
 		return nil, err
@@ -84,7 +97,7 @@ func NewLocal(ctx context.Context, dist string) (*Runtime, error) {
 		}
 	}
 	asRoot := os.Geteuid() == 0
-	if err := mayRunStudents(os.Geteuid(), os.Getenv(SameUserEnv), "/etc/passwd"); err != nil {
+	if err := mayRunStudents(os.Geteuid(), o.SameUser, "/etc/passwd"); err != nil {
 		return nil, err
 	}
 	if !asRoot {
@@ -161,10 +174,10 @@ func ownDir(dir string) error {
 
 // mayRunStudents says whether a harness of user id euid may run a student's programs: as root,
 // under the student user ids, if no account of the machine (passwd) has one of them; as another
-// user, only when sameUser is "1" (SameUserEnv), since the programs would run as that user.
-func mayRunStudents(euid int, sameUser, passwd string) error {
+// user, only when sameUser (SameUserEnv) accepts it, since the programs would run as that user.
+func mayRunStudents(euid int, sameUser bool, passwd string) error {
 	if euid != 0 {
-		if sameUser != "1" {
+		if !sameUser {
 			return fmt.Errorf("local Kafka processes: the submission's programs and commands would run as this user (uid %d), with its files: run as root, which gives each a user id of its own, or set %s=1 to accept that", euid, SameUserEnv)
 		}
 		return nil

@@ -63,7 +63,7 @@ func fakeDist(t *testing.T, scripts map[string]string) string {
 
 func localRuntime(t *testing.T, dist string) *Runtime {
 	t.Helper()
-	rt, err := NewLocal(context.Background(), dist)
+	rt, err := NewLocal(context.Background(), dist, LocalOptionsFromEnv())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ trap 'exit 0' TERM; while true; do sleep 0.1; done`,
 func TestLocalRunsOneAtATime(t *testing.T) {
 	dist := fakeDist(t, nil)
 	localRuntime(t, dist)
-	if _, err := NewLocal(context.Background(), dist); err == nil || !strings.Contains(err.Error(), "holds this machine's lab ports") {
+	if _, err := NewLocal(context.Background(), dist, LocalOptionsFromEnv()); err == nil || !strings.Contains(err.Error(), "holds this machine's lab ports") {
 		t.Fatalf("a second local run at once: %v", err)
 	}
 }
@@ -290,7 +290,7 @@ func TestLocalUntrustedLeavesNothing(t *testing.T) {
 func TestLocalSharedTmp(t *testing.T) {
 	// Paths of the image in a command's arguments are taken into the process's root.
 	dist := fakeDist(t, map[string]string{"write.sh": `echo hello > "$1"`, "read.sh": `cat "$1"`})
-	rt, err := NewLocal(context.Background(), dist)
+	rt, err := NewLocal(context.Background(), dist, LocalOptionsFromEnv())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,16 +325,16 @@ func TestMayRunStudents(t *testing.T) {
 	if err := os.WriteFile(passwd, []byte("root:x:0:0::/root:/bin/bash\nta:x:61005:100::/home/ta:/bin/bash\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := mayRunStudents(0, "", passwd); err == nil || !strings.Contains(err.Error(), "the account ta has uid 61005") {
+	if err := mayRunStudents(0, false, passwd); err == nil || !strings.Contains(err.Error(), "the account ta has uid 61005") {
 		t.Errorf("an account in the student range: %v", err)
 	}
-	if err := mayRunStudents(0, "", "/nonexistent"); err != nil {
+	if err := mayRunStudents(0, false, "/nonexistent"); err != nil {
 		t.Errorf("root, no clash: %v", err)
 	}
-	if err := mayRunStudents(1000, "", passwd); err == nil || !strings.Contains(err.Error(), SameUserEnv) {
+	if err := mayRunStudents(1000, false, passwd); err == nil || !strings.Contains(err.Error(), SameUserEnv) {
 		t.Errorf("not root: %v; want a refusal naming %s", err, SameUserEnv)
 	}
-	if err := mayRunStudents(1000, "1", passwd); err != nil {
+	if err := mayRunStudents(1000, true, passwd); err != nil {
 		t.Errorf("not root, accepted: %v", err)
 	}
 }
@@ -489,7 +489,7 @@ func TestLocalStudentLeavesNoFilesBehind(t *testing.T) {
 	leave := fmt.Sprintf(`id -u; echo loot > /tmp/%[1]s; mkdir /var/tmp/%[1]s; echo loot > /var/tmp/%[1]s/f
 head -c 1000000 /dev/zero > /dev/shm/%[1]s; ln -s /etc/hostname /tmp/%[1]s-link; ipcmk -M 4096 >/dev/null
 setsid sleep 300 >/dev/null 2>&1 &`, tag)
-	rt, err := NewLocal(ctx, dist)
+	rt, err := NewLocal(ctx, dist, LocalOptionsFromEnv())
 	if err != nil {
 		t.Fatal(err)
 	}

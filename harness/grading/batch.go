@@ -224,7 +224,7 @@ type Batch struct {
 	Workers  int
 	Timeout  time.Duration
 	// Worker makes a worker process (see Serve): it grades the jobs it is given one after
-	// another, each submission into its report folder, score.json last (cmd/grade -worker).
+	// another, each submission into its report folder, score.json last (the hidden `grade worker`).
 	Worker func() *exec.Cmd
 	// Log receives a line per submission started and done.
 	Log io.Writer

@@ -1,6 +1,7 @@
 package grading
 
 import (
+	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
@@ -452,157 +453,10 @@ func absPath(p string) string {
 	return p
 }
 
+// classHTML is the page (classreport.html). Its Content-Security-Policy allows inline style
+// and nothing else: no script runs and nothing is fetched, whatever the text shown holds.
+//
+//go:embed classreport.html
+var classHTML string
+
 var classTemplate = template.Must(template.New(IndexFile).Parse(classHTML))
-
-// classHTML is the page. Its Content-Security-Policy allows inline style and nothing else: no
-// script runs and nothing is fetched, whatever the text shown holds.
-const classHTML = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
-<style>
-body { font: 15px/1.4 system-ui, sans-serif; color: #1d2330; background: #fff; margin: 1.5em auto; max-width: 70em; padding: 0 1em; }
-h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 2px solid #d8dde6; padding-bottom: 0.2em; }
-.muted { color: #5c6575; }
-.cards { display: flex; flex-wrap: wrap; gap: 0.8em; margin: 1em 0; }
-.card { border: 1px solid #d8dde6; border-radius: 6px; padding: 0.6em 1em; min-width: 8em; background: #f6f8fb; }
-.card b { display: block; font-size: 1.8em; }
-.card.bad b { color: #b3261e; }
-.hist { display: flex; align-items: flex-end; gap: 3px; height: 180px; border-bottom: 2px solid #1d2330; padding-top: 1.4em; }
-.bin { flex: 1; height: 100%; display: flex; flex-direction: column; justify-content: flex-end; align-items: stretch; text-align: center; font-size: 0.8em; }
-.bar { background: #2f6fb3; display: flex; flex-direction: column; justify-content: flex-end; min-height: 0; }
-.bar .bonus { background: #e0962b; }
-.labels { display: flex; gap: 3px; font-size: 0.75em; color: #5c6575; }
-.labels span { flex: 1; text-align: center; }
-.key { display: inline-block; width: 0.9em; height: 0.9em; vertical-align: middle; }
-table { border-collapse: collapse; width: 100%; margin: 0.6em 0; }
-th, td { text-align: left; padding: 0.3em 0.6em; border-bottom: 1px solid #e3e7ee; vertical-align: top; }
-th { background: #f0f3f8; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.rate { display: flex; align-items: center; gap: 0.5em; min-width: 12em; }
-.track { flex: 1; height: 0.8em; background: #f1d2cf; border-radius: 3px; overflow: hidden; }
-.fill { height: 100%; background: #2e8b57; }
-.status-error, .status-timeout { color: #b3261e; font-weight: bold; }
-.ok { color: #2e7d32; font-weight: bold; } .fail { color: #b3261e; font-weight: bold; }
-.student { border: 1px solid #d8dde6; border-radius: 6px; padding: 0.4em 1em 0.8em; margin: 1em 0; }
-.student h3 { margin: 0.4em 0; }
-.check { margin: 0.6em 0; }
-pre { white-space: pre-wrap; word-break: break-word; background: #f6f8fb; border-left: 4px solid #b3261e; padding: 0.5em 0.8em; margin: 0.3em 0; font-size: 0.9em; }
-pre b { color: #1d2330; }
-.links a { margin-right: 0.8em; }
-.note { color: #8a5a00; }
-</style>
-</head>
-<body>
-<h1>{{.Title}}</h1>
-<p class="muted">Class report written by kafka-lab grade on {{.Generated}}. Every file it links is in this folder; nothing here is loaded from the network.</p>
-
-<div class="cards">
-<div class="card"><b id="students">{{.Students}}</b>submissions</div>
-<div class="card"><b id="graded">{{.Graded}}</b>graded</div>
-<div class="card{{if .Errors}} bad{{end}}"><b id="errors">{{.Errors}}</b>not graded: error</div>
-<div class="card{{if .Timeouts}} bad{{end}}"><b id="timeouts">{{.Timeouts}}</b>not graded: timeout</div>
-<div class="card"><b id="mean">{{.Mean}}</b>mean of {{.Max}} points (median {{.Median}})</div>
-</div>
-
-<h2>Scores</h2>
-<p>Mandatory points of the graded submissions, out of {{.Max}}{{if .MaxVaries}} (the gradings do not all have the same maximum: some were graded with other scenarios){{end}}.
-{{- if .BonusMax}} <span class="key" style="background:#e0962b"></span> the part of a bar that also earned a bonus (optional scenarios, up to {{.BonusMax}} points on top, never taken away).{{end}}</p>
-<div class="hist" role="img" aria-label="histogram of mandatory points">
-{{- range .Histogram}}
-<div class="bin" title="{{.Label}} points: {{.Count}} submission(s), {{.WithBonus}} with a bonus">{{if .Count}}<span>{{.Count}}</span>{{end}}<div class="bar" style="height: {{.Height}}%"><div class="bonus" style="height: {{.BonusPart}}%"></div></div></div>
-{{- end}}
-</div>
-<div class="labels">{{range .Histogram}}<span>{{.Label}}</span>{{end}}</div>
-{{if .BonusMax}}<p id="bonus">Bonus: {{.WithBonus}} of {{.Graded}} graded submission(s) earned some.
-{{range $i, $c := .BonusCounts}}{{if $i}}, {{end}}{{$c.N}} with {{$c.Value}}/{{$.BonusMax}}{{end}}.</p>{{end}}
-
-<h2>Kafka itself</h2>
-{{with .Kafka}}{{if not .Ran}}
-<p id="kafka" class="muted">The Kafka checks ran, but no @kafka-only scenario matched the batch's tags.</p>
-{{else}}
-<p id="kafka">{{if .OK}}<span class="ok">passed</span>{{else}}<span class="fail">FAILED</span>{{end}}: the @kafka-only scenarios (the same for every submission: a failure there is Kafka's or the harness's on this machine, never a student's)
-ran on {{.Image}}, finished {{.Finished}}: {{.Passed}} passed, {{.Skipped}} skipped, {{len .Failed}} failed. <a href="{{$.KafkaFrom}}">kafka-checks.json</a></p>
-{{if .Failed}}<ul>{{range .Failed}}<li><pre>{{.}}</pre></li>{{end}}</ul>{{end}}
-{{end}}{{else}}
-<p id="kafka" class="muted">No result of the Kafka checks in this folder (they run after a batch's class, or alone with kafka-lab grade -kafka-checks).</p>
-{{end}}
-
-<h2>Lab sections</h2>
-<p class="muted">Pass rate: of the scenario results that passed or failed. Error: no result, for a submission not graded (or one whose score.json has no scenarios); skipped: not run on this Kafka version.</p>
-<table id="sections">
-<tr><th>section</th><th class="n">scenarios</th><th class="n">passed</th><th class="n">failed</th><th class="n">error</th><th class="n">skipped</th><th>pass rate</th><th class="n">graded submissions with every mandatory check</th></tr>
-{{- range .Sections}}
-<tr data-section="{{.Section}}"><td>{{.Section}}{{if .Optional}} (bonus){{end}}</td><td class="n">{{.Scenarios}}</td><td class="n">{{.Passed}}</td><td class="n">{{.Failed}}</td><td class="n">{{.Errors}}</td><td class="n">{{.Skipped}}</td>
-<td><div class="rate"><div class="track"><div class="fill" style="width: {{.Percent}}%"></div></div><span class="pct">{{.Rate}}</span></div></td>
-<td class="n">{{if .Mandatory}}{{.Whole}} of {{$.Graded}}{{else}}-{{end}}</td></tr>
-{{- end}}
-</table>
-
-<h2>Scenarios</h2>
-<table id="scenarios">
-<tr><th>section</th><th>scenario</th><th class="n">points</th><th class="n">passed</th><th class="n">failed</th><th class="n">error</th><th class="n">skipped</th><th>pass rate</th></tr>
-{{- range .Scenarios}}
-<tr><td>{{.Section}}</td><td>{{.Name}}</td><td class="n">{{.Points}}{{if .Optional}} bonus{{end}}</td><td class="n">{{.Passed}}</td><td class="n">{{.Failed}}</td><td class="n">{{.Errors}}</td><td class="n">{{.Skipped}}</td>
-<td><div class="rate"><div class="track"><div class="fill" style="width: {{.Percent}}%"></div></div><span class="pct">{{.Rate}}</span></div></td></tr>
-{{- end}}
-</table>
-
-{{- if .Observations}}
-<h2>Section 7's acks experiment: wrong observations</h2>
-<p class="muted">What students recorded that Kafka did not do when their trial was replayed, the most common first: a topic for the next class.</p>
-<table id="observations">
-<tr><th>acks, brokers down: what was recorded (what Kafka did)</th><th class="n">students</th></tr>
-{{- range .Observations}}
-<tr><td>{{.Label}}</td><td class="n">{{.Students}}</td></tr>
-{{- end}}
-</table>
-{{- end}}
-
-<h2>Students</h2>
-<table id="students-table">
-<tr><th>student</th><th>score</th><th>bonus</th><th class="n">time</th><th>failed sections</th><th>reports</th></tr>
-{{- range .Rows}}
-<tr data-student="{{.Student}}"><td>{{if .Failed}}<a href="#{{.Anchor}}">{{.Student}}</a>{{else}}{{.Student}}{{end}}</td>
-<td class="status-{{.Status}}">{{.Score}}</td><td>{{if eq .Status "graded"}}{{.Bonus}}/{{.BonusMax}}{{else}}-{{end}}</td><td class="n">{{printf "%.0f" .Seconds}} s</td>
-<td>{{if eq .Status "graded"}}{{.FailedSections}}{{else}}{{.Error}}{{end}}</td>
-<td class="links">{{range .Links}}<a href="{{.Href}}">{{.Name}}</a>{{else}}<span class="note">no reports</span>{{end}}</td></tr>
-{{- end}}
-</table>
-
-{{if .NotGraded}}
-<h2>Not graded</h2>
-<p class="muted">A harness error or a timeout is no grade and costs the student nothing: run the batch again to grade these. An entry of the class folder that is not a folder (a link, a file, a hidden one) is not graded: its reason says what to put there instead.</p>
-<table id="not-graded">
-<tr><th>student</th><th>status</th><th>reason</th><th>reports</th></tr>
-{{- range .NotGraded}}
-<tr><td>{{.Student}}</td><td class="status-{{.Status}}">{{.Status}}</td><td>{{.Error}}</td>
-<td class="links">{{range .Links}}<a href="{{.Href}}">{{.Name}}</a>{{else}}<span class="note">no reports</span>{{end}}</td></tr>
-{{- end}}
-</table>
-{{end}}
-
-<h2>Failed checks</h2>
-{{- range .Rows}}{{if .Note}}
-<p class="note">{{.Student}}: {{.Note}}</p>
-{{- end}}{{end}}
-{{range .Failing}}
-<div class="student" id="{{.Anchor}}">
-<h3>{{.Student}}: {{.Score}}{{if .BonusMax}}, bonus {{.Bonus}}/{{.BonusMax}}{{end}}</h3>
-<div class="links">{{range .Links}}<a href="{{.Href}}">{{.Name}}</a>{{end}}</div>
-{{range .Failed}}
-<div class="check"><b>section {{.Section}}: {{.Name}}</b> <span class="muted">({{.Points}} point(s){{if .Optional}}, bonus{{end}})</span>
-<pre>{{range .Lines}}{{if .Label}}<b>{{.Label}}</b>{{end}}{{.Text}}
-{{end}}{{if .Cut}}... (cut: the whole message is in results.json)
-{{end}}</pre></div>
-{{end}}
-</div>
-{{else}}
-<p class="muted">No graded submission failed a check.</p>
-{{end}}
-</body>
-</html>
-`

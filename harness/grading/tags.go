@@ -5,7 +5,7 @@ import "strings"
 // KafkaOnly tags the scenarios that check Kafka itself rather than the submission (section 7's
 // acks table and durability run, section 1's harness-started brokers). They are the same for
 // every submission and worth no points, so a student's grading leaves them out: they run once
-// per class (grade -batch) or on request (make spec TAGS=@kafka-only).
+// per class (grade batch) or on request (make spec TAGS=@kafka-only).
 const KafkaOnly = "@kafka-only"
 
 // StudentTags is the tag filter of a student's grading: the scenarios of filter ("" for all)

@@ -126,7 +126,10 @@ func instructions(t *testing.T, info Info) string {
 // metadata advertised.
 func hostClient(t *testing.T, info Info) sarama.Client {
 	t.Helper()
-	cfg := cluster.SaramaConfig()
+	cfg := sarama.NewConfig()
+	cfg.ClientID = "kafka-lab-test"
+	cfg.Version = sarama.V3_6_0_0 // every supported broker speaks it
+	cfg.Net.DialTimeout = 2 * time.Second
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	cfg.Producer.Partitioner = sarama.NewManualPartitioner

@@ -51,7 +51,7 @@ const (
 	flowEvery = 50 * time.Millisecond
 )
 
-// Kafka is what of a cluster the pipeline uses; *cluster.Cluster has it.
+// Kafka is what of a cluster the pipeline uses; *cluster.Kafka has it.
 type Kafka interface {
 	ReadAll(ctx context.Context, topic string) ([]cluster.Message, error)
 	Send(ctx context.Context, topic string, msgs ...cluster.Message) error

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/IBM/sarama"
-
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
@@ -138,14 +136,21 @@ func classify(acks, out string) (Outcome, error) {
 	return Acknowledged, nil
 }
 
+// Kafka is what of a cluster's Kafka ReadableNow asks; *cluster.Kafka has it.
+type Kafka interface {
+	PartitionStates(topics ...string) ([]cluster.PartitionState, error)
+	Send(ctx context.Context, topic string, msgs ...cluster.Message) error
+	ReadAll(ctx context.Context, topic string) ([]cluster.Message, error)
+}
+
 // ReadableNow says whether a consumer can read the message with value from topic's first
 // partition now, and why. A partition without a leader cannot be read. Otherwise the harness
 // writes a later message with acks=all: once the in-sync replicas have acknowledged it, the high
 // watermark is past every earlier message, so one read answers for sure. If the leader refuses
 // that write (fewer in-sync replicas than min.insync.replicas), nothing moves the high
 // watermark, and the harness watches for the message for up to within.
-func ReadableNow(ctx context.Context, c *cluster.Cluster, topic, value string, within time.Duration) (bool, string, error) {
-	p, err := c.PartitionStates(topic)
+func ReadableNow(ctx context.Context, k Kafka, topic, value string, within time.Duration) (bool, string, error) {
+	p, err := k.PartitionStates(topic)
 	if err != nil {
 		return false, "", err
 	}
@@ -155,22 +160,22 @@ func ReadableNow(ctx context.Context, c *cluster.Cluster, topic, value string, w
 	if p[0].Leader < 0 {
 		return false, fmt.Sprintf("partition %d has no leader", p[0].Partition), nil
 	}
-	err = c.Send(ctx, topic, cluster.Message{Partition: p[0].Partition, Value: fmt.Sprintf("kafka-lab: a later message than %q", value)})
+	err = k.Send(ctx, topic, cluster.Message{Partition: p[0].Partition, Value: fmt.Sprintf("kafka-lab: a later message than %q", value)})
 	if err == nil {
-		found, err := contains(ctx, c, topic, value)
+		found, err := contains(ctx, k, topic, value)
 		if err != nil || found {
 			return found, "read", err
 		}
 		return false, "not in the log before a later message that every in-sync replica has", nil
 	}
-	if !errors.Is(err, sarama.ErrNotEnoughReplicas) {
+	if !errors.Is(err, cluster.ErrNotEnoughReplicas) {
 		return false, "", err
 	}
 	var found bool
 	var readErr error
 	err = wait.Until(ctx, fmt.Sprintf("message %q to be readable from %s", value, topic), within, 100*time.Millisecond,
 		func(ctx context.Context) (bool, string, error) {
-			found, readErr = contains(ctx, c, topic, value)
+			found, readErr = contains(ctx, k, topic, value)
 			return found, "", readErr
 		})
 	switch {
@@ -191,11 +196,11 @@ func ReadableNow(ctx context.Context, c *cluster.Cluster, topic, value string, w
 // for the latest offset with OFFSET_NOT_AVAILABLE (LEADER_NOT_AVAILABLE to older requests), and
 // a consumer reads nothing new.
 func notReadableYet(err error) bool {
-	return errors.Is(err, sarama.ErrOffsetNotAvailable) || errors.Is(err, sarama.ErrLeaderNotAvailable)
+	return errors.Is(err, cluster.ErrOffsetNotAvailable) || errors.Is(err, cluster.ErrLeaderNotAvailable)
 }
 
-func contains(ctx context.Context, c *cluster.Cluster, topic, value string) (bool, error) {
-	msgs, err := c.ReadAll(ctx, topic)
+func contains(ctx context.Context, k Kafka, topic, value string) (bool, error) {
+	msgs, err := k.ReadAll(ctx, topic)
 	if err != nil {
 		return false, err
 	}
@@ -205,7 +210,7 @@ func contains(ctx context.Context, c *cluster.Cluster, topic, value string) (boo
 // TakeDown stops n of the brokers that hold the replicas of topic's first partition, its
 // leader first, each cleanly (see cluster.StopBroker), and returns their ids in that order.
 func TakeDown(ctx context.Context, c *cluster.Cluster, topic string, n int) ([]int, error) {
-	p, err := firstPartition(c, topic)
+	p, err := firstPartition(c.Kafka(), topic)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +237,7 @@ func TakeDown(ctx context.Context, c *cluster.Cluster, topic string, n int) ([]i
 // Bystander returns a broker that holds no replica of topic's first partition: it stays up
 // whatever TakeDown does, so a client next to it always has a broker at its LabAddr.
 func Bystander(c *cluster.Cluster, topic string) (*cluster.Node, error) {
-	p, err := firstPartition(c, topic)
+	p, err := firstPartition(c.Kafka(), topic)
 	if err != nil {
 		return nil, err
 	}
@@ -244,8 +249,8 @@ func Bystander(c *cluster.Cluster, topic string) (*cluster.Node, error) {
 	return nil, fmt.Errorf("every broker holds a replica of %s", p)
 }
 
-func firstPartition(c *cluster.Cluster, topic string) (cluster.PartitionState, error) {
-	states, err := c.PartitionStates(topic)
+func firstPartition(k Kafka, topic string) (cluster.PartitionState, error) {
+	states, err := k.PartitionStates(topic)
 	if err != nil {
 		return cluster.PartitionState{}, err
 	}

@@ -38,11 +38,11 @@ func (l ClusterLab) Brokers() []int {
 }
 
 func (l ClusterLab) Partitions(topic string) ([]cluster.PartitionState, error) {
-	return l.C.PartitionStates(topic)
+	return l.C.Kafka().PartitionStates(topic)
 }
 
 func (l ClusterLab) MinISR(topic string) (int, error) {
-	v, err := l.C.TopicConfig(topic, "min.insync.replicas")
+	v, err := l.C.Kafka().TopicConfig(topic, "min.insync.replicas")
 	if err != nil {
 		return 0, err
 	}
@@ -58,7 +58,7 @@ func (l ClusterLab) Stop(ctx context.Context, id int) error { return l.C.StopBro
 func (l ClusterLab) Whole(ctx context.Context) error { return l.C.Whole(ctx) }
 
 func (l ClusterLab) Readable(ctx context.Context, topic, value string) (bool, string, error) {
-	return ReadableNow(ctx, l.C, topic, value, l.ReadWithin)
+	return ReadableNow(ctx, l.C.Kafka(), topic, value, l.ReadWithin)
 }
 
 func (l ClusterLab) Produce(ctx context.Context, cmd submission.Command, id int, line string) (string, error, error) {

@@ -256,7 +256,7 @@ func tally(ctx context.Context, c *cluster.Cluster, p Producer, proc *container.
 	if err := c.AwaitInSync(ctx); err != nil {
 		return t, err
 	}
-	msgs, err := c.ReadAll(ctx, p.Topic)
+	msgs, err := c.Kafka().ReadAll(ctx, p.Topic)
 	if err != nil {
 		return t, err
 	}

@@ -63,7 +63,7 @@ func TestOneReplicaDownBelowMinISR(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const topic = "min-isr-2"
-	if err := ha.CreateTopicWith(ctx, topic, 1, 2, map[string]string{"min.insync.replicas": "2"}); err != nil {
+	if err := ha.Kafka().CreateTopicWith(ctx, topic, 1, 2, map[string]string{"min.insync.replicas": "2"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ha.AwaitInSync(ctx); err != nil {
@@ -91,14 +91,14 @@ func TestOneReplicaDownBelowMinISR(t *testing.T) {
 	if kept.Outcome != replication.Acknowledged {
 		t.Errorf("acks=1: %s, want %s\n%s", kept.Outcome, replication.Acknowledged, kept.Output)
 	}
-	if ok, why, err := replication.ReadableNow(ctx, ha, topic, "kept", time.Second); err != nil || ok {
+	if ok, why, err := replication.ReadableNow(ctx, ha.Kafka(), topic, "kept", time.Second); err != nil || ok {
 		t.Errorf("readable while a replica is down: %v (%s), %v; want not readable", ok, why, err)
 	}
 	if err := ha.Whole(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for value, want := range map[string]bool{"kept": true, "refused": false} {
-		if ok, why, err := replication.ReadableNow(ctx, ha, topic, value, time.Second); err != nil || ok != want {
+		if ok, why, err := replication.ReadableNow(ctx, ha.Kafka(), topic, value, time.Second); err != nil || ok != want {
 			t.Errorf("%q readable once whole: %v (%s), %v; want %v", value, ok, why, err, want)
 		}
 	}
@@ -110,7 +110,7 @@ func TestDurabilityOneKill(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	p := replication.Producer{Topic: "durable", Acks: "all", Idempotent: true, PerSecond: 200}
-	if err := ha.CreateTopicWith(ctx, p.Topic, 3, 3, map[string]string{"min.insync.replicas": "2"}); err != nil {
+	if err := ha.Kafka().CreateTopicWith(ctx, p.Topic, 3, 3, map[string]string{"min.insync.replicas": "2"}); err != nil {
 		t.Fatal(err)
 	}
 	run, err := replication.Durability(ctx, ha, []replication.Producer{p}, replication.Chaos{Kills: 1, Rand: rand.New(rand.NewPCG(7, 7))})

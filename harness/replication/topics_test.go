@@ -58,7 +58,7 @@ func (k *fakeTopics) AwaitInSync(context.Context) error {
 func TestCreateTopics(t *testing.T) {
 	ctx := context.Background()
 	k := &fakeTopics{}
-	if err := CreateTopics(ctx, k, 2, 2, 2, "durable", "fast"); err != nil {
+	if err := CreateTopics(ctx, k, k, 2, 2, 2, "durable", "fast"); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(k.created, []string{"durable", "fast"}) || k.configs[1]["min.insync.replicas"] != "2" || k.awaits != 1 {
@@ -69,7 +69,7 @@ func TestCreateTopics(t *testing.T) {
 		t.Fatalf("Created = %v, %v; want two topics of two partitions", created, err)
 	}
 	k = &fakeTopics{failOn: "fast"}
-	if err := CreateTopics(ctx, k, 1, 2, 1, "durable", "fast"); err == nil || k.awaits != 0 {
+	if err := CreateTopics(ctx, k, k, 1, 2, 1, "durable", "fast"); err == nil || k.awaits != 0 {
 		t.Errorf("CreateTopics = %v after %d wait(s); want the creation's error, no wait", err, k.awaits)
 	}
 }
@@ -83,7 +83,7 @@ func TestInSync(t *testing.T) {
 	if err := k.CreateTopicWith(ctx, "other", 1, 1, nil); err != nil {
 		t.Fatal(err)
 	}
-	states, err := InSync(ctx, k, "mine")
+	states, err := InSync(ctx, k, k, "mine")
 	if err != nil || len(states) != 3 || len(states[2].ISR) != 2 {
 		t.Fatalf("InSync = %v, %v; want mine's 3 partitions, each with both replicas in sync", states, err)
 	}

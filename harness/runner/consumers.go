@@ -30,8 +30,8 @@ const (
 	readyRound = 500 * time.Millisecond
 )
 
-// Kafka is what of Kafka the waits on consumers use: a topic's partitions, messages sent to
-// them, and the consumer groups.
+// Kafka is what of a cluster's Kafka the waits on consumers use: a topic's partitions,
+// messages sent to them, and the consumer groups described; *cluster.Kafka has it.
 type Kafka interface {
 	Partitions(topic string) ([]int32, error)
 	Send(ctx context.Context, topic string, msgs ...cluster.Message) error

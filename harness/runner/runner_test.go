@@ -51,7 +51,7 @@ func TestRunOneShot(t *testing.T) {
 	if !strings.Contains(res.Stdout, "t1\n") {
 		t.Errorf("--list printed %q, want t1", res.Stdout)
 	}
-	topics, err := c.Topics(ctx)
+	topics, err := c.Kafka().Topics(ctx)
 	if err != nil || topics["t1"] != 3 {
 		t.Errorf("topics %v (%v), want t1 with 3 partitions", topics, err)
 	}
@@ -100,7 +100,7 @@ func TestProducerAndConsumer(t *testing.T) {
 	c := labtest.Cluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := c.CreateTopic(ctx, "lab", 4, 1); err != nil {
+	if err := c.Kafka().CreateTopic(ctx, "lab", 4, 1); err != nil {
 		t.Fatal(err)
 	}
 	r := runner.Runner{Cluster: c}
@@ -117,7 +117,7 @@ func TestProducerAndConsumer(t *testing.T) {
 	if err := prod.Finish(ctx, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := c.ReadAll(ctx, "lab")
+	msgs, err := c.Kafka().ReadAll(ctx, "lab")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,13 +134,13 @@ func TestProducerAndConsumer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cons.Stop(context.Background())
-	if err := runner.AwaitReady(ctx, c, "lab", 4, []*runner.Process{cons}, false); err != nil {
+	if err := runner.AwaitReady(ctx, c.Kafka(), "lab", 4, []*runner.Process{cons}, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := runner.Probes(cons.Stdout.Lines()); len(got) < 4 {
 		t.Errorf("readiness messages from partitions %v, want all 4", got)
 	}
-	if err := c.Send(ctx, "lab", cluster.Message{Partition: 2, Value: "three"}); err != nil {
+	if err := c.Kafka().Send(ctx, "lab", cluster.Message{Partition: 2, Value: "three"}); err != nil {
 		t.Fatal(err)
 	}
 	err = cons.Await(ctx, "three", 20*time.Second, func(lines []string) (bool, string) {
@@ -149,7 +149,7 @@ func TestProducerAndConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	groups, err := c.Groups(ctx)
+	groups, err := c.Kafka().Groups(ctx)
 	if err != nil || len(groups) != 1 || len(groups[0].Members) != 1 || len(groups[0].Members[0].Assigned["lab"]) != 4 {
 		t.Errorf("groups %+v (%v), want one console-consumer group with one member on 4 partitions", groups, err)
 	}

@@ -56,19 +56,19 @@ type Machine struct {
 }
 
 func (m Machine) LabBrokers(ctx context.Context) ([]cluster.Endpoint, container.Result, error) {
-	return m.Runner.Cluster.LabBrokers(ctx)
+	return m.Runner.Cluster.Tools().LabBrokers(ctx)
 }
 
 func (m Machine) ZooKeeperListens(ctx context.Context) (bool, error) {
-	return m.Runner.Cluster.ZooKeeperListens(ctx)
+	return m.Runner.Cluster.Tools().ZooKeeperListens(ctx)
 }
 
 func (m Machine) BrokersAt(ctx context.Context, bootstrap string) ([]cluster.Endpoint, container.Result, error) {
-	return m.Runner.Cluster.BrokersAt(ctx, bootstrap)
+	return m.Runner.Cluster.Tools().BrokersAt(ctx, bootstrap)
 }
 
 func (m Machine) KafkaFiles(ctx context.Context, paths []string) (map[string][]byte, error) {
-	return m.Runner.Cluster.KafkaFiles(ctx, paths)
+	return m.Runner.Cluster.Tools().KafkaFiles(ctx, paths)
 }
 
 func (m Machine) StartServer(ctx context.Context, cmd submission.Command) (Terminal, error) {

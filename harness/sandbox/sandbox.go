@@ -80,8 +80,18 @@ type Program struct {
 // copy of the submission.
 const StageDirPrefix = "submission"
 
+// Cluster is what of a cluster a program needs: a folder to stage the submission in, the spec
+// of a program's container, and to start it as the student's; *cluster.Cluster has it.
+type Cluster interface {
+	TempDir(prefix string) (string, error)
+	ProgramSpec() container.Spec
+	// MarkUntrusted says that a student's program connects (see cluster.Reset).
+	MarkUntrusted()
+	StartClient(ctx context.Context, spec container.Spec) (*container.Process, error)
+}
+
 // Start starts dir/script with python3. A missing file is an error that says what to add.
-func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Program, error) {
+func Start(ctx context.Context, c Cluster, dir, script string) (*Program, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("submission folder %s: %w", dir, err)
@@ -105,11 +115,8 @@ func Start(ctx context.Context, c *cluster.Cluster, dir, script string) (*Progra
 	if _, err := submission.Stage(abs, staged); err != nil {
 		return nil, fmt.Errorf("stage the submission: %w", err)
 	}
-	spec := c.ClientSpec()
+	spec := c.ProgramSpec()
 	spec.Name = strings.TrimSuffix(script, ".py") + spec.Name[len("client"):]
-	// The program image runs as the same numeric user (nobody) with the same limits, in the
-	// same network namespace: only where python3 and its Kafka clients come from differs.
-	spec.Image = c.Image.ProgramImage()
 	spec.Entrypoint = []string{"python3", "-c", launcher, "/submission/" + script}
 	spec.WorkingDir = "/submission"
 	spec.Env = []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "HOME=/tmp"}

@@ -196,7 +196,7 @@ func TestLauncherClosesKafkaPythonsMetadataRace(t *testing.T) {
 func TestLauncherShowsAssignments(t *testing.T) {
 	c := labtest.Cluster(t)
 	ctx := context.Background()
-	if err := c.CreateTopic(ctx, "assigned", 3, 1); err != nil {
+	if err := c.Kafka().CreateTopic(ctx, "assigned", 3, 1); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Reset(context.Background()) })

@@ -35,6 +35,9 @@ type Session struct {
 	// Dist, when set (KAFKA_LAB_DIST), runs Kafka and the submission as local processes from
 	// this distribution folder instead of Docker containers (see container.NewLocal).
 	Dist string
+	// SameUser, with Dist, lets a harness that is not root run the submission as its own user
+	// (container.LocalOptions).
+	SameUser bool
 	// Out receives notes for the reader, such as why a scenario was skipped.
 	Out io.Writer
 	// SubmissionDir is the student's folder (KAFKA_LAB_SUBMISSION, else the bundled reference).
@@ -77,7 +80,8 @@ func FromEnv() *Session {
 	if dir == "" {
 		dir = DefaultSubmission
 	}
-	return &Session{Image: cluster.ImageFromEnv(), Dist: os.Getenv("KAFKA_LAB_DIST"), Out: os.Stderr, SubmissionDir: dir}
+	return &Session{Image: cluster.ImageFromEnv(), Dist: os.Getenv("KAFKA_LAB_DIST"),
+		SameUser: container.LocalOptionsFromEnv().SameUser, Out: os.Stderr, SubmissionDir: dir}
 }
 
 // Lane returns a session that shares this one's engine, image, slowness and submission but
@@ -86,7 +90,7 @@ func FromEnv() *Session {
 // started, lanes' clusters too).
 func (s *Session) Lane() *Session {
 	slow := s.Slowness()
-	l := &Session{Image: s.Image, Dist: s.Dist, Out: s.Out, SubmissionDir: s.SubmissionDir, eng: s.engine(), lane: true}
+	l := &Session{Image: s.Image, Dist: s.Dist, SameUser: s.SameUser, Out: s.Out, SubmissionDir: s.SubmissionDir, eng: s.engine(), lane: true}
 	l.slownessOnce.Do(func() { l.slow = slow })
 	return l
 }
@@ -233,7 +237,7 @@ func (s *Session) runtime(ctx context.Context) (*container.Runtime, cluster.Imag
 		var rt *container.Runtime
 		var err error
 		if s.Dist != "" {
-			rt, err = container.NewLocal(ctx, s.Dist)
+			rt, err = container.NewLocal(ctx, s.Dist, container.LocalOptions{SameUser: s.SameUser})
 		} else {
 			rt, err = container.New(ctx)
 		}
@@ -266,7 +270,7 @@ func (s *Session) Cluster(ctx context.Context, t cluster.Topology) (*cluster.Clu
 	}
 	sc, ok := s.clusters[t]
 	if !ok {
-		if rt.Facts().SharesHostNetwork {
+		if !cluster.SideBySide(rt.Facts()) {
 			// Local processes share the host's ports: the lab's 9092 belongs to one cluster at
 			// a time, so the one another topology left running goes first.
 			for other := range s.clusters {

@@ -141,7 +141,7 @@ func (s *Submission) missing(info KeyInfo) error {
 	k := info.Key
 	msg := fmt.Sprintf("answers.yaml has no `%s`: add the command you ran in section %d (%s)", k, info.Section, info.Task)
 	if k == AcksExperiment {
-		msg = fmt.Sprintf("answers.yaml has no `%s`: add the trials of section 7's experiment, one per producer you ran (see the README)", k)
+		msg = fmt.Sprintf("answers.yaml has no `%s`: add the trials of section 7's experiment, one per producer you ran (see docs/students.md)", k)
 	}
 	for _, u := range s.unknown {
 		if u.guess == k {
@@ -178,7 +178,7 @@ func (s *Submission) load() error {
 	if errors.Is(err, os.ErrNotExist) {
 		data, err = ReadFile(s.Dir, "answers.yml", AnswersLimit)
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("no answers.yaml in %s: create it with the commands you ran (see the README)", s.Dir)
+			return fmt.Errorf("no answers.yaml in %s: create it with the commands you ran (see docs/students.md)", s.Dir)
 		}
 	}
 	var ferr *FileError
@@ -193,7 +193,7 @@ func (s *Submission) load() error {
 		return syntaxError(data, err)
 	}
 	if len(doc.Content) == 0 {
-		return errors.New("answers.yaml is empty: write one `key: command` line per task, like `create_topic: ./bin/kafka-topics.sh --create ...` (see the README)")
+		return errors.New("answers.yaml is empty: write one `key: command` line per task, like `create_topic: ./bin/kafka-topics.sh --create ...` (see docs/students.md)")
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {

@@ -63,7 +63,7 @@ type Trial struct {
 	Err error
 }
 
-// TrialFields are the keys of a trial, in the order the README shows them.
+// TrialFields are the keys of a trial, in the order docs/students.md shows them.
 var TrialFields = []string{"producer", "brokers_down", "producer_saw", "read_while_down", "read_after_back"}
 
 // MaxTrials caps the trials: the lab's grid is acks 0, 1 and all with 0, 1 and 2 brokers
@@ -84,7 +84,7 @@ func (s *Submission) Trials() ([]Trial, error) {
 	return slices.Clone(a.trials), a.err
 }
 
-const trialExample = "`- producer: ./bin/kafka-console-producer.sh ...` then `brokers_down:`, `producer_saw:`, `read_while_down:` and `read_after_back:` (see the README)"
+const trialExample = "`- producer: ./bin/kafka-console-producer.sh ...` then `brokers_down:`, `producer_saw:`, `read_while_down:` and `read_after_back:` (see docs/students.md)"
 
 // parseTrials reads acks_experiment's value: a list of mappings, one per trial.
 func parseTrials(info KeyInfo, keyLine int, v *yaml.Node) ([]Trial, error) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/spec"
 )
@@ -47,7 +48,8 @@ func Check(name string, args []string) int {
 		dist    = flags.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and your work as local processes from this distribution folder, without Docker")
 		timeout = flags.Duration("timeout", 15*time.Minute, "stop the check past this time")
 	)
-	c := &gradeCmd{}
+	// The environment's KAFKA_LAB_LOCAL_SAME_USER, as grade's -local-same-user defaults to.
+	c := &gradeCmd{sameUser: container.LocalOptionsFromEnv().SameUser}
 	flags.StringVar(&c.features, "features", "", "check against the features of this folder instead of those built in")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, checkUsage, name)
@@ -67,9 +69,7 @@ func Check(name string, args []string) int {
 	if flags.NArg() == 1 {
 		folder = flags.Arg(0)
 	}
-	if *dist != "" {
-		os.Setenv("KAFKA_LAB_DIST", *dist) // read by the suite
-	}
+	c.dist = *dist
 	abs, err := lookAtFolder(folder)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -86,7 +86,7 @@ func Check(name string, args []string) int {
 	} else if err := grading.ReportDir(reports); err != nil {
 		return exit(name, err)
 	}
-	if err := ensureImage(name); err != nil {
+	if err := ensureImage(name, c.dist); err != nil {
 		fmt.Fprintf(stderr, "%s: the Kafka image: %v\n", name, err)
 		return exitNotGraded
 	}

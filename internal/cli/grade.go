@@ -25,13 +25,27 @@ import (
 	"github.com/kafka-lab/kafka-lab/spec"
 )
 
-const gradeUsage = `usage: %[1]s [flags] SUBMISSION     grade one submission folder: the spec's output on the console, reports in -out
-       %[1]s -batch [flags] CLASS   grade every submission folder under CLASS, -workers at a time
-       %[1]s -merge [-class CLASS] -out DIR REPORTS...
-                                     join report folders written by separate gradings into one class table
-                                     (with -class, every entry of CLASS that is no submission folder is
-                                     listed as not graded, with why)
-       %[1]s -kafka-checks [flags]  run the scenarios that check Kafka itself (@kafka-only), no submission
+// grade's forms. The default grades one submission; the others are subcommands, each with its
+// own flags. The batch's worker is a subcommand too, hidden: it speaks grading.Serve's protocol
+// with the batch that starts it, and no one else.
+const (
+	gradeSubBatch       = "batch"
+	gradeSubMerge       = "merge"
+	gradeSubKafkaChecks = "kafka-checks"
+	gradeSubWorker      = "worker"
+)
+
+const gradeUsage = `usage: %[1]s [flags] SUBMISSION
+       %[1]s batch [flags] CLASS
+       %[1]s merge [-class CLASS] -out DIR REPORTS...
+       %[1]s kafka-checks [flags]
+
+Grades one submission folder: the spec's output on the console, reports in -out. Or, with a
+subcommand ("%[1]s SUBCOMMAND -help" lists its flags):
+  batch          grade every submission folder under CLASS, -workers at a time
+  merge          join report folders written by separate gradings into one class table
+  kafka-checks   run the scenarios that check Kafka itself (@kafka-only), no submission
+A submission folder named like a subcommand is graded as ./batch, ./merge, ...
 
 Reports of a submission: results.json (Gradescope, rewritten as each scenario ends while it
 runs), classroom.json and classroom.b64 (GitHub Classroom), prairielearn.json (PrairieLearn),
@@ -44,16 +58,63 @@ Exit status: 0 the reports are written, whatever the score (a grading that met a
 error is written as no grade, with its reason: score.json's status says so); 1 they could not
 be written, or a batch or merge left a submission without a grade; 2 usage; 130 interrupted.
 
+Flags of grading one submission:
+`
+
+const gradeBatchUsage = `usage: %s [flags] CLASS
+
+Grades every submission folder under CLASS, -workers at a time, each into its own folder of
+-out, and writes the class's grades.csv and index.html (the class report, for a browser) there,
+and a table on the console. Run again, it grades only what is not done yet. After the class it
+runs the scenarios that check Kafka itself once (unless -no-kafka-checks or an earlier run
+passed them on the same Kafka and features) and says how they ended under the table.
+
+Exit status: 0 every submission has a grade, whatever the scores; 1 a submission was left
+without one (the table says why), the batch was interrupted (run it again to go on), or the
+reports could not be written; 2 usage.
+
+Flags:
+`
+
+const gradeMergeUsage = `usage: %s [-class CLASS] -out DIR REPORTS...
+
+Joins report folders, each written by a grading of one submission (a pod's, a CI job's), into
+one class table: grades.csv and index.html in -out, the table on the console. With -class,
+every entry of CLASS that is no submission folder (a link, a file) is listed as not graded,
+with why.
+
+Exit status: 0 every submission has a grade; 1 one has none (the table says why), or the
+reports could not be written; 2 usage.
+
+Flags:
+`
+
+const gradeKafkaChecksUsage = `usage: %s [flags]
+
+Runs the scenarios that check Kafka itself (@kafka-only: section 7's acks table and durability
+run), which are the same for every submission and need none, and writes how they ended into
+-out (kafka-checks.json). A batch runs them once after its class.
+
+Exit status: 0 every one passed; 1 one did not, or the report could not be written; 2 usage;
+130 interrupted.
+
 Flags:
 `
 
 // gradeCmd is `kafka-lab grade` (and cmd/grade): its flags and how the process calls itself
 // again for a batch's workers and Kafka checks.
 type gradeCmd struct {
+	// name is the command as the user called it ("kafka-lab grade"): its errors say it.
+	name string
 	// self is the command that runs this grade again: the executable and the arguments before
-	// grade's flags ("grade" for kafka-lab).
+	// grade's ("grade" for kafka-lab).
 	self     []string
 	features string // the features' folder on disk; "" for those built in
+	// dist runs Kafka and the submission as local processes from this distribution ("": in
+	// Docker), and sameUser lets them run as this user when it is not root: both given to the
+	// suite as spec.Options and to a batch's children as flags, never through the environment.
+	dist     string
+	sameUser bool
 }
 
 // Grade runs the grade command with args (what follows "grade"), prefix being the arguments
@@ -64,78 +125,190 @@ func Grade(name string, prefix, args []string) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
-	c := &gradeCmd{self: append([]string{self}, prefix...)}
-	flags := flag.NewFlagSet(name, flag.ContinueOnError)
-	var (
-		batch    = flags.Bool("batch", false, "grade every submission folder under the given folder")
-		merge    = flags.Bool("merge", false, "join the report folders given (each written by a grading with -out) into one class table in -out")
-		out      = flags.String("out", "grades", "the reports' folder (a batch: one subfolder per submission)")
-		tags     = flags.String("tags", "", "grade only these scenarios (godog tag expression, e.g. @section-2)")
-		workers  = flags.Int("workers", grading.DefaultWorkers(cluster.MachineMemory()), "batch: submissions graded at a time")
-		timeout  = flags.Duration("timeout", 15*time.Minute, "time limit of one submission's grading: past it, it is stopped and is no grade")
-		sameUser = flags.Bool("local-same-user", false, "-dist when not root: run the submission's programs and commands as this user (they can read and change its files)")
-		quiet    = flags.Bool("quiet", false, "no spec output on the console, only the score")
-		noChecks = flags.Bool("no-kafka-checks", false, "batch: do not run the Kafka checks after the class")
-		checks   = flags.Bool("kafka-checks", false, "run the scenarios that check Kafka itself (@kafka-only) instead of grading a submission")
-		dist     = flags.String("dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
-		worker   = flags.Bool("worker", false, "a batch's worker: grade the submissions the batch writes on stdin, one after another with the same clusters (see grading.Serve)")
-		class    = flags.String("class", "", "merge: the class folder graded; each of its entries that is not a submission folder (a link, a file) is listed as not graded, with why")
-		pl       = flags.String("prairielearn", "", "also write PrairieLearn's results.json to this file (its external grader reads /grade/results/results.json)")
-	)
-	flags.StringVar(&c.features, "features", "", "grade with the features of this folder instead of those built in")
-	flags.Usage = func() {
-		fmt.Fprintf(stderr, gradeUsage, name)
-		flags.PrintDefaults()
+	return (&gradeCmd{name: name, self: append([]string{self}, prefix...)}).run(args)
+}
+
+// run parses args, the old spellings of the forms included (see legacyGradeArgs), and runs the
+// form they name.
+func (c *gradeCmd) run(args []string) int {
+	args, legacy, err := legacyGradeArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", c.name, err)
+		return 2
+	}
+	form := (*gradeCmd).oneFlags
+	if len(args) > 0 && gradeSubcommands[args[0]] != nil {
+		form, args = gradeSubcommands[args[0]], args[1:]
+	}
+	flags, do := form(c, c.name)
+	if legacy {
+		// What the old flag soup accepted and ignored, it still accepts, and says it ignores.
+		var unused []string
+		args, unused = dropUnusedGradeFlags(flags, args)
+		for _, f := range unused {
+			fmt.Fprintf(stderr, "%s: -%s is not used here: ignored\n", c.name, f)
+		}
 	}
 	if err := flags.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	if *merge {
-		if flags.NArg() == 0 || *batch || *checks {
-			fmt.Fprintf(stderr, "%s: -merge joins report folders: give it one or more, and no -batch or -kafka-checks\n", name)
+	return do()
+}
+
+// gradeForm makes a form's flag set, and what runs the form once they are parsed.
+type gradeForm func(c *gradeCmd, name string) (*flag.FlagSet, func() int)
+
+// gradeSubcommands are the forms other than the default one (oneFlags, one submission).
+var gradeSubcommands = map[string]gradeForm{
+	gradeSubBatch:       (*gradeCmd).batchFlags,
+	gradeSubMerge:       (*gradeCmd).mergeFlags,
+	gradeSubKafkaChecks: (*gradeCmd).kafkaChecksFlags,
+	gradeSubWorker:      (*gradeCmd).workerFlags,
+}
+
+// newGradeFlags is a form's flag set, whose -help prints usage (with the form's name) and
+// the form's flags.
+func newGradeFlags(name, usage string) *flag.FlagSet {
+	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprintf(stderr, usage, name)
+		flags.PrintDefaults()
+	}
+	return flags
+}
+
+// specFlags are the flags of every form that runs the spec: which features, and where Kafka
+// runs. A batch passes them on to its children (args). (Flags of the spec's runs, such as one
+// that keeps a failed scenario's containers, belong here.)
+func (c *gradeCmd) specFlags(flags *flag.FlagSet) {
+	flags.StringVar(&c.features, "features", "", "grade with the features of this folder instead of those built in")
+	flags.StringVar(&c.dist, "dist", os.Getenv("KAFKA_LAB_DIST"), "run Kafka and the submission as local processes from this distribution folder (harness/image/dist.sh), without Docker")
+	flags.BoolVar(&c.sameUser, "local-same-user", container.LocalOptionsFromEnv().SameUser, "-dist when not root: run the submission's programs and commands as this user (they can read and change its files)")
+}
+
+// The flags that more than one form has, each worded once.
+func outFlag(flags *flag.FlagSet, usage string) *string { return flags.String("out", "grades", usage) }
+func tagsFlag(flags *flag.FlagSet) *string {
+	return flags.String("tags", "", "grade only these scenarios (godog tag expression, e.g. @section-2)")
+}
+func timeoutFlag(flags *flag.FlagSet, usage string) *time.Duration {
+	return flags.Duration("timeout", 15*time.Minute, usage)
+}
+func quietFlag(flags *flag.FlagSet) *bool {
+	return flags.Bool("quiet", false, "no spec output on the console, only the score")
+}
+
+// oneFlags is the default form: `grade [flags] SUBMISSION`.
+func (c *gradeCmd) oneFlags(name string) (*flag.FlagSet, func() int) {
+	flags := newGradeFlags(name, gradeUsage)
+	out := outFlag(flags, "the reports' folder")
+	tags := tagsFlag(flags)
+	timeout := timeoutFlag(flags, "time limit of the grading: past it, it is stopped and is no grade")
+	quiet := quietFlag(flags)
+	pl := flags.String("prairielearn", "", "also write PrairieLearn's results.json to this file (its external grader reads /grade/results/results.json)")
+	c.specFlags(flags)
+	return flags, func() int {
+		if flags.NArg() != 1 {
+			flags.Usage()
 			return 2
 		}
-		return exit(name, c.runMerge(*out, *class, flags.Args()))
-	}
-	if flags.NArg() != 1 && !*checks && !*worker {
-		flags.Usage()
-		return 2
-	}
-	if *sameUser {
-		os.Setenv(container.SameUserEnv, "1") // read by container.NewLocal, here and in a batch's children
-	}
-	if *dist != "" {
-		// The suite (and a batch's children) read it from the environment.
-		os.Setenv("KAFKA_LAB_DIST", *dist)
-		if *batch && *workers > 1 {
-			// Local processes share the machine's lab ports: one grading at a time.
-			fmt.Fprintf(stderr, "%s: -dist: one submission at a time (local Kafka processes share the lab's ports)\n", name)
-			*workers = 1
-		}
-	}
-	switch {
-	case *checks:
-		if *batch || flags.NArg() != 0 {
-			fmt.Fprintf(stderr, "%s: -kafka-checks grades no submission: give it no folder and no -batch\n", name)
-			return 2
-		}
-		return exit(name, c.runKafkaChecks(*out, *tags, *quiet, *timeout))
-	case *worker:
-		return exit(name, c.runWorker(*tags))
-	case *batch:
-		return exit(name, c.runBatch(flags.Arg(0), *out, *tags, *workers, *timeout, *noChecks))
-	default:
-		return exit(name, c.gradeOne(flags.Arg(0), *out, *tags, *pl, *quiet, *timeout))
+		// CodeGrade's runner says where it wants the JUnit XML in the environment.
+		return exit(c.name, c.gradeOne(flags.Arg(0), *out, *tags, *pl, os.Getenv(grading.CodeGradeEnv), *quiet, *timeout))
 	}
 }
 
-// args are the arguments that run this grade again with the same features, then more.
-func (c *gradeCmd) args(more ...string) []string {
-	args := append([]string{}, c.self[1:]...)
+// batchFlags is `grade batch [flags] CLASS`.
+func (c *gradeCmd) batchFlags(name string) (*flag.FlagSet, func() int) {
+	flags := newGradeFlags(name+" "+gradeSubBatch, gradeBatchUsage)
+	out := outFlag(flags, "the reports' folder: one subfolder per submission, and the class's reports")
+	tags := tagsFlag(flags)
+	timeout := timeoutFlag(flags, "time limit of one submission's grading: past it, it is stopped and is no grade")
+	workers := flags.Int("workers", grading.DefaultWorkers(cluster.MachineMemory()), "submissions graded at a time")
+	noChecks := flags.Bool("no-kafka-checks", false, "do not run the Kafka checks after the class")
+	c.specFlags(flags)
+	return flags, func() int {
+		if flags.NArg() != 1 {
+			flags.Usage()
+			return 2
+		}
+		if c.dist != "" && *workers > 1 {
+			// Local processes share the machine's lab ports: one grading at a time.
+			fmt.Fprintf(stderr, "%s: -dist: one submission at a time (local Kafka processes share the lab's ports)\n", c.name)
+			*workers = 1
+		}
+		return exit(c.name, c.runBatch(flags.Arg(0), *out, *tags, *workers, *timeout, *noChecks))
+	}
+}
+
+// mergeFlags is `grade merge [-class CLASS] -out DIR REPORTS...`.
+func (c *gradeCmd) mergeFlags(name string) (*flag.FlagSet, func() int) {
+	flags := newGradeFlags(name+" "+gradeSubMerge, gradeMergeUsage)
+	out := outFlag(flags, "the class's reports' folder")
+	class := flags.String("class", "", "the class folder graded; each of its entries that is not a submission folder (a link, a file) is listed as not graded, with why")
+	return flags, func() int {
+		if flags.NArg() == 0 {
+			fmt.Fprintf(stderr, "%s: merge joins report folders: give it one or more\n", c.name)
+			return 2
+		}
+		return exit(c.name, c.runMerge(*out, *class, flags.Args()))
+	}
+}
+
+// kafkaChecksFlags is `grade kafka-checks [flags]`.
+func (c *gradeCmd) kafkaChecksFlags(name string) (*flag.FlagSet, func() int) {
+	flags := newGradeFlags(name+" "+gradeSubKafkaChecks, gradeKafkaChecksUsage)
+	out := outFlag(flags, "the folder of their report")
+	tags := flags.String("tags", "", "run only these of them (godog tag expression, e.g. @section-7)")
+	timeout := timeoutFlag(flags, "time limit: past it, they are stopped")
+	quiet := quietFlag(flags)
+	c.specFlags(flags)
+	return flags, func() int {
+		if flags.NArg() != 0 {
+			fmt.Fprintf(stderr, "%s: kafka-checks grades no submission: give it no folder\n", c.name)
+			return 2
+		}
+		return exit(c.name, c.runKafkaChecks(*out, *tags, *quiet, *timeout))
+	}
+}
+
+// workerFlags is the batch's worker, `grade worker [flags]`, in no help: it grades what the
+// batch writes on its stdin (grading.Serve) and answers on its stdout.
+func (c *gradeCmd) workerFlags(name string) (*flag.FlagSet, func() int) {
+	flags := newGradeFlags(name+" "+gradeSubWorker, "usage: %s [flags]\n\nA batch's worker: only a batch runs it.\n\nFlags:\n")
+	tags := tagsFlag(flags)
+	c.specFlags(flags)
+	return flags, func() int {
+		if st, err := os.Stdin.Stat(); flags.NArg() != 0 || (err == nil && st.Mode()&os.ModeCharDevice != 0) {
+			// A terminal (or /dev/null), not a batch's pipe: most likely a person grading a
+			// folder named worker.
+			fmt.Fprintf(stderr, "%s: %s is a batch's own worker, which reads its jobs on stdin; to grade a folder named %[2]s, give it as ./%[2]s\n", c.name, gradeSubWorker)
+			return 2
+		}
+		return exit(c.name, c.runWorker(*tags))
+	}
+}
+
+// args are the arguments that run the grade subcommand sub again, with the same features and
+// Kafka, then more.
+func (c *gradeCmd) args(sub string, more ...string) []string {
+	args := append(append([]string{}, c.self[1:]...), sub)
 	if c.features != "" {
 		args = append(args, "-features", c.features)
 	}
+	if c.dist != "" {
+		args = append(args, "-dist", c.dist)
+	}
+	if c.sameUser {
+		args = append(args, "-local-same-user")
+	}
 	return append(args, more...)
+}
+
+// options are o with what the command was told of the features and where Kafka runs.
+func (c *gradeCmd) options(o spec.Options) spec.Options {
+	o.Paths, o.Dist, o.SameUser = c.paths(), c.dist, c.sameUser
+	return o
 }
 
 // paths are spec.Options.Paths: nil for the features built in.
@@ -198,10 +371,10 @@ func (c *gradeCmd) runMerge(out, class string, dirs []string) error {
 	return nil
 }
 
-// gradeOne grades one submission into out, and PrairieLearn's results into pl unless it is ""
-// and CodeGrade's JUnit XML where $CG_JUNIT_XML_LOCATION says. While it runs, results.json in
-// out says what has been graded so far (grading.Progress).
-func (c *gradeCmd) gradeOne(submission, out, tags, pl string, quiet bool, timeout time.Duration) error {
+// gradeOne grades one submission into out, PrairieLearn's results into pl and CodeGrade's
+// JUnit XML into codeGrade, each unless it is "". While it runs, results.json in out says what
+// has been graded so far (grading.Progress).
+func (c *gradeCmd) gradeOne(submission, out, tags, pl, codeGrade string, quiet bool, timeout time.Duration) error {
 	if _, err := os.Stat(submission); err != nil {
 		return fmt.Errorf("submission: %w", err)
 	}
@@ -250,8 +423,8 @@ func (c *gradeCmd) gradeOne(submission, out, tags, pl string, quiet bool, timeou
 			return err
 		}
 	}
-	if cg := os.Getenv(grading.CodeGradeEnv); cg != "" {
-		switch err := grading.WriteCodeGrade(cg, scenarios); {
+	if codeGrade != "" {
+		switch err := grading.WriteCodeGrade(codeGrade, scenarios); {
 		case errors.Is(err, grading.ErrNotGraded):
 			fmt.Fprintf(stdout, "CodeGrade: %v\n", err) // the step's output, which students and instructors see
 		case err != nil:
@@ -267,13 +440,13 @@ func (c *gradeCmd) runBatch(dir, out, tags string, workers int, timeout time.Dur
 	defer stop()
 	b := grading.Batch{Dir: dir, Out: out, Workers: workers, Timeout: timeout, Log: stderr,
 		Worker: func() *exec.Cmd {
-			args := c.args("-worker")
+			args := c.args(gradeSubWorker)
 			if tags != "" {
 				args = append(args, "-tags", tags)
 			}
 			return exec.Command(c.self[0], args...)
 		}}
-	if st, err := os.Stat(dir); err == nil && os.Getenv("KAFKA_LAB_DIST") != "" && st.Mode().Perm()&0o005 != 0 {
+	if st, err := os.Stat(dir); err == nil && c.dist != "" && st.Mode().Perm()&0o005 != 0 {
 		// Local processes share the machine's files: a student's program could read the
 		// others' submissions through a folder open to everyone.
 		fmt.Fprintf(stderr, "grade: warning: %s is open to every user (mode %v): with local processes a student's program could read the other submissions; chmod 700 it\n", dir, st.Mode().Perm())
@@ -334,7 +507,7 @@ func (c *gradeCmd) runWorker(tags string) error {
 	answers := os.Stdout
 	os.Stdout = os.Stderr // nothing else may write between the answers
 	stdout = stderr
-	g := spec.NewGrader(spec.Options{Tags: tags, Paths: c.paths(), Notes: stderr})
+	g := spec.NewGrader(c.options(spec.Options{Tags: tags, Notes: stderr}))
 	// Serve's log is the raw stderr: its JobEnd marker is a control character, which stderr
 	// would show as text (and so would any forged one in what a submission made the notes say).
 	err := grading.Serve(os.Stdin, answers, os.Stderr, func(job grading.Job) error {
@@ -377,7 +550,7 @@ func (c *gradeCmd) gradeWithin(o spec.Options, out string, quiet bool, timeout t
 	if quiet {
 		o.Output, o.Progress = io.Discard, nil
 	}
-	o.Paths = c.paths()
+	o = c.options(o)
 	cucumber, err := cucumberReport(out)
 	if err != nil {
 		return spec.Graded{}, err
@@ -440,8 +613,8 @@ func awaitCleanup() {
 // a passing result with the same key does not run them again.
 func (c *gradeCmd) checksKey(tags string) string {
 	kafka := cluster.ImageFromEnv()
-	if d := os.Getenv("KAFKA_LAB_DIST"); d != "" {
-		kafka = "local:" + d
+	if c.dist != "" {
+		kafka = "local:" + c.dist
 	}
 	h := sha256.New()
 	fsys, dir := c.featuresFS()
@@ -478,7 +651,7 @@ func (c *gradeCmd) classKafkaChecks(ctx context.Context, out, tags string, timeo
 	fmt.Fprintf(stderr, "Kafka checks: running the @kafka-only scenarios once for the class\n")
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	args := c.args("-kafka-checks", "-quiet", "-out", dir, "-timeout", (timeout - timeout/10).String())
+	args := c.args(gradeSubKafkaChecks, "-quiet", "-out", dir, "-timeout", (timeout - timeout/10).String())
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}

@@ -77,9 +77,10 @@ func Image(name string, args []string) int {
 // ensureImage builds the run's Kafka image if it is kafka-lab's and missing or out of date, as
 // a student's first check needs; another image (apache/kafka) is pulled by the run itself.
 // image.Ensure says on stderr when it builds, and returns at once when the image is up to date.
-func ensureImage(name string) error {
+// With dist set, Kafka runs as local processes from it: no image is needed.
+func ensureImage(name, dist string) error {
 	ref := cluster.ImageFromEnv()
-	if os.Getenv("KAFKA_LAB_DIST") != "" || !strings.HasPrefix(ref, "kafka-lab/") {
+	if dist != "" || !strings.HasPrefix(ref, "kafka-lab/") {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ensureTimeout)

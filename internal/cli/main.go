@@ -18,9 +18,10 @@ For students:
 
 For instructors:
   grade SUBMISSION          grade one submission folder and write every report
-  grade -batch CLASS        grade every submission folder under CLASS
-  grade -merge -out DIR REPORTS...
+  grade batch CLASS         grade every submission folder under CLASS
+  grade merge -out DIR REPORTS...
                             join report folders graded apart into one class table
+  grade kafka-checks        run the checks of Kafka itself (once a class, no submission)
   handout                   the lab's spec as one Markdown document, on stdout
   image                     build the Kafka image, or say whether it is there and up to date
 

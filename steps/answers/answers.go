@@ -25,7 +25,7 @@ func studentsAnswers(ctx context.Context) error {
 	sub := s.Session.Submission()
 	if err := sub.Err(); err != nil {
 		return scenario.Check{Expected: "an answers.yaml in " + sub.Dir + " that maps each key to a command or a list of commands",
-			Observed: err.Error(), Hint: "the README shows the format of answers.yaml, with the lab's keys"}
+			Observed: err.Error(), Hint: "docs/students.md shows the format of answers.yaml, with every key"}
 	}
 	s.Answers = sub
 	return nil

@@ -58,12 +58,12 @@ func topicHoldsTyped(ctx context.Context, topic string, n int) error {
 	if err != nil {
 		return err
 	}
-	msgs, err := c.ReadAll(ctx, topic)
+	msgs, err := c.Kafka().ReadAll(ctx, topic)
 	if err != nil {
 		return err
 	}
 	if len(msgs) == 0 {
-		topics, _ := c.Topics(ctx)
+		topics, _ := c.Kafka().Topics(ctx)
 		return scenario.Check{Key: string(submission.ConsoleProducer),
 			Expected: fmt.Sprintf("%d messages in %s: %s", n, topic, scenario.QuoteAll(s.After)),
 			Observed: fmt.Sprintf("no message in %s; topics in the cluster: %s", topic, cluster.TopicList(topics)),
@@ -130,7 +130,7 @@ func send(ctx context.Context, s *scenario.State, topic string, values []string)
 	for _, v := range values {
 		msgs = append(msgs, cluster.Message{Partition: 0, Value: v})
 	}
-	return c.Send(ctx, topic, msgs...)
+	return c.Kafka().Send(ctx, topic, msgs...)
 }
 
 func studentConsumerRunning(ctx context.Context, key string) error {

@@ -67,7 +67,7 @@ func studentConsumerStartedTwice(ctx context.Context, key string) error {
 	if err := s.StartConsumers(ctx, cmd, 2); err != nil {
 		return err
 	}
-	j.groups, err = runner.AwaitGroupsReading(ctx, c, scenario.LabTopic, s.Consumers)
+	j.groups, err = runner.AwaitGroupsReading(ctx, c.Kafka(), scenario.LabTopic, s.Consumers)
 	return scenario.ReadyCheck(key, err)
 }
 
@@ -144,7 +144,7 @@ func messagesOnePerPartition(ctx context.Context, n int, topic string) error {
 		msgs = append(msgs, cluster.Message{Partition: int32(i), Value: fmt.Sprintf("message %d", i+1)})
 		s.After = append(s.After, fmt.Sprintf("message %d", i+1))
 	}
-	return c.Send(ctx, topic, msgs...)
+	return c.Kafka().Send(ctx, topic, msgs...)
 }
 
 func everyMessageShownOnce(ctx context.Context) error {
@@ -204,7 +204,7 @@ func groupHasRead(ctx context.Context, group string, n int, topic string) error 
 	if err != nil {
 		return err
 	}
-	return lag.ReadAndStopped(ctx, c, group, topic, n)
+	return lag.ReadAndStopped(ctx, c.Kafka(), group, topic, n)
 }
 
 func moreMessagesSent(ctx context.Context, n int, topic string) error {
@@ -212,7 +212,7 @@ func moreMessagesSent(ctx context.Context, n int, topic string) error {
 	if err != nil {
 		return err
 	}
-	return lag.SendLater(ctx, c, topic, n)
+	return lag.SendLater(ctx, c.Kafka(), topic, n)
 }
 
 // twoHarnessConsumersRunning starts two consumers of the group with the lab's own command, not
@@ -230,7 +230,7 @@ func twoHarnessConsumersRunning(ctx context.Context, group string) error {
 	if err := s.StartConsumers(ctx, cmd, 2); err != nil {
 		return err
 	}
-	groups, err := runner.AwaitMembers(ctx, c, 2, s.Consumers)
+	groups, err := runner.AwaitMembers(ctx, c.Kafka(), 2, s.Consumers)
 	j.groups = groups
 	return err
 }
@@ -292,7 +292,7 @@ func outputShowsOffsets(ctx context.Context, partitions int, group string) error
 	if err != nil {
 		return err
 	}
-	kafka, err := lag.Positions(ctx, c, group, scenario.LabTopic)
+	kafka, err := lag.Positions(ctx, c.Kafka(), group, scenario.LabTopic)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func run(ctx context.Context) (*scenario.State, *cluster.Cluster, *pipe.Run, err
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	r.Kafka = c
+	r.Kafka = c.Kafka()
 	r.Start = func(ctx context.Context, script string) (pipe.Program, error) {
 		p, err := sandbox.Start(ctx, c, s.Session.SubmissionDir, script)
 		if err != nil {
@@ -102,10 +102,10 @@ func theTopicsWithPartitions(ctx context.Context, a, b string, partitions int32)
 	if err != nil {
 		return err
 	}
-	if err := c.CreateTopic(ctx, a, partitions, 1); err != nil {
+	if err := c.Kafka().CreateTopic(ctx, a, partitions, 1); err != nil {
 		return err
 	}
-	return c.CreateTopic(ctx, b, partitions, 1)
+	return c.Kafka().CreateTopic(ctx, b, partitions, 1)
 }
 
 func generatorRunsFor(ctx context.Context, seconds int) error {
@@ -134,11 +134,11 @@ func eachPartitionGot(ctx context.Context, topic string, lo, hi, seconds int, mi
 	if r.WindowStart().IsZero() {
 		return fmt.Errorf("no generator ran: add `When the student's transaction_generator.py runs for %d seconds`", seconds)
 	}
-	msgs, err := c.ReadAll(ctx, topic)
+	msgs, err := c.Kafka().ReadAll(ctx, topic)
 	if err != nil {
 		return err
 	}
-	parts, err := c.Partitions(topic)
+	parts, err := c.Kafka().Partitions(topic)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func readTopic(ctx context.Context, topic string) ([]cluster.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.ReadAll(ctx, topic)
+	return c.Kafka().ReadAll(ctx, topic)
 }
 
 func everyMessageIsAnInteger(ctx context.Context, topic string, lo, hi int64) error {
@@ -409,7 +409,7 @@ func exactlyOneBalancePerTransaction(ctx context.Context) error {
 		at = append(at, strconv.FormatInt(k, 10))
 	}
 	if err == nil {
-		if ends, eerr := c.EndOffsets(ctx, pipe.Transactions); eerr == nil {
+		if ends, eerr := c.Kafka().EndOffsets(ctx, pipe.Transactions); eerr == nil {
 			fmt.Fprintf(s.Session.Out, "exactly-once: %d transactions in %d accounts, each with its balance; the calculator was killed at account 0's transaction %s\n",
 				pipe.Sum(ends), len(ends), strings.Join(at, ", "))
 		}

@@ -32,9 +32,9 @@ func replayTrials(ctx context.Context) error {
 	trials, err := s.Answers.Trials()
 	if err != nil {
 		return scenario.Check{Key: acksKey, Expected: "an `acks_experiment` answer: a list of trials", Observed: err.Error(),
-			Hint: "write each trial as the README shows: producer, brokers_down, producer_saw, read_while_down, read_after_back"}
+			Hint: "write each trial as docs/students.md shows: producer, brokers_down, producer_saw, read_while_down, read_after_back"}
 	}
-	created, err := rep.Created(ctx, c)
+	created, err := rep.Created(ctx, c.Kafka())
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func newTopicWithRF(ctx context.Context, rf int) error {
 	if err != nil {
 		return err
 	}
-	created, err := rep.Created(ctx, c)
+	created, err := rep.Created(ctx, c.Kafka())
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func partitionsInSync(ctx context.Context, rf int) error {
 	if r.topic == "" {
 		return errors.New("no topic to check: add `Then the cluster has a new topic with replication factor N` before this step")
 	}
-	states, err := rep.InSync(ctx, c, r.topic)
+	states, err := rep.InSync(ctx, c.Kafka(), c, r.topic)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func aReplicatedTopic(ctx context.Context, rf int16, minISR int) error {
 		return err
 	}
 	r.topic = fmt.Sprintf("replicated-min-isr-%d", minISR)
-	return rep.CreateTopics(ctx, c, 1, rf, minISR, r.topic)
+	return rep.CreateTopics(ctx, c.Kafka(), c, 1, rf, minISR, r.topic)
 }
 
 func replicasDown(ctx context.Context, n int) error {
@@ -221,7 +221,7 @@ func readable(ctx context.Context, want, when string) error {
 	if r.attempt == nil {
 		return errors.New("nothing was sent: add `When a console producer with acks=X sends a message` first")
 	}
-	ok, why, err := rep.ReadableNow(ctx, c, r.topic, r.value, readWithin)
+	ok, why, err := rep.ReadableNow(ctx, c.Kafka(), r.topic, r.value, readWithin)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func durabilityTopics(ctx context.Context, a, b string, partitions int32, rf int
 	if err != nil {
 		return err
 	}
-	return rep.CreateTopics(ctx, c, partitions, rf, minISR, a, b)
+	return rep.CreateTopics(ctx, c.Kafka(), c, partitions, rf, minISR, a, b)
 }
 
 func producersSendWhileKilling(ctx context.Context, durable, fast string, kills int) error {

@@ -16,7 +16,7 @@ const LabTopic = "my_first_topic"
 // AwaitReading waits until the scenario's consumers read every partition of the lab's topic:
 // together, when shared (one group), or each by itself.
 func (s *State) AwaitReading(ctx context.Context, c *cluster.Cluster, key string, shared bool) error {
-	return ReadyCheck(key, runner.AwaitReading(ctx, c, LabTopic, s.Consumers, shared))
+	return ReadyCheck(key, runner.AwaitReading(ctx, c.Kafka(), LabTopic, s.Consumers, shared))
 }
 
 // ReadyCheck reports consumers that did not get ready (a *runner.NotReady); other errors

@@ -115,7 +115,7 @@ func clientAsksForBrokers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	brokers, res, err := c.LabBrokers(ctx)
+	brokers, res, err := c.Tools().LabBrokers(ctx)
 	st.tool = &res
 	if err != nil && c.Topology == cluster.Own {
 		return startCheck(s, "Kafka answering on localhost:9092, the address every later section uses", "nothing answered there: "+err.Error(), runner.ListensHint)
@@ -167,7 +167,7 @@ func quorumHasLeader(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	leader, res, err := c.QuorumLeader(ctx)
+	leader, res, err := c.Tools().QuorumLeader(ctx)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func brokerIsController(ctx context.Context, want int) error {
 	if err != nil {
 		return err
 	}
-	got, err := c.ControllerID()
+	got, err := c.Kafka().ControllerID()
 	if err != nil {
 		return err
 	}

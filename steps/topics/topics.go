@@ -36,7 +36,7 @@ func aTopicWithPartitions(ctx context.Context, name string, partitions int32) er
 	if err != nil {
 		return err
 	}
-	return c.CreateTopic(ctx, name, partitions, 1)
+	return c.Kafka().CreateTopic(ctx, name, partitions, 1)
 }
 
 func clusterHasTopic(ctx context.Context, name string, partitions int) error {
@@ -48,7 +48,7 @@ func clusterHasTopic(ctx context.Context, name string, partitions int) error {
 	if err != nil {
 		return err
 	}
-	topics, err := c.TopicsSettled(ctx, func(t map[string]int) bool { _, ok := t[name]; return ok })
+	topics, err := c.Kafka().TopicsSettled(ctx, func(t map[string]int) bool { _, ok := t[name]; return ok })
 	if err != nil {
 		return err
 	}
@@ -167,12 +167,12 @@ func outputShowsPartitionLines(ctx context.Context, partitions int32) error {
 	seen := map[int32]int{}
 	for _, p := range t.Partitions {
 		seen[p.Partition]++
-		leader, err := c.Client().Leader(t.Name, p.Partition)
+		leader, err := c.Kafka().Leader(t.Name, p.Partition)
 		switch {
 		case err != nil:
 			problems = append(problems, fmt.Sprintf("partition %d, which Kafka does not know", p.Partition))
-		case p.Leader != leader.ID():
-			problems = append(problems, fmt.Sprintf("partition %d with leader %d, but Kafka says %d", p.Partition, p.Leader, leader.ID()))
+		case p.Leader != leader:
+			problems = append(problems, fmt.Sprintf("partition %d with leader %d, but Kafka says %d", p.Partition, p.Leader, leader))
 		}
 	}
 	for p := range partitions {

@@ -70,7 +70,7 @@ func Cluster(t *testing.T) *cluster.Cluster {
 // distribution (see container.NewLocal): the harness's tests run on either.
 func NewRuntime(ctx context.Context) (*container.Runtime, error) {
 	if dist := os.Getenv("KAFKA_LAB_DIST"); dist != "" {
-		return container.NewLocal(ctx, dist)
+		return container.NewLocal(ctx, dist, container.LocalOptionsFromEnv())
 	}
 	return container.New(ctx)
 }
