@@ -31,7 +31,10 @@ const (
 // the run showed (a server's end, too few brokers answering).
 type Mistake struct {
 	// Name is the mistake's short name, for reports and tests ("two brokers with one broker.id").
-	Name                     string
+	Name string
+	// Key is the answers.yaml key whose commands make the mistake, where a start has two
+	// (section 1's start_zookeeper and start_kafka); empty for start_cluster's.
+	Key                      submission.Key
 	Expected, Observed, Hint string
 	// Tail is the ends of the servers' output, already headed, when they ran.
 	Tail string

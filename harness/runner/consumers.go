@@ -30,24 +30,56 @@ const (
 	readyRound = 500 * time.Millisecond
 )
 
-// Kafka is what of a cluster's Kafka the consumer waits use: readiness messages sent, and the
-// consumer groups described; *cluster.Kafka has it.
+// Kafka is what of a cluster's Kafka the waits on consumers use: a topic's partitions,
+// messages sent to them, and the consumer groups described; *cluster.Kafka has it.
 type Kafka interface {
+	Partitions(topic string) ([]int32, error)
 	Send(ctx context.Context, topic string, msgs ...cluster.Message) error
 	Groups(ctx context.Context) ([]cluster.Group, error)
+}
+
+// NotReady is consumers that did not get ready (AwaitReading, AwaitGroupsReading): the
+// consumers' doing, unlike the harness's errors beside it.
+type NotReady struct{ Err error }
+
+func (e *NotReady) Error() string { return e.Err.Error() }
+func (e *NotReady) Unwrap() error { return e.Err }
+
+// AwaitReading returns once the consumers read every partition of topic (AwaitReady); a
+// wait that fails is a *NotReady.
+func AwaitReading[L Logger](ctx context.Context, k Kafka, topic string, consumers []L, shared bool) error {
+	parts, err := k.Partitions(topic)
+	if err != nil {
+		return fmt.Errorf("partitions of %s: %w", topic, err)
+	}
+	if err := AwaitReady(ctx, k, topic, int32(len(parts)), consumers, shared); err != nil {
+		return &NotReady{Err: err}
+	}
+	return nil
+}
+
+// AwaitGroupsReading waits until the consumers have joined their groups (AwaitMembers) and
+// read every partition of topic: together when they share one group, each by itself
+// otherwise. It returns the groups that have members; a wait that fails is a *NotReady.
+func AwaitGroupsReading[L Logger](ctx context.Context, k Kafka, topic string, consumers []L) ([]cluster.Group, error) {
+	groups, err := AwaitMembers(ctx, k, len(consumers), consumers)
+	if err != nil {
+		return groups, &NotReady{Err: err}
+	}
+	return groups, AwaitReading(ctx, k, topic, consumers, len(groups) == 1)
 }
 
 // AwaitReady returns once the consumers read every partition of topic. With shared, the
 // consumers are members of one group and together must show one readiness message from each
 // partition; otherwise each consumer must show one from each partition itself.
-func AwaitReady(ctx context.Context, k Kafka, topic string, partitions int32, consumers []*Process, shared bool) error {
+func AwaitReady[L Logger](ctx context.Context, k Kafka, topic string, partitions int32, consumers []L, shared bool) error {
 	round := 0
 	missing := func() []int32 {
 		var out []int32
 		for p := range partitions {
 			seen := 0
 			for _, proc := range consumers {
-				if slices.Contains(Probes(proc.Stdout.Lines()), p) {
+				if slices.Contains(Probes(proc.Lines()), p) {
 					seen++
 				}
 			}
@@ -110,7 +142,7 @@ func pluralS(n int) string {
 // AwaitMembers waits until the consumers have joined their groups: the cluster's groups have n
 // members in all, each group with members is Stable and every member has partitions. It
 // returns the groups that have members.
-func AwaitMembers(ctx context.Context, k Kafka, n int, consumers []*Process) ([]cluster.Group, error) {
+func AwaitMembers[L Logger](ctx context.Context, k Kafka, n int, consumers []L) ([]cluster.Group, error) {
 	var joined []cluster.Group
 	err := wait.Until(ctx, fmt.Sprintf("%d consumer%s to join their group and get partitions", n, pluralS(n)), ReadyTimeout, 100*time.Millisecond,
 		func(ctx context.Context) (bool, string, error) {
@@ -159,4 +191,92 @@ func Probes(lines []string) []int32 {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// DeliveryTimeout bounds the wait for sent messages to be shown by a ready consumer.
+const DeliveryTimeout = 20 * time.Second
+
+// Consumer is a running console consumer as the harness watches it (Process): what it
+// printed, and a bounded wait on that, which ends early when the consumer has a problem and
+// fails with a *Failure in the student's terms.
+type Consumer interface {
+	Logger
+	Await(ctx context.Context, what string, timeout time.Duration, cond func(lines []string) (bool, string)) error
+}
+
+// ConsumerError is the failed wait of one of the consumers, the Index-th (from 0).
+type ConsumerError struct {
+	Index int
+	Err   error
+}
+
+func (e *ConsumerError) Error() string { return fmt.Sprintf("consumer %d: %v", e.Index+1, e.Err) }
+func (e *ConsumerError) Unwrap() error { return e.Err }
+
+// AwaitShown waits, consumer by consumer, until each shows want in order (other messages
+// between them), and returns what each showed right after its wait (Shown). On a wait that
+// fails it returns what the consumers before showed, and a *ConsumerError.
+func AwaitShown[C Consumer](ctx context.Context, consumers []C, want []string) ([][]string, error) {
+	var out [][]string
+	for i, p := range consumers {
+		err := p.Await(ctx, fmt.Sprintf("%s to be shown", quoteAll(want)), DeliveryTimeout, func(lines []string) (bool, string) {
+			shown := Shown(lines)
+			return isSubsequence(want, shown), "shown: " + quoteAll(shown)
+		})
+		if err != nil {
+			return out, &ConsumerError{Index: i, Err: err}
+		}
+		out = append(out, Shown(p.Lines()))
+	}
+	return out, nil
+}
+
+// AwaitOwnPartitions waits, consumer by consumer, until each shows the message sent to every
+// partition it reads (its readiness messages say which), sent[p] having gone to partition p;
+// only then is a count of who showed what final. It returns what each consumer shows once all
+// have (Shown); a wait that fails is a *ConsumerError.
+func AwaitOwnPartitions[C Consumer](ctx context.Context, consumers []C, sent []string) ([][]string, error) {
+	for i, p := range consumers {
+		var want []string
+		for _, part := range Probes(p.Lines()) {
+			if int(part) < len(sent) {
+				want = append(want, sent[part])
+			}
+		}
+		err := p.Await(ctx, fmt.Sprintf("consumer %d to show the messages of its partitions", i+1), DeliveryTimeout, func(lines []string) (bool, string) {
+			shown := Shown(lines)
+			return !slices.ContainsFunc(want, func(w string) bool { return !slices.Contains(shown, w) }), "shown: " + quoteAll(shown)
+		})
+		if err != nil {
+			return nil, &ConsumerError{Index: i, Err: err}
+		}
+	}
+	out := make([][]string, len(consumers))
+	for i, p := range consumers {
+		out[i] = Shown(p.Lines())
+	}
+	return out, nil
+}
+
+// isSubsequence says whether want appears in got in order (other elements may come between).
+func isSubsequence(want, got []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
+// quoteAll quotes each value, joined by commas; "nothing" when there is none.
+func quoteAll(vs []string) string {
+	if len(vs) == 0 {
+		return "nothing"
+	}
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
 }

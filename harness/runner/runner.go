@@ -217,6 +217,22 @@ func (p *Process) Finish(ctx context.Context, limit time.Duration) error {
 	return p.awaitExit(ctx, limit, "it should exit once its input ends")
 }
 
+// ProducerLimit bounds a console producer from the end of its input to its exit (Type); it
+// flushes within linger.ms (1 s) when all is well.
+const ProducerLimit = 20 * time.Second
+
+// Type types lines into the process's input, each as a line in a terminal, then ends the
+// input and waits up to limit for the process to exit, as Finish does. A line it cannot take
+// is an error that says what became of the process.
+func (p *Process) Type(ctx context.Context, lines []string, limit time.Duration) error {
+	for _, l := range lines {
+		if err := p.WriteLine(l); err != nil {
+			return fmt.Errorf("%w\n%v", err, p.Problem(ctx))
+		}
+	}
+	return p.Finish(ctx, limit)
+}
+
 // Stop ends the process as Ctrl-C does, waits for its last output, and removes its container.
 func (p *Process) Stop(ctx context.Context) error {
 	_, err := p.Process.Stop(ctx, stopGrace)

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/submission"
 	"github.com/kafka-lab/kafka-lab/harness/wait"
 )
 
@@ -93,3 +95,102 @@ func AwaitBroker(ctx context.Context, lab Lab, servers []Server, broker Logger) 
 
 // Lines returns what the process printed on stdout so far, line by line.
 func (p *Process) Lines() []string { return p.Stdout.Lines() }
+
+// startServers starts the student's servers as planned, in order, on one machine: each server
+// in a terminal of its own (after a ZooKeeper start, once ZooKeeper listens, as a person waits
+// before the next terminal) and each other command (the storage format) to its end, those
+// written one after the other together under one key's limit (Runner.RunAll). It returns the
+// servers started, with their names for messages, so far as it got.
+func startServers(ctx context.Context, t Terminals, plan []Planned) ([]Terminal, []string, error) {
+	var running []Terminal
+	var names []string
+	var oneShots []submission.Command
+	for i, s := range plan {
+		if s.Kind == kindOneShot {
+			oneShots = append(oneShots, s.Command)
+			if i+1 < len(plan) && plan[i+1].Kind == kindOneShot {
+				continue
+			}
+			if err := t.RunAll(ctx, oneShots); err != nil {
+				return running, names, err
+			}
+			oneShots = nil
+			continue
+		}
+		p, err := t.StartServer(ctx, InForeground(s.Command))
+		if err != nil {
+			return running, names, err
+		}
+		running = append(running, p)
+		names = append(names, "`"+s.Command.Text+"`")
+		if s.Kind == kindZooKeeper {
+			if err := AwaitZooKeeper(ctx, t, p); err != nil {
+				return running, names, err
+			}
+		}
+	}
+	return running, names, nil
+}
+
+// ListensHint says where the lab's broker listens, for a Kafka that does not answer there.
+const ListensHint = "start the broker with config/server.properties as it is (config/kraft/server.properties in KRaft mode on 3.x): it listens on localhost:9092; --override listeners=... or another file moves it"
+
+// KafkaStart is lab section 1's start of Kafka as the student wrote it.
+type KafkaStart struct {
+	// ZooKeeper is start_zookeeper's command; nil when the answers have none (KRaft mode).
+	ZooKeeper *submission.Command
+	// Kafka are start_kafka's commands: the broker's start last, after any storage format.
+	Kafka []submission.Command
+	// Version is Kafka's, and ZooKeeperMode whether it has one (3.x), for the start on 4.x.
+	Version       string
+	ZooKeeperMode bool
+}
+
+// answering is what section 1's start is expected to leave.
+const answering = "Kafka started, answering on localhost:9092"
+
+// StartOwnKafka starts Kafka as lab section 1 does, on one machine: ZooKeeper (if any) and the
+// broker each in a terminal of its own, the storage format before the broker to its end
+// (startServers). It then waits until Kafka answers on localhost:9092, asked with the lab's
+// own tool (AwaitBroker). A ZooKeeper start on a Kafka without ZooKeeper is a *Mistake before
+// anything runs; a server that exits meanwhile, or a Kafka that does not answer, is a
+// *Mistake with the server's last words; a storage format that fails is a *Failure.
+func StartOwnKafka(ctx context.Context, t Terminals, k KafkaStart) error {
+	if len(k.Kafka) == 0 {
+		return errors.New("start Kafka: no start_kafka command")
+	}
+	var plan []Planned
+	if zk := k.ZooKeeper; zk != nil {
+		if !k.ZooKeeperMode {
+			return &Mistake{Name: "ZooKeeper on Kafka 4", Key: zk.Key, Expected: "Kafka started in KRaft mode, the only mode of Kafka " + k.Version,
+				Observed: fmt.Sprintf("a ZooKeeper start: `%s`", zk.Text),
+				Hint:     "Kafka 4 removed ZooKeeper (KIP-833): leave start_zookeeper out, format the storage with kafka-storage.sh, then start the broker"}
+		}
+		plan = append(plan, Planned{Command: *zk, Kind: kindZooKeeper})
+	}
+	// The last command starts the broker, whatever its tool: one that exits says so.
+	last := len(k.Kafka) - 1
+	for _, c := range k.Kafka[:last] {
+		plan = append(plan, Planned{Command: c, Kind: kindOneShot})
+	}
+	plan = append(plan, Planned{Command: k.Kafka[last], Kind: kindKafka})
+	running, names, err := startServers(ctx, t, plan)
+	if err != nil {
+		return err
+	}
+	servers := make([]Server, len(running))
+	for i, p := range running {
+		servers[i] = p
+	}
+	broker := running[len(running)-1]
+	err = AwaitBroker(ctx, t, servers, broker)
+	var f *Failure
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &f):
+		return &Mistake{Name: "a server stopped", Key: f.Command.Key, Expected: answering, Observed: f.Command.Text + ": " + f.What, Hint: f.Hint, Tail: f.Output}
+	}
+	return &Mistake{Name: "no answer on localhost:9092", Key: k.Kafka[last].Key, Expected: answering, Observed: err.Error(), Hint: ListensHint,
+		Tail: broker.Tails(names[len(names)-1], 15)}
+}

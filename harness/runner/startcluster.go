@@ -21,18 +21,25 @@ const ClusterBrokers = 3
 // it started: each ask is a tool's JVM beside three starting servers on two cores.
 const askSlowly = 5 * time.Second
 
-// Terminals is the machine of the student's terminals (cluster.Own) as StartOwnCluster uses it.
+// Terminals is the machine of the student's terminals (cluster.Own), where their servers
+// start, each in a terminal of its own (lab sections 1 and 7).
 type Terminals interface {
 	Lab
+	// StartServer starts a server in a terminal of its own, where it keeps running.
+	StartServer(ctx context.Context, cmd submission.Command) (Terminal, error)
+	// RunAll runs commands in order, each to its end, as Runner.RunAll does.
+	RunAll(ctx context.Context, cmds []submission.Command) error
+}
+
+// ClusterTerminals are Terminals as StartOwnCluster uses them: it also reads Kafka's own
+// files and asks the servers' own listeners.
+type ClusterTerminals interface {
+	Terminals
 	// BrokersAt asks bootstrap (addresses separated by commas) which brokers answer.
 	BrokersAt(ctx context.Context, bootstrap string) ([]cluster.Endpoint, container.Result, error)
 	// KafkaFiles reads files of Kafka's own config/ by path in the Kafka folder; a file Kafka
 	// has not is absent from the map.
 	KafkaFiles(ctx context.Context, paths []string) (map[string][]byte, error)
-	// StartServer starts a server in a terminal of its own, where it keeps running.
-	StartServer(ctx context.Context, cmd submission.Command) (Terminal, error)
-	// Run runs a command to its end, as Runner.Run does.
-	Run(ctx context.Context, cmd submission.Command) error
 }
 
 // Terminal is a server running in a terminal.
@@ -41,8 +48,8 @@ type Terminal interface {
 	Tails(name string, lines int) string
 }
 
-// Machine is the Terminals of a Runner on an Own cluster; Start starts a long-running command
-// that the caller stops (the scenario's).
+// Machine is the ClusterTerminals of a Runner on an Own cluster; Start starts a long-running
+// command that the caller stops (the scenario's).
 type Machine struct {
 	Runner Runner
 	Start  func(ctx context.Context, cmd submission.Command) (*Process, error)
@@ -72,20 +79,19 @@ func (m Machine) StartServer(ctx context.Context, cmd submission.Command) (Termi
 	return p, nil
 }
 
-func (m Machine) Run(ctx context.Context, cmd submission.Command) error {
-	_, err := m.Runner.Run(ctx, cmd)
+func (m Machine) RunAll(ctx context.Context, cmds []submission.Command) error {
+	_, err := m.Runner.RunAll(ctx, cmds)
 	return err
 }
 
 // StartOwnCluster starts the student's cluster of lab section 7 from start_cluster's commands
-// and the files they name, on one machine: each server in a terminal of its own (after a
-// ZooKeeper start, once ZooKeeper listens, as a person waits before the next terminal), any
-// other command (the storage format) to its end, in the order written. It then waits, bounded,
-// until want brokers answer, asked at localhost:9092 and at the servers' own listeners with the
-// lab's tool, and returns them. A mistake the files make certain is returned before anything
-// runs; a server that exits meanwhile ends the wait with its own last words; both are a
-// *Mistake, as is too few brokers at the end. A storage format that fails is a *Failure.
-func StartOwnCluster(ctx context.Context, t Terminals, cmds []submission.Command, files ClusterFiles, want int) ([]cluster.Endpoint, error) {
+// and the files they name, on one machine, as section 1's StartOwnKafka does (startServers).
+// It then waits, bounded, until want brokers answer, asked at localhost:9092 and at the
+// servers' own listeners with the lab's tool, and returns them. A mistake the files make
+// certain is returned before anything runs; a server that exits meanwhile ends the wait with
+// its own last words; both are a *Mistake, as is too few brokers at the end. A storage format
+// that fails is a *Failure.
+func StartOwnCluster(ctx context.Context, t ClusterTerminals, cmds []submission.Command, files ClusterFiles, want int) ([]cluster.Endpoint, error) {
 	if named := KafkaFilesNamed(cmds, files.Student); len(named) > 0 {
 		kafka, err := t.KafkaFiles(ctx, named)
 		if err != nil {
@@ -97,32 +103,15 @@ func StartOwnCluster(ctx context.Context, t Terminals, cmds []submission.Command
 	if err != nil {
 		return nil, err
 	}
-	var running []Terminal
-	var names []string
-	for _, s := range servers {
-		if s.Kind == kindOneShot {
-			if err := t.Run(ctx, s.Command); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		p, err := t.StartServer(ctx, InForeground(s.Command))
-		if err != nil {
-			return nil, err
-		}
-		running = append(running, p)
-		names = append(names, "`"+s.Command.Text+"`")
-		if s.Kind == kindZooKeeper {
-			if err := AwaitZooKeeper(ctx, t, p); err != nil {
-				return nil, err
-			}
-		}
+	running, names, err := startServers(ctx, t, servers)
+	if err != nil {
+		return nil, err
 	}
 	return awaitBrokers(ctx, t, servers, running, names, want)
 }
 
 // awaitBrokers waits until want brokers answer (see StartOwnCluster).
-func awaitBrokers(ctx context.Context, t Terminals, servers []Planned, running []Terminal, names []string, want int) ([]cluster.Endpoint, error) {
+func awaitBrokers(ctx context.Context, t ClusterTerminals, servers []Planned, running []Terminal, names []string, want int) ([]cluster.Endpoint, error) {
 	bootstrap := strings.Join(ClientAddresses(servers), ",")
 	kafkas := 0
 	for _, s := range servers {

@@ -23,6 +23,7 @@ type fakeTerminals struct {
 	servers []*fakeTerminal
 	asks    []string
 	kafka   []string // the files of Kafka's own that were read
+	batches int      // calls of RunAll
 }
 
 type fakeTerminal struct {
@@ -72,9 +73,15 @@ func (m *fakeTerminals) StartServer(_ context.Context, cmd submission.Command) (
 	return s, nil
 }
 
-func (m *fakeTerminals) Run(_ context.Context, cmd submission.Command) error {
-	m.ran = append(m.ran, strings.Join(cmd.Args, " "))
-	return m.failRun
+func (m *fakeTerminals) RunAll(_ context.Context, cmds []submission.Command) error {
+	m.batches++
+	for _, cmd := range cmds {
+		m.ran = append(m.ran, strings.Join(cmd.Args, " "))
+		if m.failRun != nil {
+			return m.failRun
+		}
+	}
+	return nil
 }
 
 func TestStartOwnCluster(t *testing.T) {

@@ -4,10 +4,10 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -32,10 +32,6 @@ func AddSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the consumer shows the messages sent before it started, in order$`, consumerShowsOld)
 }
 
-// producerLimit bounds a console producer from the end of its input to its exit; it flushes
-// within linger.ms (1 s) when all is well.
-const producerLimit = 20 * time.Second
-
 func tableLines(t *godog.Table) []string {
 	var out []string
 	for _, r := range t.Rows {
@@ -54,12 +50,7 @@ func studentProducerSends(ctx context.Context, key string, lines *godog.Table) e
 		return err
 	}
 	s.After = tableLines(lines)
-	for _, l := range s.After {
-		if err := p.WriteLine(l); err != nil {
-			return fmt.Errorf("%w\n%v", err, p.Problem(ctx))
-		}
-	}
-	return scenario.Failed("the producer to send the lines and exit once its input ends", p.Finish(ctx, producerLimit))
+	return scenario.Failed("the producer to send the lines and exit once its input ends", p.Type(ctx, s.After, runner.ProducerLimit))
 }
 
 func topicHoldsTyped(ctx context.Context, topic string, n int) error {
@@ -191,20 +182,20 @@ func consumersShow(ctx context.Context, s *scenario.State, want []string, what s
 	if err != nil {
 		return err
 	}
-	for i, p := range consumers {
-		err := p.Await(ctx, fmt.Sprintf("%s to be shown", scenario.QuoteAll(want)), scenario.DeliveryTimeout, func(lines []string) (bool, string) {
-			shown := runner.Shown(lines)
-			return isSubsequence(want, shown), "shown: " + scenario.QuoteAll(shown)
-		})
-		if err != nil {
-			return scenario.Failed(fmt.Sprintf("consumer %d of %d to show %s: %s", i+1, len(consumers), what, scenario.QuoteAll(want)), err)
-		}
-		if got := scenario.OnlyOf(runner.Shown(p.Stdout.Lines()), want); !slices.Equal(got, want) {
-			return scenario.Check{Key: string(p.Command.Key), Expected: fmt.Sprintf("%s, each once, in order", scenario.QuoteAll(want)),
+	shown, err := runner.AwaitShown(ctx, consumers, want)
+	// The consumers that showed want are checked before the one that did not, as each was
+	// awaited in turn.
+	for i, got := range shown {
+		if got := scenario.OnlyOf(got, want); !slices.Equal(got, want) {
+			return scenario.Check{Key: string(consumers[i].Command.Key), Expected: fmt.Sprintf("%s, each once, in order", scenario.QuoteAll(want)),
 				Observed: "shown: " + scenario.QuoteAll(got), Hint: "each message is printed once, in the order of its partition"}
 		}
 	}
-	return nil
+	var ce *runner.ConsumerError
+	if errors.As(err, &ce) {
+		return scenario.Failed(fmt.Sprintf("consumer %d of %d to show %s: %s", ce.Index+1, len(consumers), what, scenario.QuoteAll(want)), ce.Err)
+	}
+	return err
 }
 
 func consumerDoesNotShowOld(ctx context.Context) error {

@@ -5,8 +5,8 @@ package groups
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -14,6 +14,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/labout"
+	"github.com/kafka-lab/kafka-lab/harness/lag"
 	"github.com/kafka-lab/kafka-lab/harness/runner"
 	"github.com/kafka-lab/kafka-lab/harness/submission"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
@@ -66,18 +67,8 @@ func studentConsumerStartedTwice(ctx context.Context, key string) error {
 	if err := s.StartConsumers(ctx, cmd, 2); err != nil {
 		return err
 	}
-	return awaitGroupConsumers(ctx, s, j, c, key)
-}
-
-// awaitGroupConsumers waits until the scenario's consumers have joined their groups and read
-// every partition: together when they share one group, each by itself otherwise.
-func awaitGroupConsumers(ctx context.Context, s *scenario.State, j *joined, c *cluster.Cluster, key string) error {
-	groups, err := runner.AwaitMembers(ctx, c.Kafka(), len(s.Consumers), s.Consumers)
-	if err != nil {
-		return scenario.ReadyCheck(key, err)
-	}
-	j.groups = groups
-	return s.AwaitReading(ctx, c, key, len(groups) == 1)
+	j.groups, err = runner.AwaitGroupsReading(ctx, c.Kafka(), scenario.LabTopic, s.Consumers)
+	return scenario.ReadyCheck(key, err)
 }
 
 func bothConsumersInGroup(ctx context.Context, group string) error {
@@ -161,28 +152,19 @@ func everyMessageShownOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Each consumer must show the message of every partition it reads (known from the
-	// readiness messages it showed); only then is a count final.
-	for i, p := range consumers {
-		var want []string
-		for _, part := range runner.Probes(p.Stdout.Lines()) {
-			if int(part) < len(s.After) {
-				want = append(want, s.After[part])
-			}
-		}
-		err := p.Await(ctx, fmt.Sprintf("consumer %d to show the messages of its partitions", i+1), scenario.DeliveryTimeout, func(lines []string) (bool, string) {
-			shown := runner.Shown(lines)
-			return len(scenario.OnlyOf(want, shown)) == len(want), "shown: " + scenario.QuoteAll(shown)
-		})
-		if err != nil {
-			return scenario.Failed("each message shown by the consumer that reads its partition", err)
-		}
+	shown, err := runner.AwaitOwnPartitions(ctx, consumers, s.After)
+	var ce *runner.ConsumerError
+	if errors.As(err, &ce) {
+		return scenario.Failed("each message shown by the consumer that reads its partition", ce.Err)
+	}
+	if err != nil {
+		return err
 	}
 	var problems []string
 	for _, m := range s.After {
 		n := 0
-		for _, p := range consumers {
-			n += len(scenario.OnlyOf(runner.Shown(p.Stdout.Lines()), []string{m}))
+		for _, got := range shown {
+			n += len(scenario.OnlyOf(got, []string{m}))
 		}
 		if n != 1 {
 			problems = append(problems, fmt.Sprintf("%q shown %d times", m, n))
@@ -222,21 +204,7 @@ func groupHasRead(ctx context.Context, group string, n int, topic string) error 
 	if err != nil {
 		return err
 	}
-	// Uneven on purpose, as in the lab's Output: some partitions get several, some none.
-	if err := sendSpread(ctx, c, topic, n, "message", func(i int) int { return i * i }); err != nil {
-		return err
-	}
-	ends, err := c.Kafka().EndOffsets(ctx, topic)
-	if err != nil {
-		return err
-	}
-	// What a consumer of the group commits when it has read everything and stops.
-	for _, p := range slices.Sorted(maps.Keys(ends)) {
-		if err := c.Kafka().CommitOffset(ctx, group, topic, p, ends[p]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return lag.ReadAndStopped(ctx, c.Kafka(), group, topic, n)
 }
 
 func moreMessagesSent(ctx context.Context, n int, topic string) error {
@@ -244,20 +212,7 @@ func moreMessagesSent(ctx context.Context, n int, topic string) error {
 	if err != nil {
 		return err
 	}
-	return sendSpread(ctx, c, topic, n, "later message", func(i int) int { return 3*i + 1 })
-}
-
-// sendSpread sends n numbered messages, the i-th to partition spread(i) modulo the partitions.
-func sendSpread(ctx context.Context, c *cluster.Cluster, topic string, n int, prefix string, spread func(i int) int) error {
-	parts, err := c.Kafka().Partitions(topic)
-	if err != nil {
-		return fmt.Errorf("partitions of %s: %w", topic, err)
-	}
-	var msgs []cluster.Message
-	for i := range n {
-		msgs = append(msgs, cluster.Message{Partition: int32(spread(i) % len(parts)), Value: fmt.Sprintf("%s %d", prefix, i+1)})
-	}
-	return c.Kafka().Send(ctx, topic, msgs...)
+	return lag.SendLater(ctx, c.Kafka(), topic, n)
 }
 
 // twoHarnessConsumersRunning starts two consumers of the group with the lab's own command, not
@@ -337,11 +292,7 @@ func outputShowsOffsets(ctx context.Context, partitions int, group string) error
 	if err != nil {
 		return err
 	}
-	committed, err := c.Kafka().CommittedOffsets(ctx, group, scenario.LabTopic)
-	if err != nil {
-		return err
-	}
-	ends, err := c.Kafka().EndOffsets(ctx, scenario.LabTopic)
+	kafka, err := lag.Positions(ctx, c.Kafka(), group, scenario.LabTopic)
 	if err != nil {
 		return err
 	}
@@ -349,11 +300,12 @@ func outputShowsOffsets(ctx context.Context, partitions int, group string) error
 	var problems []string
 	for p := range int32(partitions) {
 		r, ok := rows[p]
-		want := fmt.Sprintf("CURRENT-OFFSET %d, LOG-END-OFFSET %d, LAG %d", committed[p], ends[p], ends[p]-committed[p])
+		k := kafka[p]
+		want := fmt.Sprintf("CURRENT-OFFSET %d, LOG-END-OFFSET %d, LAG %d", k.Committed, k.End, k.Lag())
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("partition %d: no row (Kafka has %s)", p, want))
-		case r.CurrentOffset != committed[p] || r.LogEndOffset != ends[p] || r.Lag != ends[p]-committed[p]:
+		case r.CurrentOffset != k.Committed || r.LogEndOffset != k.End || r.Lag != k.Lag():
 			problems = append(problems, fmt.Sprintf("partition %d: CURRENT-OFFSET %d, LOG-END-OFFSET %d, LAG %d (Kafka has %s)", p, r.CurrentOffset, r.LogEndOffset, r.Lag, want))
 		}
 	}

@@ -34,7 +34,7 @@ func replayTrials(ctx context.Context) error {
 		return scenario.Check{Key: acksKey, Expected: "an `acks_experiment` answer: a list of trials", Observed: err.Error(),
 			Hint: "write each trial as docs/students.md shows: producer, brokers_down, producer_saw, read_while_down, read_after_back"}
 	}
-	created, err := createdTopics(ctx, c)
+	created, err := rep.Created(ctx, c.Kafka())
 	if err != nil {
 		return err
 	}

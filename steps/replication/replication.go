@@ -65,20 +65,6 @@ func haCluster(ctx context.Context) error {
 	return err
 }
 
-// createdTopics returns the cluster's topics with their partition states: every scenario starts
-// from a reset cluster, so they are the ones the student's command made.
-func createdTopics(ctx context.Context, c *cluster.Cluster) (map[string][]cluster.PartitionState, error) {
-	states, err := c.Kafka().PartitionStatesSettled(ctx, func(st []cluster.PartitionState) bool { return len(st) > 0 })
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]cluster.PartitionState{}
-	for _, p := range states {
-		out[p.Topic] = append(out[p.Topic], p)
-	}
-	return out, nil
-}
-
 func newTopicWithRF(ctx context.Context, rf int) error {
 	s, c, r, err := state(ctx)
 	if err != nil {
@@ -88,7 +74,7 @@ func newTopicWithRF(ctx context.Context, rf int) error {
 	if err != nil {
 		return err
 	}
-	created, err := createdTopics(ctx, c)
+	created, err := rep.Created(ctx, c.Kafka())
 	if err != nil {
 		return err
 	}
@@ -120,11 +106,7 @@ func partitionsInSync(ctx context.Context, rf int) error {
 	if r.topic == "" {
 		return errors.New("no topic to check: add `Then the cluster has a new topic with replication factor N` before this step")
 	}
-	// A new topic's followers join the ISR after their first fetch.
-	if err := c.AwaitInSync(ctx); err != nil {
-		return err
-	}
-	states, err := c.Kafka().PartitionStates(r.topic)
+	states, err := rep.InSync(ctx, c.Kafka(), c, r.topic)
 	if err != nil {
 		return err
 	}
@@ -143,18 +125,7 @@ func aReplicatedTopic(ctx context.Context, rf int16, minISR int) error {
 		return err
 	}
 	r.topic = fmt.Sprintf("replicated-min-isr-%d", minISR)
-	return replicatedTopics(ctx, c, 1, rf, minISR, r.topic)
-}
-
-// replicatedTopics creates the topics with min.insync.replicas and waits until every replica is
-// in sync.
-func replicatedTopics(ctx context.Context, c *cluster.Cluster, partitions int32, rf int16, minISR int, names ...string) error {
-	for _, t := range names {
-		if err := c.Kafka().CreateTopicWith(ctx, t, partitions, rf, map[string]string{"min.insync.replicas": fmt.Sprint(minISR)}); err != nil {
-			return err
-		}
-	}
-	return c.AwaitInSync(ctx)
+	return rep.CreateTopics(ctx, c.Kafka(), c, 1, rf, minISR, r.topic)
 }
 
 func replicasDown(ctx context.Context, n int) error {
@@ -272,7 +243,7 @@ func durabilityTopics(ctx context.Context, a, b string, partitions int32, rf int
 	if err != nil {
 		return err
 	}
-	return replicatedTopics(ctx, c, partitions, rf, minISR, a, b)
+	return rep.CreateTopics(ctx, c.Kafka(), c, partitions, rf, minISR, a, b)
 }
 
 func producersSendWhileKilling(ctx context.Context, durable, fast string, kills int) error {

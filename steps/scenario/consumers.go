@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/runner"
@@ -17,15 +16,17 @@ const LabTopic = "my_first_topic"
 // AwaitReading waits until the scenario's consumers read every partition of the lab's topic:
 // together, when shared (one group), or each by itself.
 func (s *State) AwaitReading(ctx context.Context, c *cluster.Cluster, key string, shared bool) error {
-	parts, err := c.Kafka().Partitions(LabTopic)
-	if err != nil {
-		return fmt.Errorf("partitions of %s: %w", LabTopic, err)
-	}
-	return ReadyCheck(key, runner.AwaitReady(ctx, c.Kafka(), LabTopic, int32(len(parts)), s.Consumers, shared))
+	return ReadyCheck(key, runner.AwaitReading(ctx, c.Kafka(), LabTopic, s.Consumers, shared))
 }
 
-// ReadyCheck reports consumers that did not get ready.
+// ReadyCheck reports consumers that did not get ready (a *runner.NotReady); other errors
+// pass as they are.
 func ReadyCheck(key string, err error) error {
+	var nr *runner.NotReady
+	if !errors.As(err, &nr) {
+		return err
+	}
+	err = nr.Err
 	expected := fmt.Sprintf("the consumers to read every partition of %s", LabTopic)
 	if err == nil || errors.As(err, new(*runner.Failure)) {
 		return Failed(expected, err)
@@ -62,6 +63,3 @@ func OnlyOf(got, set []string) []string {
 	}
 	return out
 }
-
-// DeliveryTimeout bounds the wait for sent messages to be shown by a ready consumer.
-const DeliveryTimeout = 20 * time.Second

@@ -5,6 +5,7 @@ package starting
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -41,72 +42,43 @@ func AddSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^(\d+) brokers answer, each at an address of its own, and the cluster's metadata lists all \d+$`, clusterAnswers)
 }
 
-// listensHint says where the lab's broker listens, for a Kafka that does not answer there.
-const listensHint = "start the broker with config/server.properties as it is (config/kraft/server.properties in KRaft mode on 3.x): it listens on localhost:9092; --override listeners=... or another file moves it"
-
 // startCommandsRun runs the student's start_zookeeper (if any) and start_kafka as typed, each
 // in a terminal of its own on one machine (cluster.Own), and waits until Kafka answers on
-// localhost:9092, asked with the lab's own tool. A process that exits meanwhile fails the step
-// with its own last words; so does a wait that reaches its limit.
+// localhost:9092 (runner.StartOwnKafka).
 func startCommandsRun(ctx context.Context) error {
 	s, err := scenario.From(ctx)
 	if err != nil {
 		return err
 	}
-	kafka, err := s.Commands(string(submission.StartKafka))
-	if err != nil {
+	start := runner.KafkaStart{}
+	if start.Kafka, err = s.Commands(string(submission.StartKafka)); err != nil {
 		return err
 	}
-	img, err := s.Session.KafkaImage(ctx)
-	if err != nil {
-		return err
-	}
-	if s.Cluster, err = s.Session.Cluster(ctx, cluster.Own); err != nil {
-		return err
-	}
-	var servers []runner.Server
 	if s.Answers.Has(submission.StartZooKeeper) {
 		zk, err := s.Command(string(submission.StartZooKeeper))
 		if err != nil {
 			return err
 		}
-		if !img.HasZooKeeper {
-			return scenario.Check{Key: string(zk.Key), Expected: "Kafka started in KRaft mode, the only mode of Kafka " + img.KafkaVersion,
-				Observed: fmt.Sprintf("a ZooKeeper start: `%s`", zk.Text),
-				Hint:     "Kafka 4 removed ZooKeeper (KIP-833): leave start_zookeeper out, format the storage with kafka-storage.sh, then start the broker"}
-		}
-		p, err := s.StartCommand(ctx, runner.InForeground(zk))
-		if err != nil {
-			return err
-		}
-		servers = append(servers, p)
-		if err := runner.AwaitZooKeeper(ctx, s.Cluster.Tools(), p); err != nil {
-			return err
-		}
+		start.ZooKeeper = &zk
+	}
+	img, err := s.Session.KafkaImage(ctx)
+	if err != nil {
+		return err
+	}
+	start.Version, start.ZooKeeperMode = img.KafkaVersion, img.HasZooKeeper
+	if s.Cluster, err = s.Session.Cluster(ctx, cluster.Own); err != nil {
+		return err
 	}
 	r, err := s.Runner()
 	if err != nil {
 		return err
 	}
-	last := len(kafka) - 1
-	if _, err := r.RunAll(ctx, kafka[:last]); err != nil {
-		return scenario.Failed("each command before the broker's start (the storage format) to run and finish without an error", err)
+	err = runner.StartOwnKafka(ctx, runner.Machine{Runner: r, Start: s.StartCommand}, start)
+	var m *runner.Mistake
+	if errors.As(err, &m) {
+		return scenario.Check{Key: string(m.Key), Expected: m.Expected, Observed: m.Observed, Hint: m.Hint, Tail: m.Tail}
 	}
-	p, err := s.StartCommand(ctx, runner.InForeground(kafka[last]))
-	if err != nil {
-		return err
-	}
-	servers = append(servers, p)
-	err = runner.AwaitBroker(ctx, s.Cluster.Tools(), servers, p)
-	if f := scenario.Failed("Kafka started, answering on localhost:9092", err); f != err {
-		return f
-	}
-	if err != nil {
-		return scenario.Check{Key: string(submission.StartKafka), Expected: "Kafka started, answering on localhost:9092", Observed: err.Error(),
-			Hint: listensHint,
-			Tail: p.Tails("`"+p.Command.Text+"`", 15)}
-	}
-	return nil
+	return scenario.Failed("each command before the broker's start (the storage format) to run and finish without an error", err)
 }
 
 func kafkaStartedKRaft(ctx context.Context) error {
@@ -146,7 +118,7 @@ func clientAsksForBrokers(ctx context.Context) error {
 	brokers, res, err := c.Tools().LabBrokers(ctx)
 	st.tool = &res
 	if err != nil && c.Topology == cluster.Own {
-		return startCheck(s, "Kafka answering on localhost:9092, the address every later section uses", "nothing answered there: "+err.Error(), listensHint)
+		return startCheck(s, "Kafka answering on localhost:9092, the address every later section uses", "nothing answered there: "+err.Error(), runner.ListensHint)
 	}
 	if err != nil {
 		return fmt.Errorf("nothing answered on localhost:9092: %w", err)
