@@ -22,6 +22,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/kafka-lab/kafka-lab/features"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/fault"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
 	"github.com/kafka-lab/kafka-lab/harness/session"
@@ -269,7 +270,7 @@ func (g *Grader) lanes(format string) ([]*steps.Suite, func(lane int) string, fu
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if f, err := g.suite.Session.Facts(ctx); err != nil || f.SharesHostNetwork {
+	if f, err := g.suite.Session.Facts(ctx); err != nil || !cluster.SideBySide(f) {
 		return nil, nil, nil
 	}
 	sideFormat, merge, ok := laneFormat(format, len(sideTags))
