@@ -219,9 +219,9 @@ func (e *ConsumerError) Unwrap() error { return e.Err }
 func AwaitShown[C Consumer](ctx context.Context, consumers []C, want []string) ([][]string, error) {
 	var out [][]string
 	for i, p := range consumers {
-		err := p.Await(ctx, fmt.Sprintf("%s to be shown", quoteAll(want)), DeliveryTimeout, func(lines []string) (bool, string) {
+		err := p.Await(ctx, fmt.Sprintf("%s to be shown", QuoteAll(want)), DeliveryTimeout, func(lines []string) (bool, string) {
 			shown := Shown(lines)
-			return isSubsequence(want, shown), "shown: " + quoteAll(shown)
+			return IsSubsequence(want, shown), "shown: " + QuoteAll(shown)
 		})
 		if err != nil {
 			return out, &ConsumerError{Index: i, Err: err}
@@ -245,7 +245,7 @@ func AwaitOwnPartitions[C Consumer](ctx context.Context, consumers []C, sent []s
 		}
 		err := p.Await(ctx, fmt.Sprintf("consumer %d to show the messages of its partitions", i+1), DeliveryTimeout, func(lines []string) (bool, string) {
 			shown := Shown(lines)
-			return !slices.ContainsFunc(want, func(w string) bool { return !slices.Contains(shown, w) }), "shown: " + quoteAll(shown)
+			return !slices.ContainsFunc(want, func(w string) bool { return !slices.Contains(shown, w) }), "shown: " + QuoteAll(shown)
 		})
 		if err != nil {
 			return nil, &ConsumerError{Index: i, Err: err}
@@ -258,8 +258,8 @@ func AwaitOwnPartitions[C Consumer](ctx context.Context, consumers []C, sent []s
 	return out, nil
 }
 
-// isSubsequence says whether want appears in got in order (other elements may come between).
-func isSubsequence(want, got []string) bool {
+// IsSubsequence says whether want appears in got in order (other elements may come between).
+func IsSubsequence(want, got []string) bool {
 	i := 0
 	for _, g := range got {
 		if i < len(want) && g == want[i] {
@@ -269,8 +269,8 @@ func isSubsequence(want, got []string) bool {
 	return i == len(want)
 }
 
-// quoteAll quotes each value, joined by commas; "nothing" when there is none.
-func quoteAll(vs []string) string {
+// QuoteAll quotes each value, joined by commas; "nothing" when there is none.
+func QuoteAll(vs []string) string {
 	if len(vs) == 0 {
 		return "nothing"
 	}

@@ -148,3 +148,19 @@ func TestAwaitReadingEachByItself(t *testing.T) {
 		t.Errorf("consumer 2 showed readiness messages of %v; want both partitions", got)
 	}
 }
+
+func TestIsSubsequence(t *testing.T) {
+	for _, tc := range []struct {
+		want, got []string
+		is        bool
+	}{
+		{[]string{"a", "b"}, []string{"x", "a", "y", "b"}, true},
+		{[]string{"a", "b"}, []string{"b", "a"}, false},
+		{[]string{"a", "a"}, []string{"a"}, false},
+		{nil, []string{"a"}, true},
+	} {
+		if got := IsSubsequence(tc.want, tc.got); got != tc.is {
+			t.Errorf("IsSubsequence(%q, %q) = %v", tc.want, tc.got, got)
+		}
+	}
+}

@@ -92,7 +92,7 @@ func holdsTyped(topic string, n int, typed []string, msgs []cluster.Message) err
 		return fail
 	}
 	for p, vs := range byPartition {
-		if !isSubsequence(vs, typed) {
+		if !runner.IsSubsequence(vs, typed) {
 			fail.Observed = fmt.Sprintf("partition %d holds %s, not in the order typed", p, scenario.QuoteAll(vs))
 			fail.Hint = "the console producer keeps the order of the lines it reads"
 			return fail
@@ -233,15 +233,4 @@ func consumerShowsOld(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// isSubsequence says whether want appears in got in order (other elements may come between).
-func isSubsequence(want, got []string) bool {
-	i := 0
-	for _, g := range got {
-		if i < len(want) && g == want[i] {
-			i++
-		}
-	}
-	return i == len(want)
 }

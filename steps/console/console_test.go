@@ -7,22 +7,6 @@ import (
 	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
 
-func TestIsSubsequence(t *testing.T) {
-	for _, tc := range []struct {
-		want, got []string
-		is        bool
-	}{
-		{[]string{"a", "b"}, []string{"x", "a", "y", "b"}, true},
-		{[]string{"a", "b"}, []string{"b", "a"}, false},
-		{[]string{"a", "a"}, []string{"a"}, false},
-		{nil, []string{"a"}, true},
-	} {
-		if got := isSubsequence(tc.want, tc.got); got != tc.is {
-			t.Errorf("isSubsequence(%q, %q) = %v", tc.want, tc.got, got)
-		}
-	}
-}
-
 func TestHoldsTyped(t *testing.T) {
 	typed := []string{"first", "second", "third"}
 	msg := func(p int32, v string) cluster.Message { return cluster.Message{Partition: p, Value: v} }

@@ -87,14 +87,6 @@ func TailLines(s string, n int) string {
 	return fmt.Sprintf("[%d earlier lines not shown]\n%s", len(lines)-n, strings.Join(lines[len(lines)-n:], "\n"))
 }
 
-// QuoteAll quotes each value, joined by commas; "nothing" when there is none.
-func QuoteAll(vs []string) string {
-	if len(vs) == 0 {
-		return "nothing"
-	}
-	q := make([]string, len(vs))
-	for i, v := range vs {
-		q[i] = fmt.Sprintf("%q", v)
-	}
-	return strings.Join(q, ", ")
-}
+// QuoteAll quotes each value, joined by commas; "nothing" when there is none (as the harness
+// words it in its own waits).
+var QuoteAll = runner.QuoteAll
