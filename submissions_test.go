@@ -79,7 +79,7 @@ type caseGroup struct {
 // with a message that names what to fix.
 func TestSubmissions(t *testing.T) {
 	integration.Require(t, integration.Engine)
-	lanes := quietLanes(t, 3)
+	lanes := quietLanes(t, 2)
 	groups := longestFirst(bundledGroups(kafkaImage(t, lanes[0])))
 	onLanes(lanes, len(groups), func(s *steps.Suite, i int) {
 		g := groups[i]
