@@ -35,6 +35,36 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// Check reads balances aligned to the end of the transactions. A calculator that is behind,
+// however many zeros it may skip, is not aligned into a pass: its balances meet the running
+// sums of later transactions, and differ (the wait goes on until it settles). But one real
+// transaction past the zeros is its own running sum: on so little, a calculator that does not
+// add up checks out, which is why the generator's window must hold several transactions per
+// account (pipeline.Run.AwaitWindow counts it from the generator's first, not from the zeros).
+func TestCheckOnFewTransactions(t *testing.T) {
+	zeros := []string{"0", "0", "0", "0", "0"}
+	with := func(real ...string) []string { return append(append([]string(nil), zeros...), real...) }
+	for _, tc := range []struct {
+		name    string
+		tx, bal []string
+		want    string // substring of the problem; "" for none
+	}{
+		{"no accumulation, one transaction past the zeros", with("4"), []string{"0", "0", "4"}, ""},
+		{"no accumulation, two past the zeros", with("4", "-1"), []string{"0", "0", "4", "-1"}, "sum to 3"},
+		{"no accumulation behind by one", with("4", "-1", "3"), []string{"0", "0", "4", "-1"}, "sum to 4"},
+		{"right sums behind by one", with("4", "-1"), []string{"0", "0", "4"}, "sum to 4"},
+		{"right sums behind by two", with("4", "-1"), []string{"0", "0"}, "sum to 4"},
+		{"only zeros answered, none past them", zeros, []string{"0", "0"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Account{Transactions: tc.tx, Balances: tc.bal}.Check(len(zeros))
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("Check = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 // A calculator that sent only some balances: the message counts the transactions (the
 // harness's zeros apart), the balances, which running sums the balances are, and which
 // transactions have none, so that its numbers add up.

@@ -399,3 +399,108 @@ func TestAwaitBalancesNamesTheWriterOfAnUnreadableValue(t *testing.T) {
 		})
 	}
 }
+
+// echo is a calculator that does not add up: it sends each transaction's own value as the
+// account's balance (testdata/submissions/no-accumulation).
+func echo(k *fakeKafka) {
+	for _, p := range k.parts {
+		i := 0
+		for _, m := range k.topics[Transactions] {
+			if m.Partition != p {
+				continue
+			}
+			if i >= k.count(Balances, p) {
+				k.topics[Balances] = append(k.topics[Balances], cluster.Message{Partition: p, Value: m.Value, Timestamp: time.Now()})
+			}
+			i++
+		}
+	}
+}
+
+// slowStartGenerator plays the "together" scenario on a loaded machine: the calculator took
+// 6 s to send its first balances, so the harness's first zero is stamped 6 s before the
+// generator's first transaction; the generator then sends a round a second (one round every
+// other read of the topics, stamped a second apart: the fake's clock runs faster) until stopped. It returns the fake, the run after
+// AwaitCalculator, the generator's first stamp and a stop function.
+func slowStartGenerator(t *testing.T, calc func(*fakeKafka)) (*fakeKafka, *Run, time.Time, func() int) {
+	t.Helper()
+	ctx := context.Background()
+	k := newFakeKafka(3)
+	k.calc = calc
+	r, _ := newRun(k)
+	p, _ := r.StartProgram(ctx, Calculator)
+	if err := r.AwaitCalculator(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	g0 := time.Now()
+	k.mu.Lock()
+	for i := range k.topics[Transactions] {
+		k.topics[Transactions][i].Timestamp = g0.Add(-6 * time.Second)
+	}
+	k.mu.Unlock()
+	rounds, reads, running := 0, 0, true
+	k.calc = func(k *fakeKafka) {
+		reads++
+		if running && reads%2 == 1 {
+			for _, part := range k.parts {
+				// Never 0, so that a sum and a value differ from the second transaction on.
+				v := strconv.Itoa(1 + (rounds+int(part))%10)
+				k.topics[Transactions] = append(k.topics[Transactions],
+					cluster.Message{Partition: part, Value: v, Timestamp: g0.Add(time.Duration(rounds) * time.Second)})
+			}
+			rounds++
+		}
+		calc(k)
+	}
+	stop := func() int {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		running = false
+		return rounds
+	}
+	return k, r, g0, stop
+}
+
+// The generator's window starts at its own first transaction, not at the harness's zeros that
+// came before it: a calculator slow to start must not shorten the window to one round, in
+// which a calculator that does not add up looks right.
+func TestGeneratorWindowIgnoresTheHarnessZeros(t *testing.T) {
+	ctx := context.Background()
+	_, r, g0, stop := slowStartGenerator(t, echo)
+	gen := &fakeProgram{name: Generator}
+	if err := r.AwaitFirstTransaction(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	if !r.WindowStart().Equal(g0) {
+		t.Errorf("window starts %s; want the generator's first transaction, stamped %s (the harness's zeros are %s before)",
+			r.WindowStart().Format(time.StampMilli), g0.Format(time.StampMilli), 6*time.Second)
+	}
+	if err := r.AwaitWindow(ctx, gen, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if rounds := stop(); rounds < 6 {
+		t.Errorf("the generator sent %d round(s) in its 5 s window; want at least 6", rounds)
+	}
+	err := r.AwaitBalances(ctx, "balances", nil)
+	var u *Unbalanced
+	if !errors.As(err, &u) {
+		t.Fatalf("AwaitBalances = %v; want an Unbalanced for a calculator that does not add up", err)
+	}
+}
+
+// A correct calculator that started as slowly passes the same scenario.
+func TestGeneratorWindowAfterASlowCalculatorKeepsACorrectOne(t *testing.T) {
+	ctx := context.Background()
+	_, r, _, stop := slowStartGenerator(t, correct)
+	gen := &fakeProgram{name: Generator}
+	if err := r.AwaitFirstTransaction(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AwaitWindow(ctx, gen, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	if err := r.AwaitBalances(ctx, "balances", nil); err != nil {
+		t.Errorf("AwaitBalances = %v; want nil for a correct calculator", err)
+	}
+}
