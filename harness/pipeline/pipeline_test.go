@@ -465,6 +465,7 @@ func slowStartGenerator(t *testing.T, calc func(*fakeKafka)) (*fakeKafka, *Run, 
 // came before it: a calculator slow to start must not shorten the window to one round, in
 // which a calculator that does not add up looks right.
 func TestGeneratorWindowIgnoresTheHarnessZeros(t *testing.T) {
+	t.Parallel() // each waits out a window of polls: side by side, not one after the other
 	ctx := context.Background()
 	_, r, g0, stop := slowStartGenerator(t, echo)
 	gen := &fakeProgram{name: Generator}
@@ -490,6 +491,7 @@ func TestGeneratorWindowIgnoresTheHarnessZeros(t *testing.T) {
 
 // A correct calculator that started as slowly passes the same scenario.
 func TestGeneratorWindowAfterASlowCalculatorKeepsACorrectOne(t *testing.T) {
+	t.Parallel() // each waits out a window of polls: side by side, not one after the other
 	ctx := context.Background()
 	_, r, _, stop := slowStartGenerator(t, correct)
 	gen := &fakeProgram{name: Generator}
