@@ -36,6 +36,9 @@ type Options struct {
 	DownCommand string
 	// StartTimeout bounds the wait for Kafka to answer (default: cluster.Options's).
 	StartTimeout time.Duration
+	// Connected keeps the harness's connections to the cluster after Up (Info.Kafka): the
+	// live tutor watches the cluster through them. The caller closes them with Info.Close.
+	Connected bool
 }
 
 func (o Options) withDefaults() Options {
@@ -80,6 +83,17 @@ type Info struct {
 	LabBootstrap string
 	// DownCommand is Options.DownCommand.
 	DownCommand string
+	// Kafka is the harness's view of the cluster's Kafka, with Options.Connected; nil without.
+	Kafka *cluster.Kafka
+
+	disconnect func()
+}
+
+// Close closes the harness's connections that Options.Connected kept; the cluster stays.
+func (info Info) Close() {
+	if info.disconnect != nil {
+		info.disconnect()
+	}
 }
 
 // LabPorts are the host ports of the topology's brokers, in broker order: the lab's 9092 for a
@@ -193,9 +207,14 @@ func Up(ctx context.Context, o Options) (Info, error) {
 		closeErr := rt.Close(context.WithoutCancel(ctx))
 		return Info{}, errors.Join(err, portsFree(ports), closeErr)
 	}
-	// The containers stay; the harness's connections go with this call.
-	c.Disconnect()
+	// The containers stay; the harness's connections go with this call, unless the caller
+	// watches the cluster.
 	info := Info{Topology: o.Topology, Image: img, LabBootstrap: c.LabBootstrap(), DownCommand: o.DownCommand}
+	if o.Connected {
+		info.Kafka, info.disconnect = c.Kafka(), c.Disconnect
+	} else {
+		c.Disconnect()
+	}
 	addrs := hostAddrs(ports)
 	for i, b := range c.Brokers() {
 		info.Brokers = append(info.Brokers, Broker{ID: b.ID, Container: b.Container.Name, Namespace: b.NamespaceName(), HostAddr: addrs[i]})
