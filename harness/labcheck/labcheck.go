@@ -197,6 +197,9 @@ func Replicas(states []cluster.PartitionState, rf int) *Finding {
 	return nil
 }
 
+// BalancesHint is how a calculator keeps the balances right.
+const BalancesHint = "keep a balance per account (msg.partition), add int(msg.value) for every transaction, and send the new balance to the same partition of balance (partition=msg.partition)"
+
 func plural(n int) string {
 	if n == 1 {
 		return ""

@@ -235,9 +235,6 @@ func transactionsSent(ctx context.Context, t *godog.Table) error {
 	return r.SendRounds(ctx, sent)
 }
 
-// balancesHint is how a calculator keeps the balances right.
-const balancesHint = "keep a balance per account (msg.partition), add int(msg.value) for every transaction, and send the new balance to the same partition of balance (partition=msg.partition)"
-
 // awaitBalances waits for the balances to check out and says what did not.
 func awaitBalances(ctx context.Context, r *pipe.Run, expected string, extra func(int32, ledger.Account) string) error {
 	err := r.AwaitBalances(ctx, expected, extra)
@@ -253,7 +250,7 @@ func awaitBalances(ctx context.Context, r *pipe.Run, expected string, extra func
 	if u.Late > 0 {
 		observed += fmt.Sprintf("\n  (the calculator had not caught up after %s)", u.Late.Round(time.Second))
 	}
-	hint := balancesHint
+	hint := labcheck.BalancesHint
 	if u.Diagnosis != "" {
 		hint = u.Diagnosis
 	}
