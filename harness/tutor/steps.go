@@ -139,6 +139,9 @@ func groupMembers(s snapshot) verdict {
 	if len(g.Members) == 2 {
 		return done("")
 	}
+	if g.Rebalancing() {
+		return verdict{Status: Todo, Observed: fmt.Sprintf("my_group is rebalancing, with %d members", len(g.Members))}
+	}
 	// my_group has a member: a consumer reading my_first_topic outside it is the second one,
 	// started without --group or with another group's name.
 	if f := labcheck.InGroup(readers(s.Groups), labGroup, 2); f != nil && len(readers(s.Groups)) > 1 {
@@ -178,9 +181,12 @@ func committedAny(s snapshot) bool {
 	return slices.ContainsFunc(slicesValues(s.Committed), func(o int64) bool { return o >= 0 })
 }
 
+// readOnce is my_group, its two members splitting the partitions, at the end of every
+// partition: each message was read by the one member that owns its partition.
 func readOnce(s snapshot) verdict {
 	g := group(s.Groups, labGroup)
-	if g == nil || sum(s.Ends[labTopic]) == 0 || !committedAny(s) {
+	if g == nil || len(g.Members) != 2 || g.Rebalancing() || sum(s.Ends[labTopic]) == 0 || !committedAny(s) ||
+		labcheck.Split([]cluster.Group{*g}, labTopic, perConsumer, labPartitions) != nil {
 		return todo
 	}
 	behind := totalLag(positions(s))
