@@ -19,6 +19,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 
+	"github.com/kafka-lab/kafka-lab/features"
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/labcluster"
 	"github.com/kafka-lab/kafka-lab/harness/termsafe"
@@ -40,7 +41,8 @@ On a terminal the checklist updates in place (no colours under NO_COLOR); otherw
 is one line of text, or with -json one line of JSON.
 
 Exit status: 0 stopped and the cluster removed, 1 failed (the cluster did not start, or was not
-removed: "kafka-lab cluster down" removes it), 2 usage.
+removed: "kafka-lab cluster down" removes it), 2 usage, 130 interrupted while the cluster
+started.
 
 Flags:
 `
@@ -133,6 +135,10 @@ func (c *tutorCmd) run(ctx context.Context, unsignal func()) int {
 		info = c.stderr // stdout carries JSON only
 	}
 	cl, started, err := c.up(ctx, labcluster.Options{Topology: c.topology, Out: info, DownCommand: tutorDown, Connected: true})
+	if err != nil && !started && ctx.Err() != nil {
+		fmt.Fprintf(c.stderr, "%s: interrupted while the cluster started: nothing is left running\n", c.name)
+		return 130
+	}
 	if err != nil {
 		status := c.exit(err)
 		if started {
@@ -185,7 +191,7 @@ func (c *tutorCmd) watch(ctx context.Context, t *tutor.Tutor, cl tutorCluster) e
 		out := &plainLines{w: c.stdout}
 		return t.Watch(ctx, c.interval, out.show)
 	}
-	header := fmt.Sprintf("kafka-lab tutor: %s cluster, Kafka %s at %s", c.topology, cl.version, cl.addrs)
+	header := fmt.Sprintf("kafka-lab tutor: %s cluster, Kafka %s at %s", c.topology, cl.version, strings.ReplaceAll(cl.addrs, ",", ", "))
 	opts := append([]tea.ProgramOption{
 		// ctx's signals stop the watch, which stops the checklist (its last frame drawn).
 		tea.WithoutSignalHandler(),
@@ -195,7 +201,7 @@ func (c *tutorCmd) watch(ctx context.Context, t *tutor.Tutor, cl tutorCluster) e
 		// tutor idle (bubbletea's default is 60).
 		tea.WithFPS(10),
 	}, c.teaOptions...)
-	p := tea.NewProgram(newChecklist(header, t.States()), opts...)
+	p := tea.NewProgram(newChecklist(header, sectionTitles(features.FS, features.Dir), t.States()), opts...)
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var watchErr error
@@ -329,10 +335,12 @@ func (c *tutorCmd) exit(err error) int {
 	return 1
 }
 
-// summary prints the steps done and not done, coloured as the checklist on a terminal.
+// summary prints the steps done and not done, coloured as the checklist on a terminal; under
+// -json, on stderr without colours, stdout being for JSON.
 func (c *tutorCmd) summary(states []tutor.StepState) {
+	w := &colorprofile.Writer{Forward: c.stdout, Profile: tutorProfile(c.terminal, c.env)}
 	if c.json {
-		return // the lines said it all; -out has the report
+		w = &colorprofile.Writer{Forward: c.stderr, Profile: colorprofile.NoTTY}
 	}
 	st := newTutorStyles()
 	var done, left []tutor.StepState
@@ -361,7 +369,6 @@ func (c *tutorCmd) summary(states []tutor.StepState) {
 		}
 		b.WriteString("\n")
 	}
-	w := &colorprofile.Writer{Forward: c.stdout, Profile: tutorProfile(c.terminal, c.env)}
 	io.WriteString(w, b.String())
 }
 

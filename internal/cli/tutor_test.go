@@ -20,6 +20,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kafka-lab/kafka-lab/features"
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/labcluster"
 	"github.com/kafka-lab/kafka-lab/harness/tutor"
@@ -76,12 +77,12 @@ func someStates() []tutor.StepState {
 func plainView(m checklist) string { return ansi.Strip(m.render()) }
 
 func TestChecklistDrawsEveryStatus(t *testing.T) {
-	m := newChecklist("kafka-lab tutor: single cluster, Kafka 3.9.1 at localhost:9092", someStates())
+	m := newChecklist("kafka-lab tutor: single cluster, Kafka 3.9.1 at localhost:9092", map[int]string{2: "Topics"}, someStates())
 	m = update(t, m, tea.WindowSizeMsg{Width: 200, Height: 50})
 	got := plainView(m)
 	want := `kafka-lab tutor: single cluster, Kafka 3.9.1 at localhost:9092
 
-Section 2
+Section 2: Topics
 ✓ my_first_topic exists
 ✗ my_first_topic has 10 partitions
     seen: my_first_topic has 1 partition
@@ -107,7 +108,7 @@ func update(t *testing.T, m checklist, msg tea.Msg) checklist {
 
 func TestChecklistUpdatesInPlace(t *testing.T) {
 	states := someStates()
-	m := update(t, newChecklist("h", states[:2]), tea.WindowSizeMsg{Width: 200, Height: 50})
+	m := update(t, newChecklist("h", nil, states[:2]), tea.WindowSizeMsg{Width: 200, Height: 50})
 	states[1].Status, states[1].Observed, states[1].Hint = tutor.Done, "", ""
 	m = update(t, m, statesMsg{states: states[:2]})
 	if got := plainView(m); !strings.Contains(got, "✓ my_first_topic has 10 partitions") || strings.Contains(got, "hint") ||
@@ -126,7 +127,7 @@ func TestChecklistUpdatesInPlace(t *testing.T) {
 
 func TestChecklistStopsOnCtrlCAndQ(t *testing.T) {
 	for _, key := range []tea.KeyPressMsg{{Code: 'c', Mod: tea.ModCtrl}, {Code: 'q', Text: "q"}, {Code: tea.KeyEscape}} {
-		next, cmd := newChecklist("h", someStates()).Update(key)
+		next, cmd := newChecklist("h", nil, someStates()).Update(key)
 		if cmd == nil {
 			t.Errorf("%s: no command", key)
 			continue
@@ -138,7 +139,7 @@ func TestChecklistStopsOnCtrlCAndQ(t *testing.T) {
 			t.Errorf("%s: the last frame does not say the cluster goes:\n%s", key, got)
 		}
 	}
-	if _, cmd := newChecklist("h", someStates()).Update(tea.KeyPressMsg{Code: 'x', Text: "x"}); cmd != nil {
+	if _, cmd := newChecklist("h", nil, someStates()).Update(tea.KeyPressMsg{Code: 'x', Text: "x"}); cmd != nil {
 		t.Error("x quits")
 	}
 }
@@ -146,7 +147,7 @@ func TestChecklistStopsOnCtrlCAndQ(t *testing.T) {
 // A narrow terminal wraps a hint under its step; a short one folds the sections done, so that
 // the steps left stay on the screen.
 func TestChecklistFitsTheTerminal(t *testing.T) {
-	m := update(t, newChecklist("h", someStates()), tea.WindowSizeMsg{Width: 44, Height: 50})
+	m := update(t, newChecklist("h", nil, someStates()), tea.WindowSizeMsg{Width: 44, Height: 50})
 	for l := range strings.SplitSeq(plainView(m), "\n") {
 		if ansi.StringWidth(l) > 44 {
 			t.Errorf("line wider than the terminal's 44 columns: %q", l)
@@ -158,7 +159,7 @@ func TestChecklistFitsTheTerminal(t *testing.T) {
 
 	states := someStates()
 	states[1].Status = tutor.Done
-	m = update(t, newChecklist("h", states), tea.WindowSizeMsg{Width: 100, Height: 10})
+	m = update(t, newChecklist("h", nil, states), tea.WindowSizeMsg{Width: 100, Height: 10})
 	got := plainView(m)
 	if !strings.Contains(got, "Section 2  ✓ all 2 steps done") || strings.Contains(got, "my_first_topic exists") {
 		t.Errorf("section 2, done, is not folded on a short terminal:\n%s", got)
@@ -181,7 +182,7 @@ func TestTutorOutputIsTerminalSafe(t *testing.T) {
 			}
 		}
 	}
-	check("the checklist", newChecklist(evil, []tutor.StepState{s}).render())
+	check("the checklist", newChecklist(evil, nil, []tutor.StepState{s}).render())
 	check("a plain line", plainLine(tutorT0, s))
 	var sum bytes.Buffer
 	(&tutorCmd{stdout: &sum, terminal: true, env: []string{"TERM=xterm-256color"}}).summary([]tutor.StepState{s})
@@ -196,6 +197,19 @@ func TestTutorOutputIsTerminalSafe(t *testing.T) {
 	}
 	if c.Observed != evil || c.Title != "t"+evil {
 		t.Errorf("the JSON line's text changed: %q, want %q", c.Observed, evil)
+	}
+}
+
+// The sections' headings are the features' names.
+func TestSectionTitles(t *testing.T) {
+	got := sectionTitles(features.FS, features.Dir)
+	for sec, want := range map[int]string{2: "Creating, listing and describing a topic", 7: "Ensuring high availability: three brokers, replication, brokers down and acks"} {
+		if got[sec] != want {
+			t.Errorf("section %d: %q, want %q", sec, got[sec], want)
+		}
+	}
+	if len(got) != 7 {
+		t.Errorf("%d sections named, want 7: %v", len(got), got)
 	}
 }
 
@@ -411,6 +425,9 @@ func TestTutorRunJSONKeepsStdoutForJSON(t *testing.T) {
 	if !r.removed {
 		t.Error("the cluster is left")
 	}
+	if !strings.Contains(r.stderr.String(), "\nDone: 0 of ") {
+		t.Errorf("no summary on stderr:\n%s", r.stderr.String())
+	}
 }
 
 // A cluster by hand that runs already is the student's: the tutor says so and leaves it. One
@@ -423,6 +440,12 @@ func TestTutorRunFailedStart(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr.String(), "a cluster started by hand is running already") {
 		t.Errorf("stderr: %q", r.stderr.String())
+	}
+	r = newFakeRun(t)
+	r.upErr = context.Canceled
+	r.cancel() // Ctrl-C while the cluster started: Up removed what it had started
+	if code := r.run(); code != 130 || r.removed {
+		t.Errorf("interrupted while the cluster started: exit %d, removed %v", code, r.removed)
 	}
 	r = newFakeRun(t)
 	r.upErr, r.startedDespite = errors.New("write instructions: broken pipe"), true

@@ -6,6 +6,10 @@ package cli
 
 import (
 	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strconv"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -28,18 +32,20 @@ type stopMsg struct{}
 // checklist is the bubbletea model of the tutor's screen.
 type checklist struct {
 	header string // what runs where, one line
-	states []tutor.StepState
-	err    string // the last look's failure; "" while Kafka answers
-	width  int    // the terminal's, 0 until known
-	height int
-	styles tutorStyles
+	// sections are the lab sections' names (sectionTitles), for their headings.
+	sections map[int]string
+	states   []tutor.StepState
+	err      string // the last look's failure; "" while Kafka answers
+	width    int    // the terminal's, 0 until known
+	height   int
+	styles   tutorStyles
 	// stopping is set once a key or a signal stopped the tutor: the last frame, which stays
 	// on the screen, says the cluster is being removed.
 	stopping bool
 }
 
-func newChecklist(header string, states []tutor.StepState) checklist {
-	return checklist{header: header, states: states, styles: newTutorStyles()}
+func newChecklist(header string, sections map[int]string, states []tutor.StepState) checklist {
+	return checklist{header: header, sections: sections, states: states, styles: newTutorStyles()}
 }
 
 func (m checklist) Init() tea.Cmd { return nil }
@@ -80,9 +86,9 @@ func (m checklist) render() string {
 	if width <= 0 {
 		width = 80
 	}
-	body := m.sections(width, false)
+	body := m.lines(width, false)
 	if m.height > 0 && len(body)+4 > m.height {
-		body = m.sections(width, true)
+		body = m.lines(width, true)
 	}
 	var b strings.Builder
 	b.WriteString(m.styles.header.Render(termsafe.Line(m.header)))
@@ -105,17 +111,21 @@ func (m checklist) render() string {
 	return b.String()
 }
 
-// sections are the checklist's lines, section by section; fold puts a section whose every
-// step is done on one line.
-func (m checklist) sections(width int, fold bool) []string {
+// lines are the checklist's lines, section by section; fold puts a section whose every step
+// is done on one line.
+func (m checklist) lines(width int, fold bool) []string {
 	var lines []string
 	for _, sec := range bySection(m.states) {
+		heading := fmt.Sprintf("Section %d", sec[0].Section)
 		if fold && doneCount(sec) == len(sec) {
-			lines = append(lines, m.styles.section.Render(fmt.Sprintf("Section %d", sec[0].Section))+
+			lines = append(lines, m.styles.section.Render(heading)+
 				"  "+m.styles.status(tutor.Done).Render(fmt.Sprintf("%s all %d steps done", symbol(tutor.Done), len(sec))))
 			continue
 		}
-		lines = append(lines, m.styles.section.Render(fmt.Sprintf("Section %d", sec[0].Section)))
+		if name := m.sections[sec[0].Section]; name != "" {
+			heading += ": " + name
+		}
+		lines = append(lines, wrapIndent(m.styles.section.Render(heading), width, "  "))
 		for _, s := range sec {
 			lines = append(lines, m.step(s, width)...)
 		}
@@ -156,6 +166,36 @@ func wrapIndent(s string, width int, indent string) string {
 	rest = lipgloss.Wrap(strings.ReplaceAll(rest, "\n", " "), width-len(indent), " ")
 	return first + "\n" + indent + strings.ReplaceAll(rest, "\n", "\n"+indent)
 }
+
+// sectionTitles are the lab sections' names as their features give them ("Feature: Creating,
+// listing and describing a topic" under the tag @section-2): the features are the lab's
+// wording. A feature that cannot be read leaves its section without a name.
+func sectionTitles(fsys fs.FS, dir string) map[int]string {
+	titles := map[int]string{}
+	files, _ := fs.Glob(fsys, path.Join(dir, "*.feature"))
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			continue
+		}
+		section := 0
+		for l := range strings.Lines(string(b)) {
+			l = strings.TrimSpace(l)
+			if m := sectionTag.FindStringSubmatch(l); m != nil && strings.HasPrefix(l, "@") {
+				section, _ = strconv.Atoi(m[1])
+			}
+			if name, ok := strings.CutPrefix(l, "Feature:"); ok {
+				if section > 0 {
+					titles[section] = strings.TrimSpace(name)
+				}
+				break
+			}
+		}
+	}
+	return titles
+}
+
+var sectionTag = regexp.MustCompile(`@section-(\d+)\b`)
 
 // bySection splits states, in the lab's order, into runs of one section each.
 func bySection(states []tutor.StepState) [][]tutor.StepState {
