@@ -338,6 +338,11 @@ func (k *fakeKafka) EndOffsets(context.Context, string) (map[int32]int64, error)
 func (k *fakeKafka) CommittedOffsets(context.Context, string, string) (map[int32]int64, error) {
 	return map[int32]int64{}, nil
 }
+func (k *fakeKafka) ReadFrom(context.Context, string, map[int32]int64, int) ([]cluster.Message, map[int32]int64, error) {
+	return nil, map[int32]int64{}, nil
+}
+func (k *fakeKafka) PartitionStates(...string) ([]cluster.PartitionState, error) { return nil, nil }
+func (k *fakeKafka) LiveBrokers() ([]int32, error)                               { return []int32{1}, nil }
 
 // fakeRun is a tutor run on fakeKafka: the cluster it starts and removes are recorded.
 type fakeRun struct {
