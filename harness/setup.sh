@@ -3,8 +3,9 @@
 # image (mmdebstrap, Maven, pip). As root on Debian it installs what is missing with apt and
 # starts dockerd; elsewhere it says what to install. Safe to run again: it only fills gaps.
 # With --tests, also what only the tests use: Chromium, which renders the class report
-# (harness/grading's TestClassReportInChromium), and jq, which the Classroom template's sections
-# step runs (TestClassroomSections). Without them those tests skip and say why; under CI=true,
+# (harness/grading's TestClassReportInChromium), jq, which the Classroom template's sections
+# step runs (TestClassroomSections), and tmux, in which TestTutor uses the live tutor as a
+# student does. Without them those tests skip and say why; under CI=true,
 # where this provides them, they fail (internal/integration).
 set -euo pipefail
 
@@ -33,7 +34,7 @@ apt_install() {
 # Build tools of the image (and with --tests the tests' own): command -> Debian package.
 missing=()
 tools=(mmdebstrap:mmdebstrap mvn:maven pip:python3-pip java:openjdk-17-jre-headless docker:docker.io)
-$tests && tools+=(chromium:chromium jq:jq)
+$tests && tools+=(chromium:chromium jq:jq tmux:tmux)
 for pair in "${tools[@]}"; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
