@@ -193,6 +193,10 @@ func run(reps int) error {
 	if err != nil {
 		return err
 	}
+	tut, err := tutorBench(ctx, rt, img, reps)
+	if err != nil {
+		return fmt.Errorf("the tutor: %w", err)
+	}
 
 	mb, mr, ms, mn := median(bare), median(ready), median(reset), median(renew)
 	local, err := localRows(ctx, img, reps, mr, grading, pipeline, section7)
@@ -230,6 +234,7 @@ func run(reps int) error {
 		{"sandbox start to first message", boxed.Round(time.Millisecond).String(), "", true},
 		{"  / plain python3 start on the host", ratio(boxed, plain), "", true},
 	}
+	rows = append(rows, tut.rows()...)
 	rows = append(rows, local...)
 	for _, r := range rows {
 		verdict := ""
