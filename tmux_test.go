@@ -30,6 +30,7 @@ type tmuxServer struct {
 	t      *testing.T
 	socket string
 	dir    string // where the windows' shells write their commands' exit statuses
+	panes  []*pane
 }
 
 // startTmux starts a tmux server with one session; its windows open with windowIn.
@@ -65,6 +66,7 @@ func (s *tmuxServer) tmux(args ...string) string {
 func (s *tmuxServer) window(name string) *pane {
 	s.t.Helper()
 	p := &pane{s: s, name: name, target: "lab:" + name, statuses: filepath.Join(s.dir, name+".statuses")}
+	s.panes = append(s.panes, p)
 	s.tmux("new-window", "-d", "-t", "lab:", "-n", name, "env PS1='$ ' PROMPT_COMMAND='echo $? >>"+p.statuses+"' bash --norc --noprofile")
 	p.await("the shell's prompt in window "+name, 10*time.Second, func(screen string) bool {
 		return strings.HasPrefix(screen, "$ ") && len(p.exits()) > 0
@@ -77,6 +79,7 @@ type pane struct {
 	s            *tmuxServer
 	name, target string
 	statuses     string // the file of the exit statuses, one a line
+	last         *job   // the last command typed
 }
 
 // exits are the exit statuses the pane's shell wrote so far, one per prompt.
@@ -137,7 +140,22 @@ func (p *pane) start(cmd string) *job {
 	p.s.t.Helper()
 	j := &job{p: p, cmd: cmd, prompt: len(p.exits())}
 	p.typeLine(cmd)
+	p.last = j
 	return j
+}
+
+// interrupt stops with Ctrl-C what still runs in the panes but except, after a failure: a
+// lab tool's container (docker run -it) outlives its docker command killed with tmux.
+func (s *tmuxServer) interrupt(except *pane) {
+	for _, p := range s.panes {
+		if p == except || p.last == nil || p.last.ended() {
+			continue
+		}
+		_ = exec.Command("tmux", "-S", s.socket, "send-keys", "-t", p.target, "C-c").Run()
+		if _, err := p.last.awaitEnd(30 * time.Second); err != nil {
+			s.t.Log(err)
+		}
+	}
 }
 
 // ended reports whether the job has ended: the shell showed its next prompt.
@@ -154,6 +172,15 @@ func (p *pane) run(cmd string, timeout time.Duration) {
 // wait waits for the job to end, at most timeout, and returns its exit status.
 func (j *job) wait(timeout time.Duration) int {
 	j.p.s.t.Helper()
+	code, err := j.awaitEnd(timeout)
+	if err != nil {
+		j.p.s.t.Fatalf("%v; window %s shows:\n%s", err, j.p.name, trimScreen(j.p.screen()))
+	}
+	return code
+}
+
+// awaitEnd waits for the job to end, at most timeout, and returns its exit status.
+func (j *job) awaitEnd(timeout time.Duration) (int, error) {
 	code := -1
 	err := wait.Until(context.Background(), "the end of `"+j.cmd+"` in window "+j.p.name, timeout, 50*time.Millisecond,
 		func(context.Context) (bool, string, error) {
@@ -165,10 +192,7 @@ func (j *job) wait(timeout time.Duration) int {
 			code, err = strconv.Atoi(exits[j.prompt])
 			return err == nil, "", err
 		})
-	if err != nil {
-		j.p.s.t.Fatalf("%v; window %s shows:\n%s", err, j.p.name, trimScreen(j.p.screen()))
-	}
-	return code
+	return code, err
 }
 
 // trimScreen drops a screen's trailing blank lines, for messages.

@@ -17,6 +17,7 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
 	"github.com/kafka-lab/kafka-lab/harness/labcheck"
+	"github.com/kafka-lab/kafka-lab/harness/labcluster"
 	"github.com/kafka-lab/kafka-lab/harness/tutor"
 	"github.com/kafka-lab/kafka-lab/internal/integration"
 )
@@ -106,8 +107,20 @@ func doLab(t *testing.T, bin string, json bool) {
 		args = bin + " tutor -json -out " + s.report
 	}
 	s.run = s.tutor.start(args)
-	t.Cleanup(func() { s.stopTutor(false) })
+	t.Cleanup(func() {
+		// After a failure: what still runs stopped as a student stops it, and the cluster
+		// removed even if the tutor did not.
+		s.tm.interrupt(s.tutor)
+		s.stopTutor(false)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if n, err := labcluster.Down(ctx); err != nil || n > 0 {
+			t.Errorf("the tutor's cluster was left: removed %d container(s) (%v)", n, err)
+		}
+	})
+	start := time.Now()
 	s.readInstructions()
+	t.Logf("the tutor's cluster up in %s", time.Since(start).Round(100*time.Millisecond))
 	s.awaitThat("every step of the lab, none done yet (those Kafka keeps no trace of, unseen)", func(got map[string]shown, _ string) bool {
 		for id, st := range s.steps {
 			if got[id].status != st.Status {
@@ -116,12 +129,13 @@ func doLab(t *testing.T, bin string, json bool) {
 		}
 		return true
 	})
-	s.section2()
-	s.section3()
-	s.section4()
-	s.section5()
-	s.section6()
+	start = time.Now()
+	for i, section := range []func(){s.section2, s.section3, s.section4, s.section5, s.section6} {
+		section()
+		t.Logf("section %d done at %s", i+2, time.Since(start).Round(100*time.Millisecond))
+	}
 	s.stopTutor(true)
+	t.Logf("the tutor stopped at %s", time.Since(start).Round(100*time.Millisecond))
 }
 
 // readInstructions waits for the tutor's instructions and takes from them how to run the lab's
@@ -385,6 +399,9 @@ func (s *labSession) awaitHint(id, hint string) {
 func (s *labSession) awaitThat(what string, cond func(map[string]shown, string) bool) {
 	s.t.Helper()
 	s.tutor.await("the tutor to show "+what, stepTimeout, func(string) bool {
+		if s.tutorEnded() {
+			s.t.Fatalf("the tutor ended while the test waited for it to show %s:\n%s", what, trimScreen(s.tutor.all()))
+		}
 		got, screen := s.look()
 		return cond(got, screen)
 	})
