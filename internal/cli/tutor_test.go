@@ -439,11 +439,11 @@ func TestTutorRunJSONKeepsStdoutForJSON(t *testing.T) {
 // that started but failed after (its instructions not written) is removed.
 func TestTutorRunFailedStart(t *testing.T) {
 	r := newFakeRun(t)
-	r.upErr = &labcluster.RunningError{Containers: []string{"kafka-lab-x"}, DownCommand: "kafka-lab cluster down"}
+	r.upErr = &labcluster.RunningError{Containers: []string{"kafka-lab-x"}, DownCommand: tutorDown}
 	if code := r.run(); code != 1 || r.removed {
 		t.Errorf("another cluster by hand: exit %d, removed %v", code, r.removed)
 	}
-	if !strings.Contains(r.stderr.String(), "a cluster started by hand is running already") {
+	if !strings.Contains(r.stderr.String(), "a cluster started by hand is running already (kafka-lab-x): `kafka-lab cluster down` removes it") {
 		t.Errorf("stderr: %q", r.stderr.String())
 	}
 	r = newFakeRun(t)
