@@ -368,7 +368,7 @@ func (c *tutorCmd) summary(states []tutor.StepState) {
 		fmt.Fprintf(&b, "  %s §%d %s", st.status(s.Status).Render(symbol(s.Status)), s.Section, termsafe.Line(s.Title))
 		switch {
 		case s.Status == tutor.Unseen:
-			b.WriteString(" (Kafka keeps no trace of it: kafka-lab check checks it)")
+			b.WriteString(" (" + unseenNote(s) + ")")
 		case s.Hint != "":
 			b.WriteString(": " + termsafe.Line(s.Hint))
 		}
