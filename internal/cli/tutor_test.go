@@ -298,6 +298,16 @@ func TestTutorProfile(t *testing.T) {
 	}
 }
 
+// On a terminal of known width, the summary's long lines wrap under their text.
+func TestTutorSummaryWraps(t *testing.T) {
+	var buf bytes.Buffer
+	(&tutorCmd{stdout: &buf, terminal: true, width: 60, env: []string{"NO_COLOR=1"}}).summary(someStates())
+	got := ansi.Strip(buf.String())
+	if !strings.Contains(got, "  ✗ §2 my_first_topic has 10 partitions: created without\n       --partitions: delete it") {
+		t.Errorf("the summary on 60 columns:\n%s", got)
+	}
+}
+
 func TestTutorSummary(t *testing.T) {
 	var buf bytes.Buffer
 	(&tutorCmd{stdout: &buf}).summary(someStates())

@@ -163,16 +163,29 @@ func unseenNote(s tutor.StepState) string {
 }
 
 // wrapIndent wraps s to width, indenting the lines after the first; it returns them joined.
+// A width of 0 leaves s to the terminal.
 func wrapIndent(s string, width int, indent string) string {
 	if width <= len(indent)+20 {
 		return s // too narrow to wrap usefully: the terminal wraps it
 	}
-	first, rest, _ := strings.Cut(lipgloss.Wrap(s, width, " "), "\n")
+	first, rest, _ := strings.Cut(wrap(s, width), "\n")
 	if rest == "" {
 		return first
 	}
-	rest = lipgloss.Wrap(strings.ReplaceAll(rest, "\n", " "), width-len(indent), " ")
+	rest = wrap(strings.ReplaceAll(rest, "\n", " "), width-len(indent))
 	return first + "\n" + indent + strings.ReplaceAll(rest, "\n", "\n"+indent)
+}
+
+// nbHyphen is a hyphen that does not break a line.
+const nbHyphen = "\u2011"
+
+// wrap wraps s at its spaces: lipgloss breaks after every hyphen too, which would cut a
+// command's --partitions in two, so hyphens are kept from it as non-breaking ones.
+func wrap(s string, width int) string {
+	if strings.Contains(s, nbHyphen) {
+		return lipgloss.Wrap(s, width, " ")
+	}
+	return strings.ReplaceAll(lipgloss.Wrap(strings.ReplaceAll(s, "-", nbHyphen), width, " "), nbHyphen, "-")
 }
 
 // sectionTitles are the lab sections' names as their features give them ("Feature: Creating,
