@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -138,6 +139,10 @@ func (c *tutorCmd) run(ctx context.Context, unsignal func()) int {
 	if err != nil && !started && ctx.Err() != nil {
 		fmt.Fprintf(c.stderr, "%s: interrupted while the cluster started: nothing is left running\n", c.name)
 		return 130
+	}
+	var running *labcluster.RunningError
+	if errors.As(err, &running) {
+		running.DownCommand = "kafka-lab cluster down" // a Ctrl-C in this tutor would not remove it
 	}
 	if err != nil {
 		status := c.exit(err)
@@ -363,7 +368,7 @@ func (c *tutorCmd) summary(states []tutor.StepState) {
 		fmt.Fprintf(&b, "  %s §%d %s", st.status(s.Status).Render(symbol(s.Status)), s.Section, termsafe.Line(s.Title))
 		switch {
 		case s.Status == tutor.Unseen:
-			b.WriteString(" (Kafka keeps no trace of it: kafka-lab check checks it)")
+			b.WriteString(" (" + unseenNote(s) + ")")
 		case s.Hint != "":
 			b.WriteString(": " + termsafe.Line(s.Hint))
 		}

@@ -133,17 +133,16 @@ func (m checklist) lines(width int, fold bool) []string {
 	return lines
 }
 
-// step is one step's lines: its mark and title, then what Kafka showed and the hint, when the
-// step is not done.
+// step is one step's lines: its mark and title, then what Kafka showed and the hint when the
+// step is not done; for a step Kafka keeps no trace of, what checks it instead.
 func (m checklist) step(s tutor.StepState, width int) []string {
 	st := m.styles.status(s.Status)
-	title := termsafe.Line(s.Title)
-	if s.Status == tutor.Unseen {
-		title += m.styles.faint.Render(" (Kafka keeps no trace of it: kafka-lab check checks it)")
-	}
-	lines := []string{wrapIndent(st.Render(symbol(s.Status))+" "+title, width, "    ")}
-	if s.Status == tutor.Done || s.Status == tutor.Unseen {
+	lines := []string{wrapIndent("  "+st.Render(symbol(s.Status))+" "+termsafe.Line(s.Title), width, "    ")}
+	switch s.Status {
+	case tutor.Done:
 		return lines
+	case tutor.Unseen:
+		return append(lines, wrapIndent("    "+m.styles.faint.Render(unseenNote(s)), width, "      "))
 	}
 	if s.Observed != "" {
 		lines = append(lines, wrapIndent("    "+m.styles.faint.Render("seen: "+termsafe.Line(s.Observed)), width, "      "))
@@ -152,6 +151,15 @@ func (m checklist) step(s tutor.StepState, width int) []string {
 		lines = append(lines, wrapIndent("    "+st.Render("hint: ")+termsafe.Line(s.Hint), width, "      "))
 	}
 	return lines
+}
+
+// unseenNote says what checks a step that Kafka keeps no trace of: the step's hint, which
+// names the check.
+func unseenNote(s tutor.StepState) string {
+	if s.Hint != "" {
+		return termsafe.Line(s.Hint)
+	}
+	return "Kafka keeps no trace of it: kafka-lab check checks it"
 }
 
 // wrapIndent wraps s to width, indenting the lines after the first; it returns them joined.
