@@ -76,6 +76,17 @@ func (f *feed) all() []cluster.Message {
 func (t *Tutor) observe(ctx context.Context, now time.Time) (snapshot, error) {
 	s := snapshot{At: now, Ends: map[string]map[int32]int64{}, history: t.hist}
 	var err error
+	if t.topology == cluster.HA {
+		// Section 7 takes brokers down: its steps ask only the metadata, which any live
+		// broker gives, never a question of every broker (the groups' listing).
+		if s.States, err = t.k.PartitionStates(); err != nil {
+			return s, err
+		}
+		if s.Live, err = t.k.LiveBrokers(); err != nil {
+			return s, err
+		}
+		return s, nil
+	}
 	if s.Topics, err = t.k.Topics(ctx); err != nil {
 		return s, err
 	}
@@ -103,14 +114,6 @@ func (t *Tutor) observe(ctx context.Context, now time.Time) (snapshot, error) {
 		}
 	}
 	t.noteCalculatorStarts()
-	if t.topology == cluster.HA {
-		if s.States, err = t.k.PartitionStates(); err != nil {
-			return s, err
-		}
-		if s.Live, err = t.k.LiveBrokers(); err != nil {
-			return s, err
-		}
-	}
 	t.hist.consoleAtOnce = max(t.hist.consoleAtOnce, consoleReaders(s.Groups))
 	return s, nil
 }

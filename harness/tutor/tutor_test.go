@@ -310,6 +310,9 @@ func TestSectionSeven(t *testing.T) {
 	st = tick(t, tu, time.Now())
 	want(t, st, "7.back-in-sync", Done, "")
 	want(t, st, "7.acks", Unseen, "acks_experiment")
+	if k.asked["groups"]+k.asked["topics"] > 0 {
+		t.Errorf("section 7's tutor asked every broker (%v): a broker down would stop its looks", k.asked)
+	}
 }
 
 // TestWatchOnlyChanges: Watch shows the start, then only looks that changed something.

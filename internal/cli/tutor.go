@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -54,6 +55,9 @@ const tutorDown = "Ctrl-C in the tutor (it removes the cluster)"
 func Tutor(name string, args []string) int {
 	c := &tutorCmd{name: name, stdout: os.Stdout, stderr: stderr, env: os.Environ(),
 		terminal: term.IsTerminal(os.Stdout.Fd()), up: labUp, down: labcluster.Down}
+	if c.terminal {
+		c.width, _, _ = term.GetSize(os.Stdout.Fd())
+	}
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.BoolVar(&c.json, "json", false, "print each change of a step as a line of JSON (on stdout; the cluster's instructions go to stderr)")
@@ -119,6 +123,7 @@ type tutorCmd struct {
 	stderr   io.Writer // messages, and the instructions under -json
 	env      []string
 	terminal bool // stdout is a terminal: the checklist, drawn in place
+	width    int  // the terminal's, for the summary; 0 unknown
 	// teaOptions are the checklist's bubbletea options (tests give it input and output).
 	teaOptions []tea.ProgramOption
 
@@ -138,6 +143,10 @@ func (c *tutorCmd) run(ctx context.Context, unsignal func()) int {
 	if err != nil && !started && ctx.Err() != nil {
 		fmt.Fprintf(c.stderr, "%s: interrupted while the cluster started: nothing is left running\n", c.name)
 		return 130
+	}
+	var running *labcluster.RunningError
+	if errors.As(err, &running) {
+		running.DownCommand = "kafka-lab cluster down" // a Ctrl-C in this tutor would not remove it
 	}
 	if err != nil {
 		status := c.exit(err)
@@ -211,6 +220,7 @@ func (c *tutorCmd) watch(ctx context.Context, t *tutor.Tutor, cl tutorCluster) e
 		})
 		p.Send(stopMsg{}) // ctx ended (a signal): the checklist draws its last frame and quits
 	})
+	fmt.Fprintln(c.stdout) // a line between the cluster's instructions and the checklist
 	_, err := p.Run()
 	cancel()
 	wg.Wait()
@@ -351,23 +361,28 @@ func (c *tutorCmd) summary(states []tutor.StepState) {
 			left = append(left, s)
 		}
 	}
+	width := 0 // the terminal wraps
+	if c.terminal && !c.json {
+		width = c.width
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%s\n", st.header.Render(fmt.Sprintf("Done: %d of %d steps", len(done), len(states))))
 	for _, s := range done {
-		fmt.Fprintf(&b, "  %s §%d %s\n", st.done.Render(symbol(s.Status)), s.Section, termsafe.Line(s.Title))
+		line := fmt.Sprintf("  %s §%d %s", st.done.Render(symbol(s.Status)), s.Section, termsafe.Line(s.Title))
+		b.WriteString(wrapIndent(line, width, "       ") + "\n")
 	}
 	if len(left) > 0 {
 		fmt.Fprintf(&b, "%s\n", st.header.Render(fmt.Sprintf("Not done: %d", len(left))))
 	}
 	for _, s := range left {
-		fmt.Fprintf(&b, "  %s §%d %s", st.status(s.Status).Render(symbol(s.Status)), s.Section, termsafe.Line(s.Title))
+		line := fmt.Sprintf("  %s §%d %s", st.status(s.Status).Render(symbol(s.Status)), s.Section, termsafe.Line(s.Title))
 		switch {
 		case s.Status == tutor.Unseen:
-			b.WriteString(" (Kafka keeps no trace of it: kafka-lab check checks it)")
+			line += " (" + unseenNote(s) + ")"
 		case s.Hint != "":
-			b.WriteString(": " + termsafe.Line(s.Hint))
+			line += ": " + termsafe.Line(s.Hint)
 		}
-		b.WriteString("\n")
+		b.WriteString(wrapIndent(line, width, "       ") + "\n")
 	}
 	io.WriteString(w, b.String())
 }

@@ -69,7 +69,7 @@ func someStates() []tutor.StepState {
 		st(2, "2.partitions", "my_first_topic has 10 partitions", tutor.Wrong, "my_first_topic has 1 partition",
 			"created without --partitions: delete it and create it again with --partitions 10"),
 		st(3, "3.messages", "messages in my_first_topic", tutor.Undone, "no topic my_first_topic", "it was done: messages in my_first_topic"),
-		st(3, "3.read", "a console consumer read them", tutor.Unseen, "", ""),
+		st(3, "3.read", "a console consumer read them", tutor.Unseen, "Kafka keeps no trace of it", "kafka-lab check -section 3 checks it"),
 		st(3, "3.two", "two console consumers at once", tutor.Todo, "", ""),
 	}
 }
@@ -83,16 +83,17 @@ func TestChecklistDrawsEveryStatus(t *testing.T) {
 	want := `kafka-lab tutor: single cluster, Kafka 3.9.1 at localhost:9092
 
 Section 2: Topics
-✓ my_first_topic exists
-✗ my_first_topic has 10 partitions
+  ✓ my_first_topic exists
+  ✗ my_first_topic has 10 partitions
     seen: my_first_topic has 1 partition
     hint: created without --partitions: delete it and create it again with --partitions 10
 Section 3
-↺ messages in my_first_topic
+  ↺ messages in my_first_topic
     seen: no topic my_first_topic
     hint: it was done: messages in my_first_topic
-– a console consumer read them (Kafka keeps no trace of it: kafka-lab check checks it)
-○ two console consumers at once
+  – a console consumer read them
+    kafka-lab check -section 3 checks it
+  ○ two console consumers at once
 
 1 of 5 steps done · q or Ctrl-C: stop and remove the cluster`
 	if got != want {
@@ -111,7 +112,7 @@ func TestChecklistUpdatesInPlace(t *testing.T) {
 	m := update(t, newChecklist("h", nil, states[:2]), tea.WindowSizeMsg{Width: 200, Height: 50})
 	states[1].Status, states[1].Observed, states[1].Hint = tutor.Done, "", ""
 	m = update(t, m, statesMsg{states: states[:2]})
-	if got := plainView(m); !strings.Contains(got, "✓ my_first_topic has 10 partitions") || strings.Contains(got, "hint") ||
+	if got := plainView(m); !strings.Contains(got, "  ✓ my_first_topic has 10 partitions") || strings.Contains(got, "hint") ||
 		!strings.Contains(got, "2 of 2 steps done") {
 		t.Errorf("after the step was done:\n%s", got)
 	}
@@ -297,6 +298,16 @@ func TestTutorProfile(t *testing.T) {
 	}
 }
 
+// On a terminal of known width, the summary's long lines wrap under their text.
+func TestTutorSummaryWraps(t *testing.T) {
+	var buf bytes.Buffer
+	(&tutorCmd{stdout: &buf, terminal: true, width: 60, env: []string{"NO_COLOR=1"}}).summary(someStates())
+	got := ansi.Strip(buf.String())
+	if !strings.Contains(got, "  ✗ §2 my_first_topic has 10 partitions: created without\n       --partitions: delete it") {
+		t.Errorf("the summary on 60 columns:\n%s", got)
+	}
+}
+
 func TestTutorSummary(t *testing.T) {
 	var buf bytes.Buffer
 	(&tutorCmd{stdout: &buf}).summary(someStates())
@@ -306,7 +317,7 @@ Done: 1 of 5 steps
 Not done: 4
   ✗ §2 my_first_topic has 10 partitions: created without --partitions: delete it and create it again with --partitions 10
   ↺ §3 messages in my_first_topic: it was done: messages in my_first_topic
-  – §3 a console consumer read them (Kafka keeps no trace of it: kafka-lab check checks it)
+  – §3 a console consumer read them (kafka-lab check -section 3 checks it)
   ○ §3 two console consumers at once
 `
 	if buf.String() != want {
@@ -439,11 +450,11 @@ func TestTutorRunJSONKeepsStdoutForJSON(t *testing.T) {
 // that started but failed after (its instructions not written) is removed.
 func TestTutorRunFailedStart(t *testing.T) {
 	r := newFakeRun(t)
-	r.upErr = &labcluster.RunningError{Containers: []string{"kafka-lab-x"}, DownCommand: "kafka-lab cluster down"}
+	r.upErr = &labcluster.RunningError{Containers: []string{"kafka-lab-x"}, DownCommand: tutorDown}
 	if code := r.run(); code != 1 || r.removed {
 		t.Errorf("another cluster by hand: exit %d, removed %v", code, r.removed)
 	}
-	if !strings.Contains(r.stderr.String(), "a cluster started by hand is running already") {
+	if !strings.Contains(r.stderr.String(), "a cluster started by hand is running already (kafka-lab-x): `kafka-lab cluster down` removes it") {
 		t.Errorf("stderr: %q", r.stderr.String())
 	}
 	r = newFakeRun(t)

@@ -133,17 +133,16 @@ func (m checklist) lines(width int, fold bool) []string {
 	return lines
 }
 
-// step is one step's lines: its mark and title, then what Kafka showed and the hint, when the
-// step is not done.
+// step is one step's lines: its mark and title, then what Kafka showed and the hint when the
+// step is not done; for a step Kafka keeps no trace of, what checks it instead.
 func (m checklist) step(s tutor.StepState, width int) []string {
 	st := m.styles.status(s.Status)
-	title := termsafe.Line(s.Title)
-	if s.Status == tutor.Unseen {
-		title += m.styles.faint.Render(" (Kafka keeps no trace of it: kafka-lab check checks it)")
-	}
-	lines := []string{wrapIndent(st.Render(symbol(s.Status))+" "+title, width, "    ")}
-	if s.Status == tutor.Done || s.Status == tutor.Unseen {
+	lines := []string{wrapIndent("  "+st.Render(symbol(s.Status))+" "+termsafe.Line(s.Title), width, "    ")}
+	switch s.Status {
+	case tutor.Done:
 		return lines
+	case tutor.Unseen:
+		return append(lines, wrapIndent("    "+m.styles.faint.Render(unseenNote(s)), width, "      "))
 	}
 	if s.Observed != "" {
 		lines = append(lines, wrapIndent("    "+m.styles.faint.Render("seen: "+termsafe.Line(s.Observed)), width, "      "))
@@ -154,17 +153,39 @@ func (m checklist) step(s tutor.StepState, width int) []string {
 	return lines
 }
 
+// unseenNote says what checks a step that Kafka keeps no trace of: the step's hint, which
+// names the check.
+func unseenNote(s tutor.StepState) string {
+	if s.Hint != "" {
+		return termsafe.Line(s.Hint)
+	}
+	return "Kafka keeps no trace of it: kafka-lab check checks it"
+}
+
 // wrapIndent wraps s to width, indenting the lines after the first; it returns them joined.
+// A width of 0 leaves s to the terminal.
 func wrapIndent(s string, width int, indent string) string {
 	if width <= len(indent)+20 {
 		return s // too narrow to wrap usefully: the terminal wraps it
 	}
-	first, rest, _ := strings.Cut(lipgloss.Wrap(s, width, " "), "\n")
+	first, rest, _ := strings.Cut(wrap(s, width), "\n")
 	if rest == "" {
 		return first
 	}
-	rest = lipgloss.Wrap(strings.ReplaceAll(rest, "\n", " "), width-len(indent), " ")
+	rest = wrap(strings.ReplaceAll(rest, "\n", " "), width-len(indent))
 	return first + "\n" + indent + strings.ReplaceAll(rest, "\n", "\n"+indent)
+}
+
+// nbHyphen is a hyphen that does not break a line.
+const nbHyphen = "\u2011"
+
+// wrap wraps s at its spaces: lipgloss breaks after every hyphen too, which would cut a
+// command's --partitions in two, so hyphens are kept from it as non-breaking ones.
+func wrap(s string, width int) string {
+	if strings.Contains(s, nbHyphen) {
+		return lipgloss.Wrap(s, width, " ")
+	}
+	return strings.ReplaceAll(lipgloss.Wrap(strings.ReplaceAll(s, "-", nbHyphen), width, " "), nbHyphen, "-")
 }
 
 // sectionTitles are the lab sections' names as their features give them ("Feature: Creating,
