@@ -5,6 +5,7 @@
 //	kafka-lab grade SUBMISSION           an instructor grades, with every report
 //	kafka-lab grade batch CLASS          a class
 //	kafka-lab cluster up|down [single|ha]
+//	kafka-lab tutor [single|ha]          the lab by hand, each step ticked as Kafka shows it
 //	kafka-lab handout | image | version
 //
 // `kafka-lab help` lists the commands and the exit statuses; see internal/cli.

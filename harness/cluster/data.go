@@ -234,16 +234,25 @@ func (k *Kafka) ReadAll(ctx context.Context, topic string) ([]Message, error) {
 
 // ReadAllAtMost is ReadAll with a cap of limit messages.
 func (k *Kafka) ReadAllAtMost(ctx context.Context, topic string, limit int) ([]Message, error) {
+	msgs, _, err := k.ReadFrom(ctx, topic, nil, limit)
+	return msgs, err
+}
+
+// ReadFrom is ReadAllAtMost from offset from[p] of each partition p on (from its start where
+// from has none, or where from is before it), and returns where each partition's read ended:
+// a watcher reads only what came since it last looked, and passes that back as from.
+func (k *Kafka) ReadFrom(ctx context.Context, topic string, from map[int32]int64, limit int) ([]Message, map[int32]int64, error) {
 	if err := k.conn.client.RefreshMetadata(topic); err != nil {
-		return nil, fmt.Errorf("metadata of %s: %w", topic, err)
+		return nil, nil, fmt.Errorf("metadata of %s: %w", topic, err)
 	}
 	ps, err := k.conn.client.Partitions(topic)
 	if err != nil {
-		return nil, fmt.Errorf("partitions of %s: %w", topic, err)
+		return nil, nil, fmt.Errorf("partitions of %s: %w", topic, err)
 	}
 	// Partitions are read side by side: each read is at least one fetch round trip.
 	parts := slices.Sorted(slices.Values(ps))
 	read := make([][]Message, len(parts))
+	reached := make([]int64, len(parts))
 	errs := make([]error, len(parts))
 	budget := &readBudget{limit: limit}
 	budget.messages.Store(int64(limit))
@@ -253,7 +262,11 @@ func (k *Kafka) ReadAllAtMost(ctx context.Context, topic string, limit int) ([]M
 	var wg sync.WaitGroup
 	for i, p := range parts {
 		wg.Go(func() {
-			read[i], errs[i] = k.readPartition(ctx, topic, p, budget)
+			start, ok := from[p]
+			if !ok {
+				start = -1
+			}
+			read[i], reached[i], errs[i] = k.readPartition(ctx, topic, p, start, budget)
 			if errs[i] != nil {
 				cancel() // the other partitions' reads are of no use
 			}
@@ -263,53 +276,58 @@ func (k *Kafka) ReadAllAtMost(ctx context.Context, topic string, limit int) ([]M
 	for _, err := range errs {
 		var tooMuch *TooMuchError
 		if errors.As(err, &tooMuch) {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return slices.Concat(read...), nil
+	next := make(map[int32]int64, len(parts))
+	for i, p := range parts {
+		next[p] = reached[i]
+	}
+	return slices.Concat(read...), next, nil
 }
 
-// readPartition reads a partition from its start up to its last stable offset, taken first,
+// readPartition reads a partition from its start (or from, when later) up to its last stable offset, taken first,
 // with fetch requests of its own: it ends when its position reaches that offset, on what Kafka
 // answered, never on a quiet spell (a loaded machine can take longer than any idle limit to
 // answer). Transaction markers take offsets but hold no message, and batches of aborted
 // transactions are left out, as a read_committed consumer does (Kafka's Fetcher): a batch of
 // a producer is aborted from the first offset of one of the response's aborted transactions
 // up to that producer's abort marker.
-func (k *Kafka) readPartition(ctx context.Context, topic string, p int32, budget *readBudget) ([]Message, error) {
+func (k *Kafka) readPartition(ctx context.Context, topic string, p int32, from int64, budget *readBudget) ([]Message, int64, error) {
 	next, err := k.conn.client.GetOffset(topic, p, sarama.OffsetOldest)
 	if err != nil {
-		return nil, fmt.Errorf("start offset of %s partition %d: %w", topic, p, err)
+		return nil, 0, fmt.Errorf("start offset of %s partition %d: %w", topic, p, err)
 	}
+	next = max(next, from)
 	leader, err := k.conn.client.Leader(topic, p)
 	if err != nil {
-		return nil, fmt.Errorf("leader of %s partition %d: %w", topic, p, err)
+		return nil, 0, fmt.Errorf("leader of %s partition %d: %w", topic, p, err)
 	}
 	stable, err := lastStableOffset(leader, topic, p)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []Message
 	maxBytes := int32(1 << 20)
 	for next < stable {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("read %s partition %d up to offset %d: %w", topic, p, stable, err)
+			return nil, 0, fmt.Errorf("read %s partition %d up to offset %d: %w", topic, p, stable, err)
 		}
 		req := &sarama.FetchRequest{Version: 10, MaxWaitTime: 500, MinBytes: 1, MaxBytes: maxBytes, Isolation: sarama.ReadCommitted}
 		req.AddBlock(topic, p, next, maxBytes, -1)
 		resp, err := leader.Fetch(req)
 		if err != nil {
-			return nil, fmt.Errorf("read %s partition %d at offset %d: %w", topic, p, next, err)
+			return nil, 0, fmt.Errorf("read %s partition %d at offset %d: %w", topic, p, next, err)
 		}
 		block := resp.GetBlock(topic, p)
 		if block == nil {
-			return nil, fmt.Errorf("read %s partition %d at offset %d: no answer for the partition", topic, p, next)
+			return nil, 0, fmt.Errorf("read %s partition %d at offset %d: no answer for the partition", topic, p, next)
 		}
 		if block.Err != sarama.ErrNoError {
-			return nil, fmt.Errorf("read %s partition %d at offset %d: %w", topic, p, next, block.Err)
+			return nil, 0, fmt.Errorf("read %s partition %d at offset %d: %w", topic, p, next, block.Err)
 		}
 		before, got := next, len(out)
 		pending := slices.SortedFunc(slices.Values(block.AbortedTransactions), func(a, b *sarama.AbortedTransaction) int {
@@ -351,16 +369,16 @@ func (k *Kafka) readPartition(ctx context.Context, topic string, p int32, budget
 			size += int64(len(m.Key) + len(m.Value))
 		}
 		if !budget.take(len(out)-got, size) {
-			return nil, &TooMuchError{Topic: topic, Messages: budget.limit, Bytes: readBytesLimit}
+			return nil, 0, &TooMuchError{Topic: topic, Messages: budget.limit, Bytes: readBytesLimit}
 		}
 		if next == before {
 			if maxBytes >= 64<<20 {
-				return nil, fmt.Errorf("read %s partition %d: no complete batch at offset %d within 64 MiB", topic, p, next)
+				return nil, 0, fmt.Errorf("read %s partition %d: no complete batch at offset %d within 64 MiB", topic, p, next)
 			}
 			maxBytes *= 4 // a batch larger than the fetch's limit
 		}
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // A control record's key is its version and its type, two big-endian int16s.

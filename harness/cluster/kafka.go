@@ -90,6 +90,9 @@ func saramaConfig() *sarama.Config {
 	cfg.Net.ReadTimeout = 10 * time.Second
 	cfg.Net.WriteTimeout = 10 * time.Second
 	cfg.Metadata.Retry.Max = 0
+	// A question about a topic that does not exist (or no longer does) must not create it: the
+	// live tutor only observes the student's cluster, and a check must see what the student made.
+	cfg.Metadata.AllowAutoTopicCreation = false
 	cfg.Admin.Timeout = 15 * time.Second
 	return cfg
 }

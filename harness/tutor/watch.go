@@ -1,6 +1,7 @@
 package tutor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -15,6 +16,9 @@ type Kafka interface {
 	Groups(ctx context.Context) ([]cluster.Group, error)
 	EndOffsets(ctx context.Context, topic string) (map[int32]int64, error)
 	CommittedOffsets(ctx context.Context, group, topic string) (map[int32]int64, error)
+	ReadFrom(ctx context.Context, topic string, from map[int32]int64, limit int) ([]cluster.Message, map[int32]int64, error)
+	PartitionStates(topics ...string) ([]cluster.PartitionState, error)
+	LiveBrokers() ([]int32, error)
 }
 
 // DefaultInterval is how often Watch looks at Kafka: a change shows within two of them.
@@ -27,6 +31,8 @@ type Tutor struct {
 	kafka    string
 	start    time.Time
 
+	hist *history // only Tick touches it
+
 	mu      sync.Mutex
 	steps   []step
 	states  []StepState
@@ -36,10 +42,11 @@ type Tutor struct {
 // New returns a tutor of topology's steps (cluster.Single: sections 2-6; cluster.HA: section
 // 7) that asks k; kafkaVersion names the cluster's Kafka in the report.
 func New(topology cluster.Topology, kafkaVersion string, k Kafka) *Tutor {
-	t := &Tutor{k: k, topology: topology, kafka: kafkaVersion, start: time.Now()}
+	t := &Tutor{k: k, topology: topology, kafka: kafkaVersion, start: time.Now(), hist: newHistory()}
 	t.steps = stepsOf(topology)
 	for _, s := range t.steps {
-		t.states = append(t.states, StepState{Step: s.Step, Status: s.initial(), Since: t.start})
+		v := s.initial()
+		t.states = append(t.states, StepState{Step: s.Step, Status: v.Status, Observed: v.Observed, Hint: v.Hint, Since: t.start})
 	}
 	return t
 }
@@ -94,7 +101,7 @@ func (t *Tutor) Watch(ctx context.Context, interval time.Duration, show func(sta
 
 // Tick looks at Kafka once and returns the steps whose state changed.
 func (t *Tutor) Tick(ctx context.Context, now time.Time) ([]Change, error) {
-	snap, err := observe(ctx, t.k, now)
+	snap, err := t.observe(ctx, now)
 	if err != nil {
 		return nil, fmt.Errorf("look at Kafka: %w", err)
 	}
@@ -102,25 +109,21 @@ func (t *Tutor) Tick(ctx context.Context, now time.Time) ([]Change, error) {
 	defer t.mu.Unlock()
 	var changes []Change
 	for i, s := range t.steps {
-		got := s.check(snap)
 		cur := &t.states[i]
-		next := got.Status
-		if cur.Status == Done && next != Done && next != Unseen {
-			next = Undone
-			if got.Status == Wrong {
-				next = Wrong
-			}
+		if s.sticky && cur.Status == Done {
+			continue // a step of the lab's past: later steps undo its state (consumers stop)
 		}
-		if cur.Status == Undone && next == Todo {
-			next = Undone // stays undone until done again
+		got := s.check(snap)
+		next := StepState{Step: s.Step, Status: got.Status, Observed: got.Observed, Hint: got.Hint, Since: now}
+		switch {
+		case cur.Status == Done && got.Status == Todo, cur.Status == Undone && got.Status == Todo:
+			next.Status = Undone
+			next.Hint = cmp.Or(got.Hint, "it was done; Kafka no longer shows it: "+s.Title)
 		}
-		if next == cur.Status && got.Hint == cur.Hint && got.Observed == cur.Observed {
+		if next.Status == cur.Status && next.Hint == cur.Hint && next.Observed == cur.Observed {
 			continue
 		}
-		*cur = StepState{Step: s.Step, Status: next, Observed: got.Observed, Hint: got.Hint, Since: now}
-		if next == Undone && cur.Hint == "" {
-			cur.Hint = "it was done: " + s.Title
-		}
+		*cur = next
 		c := Change{Time: now, StepState: *cur}
 		changes = append(changes, c)
 		t.changes = append(t.changes, c)

@@ -1,7 +1,7 @@
 // Package cli is kafka-lab's command line: the subcommands of the kafka-lab binary (check,
-// grade, cluster, handout, image) and the older single-purpose commands under cmd/, which call
-// the same functions. It parses flags, says what it does, and maps outcomes to exit statuses;
-// the work is done by spec (grading) and the harness.
+// grade, cluster, tutor, handout, image) and the older single-purpose commands under cmd/,
+// which call the same functions. It parses flags, says what it does, and maps outcomes to exit
+// statuses; the work is done by spec (grading) and the harness.
 package cli
 
 import (

@@ -15,6 +15,8 @@ For students:
   check [FOLDER]            check your lab folder (default: the current one), section by section
   cluster up [single|ha]    start Kafka for doing the lab by hand, on the lab's localhost:9092
   cluster down              remove it
+  tutor [single|ha]         start Kafka as cluster up does, and tick the lab's steps as you do
+                            them by hand, with the spec's hints; Ctrl-C removes it
 
 For instructors:
   grade SUBMISSION          grade one submission folder and write every report
@@ -44,6 +46,7 @@ var commands = map[string]func(name string, args []string) int{
 	"cluster": func(name string, args []string) int {
 		return Cluster(name, "kafka-lab cluster down", args)
 	},
+	"tutor":   Tutor,
 	"handout": Handout,
 	"image":   Image,
 	"version": func(string, []string) int {

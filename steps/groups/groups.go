@@ -13,6 +13,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/labcheck"
 	"github.com/kafka-lab/kafka-lab/harness/labout"
 	"github.com/kafka-lab/kafka-lab/harness/lag"
 	"github.com/kafka-lab/kafka-lab/harness/runner"
@@ -80,26 +81,10 @@ func bothConsumersInGroup(ctx context.Context, group string) error {
 	if err != nil {
 		return err
 	}
-	var where []string
-	inGroup := 0
-	for _, g := range j.groups {
-		for range g.Members {
-			where = append(where, g.Name)
-			if g.Name == group {
-				inGroup++
-			}
-		}
+	if f := labcheck.InGroup(j.groups, group, len(s.Consumers)); f != nil {
+		return scenario.Found(f, string(submission.GroupConsumer), "")
 	}
-	if inGroup == len(s.Consumers) && len(s.Consumers) > 0 {
-		return nil
-	}
-	fail := scenario.Check{Key: string(submission.GroupConsumer), Expected: fmt.Sprintf("%d consumers in the consumer group %s", len(s.Consumers), group),
-		Observed: "consumers in the groups " + strings.Join(where, ", "),
-		Hint:     fmt.Sprintf("start the consumer with --group %s", group)}
-	if slices.ContainsFunc(where, func(g string) bool { return strings.HasPrefix(g, "console-consumer-") }) {
-		fail.Hint += ": without --group, each console consumer makes a group of its own (console-consumer-<number>)"
-	}
-	return fail
+	return nil
 }
 
 func eachAssignedPartitions(ctx context.Context, each, total int, topic string) error {
@@ -107,31 +92,10 @@ func eachAssignedPartitions(ctx context.Context, each, total int, topic string) 
 	if err != nil {
 		return err
 	}
-	var observed []string
-	owners := map[int32]int{}
-	ok := len(j.groups) == 1
-	for _, g := range j.groups {
-		for _, m := range g.Members {
-			ps := m.Assigned[topic]
-			observed = append(observed, fmt.Sprintf("%s: %v", m.ID, ps))
-			if len(ps) != each {
-				ok = false
-			}
-			for _, p := range ps {
-				owners[p]++
-			}
-		}
+	if f := labcheck.Split(j.groups, topic, each, total); f != nil {
+		return scenario.Found(f, string(submission.GroupConsumer), "")
 	}
-	for p := range int32(total) {
-		if owners[p] != 1 {
-			ok = false
-		}
-	}
-	if ok {
-		return nil
-	}
-	return scenario.Check{Key: string(submission.GroupConsumer), Expected: fmt.Sprintf("each consumer assigned %d of the %d partitions of %s, each partition to one of them", each, total, topic),
-		Observed: strings.Join(observed, "; "), Hint: "both consumers must read --topic " + topic + " in the same --group"}
+	return nil
 }
 
 func messagesOnePerPartition(ctx context.Context, n int, topic string) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/labcheck"
 	"github.com/kafka-lab/kafka-lab/harness/ledger"
 	pipe "github.com/kafka-lab/kafka-lab/harness/pipeline"
 	"github.com/kafka-lab/kafka-lab/harness/sandbox"
@@ -142,49 +143,12 @@ func eachPartitionGot(ctx context.Context, topic string, lo, hi, seconds int, mi
 	if err != nil {
 		return err
 	}
-	c2 := cadence{start: r.WindowStart(), window: time.Duration(seconds) * time.Second, lo: lo, hi: hi,
-		minGap: time.Duration(minGap * float64(time.Second)), maxGap: time.Duration(maxGap * float64(time.Second))}
-	bad, all := c2.check(msgs, parts)
-	if len(bad) == 0 {
-		return nil
+	cd := labcheck.Cadence{Start: r.WindowStart(), Window: time.Duration(seconds) * time.Second, Lo: lo, Hi: hi,
+		MinGap: time.Duration(minGap * float64(time.Second)), MaxGap: time.Duration(maxGap * float64(time.Second))}
+	if f := cd.Check(topic, msgs, parts); f != nil {
+		return scenario.Found(f, pipe.Generator, "")
 	}
-	return scenario.Check{Program: pipe.Generator, Expected: fmt.Sprintf("one message a second in each partition of %s: from %d to %d in %d seconds, %.1f to %.1f seconds apart", topic, lo, hi, seconds, minGap, maxGap),
-		Observed: fmt.Sprintf("%s; messages per partition: %s", strings.Join(bad, ", "), strings.Join(all, ", ")),
-		Hint:     "send one transaction to each partition (partition=account_number), then sleep a second, in a loop"}
-}
-
-// cadence is the generator's pace as the lab asks it: in the window from start, from lo to
-// hi messages in each partition, minGap to maxGap apart.
-type cadence struct {
-	start          time.Time
-	window         time.Duration
-	lo, hi         int
-	minGap, maxGap time.Duration
-}
-
-// check returns what is wrong in each partition (bad) and each partition's count (all).
-func (cd cadence) check(msgs []cluster.Message, parts []int32) (bad, all []string) {
-	times := map[int32][]time.Time{}
-	for _, m := range msgs {
-		if d := m.Timestamp.Sub(cd.start); d >= 0 && d < cd.window {
-			times[m.Partition] = append(times[m.Partition], m.Timestamp)
-		}
-	}
-	for _, p := range parts {
-		ts := times[p]
-		all = append(all, fmt.Sprintf("%d: %d", p, len(ts)))
-		if len(ts) < cd.lo || len(ts) > cd.hi {
-			bad = append(bad, fmt.Sprintf("partition %d got %d", p, len(ts)))
-			continue
-		}
-		for i := 1; i < len(ts); i++ {
-			if gap := ts[i].Sub(ts[i-1]); gap < cd.minGap || gap > cd.maxGap {
-				bad = append(bad, fmt.Sprintf("partition %d got two %s apart", p, gap.Round(time.Millisecond)))
-				break
-			}
-		}
-	}
-	return bad, all
+	return nil
 }
 
 // readTopic reads every committed message of topic in the scenario's cluster.
@@ -201,29 +165,10 @@ func everyMessageIsAnInteger(ctx context.Context, topic string, lo, hi int64) er
 	if err != nil {
 		return err
 	}
-	bad := notIntegers(msgs, lo, hi)
-	if len(bad) == 0 {
-		return nil
+	if f := labcheck.Integers(msgs, lo, hi); f != nil {
+		return scenario.Found(f, pipe.Generator, "")
 	}
-	n := len(bad)
-	if len(bad) > 5 {
-		bad = append(bad[:5], fmt.Sprintf("and %d more", len(bad)-5))
-	}
-	return scenario.Check{Program: pipe.Generator, Expected: fmt.Sprintf("every message an integer from %d to %d, as text (b'%%d' %% value)", lo, hi),
-		Observed: fmt.Sprintf("%d of %d messages are not: %s", n, len(msgs), strings.Join(bad, ", ")),
-		Hint:     "random.randrange(-10, 11) gives -10 to 10; send value=b'%d' % n"}
-}
-
-// notIntegers lists the messages that are not an integer from lo to hi, written as text.
-func notIntegers(msgs []cluster.Message, lo, hi int64) []string {
-	var bad []string
-	for _, m := range msgs {
-		v, err := ledger.ParseAmount(m.Value)
-		if err != nil || v < lo || v > hi {
-			bad = append(bad, fmt.Sprintf("%q (partition %d, offset %d)", m.Value, m.Partition, m.Offset))
-		}
-	}
-	return bad
+	return nil
 }
 
 // valuesAreRandom refuses values that a uniform draw would give less than once in 1e9 runs
@@ -234,18 +179,10 @@ func valuesAreRandom(ctx context.Context, topic string, lo, hi int64) error {
 	if err != nil {
 		return err
 	}
-	values := map[int32][]int64{}
-	for _, m := range msgs {
-		if v, err := ledger.ParseAmount(m.Value); err == nil {
-			values[m.Partition] = append(values[m.Partition], v)
-		}
+	if f := labcheck.Random(msgs, lo, hi); f != nil {
+		return scenario.Found(f, pipe.Generator, "")
 	}
-	problem := ledger.RandomnessProblem(values, lo, hi)
-	if problem == "" {
-		return nil
-	}
-	return scenario.Check{Program: pipe.Generator, Expected: fmt.Sprintf("a random integer from %d to %d for each transaction, drawn anew for every account", lo, hi),
-		Observed: problem, Hint: "draw each value with random.randrange(-10, 11) (or random.randint(-10, 10)) inside the loop, once per account"}
+	return nil
 }
 
 func calculatorRunning(ctx context.Context) error {
@@ -298,9 +235,6 @@ func transactionsSent(ctx context.Context, t *godog.Table) error {
 	return r.SendRounds(ctx, sent)
 }
 
-// balancesHint is how a calculator keeps the balances right.
-const balancesHint = "keep a balance per account (msg.partition), add int(msg.value) for every transaction, and send the new balance to the same partition of balance (partition=msg.partition)"
-
 // awaitBalances waits for the balances to check out and says what did not.
 func awaitBalances(ctx context.Context, r *pipe.Run, expected string, extra func(int32, ledger.Account) string) error {
 	err := r.AwaitBalances(ctx, expected, extra)
@@ -316,7 +250,7 @@ func awaitBalances(ctx context.Context, r *pipe.Run, expected string, extra func
 	if u.Late > 0 {
 		observed += fmt.Sprintf("\n  (the calculator had not caught up after %s)", u.Late.Round(time.Second))
 	}
-	hint := balancesHint
+	hint := labcheck.BalancesHint
 	if u.Diagnosis != "" {
 		hint = u.Diagnosis
 	}

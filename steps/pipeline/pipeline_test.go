@@ -6,53 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/ledger"
 	pipe "github.com/kafka-lab/kafka-lab/harness/pipeline"
 	"github.com/kafka-lab/kafka-lab/harness/sandbox"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
 	"github.com/kafka-lab/kafka-lab/steps/scenario/scenariotest"
 )
-
-func TestCadence(t *testing.T) {
-	start := time.Now()
-	every := func(p int32, n int, gap time.Duration) []cluster.Message {
-		var out []cluster.Message
-		for i := range n {
-			out = append(out, cluster.Message{Partition: p, Timestamp: start.Add(time.Duration(i) * gap)})
-		}
-		return out
-	}
-	cd := cadence{start: start, window: 5 * time.Second, lo: 4, hi: 6, minGap: 700 * time.Millisecond, maxGap: 1300 * time.Millisecond}
-	for _, tc := range []struct {
-		name string
-		msgs []cluster.Message
-		bad  string
-	}{
-		{"a second apart", append(every(0, 5, time.Second), every(1, 5, time.Second)...), ""},
-		{"a burst", append(every(0, 5, time.Second), every(1, 5, 10*time.Millisecond)...), "partition 1 got two 10ms apart"},
-		{"one partition silent", every(0, 5, time.Second), "partition 1 got 0"},
-		{"too fast", append(every(0, 5, time.Second), every(1, 50, 100*time.Millisecond)...), "partition 1 got"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			bad, all := cd.check(tc.msgs, []int32{0, 1})
-			if got := strings.Join(bad, ", "); (tc.bad == "") != (got == "") || !strings.Contains(got, tc.bad) {
-				t.Errorf("bad = %q; want %q", got, tc.bad)
-			}
-			if len(all) != 2 {
-				t.Errorf("counts %v; want one per partition", all)
-			}
-		})
-	}
-}
-
-func TestNotIntegers(t *testing.T) {
-	msgs := []cluster.Message{{Value: "-10"}, {Value: "10"}, {Value: "0"}, {Value: "11"}, {Value: "3.5"}, {Value: `"4"`}, {Value: " 7"}}
-	bad := notIntegers(msgs, -10, 10)
-	if len(bad) != 3 || !strings.Contains(bad[0], `"11"`) {
-		t.Errorf("notIntegers = %q; want 11, 3.5 and the quoted 4", bad)
-	}
-}
 
 func TestLastBalances(t *testing.T) {
 	check := lastBalances(map[int32][]string{0: {"5", "2"}})

@@ -16,6 +16,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/labcheck"
 	rep "github.com/kafka-lab/kafka-lab/harness/replication"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
@@ -110,11 +111,8 @@ func partitionsInSync(ctx context.Context, rf int) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range states {
-		if len(p.Replicas) != rf || len(p.ISR) != rf {
-			return scenario.Check{Key: "create_replicated_topic", Expected: fmt.Sprintf("%d replicas on different brokers, all in sync, for every partition", rf),
-				Observed: p.String(), Hint: "let Kafka place the replicas: leave out --replica-assignment"}
-		}
+	if f := labcheck.Replicas(states, rf); f != nil {
+		return scenario.Found(f, "create_replicated_topic", "")
 	}
 	return nil
 }

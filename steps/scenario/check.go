@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/harness/labcheck"
 	"github.com/kafka-lab/kafka-lab/harness/runner"
 	"github.com/kafka-lab/kafka-lab/harness/sandbox"
 	"github.com/kafka-lab/kafka-lab/harness/submission"
@@ -44,6 +45,18 @@ func (c Check) Error() string {
 		fmt.Fprintf(&b, "\n%s", container.Elide(c.Tail, container.TailsLimit))
 	}
 	return b.String()
+}
+
+// Found is a labcheck finding as the Check of the answers.yaml key or program (a name ending
+// in .py) it is about, with what the command printed.
+func Found(f *labcheck.Finding, keyOrProgram, output string) Check {
+	c := Check{Expected: f.Expected, Observed: f.Observed, Hint: f.Hint, Output: output}
+	if strings.HasSuffix(keyOrProgram, ".py") {
+		c.Program = keyOrProgram
+	} else {
+		c.Key = keyOrProgram
+	}
+	return c
 }
 
 // AnswerCheck reports a problem with the answer under key.

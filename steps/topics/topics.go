@@ -11,7 +11,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/labcheck"
 	"github.com/kafka-lab/kafka-lab/harness/labout"
 	"github.com/kafka-lab/kafka-lab/steps/scenario"
 )
@@ -52,19 +52,8 @@ func clusterHasTopic(ctx context.Context, name string, partitions int) error {
 	if err != nil {
 		return err
 	}
-	fail := scenario.Check{Key: string(ran.Command.Key), Expected: fmt.Sprintf("a topic %s with %d partitions", name, partitions),
-		Observed: "topics in the cluster: " + cluster.TopicList(topics), Output: s.Printed()}
-	got, ok := topics[name]
-	switch {
-	case !ok && len(topics) > 0:
-		fail.Hint = fmt.Sprintf("the topic must be named exactly %s: --topic %s", name, name)
-		return fail
-	case !ok:
-		fail.Hint = fmt.Sprintf("create it with kafka-topics.sh --create --topic %s --partitions %d --bootstrap-server localhost:9092", name, partitions)
-		return fail
-	case got != partitions:
-		fail.Hint = fmt.Sprintf("set the number of partitions with --partitions %d", partitions)
-		return fail
+	if f := labcheck.Topic(topics, name, partitions); f != nil {
+		return scenario.Found(f, string(ran.Command.Key), s.Printed())
 	}
 	return nil
 }
