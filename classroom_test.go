@@ -430,11 +430,7 @@ func TestClassroomGradesReference(t *testing.T) {
 	integration.Require(t, integration.Engine)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	bin := t.TempDir()
-	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(bin, "kafka-lab"), "./cmd/kafka-lab")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := filepath.Dir(buildCommand(t, "kafka-lab")) // a folder that holds kafka-lab alone
 	repo := t.TempDir()
 	if err := os.CopyFS(repo, os.DirFS("classroom")); err != nil {
 		t.Fatal(err)

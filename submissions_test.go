@@ -16,6 +16,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/grading"
+	"github.com/kafka-lab/kafka-lab/harness/session"
 	"github.com/kafka-lab/kafka-lab/internal/integration"
 	"github.com/kafka-lab/kafka-lab/spec"
 	"github.com/kafka-lab/kafka-lab/steps"
@@ -259,15 +260,20 @@ func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []sub
 			if path == "" {
 				path = filepath.Join(submissionsDir, tc.dir)
 			}
-			s.Session.SetSubmission(path)
-			s.ResetResults()
-			status := godog.TestSuite{
-				Name:                tc.dir,
-				ScenarioInitializer: s.InitializeScenario,
-				Options: &godog.Options{Paths: shuffled(t, features, seed), Tags: tags, Strict: true,
-					Format: "progress", Output: io.Discard, Concurrency: 1, Randomize: seed},
-			}.Run()
-			results := s.Results()
+			results, status, ok := specRun.of(s.Session, path, tags, features)
+			if ok {
+				t.Logf("judged on TestFeatures' grading of %s, which ran these %d scenarios on the same Kafka", path, len(results))
+			} else {
+				s.Session.SetSubmission(path)
+				s.ResetResults()
+				status = godog.TestSuite{
+					Name:                tc.dir,
+					ScenarioInitializer: s.InitializeScenario,
+					Options: &godog.Options{Paths: shuffled(t, features, seed), Tags: tags, Strict: true,
+						Format: "progress", Output: io.Discard, Concurrency: 1, Randomize: seed},
+				}.Run()
+				results = s.Results()
+			}
 			// The first failure is the first in the features' order, whatever the seed.
 			spec.InFeatureOrder(nil, features, results)
 			if len(results) != scenarios {
@@ -287,6 +293,70 @@ func grade(t *testing.T, s *steps.Suite, tags string, scenarios int, cases []sub
 			}
 		})
 	}
+}
+
+// specRun is TestFeatures' grading of the whole spec, kept for TestSubmissions: a row of the
+// same submission on the same Kafka and engine (the reference's) is judged on it rather than
+// graded again, which took about 45 s of CI for the scenarios TestFeatures had just run. Alone
+// (-run TestSubmissions), or after a TestFeatures of other tags, features or submission, every
+// row is graded as before.
+var specRun gradedRun
+
+// gradedRun is one grading of the spec: what it graded, where, and how each scenario ended.
+type gradedRun struct {
+	mu               sync.Mutex
+	image, dist, dir string
+	sameUser         bool
+	results          []steps.Result
+}
+
+// record keeps the results of a grading on s (of its submission, on its image and engine).
+func (g *gradedRun) record(s *session.Session, results []steps.Result) {
+	dir, err := filepath.Abs(s.SubmissionDir)
+	if err != nil {
+		return // then nothing is judged on it
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.image, g.dist, g.sameUser, g.dir, g.results = s.Image, s.Dist, s.SameUser, dir, results
+}
+
+// of returns the recorded results of the scenarios of tags in features, and the status godog
+// gave them (1 when one failed, as under Strict), if the grading was of the submission in dir
+// on s's image and engine and ran every one of those scenarios; else ok is false.
+func (g *gradedRun) of(s *session.Session, dir, tags string, features []string) (results []steps.Result, status int, ok bool) {
+	abs, err := filepath.Abs(dir)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err != nil || g.results == nil || abs != g.dir || s.Image != g.image || s.Dist != g.dist || s.SameUser != g.sameUser {
+		return nil, 0, false
+	}
+	fs, err := godog.TestSuite{Options: &godog.Options{Paths: features, Tags: tags}}.RetrieveFeatures()
+	if err != nil {
+		return nil, 0, false
+	}
+	taken := make([]bool, len(g.results))
+	for _, f := range fs {
+		for _, p := range f.Pickles {
+			i := -1
+			for k, r := range g.results {
+				// An outline's rows may share a name: each has a result of its own.
+				if !taken[k] && r.Feature == p.Uri && r.Name == p.Name {
+					i = k
+					break
+				}
+			}
+			if i < 0 {
+				return nil, 0, false // not run there: grade it
+			}
+			taken[i] = true
+			results = append(results, g.results[i])
+			if g.results[i].Err != nil {
+				status = 1
+			}
+		}
+	}
+	return results, status, len(results) > 0
 }
 
 // judge says what is wrong with how a submission's scenarios ended, against what tc says
@@ -497,5 +567,70 @@ func ownClusterCases(img cluster.Image) []submissionCase {
 		{dir: "own-two-brokers", fail: fail, say: []string{"2 broker(s) answered", "start 3 brokers"}},
 		{dir: "own-kraft-unformatted", fail: fail, say: unformatted},
 		{dir: "wrong-partitions", fail: fail, say: []string{"answers.yaml has no `start_cluster`", "section 7"}},
+	}
+}
+
+// TestSpecRunJudgesItsOwnRows: a row is judged on TestFeatures' grading only when that grading
+// was of the row's submission, on its image and engine, and ran every scenario of the row's
+// tags; the row then gets those results, a failed one with the status godog gives it.
+func TestSpecRunJudgesItsOwnRows(t *testing.T) {
+	features := []string{"features"}
+	fs, err := godog.TestSuite{Options: &godog.Options{Paths: features, Tags: "@section-2,@section-3"}}.RetrieveFeatures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran []steps.Result
+	for _, f := range fs {
+		for _, p := range f.Pickles {
+			r := steps.Result{Feature: p.Uri, Name: p.Name}
+			if p.Name == listTopics {
+				r.Err = fmt.Errorf("wrong port")
+			}
+			ran = append(ran, r)
+		}
+	}
+	reference := filepath.Join(submissionsDir, "reference")
+	s := &session.Session{Image: "kafka-lab/kafka:3.9.1", SubmissionDir: reference}
+	var g gradedRun
+	if _, _, ok := g.of(s, reference, "@section-2", features); ok {
+		t.Error("a row was judged on no grading")
+	}
+	g.record(s, ran)
+
+	results, status, ok := g.of(s, reference, "@section-2", features)
+	var names []string
+	for _, r := range results {
+		names = append(names, r.Name)
+	}
+	slices.Sort(names)
+	if !ok || status != 1 || !slices.Equal(names, []string{createTopic, describeTopic, listTopics}) {
+		t.Errorf("section 2 of the reference: %v, status %d, ok %v; want its 3 scenarios, status 1 (list_topics failed)", names, status, ok)
+	}
+	if results, status, ok := g.of(s, reference, "@section-3", features); !ok || status != 0 || len(results) != 4 {
+		t.Errorf("section 3 of the reference: %d results, status %d, ok %v; want its 4 scenarios, status 0", len(results), status, ok)
+	}
+	abs, err := filepath.Abs(reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := g.of(s, abs, "@section-2", features); !ok {
+		t.Error("the reference by its absolute path was not judged on its grading")
+	}
+	other := &session.Session{Image: "kafka-lab/kafka:4.4.0", SubmissionDir: reference}
+	local := &session.Session{Image: s.Image, Dist: "/dist", SubmissionDir: reference}
+	for _, c := range []struct {
+		what string
+		s    *session.Session
+		dir  string
+		tags string
+	}{
+		{"another submission", s, filepath.Join(submissionsDir, "as-typed"), "@section-2"},
+		{"another image", other, reference, "@section-2"},
+		{"local processes", local, reference, "@section-2"},
+		{"a scenario it did not run", s, reference, "@section-2,@section-4"},
+	} {
+		if _, _, ok := g.of(c.s, c.dir, c.tags, features); ok {
+			t.Errorf("%s: judged on the grading, want graded again", c.what)
+		}
 	}
 }
