@@ -78,8 +78,10 @@ func (f *fakeKafka) ReadFrom(_ context.Context, topic string, from map[int32]int
 	return out, next, nil
 }
 
-func (f *fakeKafka) PartitionStates(...string) ([]cluster.PartitionState, error) { return f.states, nil }
-func (f *fakeKafka) LiveBrokers() ([]int32, error)                             { return f.live, nil }
+func (f *fakeKafka) PartitionStates(...string) ([]cluster.PartitionState, error) {
+	return f.states, nil
+}
+func (f *fakeKafka) LiveBrokers() ([]int32, error) { return f.live, nil }
 
 // send appends a message to a partition of topic.
 func (f *fakeKafka) send(topic string, p int32, value string, at time.Time) {
