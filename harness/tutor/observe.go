@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/labcheck"
 )
 
 // The lab's names, as the features write them.
@@ -198,7 +199,7 @@ func readers(groups []cluster.Group) []cluster.Group {
 func consoleReaders(groups []cluster.Group) int {
 	n := 0
 	for _, g := range readers(groups) {
-		if isConsole(g.Name) {
+		if labcheck.IsConsoleGroup(g.Name) {
 			n++
 		}
 	}

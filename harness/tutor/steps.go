@@ -2,6 +2,7 @@ package tutor
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/kafka-lab/kafka-lab/harness/labcheck"
 	"github.com/kafka-lab/kafka-lab/harness/lag"
 	"github.com/kafka-lab/kafka-lab/harness/ledger"
+	pipe "github.com/kafka-lab/kafka-lab/harness/pipeline"
 )
 
 // step is a Step with its check of a snapshot.
@@ -112,7 +114,7 @@ func topicPartitions(s snapshot) verdict {
 }
 
 func messagesSent(s snapshot) verdict {
-	if n := sum(s.Ends[labTopic]); n > 0 {
+	if n := pipe.Sum(s.Ends[labTopic]); n > 0 {
 		return done(fmt.Sprintf("%d message%s in my_first_topic", n, plural(n)))
 	}
 	return todo
@@ -182,14 +184,14 @@ func positions(s snapshot) map[int32]lag.Position {
 }
 
 func committedAny(s snapshot) bool {
-	return slices.ContainsFunc(slicesValues(s.Committed), func(o int64) bool { return o >= 0 })
+	return slices.ContainsFunc(slices.Collect(maps.Values(s.Committed)), func(o int64) bool { return o >= 0 })
 }
 
 // readOnce is my_group, its two members splitting the partitions, at the end of every
 // partition: each message was read by the one member that owns its partition.
 func readOnce(s snapshot) verdict {
 	g := group(s.Groups, labGroup)
-	if g == nil || len(g.Members) != 2 || g.Rebalancing() || sum(s.Ends[labTopic]) == 0 || !committedAny(s) ||
+	if g == nil || len(g.Members) != 2 || g.Rebalancing() || pipe.Sum(s.Ends[labTopic]) == 0 || !committedAny(s) ||
 		labcheck.Split([]cluster.Group{*g}, labTopic, perConsumer, labPartitions) != nil {
 		return todo
 	}
@@ -394,14 +396,6 @@ func acksUnseen(snapshot) verdict {
 		Hint: "record it in answers.yaml's acks_experiment: kafka-lab check -section 7 replays it"}
 }
 
-func sum(m map[int32]int64) int64 {
-	var n int64
-	for _, v := range m {
-		n += v
-	}
-	return n
-}
-
 func totalLag(ps map[int32]lag.Position) int64 {
 	var n int64
 	for _, p := range ps {
@@ -414,14 +408,6 @@ func values(msgs []cluster.Message) []string {
 	out := make([]string, len(msgs))
 	for i, m := range msgs {
 		out[i] = m.Value
-	}
-	return out
-}
-
-func slicesValues(m map[int32]int64) []int64 {
-	out := make([]int64, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
 	}
 	return out
 }
@@ -446,5 +432,3 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return a
 }
-
-func isConsole(name string) bool { return labcheck.IsConsoleGroup(name) }
