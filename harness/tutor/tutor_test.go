@@ -222,7 +222,10 @@ type pipeline struct {
 	draw  func(round int, p int32) int64
 	calc  func(sum, tx int64) int64
 	from  int
-	sums  map[int32]int64
+	// fromStart is a calculator that, started at round from, reads transactions from the
+	// beginning: its first balances catch up with every transaction sent before it started.
+	fromStart bool
+	sums      map[int32]int64
 }
 
 func (pl *pipeline) round(r int) time.Time {
@@ -230,6 +233,12 @@ func (pl *pipeline) round(r int) time.Time {
 	for p := range int32(10) {
 		v := pl.draw(r, p)
 		pl.k.send(transactions, p, fmt.Sprint(v), at.Add(time.Duration(p)*time.Millisecond))
+		if r == pl.from && pl.fromStart {
+			for earlier := range r {
+				pl.sums[p] = pl.calc(pl.sums[p], pl.draw(earlier, p))
+				pl.k.send(balance, p, fmt.Sprint(pl.sums[p]), at.Add(40*time.Millisecond))
+			}
+		}
 		if r >= pl.from {
 			pl.sums[p] = pl.calc(pl.sums[p], v)
 			pl.k.send(balance, p, fmt.Sprint(pl.sums[p]), at.Add(50*time.Millisecond))
@@ -254,11 +263,14 @@ func TestPipeline(t *testing.T) {
 		draw                func(int, int32) int64
 		calc                func(int64, int64) int64
 		from                int
+		fromStart           bool
 		generator, balances Status
 		hint                string
 	}{
 		{name: "running sums", draw: fair, calc: sum, generator: Done, balances: Done},
 		{name: "a calculator that started late, reading new transactions", draw: fair, calc: sum, from: 4, generator: Done, balances: Done},
+		{name: "a calculator that started late, reading from the beginning", draw: fair, calc: sum, from: 4, fromStart: true, generator: Done, balances: Done},
+		{name: "a calculator that started late, reading new transactions but summing from a wrong start", draw: fair, calc: func(s, v int64) int64 { return s + v + 1 }, from: 4, generator: Done, balances: Wrong, hint: "keep a balance per account"},
 		{name: "the value as the balance", draw: fair, calc: func(_, v int64) int64 { return v }, generator: Done, balances: Wrong, hint: "keep a balance per account"},
 		{name: "a constant generator", draw: func(int, int32) int64 { return 5 }, calc: sum, generator: Wrong, balances: Done, hint: "random.randrange(-10, 11)"},
 		{name: "out of range", draw: func(r int, p int32) int64 { return fair(r, p) * 3 }, calc: sum, generator: Wrong, balances: Done, hint: "gives -10 to 10"},
@@ -267,7 +279,7 @@ func TestPipeline(t *testing.T) {
 			k := newFake()
 			k.topics[transactions], k.topics[balance] = 10, 10
 			tu := New(cluster.Single, "3.9.1", k)
-			pl := &pipeline{k: k, start: time.Now(), draw: tc.draw, calc: tc.calc, from: tc.from, sums: map[int32]int64{}}
+			pl := &pipeline{k: k, start: time.Now(), draw: tc.draw, calc: tc.calc, from: tc.from, fromStart: tc.fromStart, sums: map[int32]int64{}}
 			want(t, tick(t, tu, pl.start), "6.topics", Done, "")
 			var st map[string]StepState
 			for r := range 12 {
