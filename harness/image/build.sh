@@ -2,6 +2,7 @@
 # Builds the kafka-lab Kafka image offline, with the apache/kafka image's contract.
 #
 #   KAFKA_VERSION=3.9.1 harness/image/build.sh      (make image)
+#   KAFKA_LAB_JAVA=25 harness/image/build.sh         the same on Java 25 (kafka-lab/kafka:3.9.1-jdk25)
 #   harness/image/build.sh --hash                    prints the inputs' hash, builds nothing
 #
 # Inputs: a Debian root file system (mmdebstrap, from the mirror this machine's apt already uses),
@@ -15,7 +16,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
 KAFKA_PYTHON_VERSION=${KAFKA_PYTHON_VERSION:-3.0.12}
 CONFLUENT_KAFKA_VERSION=${CONFLUENT_KAFKA_VERSION:-2.16.2}
-IMAGE=${IMAGE:-kafka-lab/kafka:$KAFKA_VERSION}
 CACHE_DIR=${KAFKA_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kafka-lab}
 major=${KAFKA_VERSION%%.*}
 
@@ -24,6 +24,9 @@ die() { printf 'image: %s\n' "$*" >&2; exit 1; }
 
 # shellcheck source=debian.sh
 . "$here/debian.sh"
+jdk_suffix=
+[[ $KAFKA_LAB_JAVA != 17 ]] && jdk_suffix=-jdk$KAFKA_LAB_JAVA
+IMAGE=${IMAGE:-kafka-lab/kafka:$KAFKA_VERSION$jdk_suffix}
 BASE_PACKAGES=$(IFS=,; echo "${RUNTIME_PACKAGES[*]}")
 
 # Everything that shapes the image, hashed in a fixed order: the recipe is every file of this
@@ -55,7 +58,7 @@ if [[ -z ${BASE_ONLY:-} && $(docker image inspect --format '{{ index .Config.Lab
   exit 0
 fi
 
-# 1. The base: Debian minbase with a headless JRE 17 and python3, imported as an image.
+# 1. The base: Debian minbase with a headless JRE and python3, imported as an image.
 base_hash=$(printf '%s\n' "$BASE_PACKAGES" "$(debian_suite)" | sha256sum | cut -c1-16)
 BASE=kafka-lab/base:$base_hash
 if ! docker image inspect "$BASE" >/dev/null 2>&1; then
@@ -92,7 +95,7 @@ KAFKA_VERSION=$KAFKA_VERSION KAFKA_PYTHON_VERSION=$KAFKA_PYTHON_VERSION CONFLUEN
 say "building $IMAGE (inputs $hash)"
 # The classic builder uses the local base as it is; BuildKit would try to resolve it in a registry.
 if ! out=$(DOCKER_BUILDKIT=0 docker build --build-arg BASE="$BASE" --build-arg KAFKA_VERSION="$KAFKA_VERSION" \
-    --build-arg KAFKA_PYTHON_VERSION="$KAFKA_PYTHON_VERSION" \
+    --build-arg KAFKA_LAB_JAVA="$KAFKA_LAB_JAVA" --build-arg KAFKA_PYTHON_VERSION="$KAFKA_PYTHON_VERSION" \
     --build-arg CONFLUENT_KAFKA_VERSION="$CONFLUENT_KAFKA_VERSION" --build-arg INPUTS_HASH="$hash" -t "$IMAGE" "$ctx" 2>&1); then
   printf '%s\n' "$out" >&2
   die "docker build of $IMAGE failed"

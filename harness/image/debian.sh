@@ -4,25 +4,53 @@
 # inside the image's build): the packages, and the suite and mirror this machine's apt uses.
 # Never write a mirror's name here: it is read from the machine.
 
+# The image's Java: 17 (the default, on the machine's suite, bookworm) or 25, whose
+# ahead-of-time cache (cds.sh) Debian ships from trixie on. An image of Java 25 is named
+# kafka-lab/kafka:<version>-jdk25 (build.sh), and a name that says so builds with it.
+if [[ ${IMAGE:-} == *-jdk[0-9]* ]]; then
+  if [[ -n ${KAFKA_LAB_JAVA:-} && $KAFKA_LAB_JAVA != "${IMAGE##*-jdk}" ]]; then
+    printf 'the image %s is named for Java %s, not KAFKA_LAB_JAVA=%s\n' "$IMAGE" "${IMAGE##*-jdk}" "$KAFKA_LAB_JAVA" >&2
+    exit 1
+  fi
+  KAFKA_LAB_JAVA=${IMAGE##*-jdk}
+fi
+KAFKA_LAB_JAVA=${KAFKA_LAB_JAVA:-17}
+case $KAFKA_LAB_JAVA in
+17 | 25) ;;
+*) printf 'KAFKA_LAB_JAVA=%s: the image is built with Java 17 or 25\n' "$KAFKA_LAB_JAVA" >&2; exit 1 ;;
+esac
+
 # Installed in the image: a headless JRE for Kafka, python3 for the lab's programs, procps (ps,
 # kill) for the lab's commands.
-RUNTIME_PACKAGES=(openjdk-17-jre-headless python3 procps)
+RUNTIME_PACKAGES=("openjdk-$KAFKA_LAB_JAVA-jre-headless" python3 procps)
 # What dist.sh needs on top of them to assemble Kafka's distribution: Maven and pip.
 BUILD_PACKAGES=(maven python3-pip)
 
-# The Debian suite of this machine (DEBIAN_SUITE overrides it), bookworm where it says none.
+# The Debian suite of the image (DEBIAN_SUITE overrides it): for Java 17 this machine's,
+# bookworm where it says none; for Java 25 trixie, the first to ship it.
 debian_suite() {
+  if [[ -n ${DEBIAN_SUITE:-} ]]; then echo "$DEBIAN_SUITE"; return; fi
+  if [[ $KAFKA_LAB_JAVA == 25 ]]; then echo trixie; return; fi
+  machine_suite
+}
+machine_suite() {
   local codename=
   [[ -r /etc/os-release ]] && codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-  echo "${DEBIAN_SUITE:-${codename:-bookworm}}"
+  echo "${codename:-bookworm}"
 }
 
-# The Debian mirror that apt on this machine is configured with for debian_suite (DEBIAN_MIRROR
-# overrides it). Fails, saying so, where there is none.
+# The Debian mirror that apt on this machine is configured with for debian_suite, or, for a
+# suite apt does not list (trixie on a bookworm machine), the one of the machine's own suite: a
+# Debian mirror serves every suite. DEBIAN_MIRROR overrides it. Fails, saying so, where there is
+# none.
 debian_mirror() {
   if [[ -n ${DEBIAN_MIRROR:-} ]]; then echo "$DEBIAN_MIRROR"; return; fi
-  local suite uri
+  local suite
   suite=$(debian_suite)
+  mirror_of "$suite" 2>/dev/null || mirror_of "$(machine_suite)"
+}
+mirror_of() {
+  local suite=$1 uri
   uri=$(awk -v s="$suite" '
       /^URIs:/ { uris = $2 }
       /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) found = uris }

@@ -43,6 +43,9 @@ const (
 const (
 	DefaultKafkaVersion = "3.9.1"
 	DefaultBase         = "debian:bookworm-slim"
+	// DefaultJava25Base is the Dockerfile path's base for an image of Java 25 (Debian ships it
+	// from trixie on).
+	DefaultJava25Base = "debian:trixie-slim"
 	// InputsLabel is the image's label with the hash of its recipe.
 	InputsLabel = "org.kafka-lab.inputs"
 )
@@ -187,11 +190,24 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Base == "" {
 		o.Base = DefaultBase
+		if JavaOf(o.Ref) == "25" {
+			o.Base = DefaultJava25Base
+		}
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
 	return o
+}
+
+// JavaOf is the Java an image of that name is built with: "25" for a name that ends in
+// "-jdk25" (what `KAFKA_LAB_JAVA=25 make image` names it), else "17", the default. The name
+// decides, so that a harness pointed at kafka-lab/kafka:3.9.1-jdk25 builds that image.
+func JavaOf(ref string) string {
+	if strings.HasSuffix(ref, "-jdk25") {
+		return "25"
+	}
+	return "17"
 }
 
 // checkVersion fails for a Kafka version the recipe has no configuration for.
@@ -225,7 +241,7 @@ func addCAs(dir string, files []string) error {
 // path; for the Dockerfile path, the recipe's files (ca/ included), Kafka's version and the base.
 func inputs(ctx context.Context, dir string, p Path, o Options) (string, error) {
 	if p == Offline {
-		out, err := run(ctx, nil, dir, []string{"KAFKA_VERSION=" + o.KafkaVersion}, "bash", filepath.Join(dir, "build.sh"), "--hash")
+		out, err := run(ctx, nil, dir, buildEnv(o), "bash", filepath.Join(dir, "build.sh"), "--hash")
 		if err != nil {
 			return "", withOutput(err, out)
 		}
@@ -237,6 +253,9 @@ func inputs(ctx context.Context, dir string, p Path, o Options) (string, error) 
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n%s\n%s", Dockerfile, o.KafkaVersion, o.Base, files)
+	if java := JavaOf(o.Ref); java != "17" {
+		fmt.Fprintf(h, "\njava %s", java) // Java 17's images keep the hash they had
+	}
 	return fmt.Sprintf("%x", h.Sum(nil))[:16], nil
 }
 
@@ -259,11 +278,16 @@ func label(ctx context.Context, ref string) (exists bool, inputs string, err err
 
 // buildOffline runs build.sh, as `make image` does.
 func buildOffline(ctx context.Context, dir string, o Options) error {
-	env := []string{"KAFKA_VERSION=" + o.KafkaVersion, "IMAGE=" + o.Ref}
-	if _, err := run(ctx, o.Log, dir, env, "bash", filepath.Join(dir, "build.sh")); err != nil {
+	if _, err := run(ctx, o.Log, dir, buildEnv(o), "bash", filepath.Join(dir, "build.sh")); err != nil {
 		return fmt.Errorf("build.sh: %w", err)
 	}
 	return nil
+}
+
+// buildEnv is build.sh's environment for o: the Java comes from the image's name (JavaOf),
+// never from this process's KAFKA_LAB_JAVA, so that the name and the image agree.
+func buildEnv(o Options) []string {
+	return []string{"KAFKA_VERSION=" + o.KafkaVersion, "IMAGE=" + o.Ref, "KAFKA_LAB_JAVA=" + JavaOf(o.Ref)}
 }
 
 // buildDockerfile runs docker build of the recipe's Dockerfile. A base that is only local (an
@@ -277,6 +301,7 @@ func buildDockerfile(ctx context.Context, dir, hash string, o Options) error {
 	_, err := run(ctx, o.Log, dir, env, "docker", "build",
 		"--build-arg", "BASE="+o.Base,
 		"--build-arg", "KAFKA_VERSION="+o.KafkaVersion,
+		"--build-arg", "KAFKA_LAB_JAVA="+JavaOf(o.Ref),
 		"--build-arg", "INPUTS_HASH="+hash,
 		"-t", o.Ref, dir)
 	if err != nil {

@@ -185,6 +185,16 @@ func TestDockerfileInputs(t *testing.T) {
 	if hash(Options{KafkaVersion: "4.1.1"}) == plain {
 		t.Error("another Kafka gives the same inputs")
 	}
+	java25 := Options{Ref: "kafka-lab/kafka:3.9.1-jdk25"}
+	if got := java25.withDefaults().Base; got != DefaultJava25Base {
+		t.Errorf("an image of Java 25 builds from %q, want %q (bookworm has no Java 25)", got, DefaultJava25Base)
+	}
+	if hash(Options{Ref: "kafka-lab/kafka:3.9.1-jdk25", Base: DefaultBase}) == plain {
+		t.Error("Java 25 gives the inputs of Java 17")
+	}
+	if hash(Options{Ref: "my/kafka:3.9.1"}) != plain {
+		t.Error("another name of a Java 17 image changes its inputs")
+	}
 	ca := filepath.Join(t.TempDir(), "proxy.pem")
 	if err := os.WriteFile(ca, []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -200,6 +210,24 @@ func TestDockerfileInputs(t *testing.T) {
 	}
 	if err := addCAs(dir, []string{filepath.Join(dir, "Dockerfile")}); err == nil || !strings.Contains(err.Error(), "not a PEM certificate") {
 		t.Errorf("a file that is no certificate: got %v, want an error saying so", err)
+	}
+}
+
+func TestJavaOf(t *testing.T) {
+	for ref, want := range map[string]string{
+		"kafka-lab/kafka:3.9.1":         "17",
+		"kafka-lab/kafka:3.9.1-jdk25":   "25",
+		"kafka-lab/kafka:4.4.0-jdk25":   "25",
+		"my/kafka-jdk25-fork:3.9.1":     "17",
+		"kafka-lab/kafka:3.9.1-jdk25.1": "17",
+	} {
+		if got := JavaOf(ref); got != want {
+			t.Errorf("JavaOf(%q) = %s, want %s", ref, got, want)
+		}
+	}
+	env := buildEnv(Options{Ref: "kafka-lab/kafka:3.9.1-jdk25", KafkaVersion: "3.9.1"})
+	if !slices.Contains(env, "KAFKA_LAB_JAVA=25") || !slices.Contains(env, "IMAGE=kafka-lab/kafka:3.9.1-jdk25") {
+		t.Errorf("build.sh's environment %q: want the image's name and its Java", env)
 	}
 }
 

@@ -33,9 +33,22 @@ if [ -z "${KAFKA_LOG4J_OPTS:-}" ]; then
   fi
 fi
 CLASSPATH="${CLASSPATH:+$CLASSPATH:}$base_dir/libs/*"
-# The image's class-data-sharing archive (see harness/image/cds.sh), unless KAFKA_LAB_CDS=off.
+# The image's class-data-sharing archive or, on Java 25, the ahead-of-time cache of this main
+# class (see harness/image/cds.sh), unless KAFKA_LAB_CDS=off. A cache that does not fit is
+# ignored, as the archive is, without a word on stdout, which the lab's checks read.
+# KAFKA_LAB_AOT_RECORD (a folder) and KAFKA_LAB_AOT_CREATE (a recorded configuration) are
+# cds.sh's, to make the caches.
 cds=
-if [ -r "$base_dir/cds/kafka.jsa" ] && [ "${KAFKA_LAB_CDS:-}" != off ]; then
+aot=$base_dir/aot/$1.aot
+if [ -n "${KAFKA_LAB_AOT_RECORD:-}" ]; then
+  cds="-XX:AOTMode=record -XX:AOTConfiguration=$KAFKA_LAB_AOT_RECORD/$1.aotconf"
+elif [ -n "${KAFKA_LAB_AOT_CREATE:-}" ]; then
+  cds="-XX:AOTMode=create -XX:AOTConfiguration=$KAFKA_LAB_AOT_CREATE -XX:AOTCache=$aot"
+elif [ "${KAFKA_LAB_CDS:-}" = off ]; then
+  :
+elif [ -r "$aot" ]; then
+  cds="-XX:AOTCache=$aot -Xlog:aot=off -Xlog:cds=off"
+elif [ -r "$base_dir/cds/kafka.jsa" ]; then
   cds=-XX:SharedArchiveFile=$base_dir/cds/kafka.jsa
 fi
 
