@@ -6,14 +6,15 @@ KAFKA_VERSION ?= 3.9.1
 export KAFKA_VERSION
 # The image the harness runs; point it at apache/kafka:3.9.1 (or any image with that contract)
 # to skip the local build.
-KAFKA_LAB_IMAGE ?= kafka-lab/kafka:$(KAFKA_VERSION)
+# KAFKA_LAB_JAVA=25 names the image built on Java 25 instead (make bench-java compares them).
+KAFKA_LAB_IMAGE ?= kafka-lab/kafka:$(KAFKA_VERSION)$(if $(filter 25,$(KAFKA_LAB_JAVA)),-jdk25)
 export KAFKA_LAB_IMAGE
 
 GO ?= go
 # One package at a time: each starts its own Kafka, and the machine has 2 cores.
 GOTEST = $(GO) test -p 1 -count=1 -timeout 60m
 
-.PHONY: kafka-lab all setup docker image image-docker dist spec spec-local matrix test unit vet bench soak sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
+.PHONY: kafka-lab all setup docker image image-docker dist spec spec-local matrix test unit vet bench bench-java soak sweep clean cluster down grade grade-class handout gradescope gradescope-tiers
 
 all: spec
 
@@ -126,6 +127,12 @@ test: image dist vet
 # into docs/bench.md (between its markers), never by hand.
 bench: image dist
 	$(GO) run ./cmd/bench -dist '$(DIST)' -doc docs/bench.md
+
+# The lab's image on Java 17 (class-data sharing) and on Java 25 (ahead-of-time caches, see
+# harness/image/cds.sh) side by side, with where a grading's CPU goes: docs/bench.md's second table.
+bench-java: image
+	IMAGE=kafka-lab/kafka:$(KAFKA_VERSION)-jdk25 harness/image/build.sh
+	$(GO) run ./cmd/bench -compare kafka-lab/kafka:$(KAFKA_VERSION)-jdk25 -doc docs/bench.md
 
 # Verdicts that depend on the submission alone: the bundled submissions graded ROUNDS times in
 # batches (grade batch, 2 workers, a class per part of TestSubmissions' table, on that part's

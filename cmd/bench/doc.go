@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -42,29 +41,27 @@ func figures(day time.Time, image, kafka string, reps int, rows []row) string {
 	return b.String()
 }
 
-// replaceFigures returns page with what lies between the markers replaced by figures.
+// replaceFigures returns page with what lies between make bench's markers replaced by figures.
 func replaceFigures(page []byte, figures string) ([]byte, error) {
-	begin := bytes.Index(page, []byte(beginFigures))
-	end := bytes.Index(page, []byte(endFigures))
-	if begin < 0 || end < begin {
-		return nil, fmt.Errorf("no %q ... %q in the page", beginFigures, endFigures)
+	return replaceBetween(page, beginFigures, endFigures, figures)
+}
+
+// replaceBetween returns page with what lies between the markers begin and end replaced by
+// figures.
+func replaceBetween(page []byte, begin, end, figures string) ([]byte, error) {
+	b0 := bytes.Index(page, []byte(begin))
+	e0 := bytes.Index(page, []byte(end))
+	if b0 < 0 || e0 < b0 {
+		return nil, fmt.Errorf("no %q ... %q in the page", begin, end)
 	}
 	var b bytes.Buffer
-	b.Write(page[:begin+len(beginFigures)])
+	b.Write(page[:b0+len(begin)])
 	b.WriteString("\n" + figures)
-	b.Write(page[end:])
+	b.Write(page[e0:])
 	return b.Bytes(), nil
 }
 
-// writeFigures rewrites the figures of the page at path.
+// writeFigures rewrites make bench's figures of the page at path.
 func writeFigures(path, figures string) error {
-	page, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("write the figures: %w", err)
-	}
-	out, err := replaceFigures(page, figures)
-	if err != nil {
-		return fmt.Errorf("write the figures to %s: %w", path, err)
-	}
-	return os.WriteFile(path, out, 0o644)
+	return writeBetween(path, beginFigures, endFigures, figures)
 }

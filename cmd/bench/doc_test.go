@@ -47,4 +47,27 @@ func TestBenchPageHasMarkers(t *testing.T) {
 	if _, err := replaceFigures(page, "x\n"); err != nil {
 		t.Errorf("docs/bench.md: %v", err)
 	}
+	if _, err := replaceBetween(page, beginJavaFigures, endJavaFigures, "x\n"); err != nil {
+		t.Errorf("docs/bench.md, make bench-java's: %v", err)
+	}
+}
+
+func TestContainerID(t *testing.T) {
+	id := strings.Repeat("ab12", 16)
+	for name, want := range map[string]string{id: id, "docker-" + id + ".scope": id, "init.scope": "", "docker": "", strings.Repeat("xy12", 16): ""} {
+		got, ok := containerID(name)
+		if got != want || ok != (want != "") {
+			t.Errorf("containerID(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+}
+
+func TestCPUSplitRest(t *testing.T) {
+	c := cpuSplit{machine: 60 * time.Second, kafka: 25 * time.Second, commands: 14 * time.Second, programs: 2 * time.Second, engine: 4 * time.Second}
+	if got := c.rest(); got != 15*time.Second {
+		t.Errorf("rest = %v, want 15s", got)
+	}
+	if got := c.scaled(3).machine; got != 20*time.Second {
+		t.Errorf("scaled(3).machine = %v, want 20s", got)
+	}
 }
