@@ -222,9 +222,10 @@ func TestGradeOptionsCarryWhereKafkaRuns(t *testing.T) {
 func TestKafkaVersionOfImage(t *testing.T) {
 	t.Setenv("KAFKA_VERSION", "4.1.1")
 	for ref, want := range map[string]string{
-		"kafka-lab/kafka:3.9.1":  "3.9.1",
-		"kafka-lab/kafka:latest": "4.1.1",
-		"kafka-lab/kafka":        "4.1.1",
+		"kafka-lab/kafka:3.9.1":       "3.9.1",
+		"kafka-lab/kafka:4.4.0-jdk25": "4.4.0",
+		"kafka-lab/kafka:latest":      "4.1.1",
+		"kafka-lab/kafka":             "4.1.1",
 	} {
 		if got := kafkaVersion(ref, ""); got != want {
 			t.Errorf("kafkaVersion(%q) = %q, want %q", ref, got, want)

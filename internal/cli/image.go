@@ -40,7 +40,7 @@ func Image(name string, args []string) int {
 	ref := flags.String("image", cluster.ImageFromEnv(), "the image's name (KAFKA_LAB_IMAGE)")
 	version := flags.String("kafka-version", "", "Kafka's version in the image (default: the name's tag, else KAFKA_VERSION, else "+image.DefaultKafkaVersion+")")
 	path := flags.String("path", string(image.Auto), "how to build it: auto, offline or dockerfile")
-	base := flags.String("base", image.DefaultBase, "the Debian base image of the dockerfile path")
+	base := flags.String("base", "", "the Debian base image of the dockerfile path (default "+image.DefaultBase+", "+image.DefaultJava25Base+" for a -jdk25 image)")
 	check := flags.Bool("check", false, "only say whether the image is there and up to date")
 	flags.Var(&cas, "ca", "a PEM certificate (file) to trust while building: a TLS-intercepting proxy's CA (repeatable)")
 	flags.Usage = func() {
@@ -95,12 +95,16 @@ func ensureImage(name, dist string) error {
 	return nil
 }
 
-// kafkaVersion is the Kafka version of the image ref: given, or its tag, or KAFKA_VERSION.
+// kafkaVersion is the Kafka version of the image ref: given, or its tag (without the -jdk25 of
+// a Java 25 image), or KAFKA_VERSION.
 func kafkaVersion(ref, given string) string {
 	if given != "" {
 		return given
 	}
 	if _, tag, ok := strings.Cut(strings.TrimPrefix(ref, "kafka-lab/"), ":"); ok && tag != "" && tag[0] >= '0' && tag[0] <= '9' {
+		if java := image.JavaOf(ref); java != "17" {
+			tag = strings.TrimSuffix(tag, "-jdk"+java)
+		}
 		return tag
 	}
 	return os.Getenv("KAFKA_VERSION")
