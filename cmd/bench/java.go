@@ -13,6 +13,7 @@ import (
 
 	"github.com/kafka-lab/kafka-lab/harness/cluster"
 	"github.com/kafka-lab/kafka-lab/harness/container"
+	"github.com/kafka-lab/kafka-lab/spec"
 )
 
 // The figures of make bench-java live between these markers of docs/bench.md, apart from make
@@ -30,15 +31,21 @@ type side struct {
 	ready, brokerCPU    time.Duration
 	tool, toolCPU, jver time.Duration
 	emptyCPU            time.Duration // the machine's CPU for a client container of `true`
+	execCPU             time.Duration // the same `true` by docker exec in a running container
+	section             time.Duration // the slowest of sections 2-5 graded alone
+	sectionN            int
+	batch               batchResult
 	whole, wholeCPU     time.Duration
 	split               cpuSplit
 }
 
 // compareImages measures the lab's image and another (its Java 25 build, say) side by side, in
 // one run: the image's size, a single cluster's start and its broker's CPU, one tool run (and
-// the machine's CPU it took) against java -version and against a client container that runs
-// `true` (a container's own cost), and a student's whole grading with the machine's CPU it
-// took and where that went.
+// the machine's CPU it took) against java -version, against a client container that runs
+// `true` (a container's own cost) and against `true` by docker exec in a running container (what
+// fewer, longer-lived containers would cost a command), the slowest of sections 2-5 graded
+// alone (a student's check of one), a batch of six, and a student's whole grading with the
+// machine's CPU it took and where that went.
 func compareImages(ctx context.Context, rt *container.Runtime, refs []string, reps int) error {
 	var sides []side
 	for _, ref := range refs {
@@ -64,10 +71,16 @@ func compareImages(ctx context.Context, rt *container.Runtime, refs []string, re
 		{"  the machine's CPU it took", dur(a.toolCPU), dur(b.toolCPU), ratio(b.toolCPU, a.toolCPU)},
 		{"  java -version in the same container", dur(a.jver), dur(b.jver), ratio(b.jver, a.jver)},
 		{"  the machine's CPU for a container of `true`", dur(a.emptyCPU), dur(b.emptyCPU), ratio(b.emptyCPU, a.emptyCPU)},
+		{"  the same by docker exec in a running container", dur(a.execCPU), dur(b.execCPU), ratio(b.execCPU, a.execCPU)},
+		{fmt.Sprintf("one section graded alone, the slowest of 2-5 (section %d; budget 10s)", a.sectionN), secs(a.section), secs(b.section), ratio(b.section, a.section)},
 		{"  one tool run / java -version (budget 1.5)", ratio(a.tool, a.jver), ratio(b.tool, b.jver), ""},
 		{"a student's grading, all sections (exactly-once)", secs(a.whole), secs(b.whole), ratio(b.whole, a.whole)},
 		{"  the machine's CPU it took", secs(a.wholeCPU), secs(b.wholeCPU), ratio(b.wholeCPU, a.wholeCPU)},
 	}
+	rows = append(rows,
+		[4]string{fmt.Sprintf("batch of %d, whole gradings, %d workers", a.batch.n, a.batch.workers), secs(a.batch.many), secs(b.batch.many), ratio(b.batch.many, a.batch.many)},
+		[4]string{"  submissions per minute (budget 2.5)", perMinute(a.batch), perMinute(b.batch), ""},
+		[4]string{"  the cores' time it kept busy", a.batch.busy(), b.batch.busy(), ""})
 	if a.split.sampled && b.split.sampled {
 		rows = append(rows, [4]string{"  the containers it ran", fmt.Sprintf("%.0f", a.split.containers()), fmt.Sprintf("%.0f", b.split.containers()), ""})
 	}
@@ -130,7 +143,7 @@ func measureSide(ctx context.Context, rt *container.Runtime, img cluster.Image, 
 		return s, fmt.Errorf("docker image inspect: %w", err)
 	}
 	s.size, _ = strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	var ready, brokerCPU, tool, toolCPU, jver, empty []time.Duration
+	var ready, brokerCPU, tool, toolCPU, jver, empty, execs []time.Duration
 	for range reps {
 		start := time.Now()
 		c, err := cluster.Start(ctx, rt, cluster.Single, img, cluster.Options{})
@@ -160,6 +173,11 @@ func measureSide(ctx context.Context, rt *container.Runtime, img cluster.Image, 
 			_, cpu, err = toolRun(ctx, c, "true")
 			empty = append(empty, cpu)
 		}
+		if err == nil {
+			var cpu time.Duration
+			cpu, err = execTrue(ctx, c.Brokers()[0].Container.Name)
+			execs = append(execs, cpu)
+		}
 		if cerr := c.Close(ctx); err == nil {
 			err = cerr
 		}
@@ -168,9 +186,39 @@ func measureSide(ctx context.Context, rt *container.Runtime, img cluster.Image, 
 		}
 	}
 	s.ready, s.brokerCPU, s.tool, s.toolCPU, s.jver = median(ready), median(brokerCPU), median(tool), median(toolCPU), median(jver)
-	s.emptyCPU = median(empty)
+	s.emptyCPU, s.execCPU = median(empty), median(execs)
+	for n := 2; n <= 5; n++ {
+		took, _, err := grade(img, spec.DefaultSubmission, fmt.Sprintf("@section-%d", n))
+		if err != nil {
+			return s, err
+		}
+		if took > s.section {
+			s.section, s.sectionN = took, n
+		}
+	}
+	if s.batch, err = batchThroughput(ctx, img); err != nil {
+		return s, err
+	}
 	s.whole, s.wholeCPU, s.split, err = gradeSampled(img.Ref, "testdata/submissions/exactly-once", reps)
 	return s, err
+}
+
+// execTrue is the machine's CPU for `docker exec NAME true`: what a command would cost in a
+// container that is already running, rather than one of its own.
+func execTrue(ctx context.Context, name string) (time.Duration, error) {
+	cpu0, err := hostCPU()
+	if err != nil {
+		return 0, err
+	}
+	if out, err := exec.CommandContext(ctx, "docker", "exec", name, "true").CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("docker exec %s true: %w: %s", name, err, out)
+	}
+	cpu1, err := hostCPU()
+	return cpu1 - cpu0, err
+}
+
+func perMinute(b batchResult) string {
+	return fmt.Sprintf("%.2f", float64(b.n)/b.many.Minutes())
 }
 
 // toolRun times one lab command in a client container of the cluster, and the machine's CPU
