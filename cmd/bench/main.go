@@ -33,12 +33,12 @@ func main() {
 	flag.StringVar(&doc, "doc", "", "a page (docs/bench.md) whose figures, between its markers, are rewritten with this run's")
 	compareWith := flag.String("compare", "", "measure only the lab's image (KAFKA_LAB_IMAGE) and this one side by side (make bench-java)")
 	flag.Parse()
-	var err error
-	if *compareWith != "" {
-		err = runCompare(*compareWith, *reps)
-	} else {
-		err = run(*reps)
-	}
+	err := withRuntime(func(ctx context.Context, rt *container.Runtime) error {
+		if *compareWith != "" {
+			return compareImages(ctx, rt, []string{cluster.ImageFromEnv(), *compareWith}, *reps)
+		}
+		return run(ctx, rt, *reps)
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -48,8 +48,9 @@ func main() {
 // dist is the distribution of the local-process rows ("": none measured).
 var dist string
 
-// runCompare measures the lab's image and other side by side (compareImages).
-func runCompare(other string, reps int) error {
+// withRuntime runs measure with a container runtime, which it closes after, on a signal too,
+// within the bench's 40 minutes.
+func withRuntime(measure func(context.Context, *container.Runtime) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	rt, err := container.New(ctx)
@@ -59,7 +60,7 @@ func runCompare(other string, reps int) error {
 	defer rt.Close(context.Background())
 	stop := rt.CloseOnSignal()
 	defer stop()
-	return compareImages(ctx, rt, []string{cluster.ImageFromEnv(), other}, reps)
+	return measure(ctx, rt)
 }
 
 type row struct {
@@ -67,16 +68,8 @@ type row struct {
 	ok                  bool
 }
 
-func run(reps int) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
-	defer cancel()
-	rt, err := container.New(ctx)
-	if err != nil {
-		return err
-	}
-	defer rt.Close(context.Background())
-	stop := rt.CloseOnSignal()
-	defer stop()
+// run measures everything but the side-by-side of two images (compareImages).
+func run(ctx context.Context, rt *container.Runtime, reps int) error {
 	img, err := cluster.InspectImage(ctx, rt, cluster.ImageFromEnv())
 	if err != nil {
 		return err
