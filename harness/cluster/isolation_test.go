@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -63,7 +64,7 @@ func TestClustersAreApart(t *testing.T) {
 		ip := brokerIP(t, ctx, other)
 		for _, port := range []string{"9092", "19092"} {
 			if got := dial(c, ip, port); got == "connected" {
-				t.Errorf("cluster %d: a student's command reached the other cluster's broker at %s:%s", i, ip, port)
+				t.Errorf("cluster %d: a student's command reached the other cluster's broker at %s:%s\n%s", i, ip, port, isolationFacts(ctx, cs[:]))
 			}
 		}
 		if _, err := cluster.ClientOf(c.Kafka()).RefreshController(); err != nil {
@@ -77,6 +78,24 @@ func TestClustersAreApart(t *testing.T) {
 	if after := runNetworks(t, ctx, rt); after != before {
 		t.Errorf("the run had %d network(s) before a renewal and %d after: the old cluster's network was left", before, after)
 	}
+}
+
+// isolationFacts says what decides whether two clusters reach each other, for a failure's
+// message: each first broker's networks with their addresses and prefixes (two networks given
+// overlapping subnets would make the other's address one's own), and Docker's isolation chains
+// (where this process may read them).
+func isolationFacts(ctx context.Context, cs []*cluster.Cluster) string {
+	var b strings.Builder
+	for i, c := range cs {
+		out, err := exec.CommandContext(ctx, "docker", "inspect", "-f",
+			"{{range $n, $v := .NetworkSettings.Networks}}{{$n}} {{$v.IPAddress}}/{{$v.IPPrefixLen}} {{end}}", c.Brokers()[0].Container.ID).CombinedOutput()
+		fmt.Fprintf(&b, "cluster %d's broker: %s %v\n", i, strings.TrimSpace(string(out)), err)
+	}
+	for _, chain := range []string{"DOCKER-ISOLATION-STAGE-1", "DOCKER-ISOLATION-STAGE-2"} {
+		out, err := exec.CommandContext(ctx, "iptables", "-S", chain).CombinedOutput()
+		fmt.Fprintf(&b, "iptables -S %s: %v\n%s", chain, err, out)
+	}
+	return b.String()
 }
 
 // brokerIP is the address of c's first broker on its network.
