@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,7 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kafka-lab/kafka-lab/spec"
+	"github.com/kafka-lab/kafka-lab/harness/cluster"
+	"github.com/kafka-lab/kafka-lab/harness/container"
 )
 
 // cpuSampler tells where the machine's CPU goes while it runs: each container's CPU, read from
@@ -231,23 +231,13 @@ func (c cpuSplit) scaled(n int) cpuSplit {
 // containers is how many containers the split saw.
 func (c cpuSplit) containers() float64 { return c.nKafka + c.nCommands + c.nPrograms + c.nOther }
 
-// engineCPU is the CPU the engine's processes have spent, in 10 ms ticks.
+// engineCPU is the CPU the engine's processes have spent (a process gone meanwhile counts 0).
 func (s *cpuSampler) engineCPU() time.Duration {
 	var t time.Duration
 	for _, pid := range s.engine {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
+		if used, err := container.ProcessCPU(pid); err == nil {
+			t += used
 		}
-		// The fields after the command's ")": state is the 3rd of stat, utime the 14th.
-		_, rest, ok := bytes.Cut(b, []byte(") "))
-		f := strings.Fields(string(rest))
-		if !ok || len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		k, _ := strconv.ParseInt(f[12], 10, 64)
-		t += time.Duration(u+k) * 10 * time.Millisecond
 	}
 	return t
 }
@@ -274,8 +264,9 @@ func processesNamed(names ...string) []int {
 	return pids
 }
 
-// gradeSampled is grade, every section, reps times, with the CPU of each and where it went.
-func gradeSampled(ref, submission string, reps int) (wall, cpu time.Duration, split cpuSplit, err error) {
+// gradeSampled is grade, every section, reps times: the median wall time and machine CPU of a
+// grading, and where that CPU went (the mean of the reps).
+func gradeSampled(img cluster.Image, submission string, reps int) (wall, cpu time.Duration, split cpuSplit, err error) {
 	var walls, cpus []time.Duration
 	var sum cpuSplit
 	for range reps {
@@ -283,7 +274,7 @@ func gradeSampled(ref, submission string, reps int) (wall, cpu time.Duration, sp
 		if err != nil {
 			return 0, 0, split, err
 		}
-		w, _, gerr := timed(spec.Options{Submission: submission, Image: ref})
+		w, _, gerr := grade(img, submission, "")
 		one, serr := s.Stop()
 		if gerr != nil {
 			return 0, 0, split, gerr

@@ -854,12 +854,19 @@ func (e *localEngine) stats(_ context.Context, id string) (Stats, error) {
 		found = true
 		st.Memory += rss
 		st.PeakMemory += hwm
-		st.CPU += time.Duration(ticks) * time.Second / userHZ
+		st.CPU += time.Duration(ticks) * time.Second / userHZ // as ProcessCPU
 	})
 	if !found {
 		return Stats{}, fmt.Errorf("no process of local container %s in /proc", filepath.Base(id))
 	}
 	return st, nil
+}
+
+// ProcessCPU is the CPU time a process of this machine has spent so far, user and system, from
+// /proc/PID/stat (the bench's measure of the Docker engine's own processes).
+func ProcessCPU(pid int) (time.Duration, error) {
+	_, ticks, err := procStat(pid)
+	return time.Duration(ticks) * time.Second / userHZ, err
 }
 
 // procStat reads a process's group and CPU time (user and system, in USER_HZ ticks) from

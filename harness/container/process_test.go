@@ -3,6 +3,8 @@ package container_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -128,3 +130,29 @@ func TestElide(t *testing.T) {
 		t.Errorf("the tail of one line of 7 MiB has %d bytes", len(tail))
 	}
 }
+
+// TestProcessCPU: the CPU time of this process, read from /proc, grows as it works.
+func TestProcessCPU(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("no /proc here")
+	}
+	before, err := container.ProcessCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		after, err := container.ProcessCPU(os.Getpid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after > before {
+			return
+		}
+		for i := 0; i < 1e7; i++ { // some work, for the clock's next tick
+			sinkCPU += i
+		}
+	}
+	t.Error("ProcessCPU did not grow over 5 s of work")
+}
+
+var sinkCPU int
