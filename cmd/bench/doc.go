@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -64,4 +65,17 @@ func replaceBetween(page []byte, begin, end, figures string) ([]byte, error) {
 // writeFigures rewrites make bench's figures of the page at path.
 func writeFigures(path, figures string) error {
 	return writeBetween(path, beginFigures, endFigures, figures)
+}
+
+// writeBetween rewrites what lies between the markers begin and end of the page at path.
+func writeBetween(path, begin, end, figures string) error {
+	page, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("write the figures: %w", err)
+	}
+	out, err := replaceBetween(page, begin, end, figures)
+	if err != nil {
+		return fmt.Errorf("write the figures to %s: %w", path, err)
+	}
+	return os.WriteFile(path, out, 0o644)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
@@ -70,10 +69,10 @@ func compareImages(ctx context.Context, rt *container.Runtime, refs []string, re
 		{"one tool run (kafka-topics.sh --list)", dur(a.tool), dur(b.tool), ratio(b.tool, a.tool)},
 		{"  the machine's CPU it took", dur(a.toolCPU), dur(b.toolCPU), ratio(b.toolCPU, a.toolCPU)},
 		{"  java -version in the same container", dur(a.jver), dur(b.jver), ratio(b.jver, a.jver)},
+		{"  one tool run / java -version (budget 1.5)", ratio(a.tool, a.jver), ratio(b.tool, b.jver), ""},
 		{"  the machine's CPU for a container of `true`", dur(a.emptyCPU), dur(b.emptyCPU), ratio(b.emptyCPU, a.emptyCPU)},
 		{"  the same by docker exec in a running container", dur(a.execCPU), dur(b.execCPU), ratio(b.execCPU, a.execCPU)},
 		{fmt.Sprintf("one section graded alone, the slowest of 2-5 (section %d; budget 10s)", a.sectionN), secs(a.section), secs(b.section), ratio(b.section, a.section)},
-		{"  one tool run / java -version (budget 1.5)", ratio(a.tool, a.jver), ratio(b.tool, b.jver), ""},
 		{"a student's grading, all sections (exactly-once)", secs(a.whole), secs(b.whole), ratio(b.whole, a.whole)},
 		{"  the machine's CPU it took", secs(a.wholeCPU), secs(b.wholeCPU), ratio(b.wholeCPU, a.wholeCPU)},
 	}
@@ -157,20 +156,19 @@ func measureSide(ctx context.Context, rt *container.Runtime, img cluster.Image, 
 			return s, err
 		}
 		brokerCPU = append(brokerCPU, st.CPU)
-		t, cpu, err := toolRun(ctx, c, "bin/kafka-topics.sh", "--bootstrap-server", "localhost:9092", "--list")
+		t, cpu, _, err := toolRun(ctx, c, "bin/kafka-topics.sh", "--bootstrap-server", "localhost:9092", "--list")
 		if err != nil {
 			c.Close(context.WithoutCancel(ctx))
 			return s, err
 		}
 		tool, toolCPU = append(tool, t), append(toolCPU, cpu)
-		t, _, err = toolRun(ctx, c, "java", "-version")
+		t, _, res, err := toolRun(ctx, c, "java", "-version")
 		if err == nil && s.java == "" {
-			s.java = javaVersion(ctx, c)
+			s.java = javaVersion(res)
 		}
 		jver = append(jver, t)
 		if err == nil {
-			var cpu time.Duration
-			_, cpu, err = toolRun(ctx, c, "true")
+			_, cpu, _, err = toolRun(ctx, c, "true")
 			empty = append(empty, cpu)
 		}
 		if err == nil {
@@ -199,7 +197,7 @@ func measureSide(ctx context.Context, rt *container.Runtime, img cluster.Image, 
 	if s.batch, err = batchThroughput(ctx, img); err != nil {
 		return s, err
 	}
-	s.whole, s.wholeCPU, s.split, err = gradeSampled(img.Ref, "testdata/submissions/exactly-once", reps)
+	s.whole, s.wholeCPU, s.split, err = gradeSampled(img, "testdata/submissions/exactly-once", reps)
 	return s, err
 }
 
@@ -222,33 +220,29 @@ func perMinute(b batchResult) string {
 }
 
 // toolRun times one lab command in a client container of the cluster, and the machine's CPU
-// meanwhile (the idle broker's few percent included).
-func toolRun(ctx context.Context, c *cluster.Cluster, cmd ...string) (time.Duration, time.Duration, error) {
+// meanwhile (the idle broker's few percent included); a command that fails is an error.
+func toolRun(ctx context.Context, c *cluster.Cluster, cmd ...string) (took, cpu time.Duration, res container.Result, err error) {
 	cpu0, err := hostCPU()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, res, err
 	}
 	start := time.Now()
-	res, err := c.Tools().Run(ctx, cmd...)
-	took := time.Since(start)
+	res, err = c.Tools().Run(ctx, cmd...)
+	took = time.Since(start)
 	if err == nil && res.ExitCode != 0 {
 		err = fmt.Errorf("exit %d: %s", res.ExitCode, res.Stderr)
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %w", strings.Join(cmd, " "), err)
+		return 0, 0, res, fmt.Errorf("%s: %w", strings.Join(cmd, " "), err)
 	}
 	cpu1, err := hostCPU()
-	return took, cpu1 - cpu0, err
+	return took, cpu1 - cpu0, res, err
 }
 
 var javaVersionLine = regexp.MustCompile(`version "([^"]+)"`)
 
-// javaVersion is the image's Java, as java -version says it.
-func javaVersion(ctx context.Context, c *cluster.Cluster) string {
-	res, err := c.Tools().Run(ctx, "java", "-version")
-	if err != nil {
-		return "?"
-	}
+// javaVersion is the image's Java, as the output of java -version says it.
+func javaVersion(res container.Result) string {
 	if m := javaVersionLine.FindStringSubmatch(res.Stderr + res.Stdout); m != nil {
 		return m[1]
 	}
@@ -264,17 +258,4 @@ func share(part, whole time.Duration) string {
 
 func ratioInt(a, b int64) string {
 	return strconv.FormatFloat(float64(a)/float64(b), 'f', 2, 64) + "x"
-}
-
-// writeBetween rewrites what lies between the markers begin and end of the page at path.
-func writeBetween(path, begin, end, figures string) error {
-	page, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("write the figures: %w", err)
-	}
-	out, err := replaceBetween(page, begin, end, figures)
-	if err != nil {
-		return fmt.Errorf("write the figures to %s: %w", path, err)
-	}
-	return os.WriteFile(path, out, 0o644)
 }

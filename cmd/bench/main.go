@@ -153,23 +153,10 @@ func run(ctx context.Context, rt *container.Runtime, reps int) error {
 	// A student's whole grading: every section, what depends on the submission, with a
 	// submission that passes it all (the reference does not do exactly-once).
 	// The median of reps, as the other timings: a grading's minute swings by some seconds.
-	var wholes, wholeCPUs []time.Duration
-	for range reps {
-		cpu0, err := hostCPU()
-		if err != nil {
-			return err
-		}
-		w, _, err := grade(img, "testdata/submissions/exactly-once", "")
-		if err != nil {
-			return err
-		}
-		cpu1, err := hostCPU()
-		if err != nil {
-			return err
-		}
-		wholes, wholeCPUs = append(wholes, w), append(wholeCPUs, cpu1-cpu0)
+	whole, wholeCPU, _, err := gradeSampled(img, "testdata/submissions/exactly-once", reps)
+	if err != nil {
+		return err
 	}
-	whole, wholeCPU := median(wholes), median(wholeCPUs)
 	// The same, with section 6 after the others rather than beside them (spec.Grader's lanes).
 	oneLane, err := gradeOneLane(img, "testdata/submissions/exactly-once")
 	if err != nil {
@@ -349,16 +336,15 @@ func gradeReference(ctx context.Context, rt *container.Runtime, img cluster.Imag
 	defer c.Close(context.WithoutCancel(ctx))
 	var tool, java []time.Duration
 	for range reps {
-		t := time.Now()
-		if res, err := c.Tools().Run(ctx, "bin/kafka-topics.sh", "--bootstrap-server", "localhost:9092", "--list"); err != nil || res.ExitCode != 0 {
-			return 0, 0, 0, 0, fmt.Errorf("kafka-topics.sh --list: %v %s", err, res.Stderr)
+		t, _, _, err := toolRun(ctx, c, "bin/kafka-topics.sh", "--bootstrap-server", "localhost:9092", "--list")
+		if err != nil {
+			return 0, 0, 0, 0, err
 		}
-		tool = append(tool, time.Since(t))
-		t = time.Now()
-		if res, err := c.Tools().Run(ctx, "java", "-version"); err != nil || res.ExitCode != 0 {
-			return 0, 0, 0, 0, fmt.Errorf("java -version: %v %s", err, res.Stderr)
+		tool = append(tool, t)
+		if t, _, _, err = toolRun(ctx, c, "java", "-version"); err != nil {
+			return 0, 0, 0, 0, err
 		}
-		java = append(java, time.Since(t))
+		java = append(java, t)
 	}
 	return grading, clients, median(tool), median(java), nil
 }
