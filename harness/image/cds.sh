@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the image's class-data-sharing archive (/opt/kafka/cds/kafka.jsa) or, on Java 25, its
 # ahead-of-time caches (/opt/kafka/aot/<main class>.aot), run once by the Dockerfile. Every JVM
-# of the lab (a broker, each tool) loads some 3500 classes from ~100 jars before it does anything; mapped from an archive, a tool run takes about half the time (on 2
-# cores: 1.3 s -> 0.6 s). The archive lists the classes that a broker, its storage format and
+# of the lab (a broker, each tool) loads some 3500 classes from ~100 jars before it does
+# anything; mapped from an archive, a tool run takes about half the time (on 2 cores: 1.3 s ->
+# 0.6 s). The archive lists the classes that a broker, its storage format and
 # the lab's tools load, recorded here against a broker on a private port, then dumped for the
 # image's class path. bin/kafka-run-class.sh uses it when it is there; a JVM whose class path
 # differs (a copy of the distribution elsewhere) ignores it silently.
